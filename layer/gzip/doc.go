@@ -1,0 +1,41 @@
+// Package gzip is a parallel, deterministic gzip writer and a drop-in
+// replacement for the Writer of the standard library's compress/gzip: code
+// switches by changing one import.
+//
+// # Block scheme
+//
+// Input is cut into blocks of a fixed size (1 MiB unless changed with
+// [Writer.SetConcurrency]). Each block is compressed on its own with
+// github.com/klauspost/compress/flate, primed with the 32 KiB of input that
+// precede it as a preset dictionary, so matches can reach back across a block
+// boundary just as they would in a single-threaded compressor. Every block
+// but the last ends with a sync marker (an empty stored block), which leaves
+// the deflate stream byte-aligned so the blocks concatenate; the last block
+// carries the final-block bit. Several blocks are compressed at once, and
+// their outputs are written in input order. Each block's CRC-32 is computed
+// next to its compression and the CRCs are combined in order, so the whole
+// input is read once. The result is one standard gzip member that
+// compress/gzip, gzip -d and pigz -d accept.
+//
+// # Determinism
+//
+// The compressed bytes depend only on the input, the compression level, the
+// block size, the [Header] fields the caller sets, where the caller calls
+// [Writer.Flush], and the version of this module and of klauspost/compress.
+// They do not depend on GOMAXPROCS, on the number of blocks in flight, on how
+// the input is split across Write calls, on timing, or on the CPU
+// architecture. Unlike compress/gzip, which writes whatever the caller puts
+// in Header, nothing is read from the host: the header holds no name, no
+// comment and a modification time of 0 unless the caller sets them, and its
+// OS byte is 255 ("unknown") unless the caller sets Header.OS.
+//
+// # Memory and concurrency
+//
+// A Writer holds at most blocks+1 blocks (blocks compressing or waiting to be
+// written, plus the one being filled); each takes about 2×blockSize+32 KiB
+// plus the compressor's state. Buffers and compressors are reused across
+// blocks and, through pools, across Writers. With blocks = 1 the blocks are
+// compressed on the caller's goroutine and no goroutine is started. Every
+// goroutine a Writer starts has finished when Flush, Close or Reset returns,
+// and when a call returns an error from the underlying writer.
+package gzip

@@ -1,0 +1,172 @@
+package layer
+
+import (
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// Compression names how a layer's tar stream is compressed.
+type Compression int
+
+const (
+	// Gzip compresses with the parallel, deterministic writer of
+	// package layer/gzip (media type tar+gzip). It is the default because
+	// every runtime and registry accepts it.
+	Gzip Compression = iota
+	// Zstd compresses with zstd (media type tar+zstd): smaller and faster
+	// to decompress, but older runtimes cannot pull it.
+	Zstd
+	// Uncompressed stores the tar stream as it is (media type tar).
+	Uncompressed
+)
+
+// Default compression levels, chosen from the measurements in
+// BENCHMARKS.md.
+const (
+	// DefaultGzipLevel is the gzip level used when Options.Level is 0.
+	DefaultGzipLevel = 6
+	// DefaultZstdLevel is the zstd level used when Options.Level is 0:
+	// klauspost/compress/zstd's SpeedDefault, roughly zstd -3.
+	DefaultZstdLevel = 3
+)
+
+// DefaultSpillThreshold is the size of compressed blob, in bytes, that a
+// layer holds in memory before it moves the blob to a temporary file.
+const DefaultSpillThreshold = 32 << 20
+
+// String returns "gzip", "zstd" or "none".
+func (c Compression) String() string {
+	switch c {
+	case Gzip:
+		return "gzip"
+	case Zstd:
+		return "zstd"
+	case Uncompressed:
+		return "none"
+	}
+	return fmt.Sprintf("Compression(%d)", int(c))
+}
+
+// MediaType returns the OCI layer media type for c.
+func (c Compression) MediaType() string {
+	switch c {
+	case Zstd:
+		return ocispec.MediaTypeImageLayerZstd
+	case Uncompressed:
+		return ocispec.MediaTypeImageLayer
+	}
+	return ocispec.MediaTypeImageLayerGzip
+}
+
+// ParseCompression parses "gzip", "zstd" or "none" (also "uncompressed").
+func ParseCompression(s string) (Compression, error) {
+	switch strings.ToLower(s) {
+	case "gzip", "":
+		return Gzip, nil
+	case "zstd":
+		return Zstd, nil
+	case "none", "uncompressed":
+		return Uncompressed, nil
+	}
+	return 0, fmt.Errorf("layer: unknown compression %q; use gzip, zstd or none", s)
+}
+
+// Options control how a layer is built. The zero value is the documented
+// default for every field: gzip at DefaultGzipLevel, entries dated the Unix
+// epoch, duplicate paths rejected, blobs past DefaultSpillThreshold spilled
+// to os.TempDir.
+type Options struct {
+	// Compression selects gzip (the default), zstd or none.
+	Compression Compression
+
+	// Level is the compression level; 0 means the default for the
+	// compression (DefaultGzipLevel, DefaultZstdLevel). Gzip takes 1 to 9,
+	// zstd 1 to 4 (fastest, default, better, best). It is ignored for
+	// Uncompressed.
+	Level int
+
+	// ModTime is the modification time of every entry, truncated to whole
+	// seconds. The zero value means the Unix epoch; see SourceDateEpoch.
+	ModTime time.Time
+
+	// Replace lets a later Add of an existing path replace the earlier
+	// entry instead of failing with ErrDuplicate.
+	Replace bool
+
+	// BlockSize and Blocks set the gzip writer's block size in bytes and
+	// the number of blocks compressed at once (see layer/gzip's
+	// SetConcurrency). 0 means the writer's defaults. The block size
+	// changes the compressed bytes; Blocks never does.
+	BlockSize, Blocks int
+
+	// SpillThreshold is the number of compressed bytes held in memory
+	// before the blob moves to a temporary file. 0 means
+	// DefaultSpillThreshold; a negative value spills from the first byte.
+	SpillThreshold int64
+
+	// SpillDir is the directory for temporary files; "" means os.TempDir.
+	// The files are unlinked as soon as they are created where the
+	// operating system allows it, so nothing is left behind on a crash.
+	SpillDir string
+
+	// Progress, if set, is called from the goroutine that runs Build as the
+	// layer is written: about every MiB of tar input, and once at the end.
+	Progress func(Progress)
+}
+
+// Progress reports how far a build has come.
+type Progress struct {
+	// In is the number of uncompressed tar bytes written so far.
+	In int64
+	// Out is the number of compressed bytes produced so far.
+	Out int64
+}
+
+// Attr holds the metadata of an entry: its permission bits and owner. The
+// zero value is root-owned with the default mode for the entry's type.
+type Attr struct {
+	// Mode holds the permission bits (0o777) and optionally
+	// fs.ModeSetuid, fs.ModeSetgid and fs.ModeSticky; other type bits are
+	// ignored. 0 means the default for the entry's type (see the package
+	// documentation).
+	Mode fs.FileMode
+	// UID and GID are the numeric owner and group.
+	UID, GID int
+	// Uname and Gname are the optional owner and group names.
+	Uname, Gname string
+}
+
+func (o Options) level() (int, error) {
+	switch o.Compression {
+	case Gzip:
+		if o.Level == 0 {
+			return DefaultGzipLevel, nil
+		}
+		if o.Level < 1 || o.Level > 9 {
+			return 0, fmt.Errorf("layer: gzip level %d out of range; use 1 (fastest) to 9 (smallest), or 0 for the default %d", o.Level, DefaultGzipLevel)
+		}
+	case Zstd:
+		if o.Level == 0 {
+			return DefaultZstdLevel, nil
+		}
+		if o.Level < 1 || o.Level > 4 {
+			return 0, fmt.Errorf("layer: zstd level %d out of range; use 1 (fastest) to 4 (smallest), or 0 for the default %d", o.Level, DefaultZstdLevel)
+		}
+	case Uncompressed:
+		return 0, nil
+	default:
+		return 0, fmt.Errorf("layer: unknown compression %d; use Gzip, Zstd or Uncompressed", int(o.Compression))
+	}
+	return o.Level, nil
+}
+
+func (o Options) modTime() time.Time {
+	if o.ModTime.IsZero() {
+		return time.Unix(0, 0).UTC()
+	}
+	return o.ModTime.Truncate(time.Second).UTC()
+}

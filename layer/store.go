@@ -7,15 +7,21 @@ import (
 	"runtime"
 )
 
-// blobStore holds a compressed blob as it is written: in memory up to a
-// threshold, then in an unlinked temporary file.
+// blobStore holds a compressed blob as it is written: in memory, in chunks
+// that are never copied to grow, up to a threshold; past it, in an
+// unlinked temporary file.
 type blobStore struct {
 	threshold int64
 	dir       string
-	mem       []byte
+	chunks    [][]byte
 	file      *spillFile
 	size      int64
 }
+
+const (
+	firstChunk = 64 << 10
+	maxChunk   = 4 << 20
+)
 
 func newBlobStore(o Options) *blobStore {
 	t := o.SpillThreshold
@@ -27,24 +33,49 @@ func newBlobStore(o Options) *blobStore {
 
 func (s *blobStore) Write(p []byte) (int, error) {
 	if s.file == nil && s.size+int64(len(p)) > s.threshold {
-		f, err := newSpillFile(s.dir, "minimage-blob-*")
-		if err != nil {
+		if err := s.spill(); err != nil {
 			return 0, err
 		}
-		if _, err := f.f.Write(s.mem); err != nil {
-			f.release()
-			return 0, err
-		}
-		s.file, s.mem = f, nil
 	}
 	if s.file != nil {
 		n, err := s.file.f.Write(p)
 		s.size += int64(n)
 		return n, err
 	}
-	s.mem = append(s.mem, p...)
-	s.size += int64(len(p))
-	return len(p), nil
+	n := len(p)
+	for len(p) > 0 {
+		last := len(s.chunks) - 1
+		if last < 0 || len(s.chunks[last]) == cap(s.chunks[last]) {
+			size := firstChunk
+			if last >= 0 {
+				size = min(2*cap(s.chunks[last]), maxChunk)
+			}
+			s.chunks = append(s.chunks, make([]byte, 0, size))
+			last++
+		}
+		c := s.chunks[last]
+		k := min(len(p), cap(c)-len(c))
+		s.chunks[last] = append(c, p[:k]...)
+		p = p[k:]
+	}
+	s.size += int64(n)
+	return n, nil
+}
+
+// spill moves what is held in memory to a new temporary file.
+func (s *blobStore) spill() error {
+	f, err := newSpillFile(s.dir, "minimage-blob-*")
+	if err != nil {
+		return err
+	}
+	for _, c := range s.chunks {
+		if _, err := f.f.Write(c); err != nil {
+			f.release()
+			return err
+		}
+	}
+	s.file, s.chunks = f, nil
+	return nil
 }
 
 // discard frees what the store holds after a failed build.
@@ -52,7 +83,7 @@ func (s *blobStore) discard() {
 	if s.file != nil {
 		s.file.release()
 	}
-	s.mem, s.file = nil, nil
+	s.chunks, s.file = nil, nil
 }
 
 // opener returns a function that opens the stored bytes for reading; it may
@@ -61,8 +92,14 @@ func (s *blobStore) opener() func() (io.ReadCloser, error) {
 	if f, size := s.file, s.size; f != nil {
 		return func() (io.ReadCloser, error) { return f.section(0, size), nil }
 	}
-	mem := s.mem
-	return func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(mem)), nil }
+	chunks := s.chunks
+	return func() (io.ReadCloser, error) {
+		rs := make([]io.Reader, len(chunks))
+		for i, c := range chunks {
+			rs[i] = bytes.NewReader(c)
+		}
+		return io.NopCloser(io.MultiReader(rs...)), nil
+	}
 }
 
 // spillFile is a temporary file, unlinked at once where the OS allows it,

@@ -1,0 +1,55 @@
+package gzip
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"runtime"
+	"testing"
+)
+
+// BenchmarkWriter measures throughput in MB/s of input and the bytes
+// allocated per MiB of input, which stays near zero once the pools are warm.
+func BenchmarkWriter(b *testing.B) {
+	inputs := []struct {
+		name string
+		data []byte
+	}{
+		{"text", testInput(16<<20, 1)},
+		{"random", randomBytes(16<<20, 2)},
+	}
+	for _, in := range inputs {
+		for _, level := range []int{1, 6} {
+			for _, blocks := range []int{1, runtime.GOMAXPROCS(0)} {
+				name := fmt.Sprintf("input=%s/level=%d/blocks=%d", in.name, level, blocks)
+				b.Run(name, func(b *testing.B) {
+					benchWriter(b, in.data, level, blocks)
+				})
+			}
+		}
+	}
+}
+
+func benchWriter(b *testing.B, data []byte, level, blocks int) {
+	z, _ := NewWriterLevel(io.Discard, level)
+	if err := z.SetConcurrency(DefaultBlockSize, blocks); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	b.ResetTimer()
+	for b.Loop() {
+		z.Reset(io.Discard)
+		if _, err := z.ReadFrom(bytes.NewReader(data)); err != nil {
+			b.Fatal(err)
+		}
+		if err := z.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	runtime.ReadMemStats(&after)
+	mib := float64(b.N) * float64(len(data)) / (1 << 20)
+	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/mib, "B/MiB")
+}

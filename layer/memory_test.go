@@ -1,0 +1,117 @@
+package layer
+
+import (
+	"context"
+	"io"
+	"runtime"
+	"runtime/metrics"
+	"sync"
+	"testing"
+	"time"
+)
+
+// patternReader yields n bytes of a repeating text-like pattern without
+// holding them: the input of the memory tests costs no memory itself.
+type patternReader struct {
+	pattern []byte
+	off, n  int64
+}
+
+func newPatternReader(n int64) *patternReader {
+	return &patternReader{pattern: textData(1<<20+17, 5), n: n}
+}
+
+func (r *patternReader) Read(p []byte) (int, error) {
+	if r.off >= r.n {
+		return 0, io.EOF
+	}
+	if rem := r.n - r.off; int64(len(p)) > rem {
+		p = p[:rem]
+	}
+	total := 0
+	for total < len(p) {
+		k := copy(p[total:], r.pattern[(r.off+int64(total))%int64(len(r.pattern)):])
+		total += k
+	}
+	r.off += int64(total)
+	return total, nil
+}
+
+// peakHeap samples the live heap every millisecond while f runs and
+// returns the largest value seen, in bytes.
+func peakHeap(f func()) uint64 {
+	runtime.GC()
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	var peak uint64
+	var mu sync.Mutex
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			metrics.Read(sample)
+			mu.Lock()
+			peak = max(peak, sample[0].Value.Uint64())
+			mu.Unlock()
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	f()
+	close(done)
+	wg.Wait()
+	return peak
+}
+
+// TestMemoryBounded builds a layer from a reader much larger than the
+// heap it is allowed: the tar stream is never held and the blob spills to
+// disk past the threshold.
+func TestMemoryBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 512 MiB layer")
+	}
+	size := int64(512 << 20)
+	if raceEnabled {
+		size = 96 << 20
+	}
+	const limit = 64 << 20
+	var l *Layer
+	peak := peakHeap(func() {
+		b := New(Options{Level: 1, SpillDir: t.TempDir()})
+		if err := b.AddReader("/big", newPatternReader(size), size, Attr{}); err != nil {
+			t.Fatal(err)
+		}
+		var err error
+		if l, err = b.Build(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Logf("input %d MiB, blob %d MiB, peak live heap %.1f MiB", size>>20, l.Size()>>20, float64(peak)/(1<<20))
+	if peak > limit {
+		t.Errorf("peak live heap %d MiB building a %d MiB layer; want under %d MiB", peak>>20, size>>20, limit>>20)
+	}
+}
+
+// BenchmarkBuild1GiB reports the throughput and peak live heap of building
+// a 1 GiB layer from a reader, at the default settings.
+func BenchmarkBuild1GiB(b *testing.B) {
+	const size = 1 << 30
+	b.SetBytes(size)
+	var peak uint64
+	for range b.N {
+		peak = max(peak, peakHeap(func() {
+			bl := New(Options{SpillDir: b.TempDir()})
+			bl.AddReader("/big", newPatternReader(size), size, Attr{})
+			if _, err := bl.Build(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+		}))
+	}
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+}

@@ -27,11 +27,14 @@ const (
 // Default compression levels, chosen from the measurements in
 // BENCHMARKS.md.
 const (
-	// DefaultGzipLevel is the gzip level used when Options.Level is 0.
-	DefaultGzipLevel = 6
+	// DefaultGzipLevel is the gzip level used when Options.Level is 0:
+	// BestSpeed, as in ko and go-containerregistry. On a Go binary it runs
+	// about twice as fast as level 6 for a blob about 6% larger.
+	DefaultGzipLevel = 1
 	// DefaultZstdLevel is the zstd level used when Options.Level is 0:
-	// klauspost/compress/zstd's SpeedDefault, roughly zstd -3.
-	DefaultZstdLevel = 3
+	// klauspost/compress/zstd's SpeedDefault, roughly zstd -3, which beats
+	// gzip's level 9 in size at gzip level 1's speed.
+	DefaultZstdLevel = 2
 )
 
 // DefaultSpillThreshold is the size of compressed blob, in bytes, that a

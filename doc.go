@@ -1,0 +1,26 @@
+// Package minimage assembles minimal OCI container images for Go programs,
+// programmatically and without a container engine.
+//
+// A Go service built with CGO_ENABLED=0 needs almost nothing in its image:
+// the binary, CA certificates for outbound TLS, the time zones it loads and
+// an unprivileged user. minimage builds exactly that, reproducibly:
+//
+//	layer        deterministic tar layers, built in one pass:
+//	             tar → sha256 (diffID) → compressor → sha256 (digest)
+//	layer/gzip   the parallel gzip writer whose bytes never depend on how
+//	             many goroutines ran; a drop-in for compress/gzip
+//	certs        the Mozilla CA bundle as a layer and as an x509.CertPool
+//	tzdata       a chosen subset of IANA zoneinfo as a layer
+//	base         /etc/passwd, /etc/group, /tmp and /home/nonroot: the files
+//	             of a distroless-static base, as a layer
+//	image        OCI config, manifest and index; binaries checked; OCI
+//	             layouts and tarballs written and read
+//	cmd/minimage the command line for release scripts and shells
+//
+// Imports point downwards only: layer/gzip knows nothing of images, layer
+// knows nothing of manifests beyond a descriptor, certs, tzdata and base
+// only produce layers, and image composes them.
+//
+// The same inputs and options give byte-identical blobs and digests on
+// every machine; see the package documentation of layer for the rules.
+package minimage

@@ -1,0 +1,142 @@
+package certs
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/minimage/minimage/layer"
+)
+
+func TestLayer(t *testing.T) {
+	ctx := context.Background()
+	extra := newCert(t, "Example Root CA", true, true)
+	for _, opts := range []Options{
+		{},
+		{IncludeConstrained: true},
+		{ExtraPEM: extra, Layer: layer.Options{Compression: layer.Uncompressed}},
+	} {
+		l, err := Layer(ctx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := must(File(opts))
+		var file *entry
+		for _, e := range readLayer(t, l) {
+			switch e.hdr.Name {
+			case "etc/", "etc/ssl/", "etc/ssl/certs/":
+				if e.hdr.Typeflag != tar.TypeDir || e.hdr.Mode != 0o755 {
+					t.Errorf("%s: type %c mode %o, want a 0755 directory", e.hdr.Name, e.hdr.Typeflag, e.hdr.Mode)
+				}
+			case Path[1:]:
+				file = &e
+			default:
+				t.Errorf("unexpected entry %s", e.hdr.Name)
+			}
+		}
+		if file == nil {
+			t.Fatalf("no %s in the layer", Path)
+		}
+		if h := file.hdr; h.Mode != 0o644 || h.Uid != 0 || h.Gid != 0 || h.Typeflag != tar.TypeReg {
+			t.Errorf("%s: type %c mode %o owner %d:%d, want a 0644 file owned by 0:0", Path, h.Typeflag, h.Mode, h.Uid, h.Gid)
+		}
+		if !bytes.Equal(file.data, want) {
+			t.Errorf("%+v: the layer's file differs from File", opts)
+		}
+	}
+}
+
+func TestLayerErrors(t *testing.T) {
+	_, err := Layer(context.Background(), Options{ExtraPEM: []byte("junk")})
+	if !errors.Is(err, ErrMalformedPEM) {
+		t.Errorf("bad ExtraPEM: err = %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Layer(ctx, Options{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled context: err = %v", err)
+	}
+}
+
+func TestLayerCache(t *testing.T) {
+	ctx := context.Background()
+	opts := Options{Layer: layer.Options{ModTime: time.Unix(1700000000, 0)}}
+	first, err := Layer(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := Layer(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same pointer: nothing was built. BenchmarkLayer measures the cost.
+	if first != second {
+		t.Error("the second call built the layer again")
+	}
+	// Equal content in a different slice is the same key.
+	extra := newCert(t, "Example Root CA", true, true)
+	a := must(Layer(ctx, Options{ExtraPEM: extra}))
+	b := must(Layer(ctx, Options{ExtraPEM: bytes.Clone(extra)}))
+	if a != b {
+		t.Error("ExtraPEM with equal bytes missed the cache")
+	}
+
+	other := must(Layer(ctx, Options{Layer: layer.Options{ModTime: time.Unix(1700000001, 0)}}))
+	if other == first || other.DiffID() == first.DiffID() {
+		t.Error("a different ModTime gave the cached layer")
+	}
+	// Progress must be called, so such a build is never served from the cache.
+	var calls int
+	p := must(Layer(ctx, Options{Layer: layer.Options{ModTime: time.Unix(1700000000, 0), Progress: func(layer.Progress) { calls++ }}}))
+	if p == first || calls == 0 {
+		t.Errorf("with Progress set: cached %v, %d progress calls", p == first, calls)
+	}
+	if p.Digest() != first.Digest() {
+		t.Error("the same options gave another digest")
+	}
+}
+
+func TestLayerConcurrent(t *testing.T) {
+	opts := Options{Layer: layer.Options{ModTime: time.Unix(42, 0)}}
+	var wg sync.WaitGroup
+	ls := make([]*layer.Layer, 8)
+	for i := range ls {
+		wg.Go(func() {
+			l, err := Layer(context.Background(), opts)
+			if err != nil {
+				t.Error(err)
+			}
+			ls[i] = l
+		})
+	}
+	wg.Wait()
+	for _, l := range ls[1:] {
+		if l != ls[0] {
+			t.Fatal("concurrent calls returned different layers")
+		}
+	}
+}
+
+func BenchmarkLayer(b *testing.B) {
+	ctx := context.Background()
+	b.Run("cached", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := Layer(ctx, Options{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("uncached", func(b *testing.B) {
+		// Progress set bypasses the cache: the cost of a real build.
+		opts := Options{Layer: layer.Options{Progress: func(layer.Progress) {}}}
+		for b.Loop() {
+			if _, err := Layer(ctx, opts); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -173,3 +173,11 @@ func (o Options) modTime() time.Time {
 	}
 	return o.ModTime.Truncate(time.Second).UTC()
 }
+
+// Validate reports whether o can build a layer: a known compression and a
+// level in range. Build calls it; callers that parse options from users
+// can call it first.
+func (o Options) Validate() error {
+	_, err := o.level()
+	return err
+}

@@ -1,0 +1,167 @@
+package image_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"archive/tar"
+
+	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/layer"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+func TestCheckBinary(t *testing.T) {
+	notELF := filepath.Join(t.TempDir(), "script.sh")
+	os.WriteFile(notELF, []byte("#!/bin/sh\necho hi\n"), 0o755)
+	armv6 := image.Platform{OS: "linux", Architecture: "arm", Variant: "v6"}
+	armv7 := image.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}
+	for _, tc := range []struct {
+		bin     string
+		p       image.Platform
+		opts    image.BinaryOptions
+		wantErr error
+		wantMsg []string
+	}{
+		{bin: "amd64", p: amd64},
+		{bin: "arm64", p: arm64},
+		{bin: "armv7", p: armv7},
+		{bin: "arm64", p: amd64, wantErr: image.ErrWrongArch, wantMsg: []string{"built for arm64 (EM_AARCH64) but the image is linux/amd64", "GOARCH=amd64"}},
+		{bin: "amd64", p: arm64, wantErr: image.ErrWrongArch, wantMsg: []string{"built for amd64 (EM_X86_64) but the image is linux/arm64", "GOARCH=arm64"}},
+		{bin: "armv7", p: armv6, wantErr: image.ErrWrongArch, wantMsg: []string{"arm/v7 (GOARM=7)", "GOARM=6"}},
+		{bin: "cgo", p: amd64, wantErr: image.ErrDynamic, wantMsg: []string{"interpreter /", "CGO_ENABLED=0", "AllowDynamic"}},
+		{bin: "cgo", p: amd64, opts: image.BinaryOptions{AllowDynamic: true}},
+		{bin: "script", p: amd64, wantErr: image.ErrNotELF, wantMsg: []string{"GOOS=linux"}},
+		{bin: "script", p: image.Platform{OS: "windows", Architecture: "amd64"}},
+	} {
+		name := tc.bin + "→" + tc.p.String()
+		path := bin(tc.bin)
+		if tc.bin == "script" {
+			path = notELF
+		}
+		if path == "" {
+			t.Logf("%s: skipped, no %s binary (gcc missing?)", name, tc.bin)
+			continue
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bi, err := image.CheckBinary(f, path, tc.p, tc.opts)
+		f.Close()
+		if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
+			t.Errorf("%s: err %v, want %v", name, err, tc.wantErr)
+			continue
+		}
+		for _, m := range tc.wantMsg {
+			if !strings.Contains(err.Error(), m) {
+				t.Errorf("%s: error %q lacks %q", name, err, m)
+			}
+		}
+		if err != nil && !strings.HasPrefix(err.Error(), "image: ") {
+			t.Errorf("%s: error %q lacks the prefix", name, err)
+		}
+		if tc.bin != "script" && !strings.HasPrefix(bi.GoVersion, "go") {
+			t.Errorf("%s: GoVersion %q", name, bi.GoVersion)
+		}
+	}
+}
+
+func TestBinaryInfoSource(t *testing.T) {
+	for mod, want := range map[string]string{
+		"github.com/x/y":          "https://github.com/x/y",
+		"github.com/x/y/v2/cmd/z": "https://github.com/x/y",
+		"gitlab.com/g/p":          "https://gitlab.com/g/p",
+		"github.com/x":            "",
+		"example.com/x/y":         "",
+		"command-line-arguments":  "",
+	} {
+		if got := (image.BinaryInfo{Module: mod}).Source(); got != want {
+			t.Errorf("Source(%q) = %q, want %q", mod, got, want)
+		}
+	}
+	bi := image.BinaryInfo{Settings: map[string]string{"vcs.revision": "abc"}}
+	if bi.Revision() != "abc" {
+		t.Error(bi.Revision())
+	}
+}
+
+func TestAddBinary(t *testing.T) {
+	ctx := context.Background()
+	opts := image.BinaryOptions{Layer: layer.Options{Compression: layer.Uncompressed}}
+	img, err := image.New(amd64).AddBinary(ctx, "usr/bin/hello", bin("amd64"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := img.Config()
+	if len(c.Config.Entrypoint) != 1 || c.Config.Entrypoint[0] != "/usr/bin/hello" {
+		t.Errorf("entrypoint %v", c.Config.Entrypoint)
+	}
+	if !strings.HasPrefix(c.Config.Labels[image.LabelGoVersion], "go1.") {
+		t.Errorf("labels %v", c.Config.Labels)
+	}
+	if got := img.Annotations()[ocispec.AnnotationSource]; got != "https://github.com/example/hello" {
+		t.Errorf("source annotation %q", got)
+	}
+	if got := c.Config.Labels[ocispec.AnnotationSource]; got != "https://github.com/example/hello" {
+		t.Errorf("source label %q", got)
+	}
+	if c.History[0].CreatedBy != "minimage: binary /usr/bin/hello" {
+		t.Errorf("history %v", c.History)
+	}
+	// The layer holds the file, 0755, root-owned.
+	rc, err := img.Layers()[0].Uncompressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	want, _ := os.ReadFile(bin("amd64"))
+	tr := tar.NewReader(rc)
+	found := false
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Name == "usr/bin/hello" {
+			found = true
+			got, _ := io.ReadAll(tr)
+			if h.Mode != 0o755 || h.Uid != 0 || h.Gid != 0 || !bytes.Equal(got, want) {
+				t.Errorf("header %+v, %d bytes", h, len(got))
+			}
+		}
+	}
+	if !found {
+		t.Error("binary not in layer")
+	}
+
+	// Defaults never override what the caller set.
+	pre := image.New(amd64).WithEntrypoint("/bin/other").WithAnnotation(ocispec.AnnotationSource, "https://mine").WithLabel(image.LabelGoVersion, "mine")
+	img2, err := pre.AddBinary(ctx, "/hello", bin("amd64"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img2.Config().Config.Entrypoint[0] != "/bin/other" || img2.Annotations()[ocispec.AnnotationSource] != "https://mine" || img2.Config().Config.Labels[image.LabelGoVersion] != "mine" {
+		t.Errorf("overrode: %v %v", img2.Config().Config, img2.Annotations())
+	}
+
+	// Errors go through errors.Is and leave nothing changed.
+	if _, err := image.New(arm64).AddBinary(ctx, "/hello", bin("amd64"), opts); !errors.Is(err, image.ErrWrongArch) {
+		t.Errorf("arm64 image: %v", err)
+	}
+	if _, err := image.New(amd64).AddBinary(ctx, "/hello", filepath.Join(t.TempDir(), "missing"), opts); err == nil || !strings.HasPrefix(err.Error(), "image: ") {
+		t.Errorf("missing file: %v", err)
+	}
+	if _, err := image.New(amd64).AddBinary(ctx, "/", bin("amd64"), opts); err == nil {
+		t.Error("root destination accepted")
+	}
+}

@@ -1,0 +1,69 @@
+package image
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// AnnotationContainerdName is the annotation that containerd, and docker
+// load from version 25, read as an image's full name in an OCI tarball.
+const AnnotationContainerdName = "io.containerd.image.name"
+
+// ociRef is the grammar of org.opencontainers.image.ref.name in the OCI
+// image-layout specification.
+var ociRef = regexp.MustCompile(`^[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*(?:/[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*)*$`)
+
+// dockerRef is a docker reference without a digest: an optional registry
+// host[:port], path components, an optional tag.
+var dockerRef = regexp.MustCompile(`^(?:((?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?)/)?([a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?$`)
+
+// checkLayoutTag checks a tag for an OCI layout's index.json.
+func checkLayoutTag(tag string) error {
+	if !ociRef.MatchString(tag) {
+		return fmt.Errorf("image: tag %q: %w: a layout tag is letters and digits joined by - . _ : @ + or /, e.g. v1.2 or example.com/app:v1", tag, ErrInvalidTag)
+	}
+	return nil
+}
+
+// dockerTag is a tarball tag split the ways the formats want it.
+type dockerTag struct {
+	short string // "name:tag" as given, ":latest" added: manifest.json
+	full  string // "docker.io/library/name:tag": io.containerd.image.name
+	tag   string // "tag": org.opencontainers.image.ref.name
+}
+
+// parseDockerTag parses a docker reference "name" or "name:tag", such as
+// "app", "app:v1" or "registry.example.com:5000/team/app:v1".
+func parseDockerTag(s string) (dockerTag, error) {
+	m := dockerRef.FindStringSubmatch(s)
+	if m == nil || len(m[2]) > 255 {
+		return dockerTag{}, fmt.Errorf("image: tag %q: %w: use a docker reference name[:tag] with a lower-case name, e.g. app:v1 or example.com/team/app:v1", s, ErrInvalidTag)
+	}
+	host, repo, tag := m[1], m[2], m[3]
+	// A first component without a dot or port, other than localhost, is
+	// a path component, as docker reads it.
+	if host != "" && !strings.ContainsAny(host, ".:") && host != "localhost" {
+		if strings.ToLower(host) != host {
+			return dockerTag{}, fmt.Errorf("image: tag %q: %w: repository names are lower case", s, ErrInvalidTag)
+		}
+		repo, host = host+"/"+repo, ""
+	}
+	if tag == "" {
+		tag = "latest"
+	}
+	t := dockerTag{tag: tag}
+	name := repo
+	if host != "" {
+		name = host + "/" + repo
+	}
+	t.short = name + ":" + tag
+	if host == "" {
+		host = "docker.io"
+		if !strings.Contains(repo, "/") {
+			repo = "library/" + repo
+		}
+	}
+	t.full = host + "/" + repo + ":" + tag
+	return t, nil
+}

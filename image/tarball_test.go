@@ -1,0 +1,318 @@
+package image_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/minimage/minimage/image"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+func tarball(t testing.TB, v image.Artifact, tags ...string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := image.WriteTarball(context.Background(), &buf, v, image.TarballOptions{Tags: tags}); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// untar returns a tarball's entries by name, in order.
+func untar(t testing.TB, data []byte) (names []string, files map[string][]byte) {
+	t.Helper()
+	files = map[string][]byte{}
+	tr := tar.NewReader(bytes.NewReader(data))
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return names, files
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.ModTime.Unix() != 0 || h.Uid != 0 || h.Gid != 0 || h.Uname != "" || len(h.PAXRecords) > 0 {
+			t.Errorf("%s: header %+v", h.Name, h)
+		}
+		if (h.Typeflag == tar.TypeDir) != (h.Mode == 0o755) || (h.Typeflag == tar.TypeReg) != (h.Mode == 0o644) {
+			t.Errorf("%s: mode %o", h.Name, h.Mode)
+		}
+		names = append(names, h.Name)
+		files[h.Name], _ = io.ReadAll(tr)
+	}
+}
+
+func TestTarball(t *testing.T) {
+	img := fixture(t, amd64)
+	data := tarball(t, img, "app", "example.com/team/app:v1")
+	if again := tarball(t, img, "app", "example.com/team/app:v1"); !bytes.Equal(data, again) {
+		t.Fatal("two writes differ")
+	}
+	names, files := untar(t, data)
+	if !slices.IsSorted(names) || names[0] != "blobs/" || names[1] != "blobs/sha256/" {
+		t.Errorf("names %q", names)
+	}
+	if string(files["oci-layout"]) != `{"imageLayoutVersion":"1.0.0"}` {
+		t.Errorf("oci-layout %s", files["oci-layout"])
+	}
+	var dm []struct {
+		Config   string
+		RepoTags []string
+		Layers   []string
+	}
+	if err := json.Unmarshal(files["manifest.json"], &dm); err != nil || len(dm) != 1 {
+		t.Fatalf("manifest.json %s: %v", files["manifest.json"], err)
+	}
+	if dm[0].Config != "blobs/sha256/"+img.ConfigDigest().Encoded() || !slices.Equal(dm[0].RepoTags, []string{"app:latest", "example.com/team/app:v1"}) || len(dm[0].Layers) != 2 {
+		t.Errorf("manifest.json %+v", dm[0])
+	}
+	for _, p := range append(dm[0].Layers, dm[0].Config) {
+		if _, ok := files[p]; !ok {
+			t.Errorf("%s missing", p)
+		}
+	}
+	var idx ocispec.Index
+	json.Unmarshal(files["index.json"], &idx)
+	if len(idx.Manifests) != 2 || idx.Manifests[0].Digest != img.Digest() ||
+		idx.Manifests[0].Annotations[ocispec.AnnotationRefName] != "latest" ||
+		idx.Manifests[0].Annotations[image.AnnotationContainerdName] != "docker.io/library/app:latest" ||
+		idx.Manifests[1].Annotations[ocispec.AnnotationRefName] != "v1" ||
+		idx.Manifests[1].Annotations[image.AnnotationContainerdName] != "example.com/team/app:v1" {
+		t.Errorf("index.json %s", files["index.json"])
+	}
+	if !bytes.Equal(files["blobs/sha256/"+img.Digest().Encoded()], img.RawManifest()) {
+		t.Error("manifest blob")
+	}
+
+	for _, bad := range []string{"App", "app:", "a b", "app@sha256:00", ":v1"} {
+		err := image.WriteTarball(context.Background(), io.Discard, img, image.TarballOptions{Tags: []string{bad}})
+		if !errors.Is(err, image.ErrInvalidTag) {
+			t.Errorf("tag %q: %v", bad, err)
+		}
+	}
+}
+
+func TestTarballIndex(t *testing.T) {
+	ix := fixtureIndex(t)
+	_, files := untar(t, tarball(t, ix, "app:v1"))
+	var dm []struct{ Config string }
+	json.Unmarshal(files["manifest.json"], &dm)
+	if dm[0].Config != "blobs/sha256/"+ix.Image(amd64).ConfigDigest().Encoded() {
+		t.Errorf("manifest.json lists %s, want the amd64 config", dm[0].Config)
+	}
+	n := 0
+	for name := range files {
+		if strings.HasPrefix(name, "blobs/sha256/") && name != "blobs/sha256/" {
+			n++
+		}
+	}
+	if n != 8 {
+		t.Errorf("%d blobs, want 8 (shared layer once)", n)
+	}
+	// Without amd64, the first image.
+	arm7 := image.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}
+	ix2, _ := image.NewIndex(fixture(t, arm64), fixture(t, arm7))
+	_, files = untar(t, tarball(t, ix2, "app:v1"))
+	json.Unmarshal(files["manifest.json"], &dm)
+	if dm[0].Config != "blobs/sha256/"+ix2.Image(arm64).ConfigDigest().Encoded() {
+		t.Errorf("manifest.json lists %s, want the arm64 config", dm[0].Config)
+	}
+}
+
+func TestTarballFailures(t *testing.T) {
+	img := fixture(t, amd64).Append(failingLayer(t))
+	err := image.WriteTarball(context.Background(), io.Discard, img, image.TarballOptions{})
+	if err == nil || !strings.Contains(err.Error(), "disk on fire") {
+		t.Errorf("failing layer: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := image.WriteTarball(ctx, io.Discard, fixture(t, amd64), image.TarballOptions{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+}
+
+func writeTemp(t testing.TB, data []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "image.tar")
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func readTarballImage(t *testing.T, data []byte, tag string, p image.Platform) (*image.Image, error) {
+	t.Helper()
+	l, err := image.ReadTarball(writeTemp(t, data))
+	if err != nil {
+		return nil, err
+	}
+	t.Cleanup(func() { l.Close() })
+	return l.Image(tag, p)
+}
+
+func TestReadTarball(t *testing.T) {
+	img := fixture(t, amd64)
+	ix := fixtureIndex(t)
+	for _, tc := range []struct {
+		name string
+		data []byte
+		tag  string
+		p    image.Platform
+		want *image.Image
+	}{
+		{"image by tag", tarball(t, img, "app:v1"), "v1", amd64, img},
+		{"image by full name", tarball(t, img, "app:v1"), "docker.io/library/app:v1", amd64, img},
+		{"untagged", tarball(t, img), "", image.Platform{}, img},
+		{"index arm64", tarball(t, ix, "app:v1"), "v1", arm64, ix.Image(arm64)},
+		{"index amd64", tarball(t, ix, "app:v1"), "v1", amd64, ix.Image(amd64)},
+	} {
+		got, err := readTarballImage(t, tc.data, tc.tag, tc.p)
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if got.Digest() != tc.want.Digest() {
+			t.Errorf("%s: digest %s, want %s", tc.name, got.Digest(), tc.want.Digest())
+		}
+		checkLayers(t, got)
+	}
+}
+
+func checkLayers(t *testing.T, img *image.Image) {
+	t.Helper()
+	for _, ly := range img.Layers() {
+		rc, err := ly.Uncompressed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.Copy(io.Discard, rc); err != nil {
+			t.Errorf("layer %s: %v", ly.Digest(), err)
+		}
+		rc.Close()
+	}
+}
+
+// rewriteTar copies a tarball, dropping the entries drop says to and
+// renaming and changing others with edit.
+func rewriteTar(t *testing.T, data []byte, edit func(name string, body []byte) (string, []byte)) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	tw := tar.NewWriter(&out)
+	tr := tar.NewReader(bytes.NewReader(data))
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		body, _ := io.ReadAll(tr)
+		name, body := edit(h.Name, body)
+		if name == "" {
+			continue
+		}
+		h.Name, h.Size = name, int64(len(body))
+		tw.WriteHeader(h)
+		tw.Write(body)
+	}
+	tw.Close()
+	return out.Bytes()
+}
+
+func TestReadDockerArchive(t *testing.T) {
+	img := fixture(t, amd64)
+	data := tarball(t, img, "app:v1")
+	// A docker archive as skopeo's docker-archive: writes it: no index.json.
+	dockerOnly := rewriteTar(t, data, func(name string, body []byte) (string, []byte) {
+		if name == "index.json" || name == "oci-layout" {
+			return "", nil
+		}
+		return name, body
+	})
+	// The legacy layout of docker save before version 25:
+	// <hex>.json, <id>/layer.tar.
+	cfgName := img.ConfigDigest().Encoded() + ".json"
+	legacy := rewriteTar(t, dockerOnly, func(name string, body []byte) (string, []byte) {
+		switch {
+		case name == "manifest.json":
+			s := strings.ReplaceAll(string(body), "blobs/sha256/"+img.ConfigDigest().Encoded(), cfgName)
+			for i, l := range img.Layers() {
+				s = strings.ReplaceAll(s, "blobs/sha256/"+l.Digest().Encoded(), string(rune('a'+i))+"/layer.tar")
+			}
+			return name, []byte(s)
+		case name == "blobs/sha256/"+img.ConfigDigest().Encoded():
+			return cfgName, body
+		}
+		for i, l := range img.Layers() {
+			if name == "blobs/sha256/"+l.Digest().Encoded() {
+				return string(rune('a'+i)) + "/layer.tar", body
+			}
+		}
+		return name, body
+	})
+	for _, tc := range []struct {
+		name string
+		data []byte
+		tag  string
+	}{
+		{"docker-archive", dockerOnly, "app:v1"},
+		{"legacy", legacy, "app:v1"},
+		{"legacy untagged", legacy, ""},
+		{"legacy docker.io name", legacy, "docker.io/library/app:v1"},
+	} {
+		got, err := readTarballImage(t, tc.data, tc.tag, amd64)
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if got.ConfigDigest() != img.ConfigDigest() || got.Digest() != img.WithAnnotation("org.opencontainers.image.title", "").Digest() {
+			t.Errorf("%s: digests %s %s", tc.name, got.ConfigDigest(), got.Digest())
+		}
+		checkLayers(t, got)
+	}
+	if _, err := readTarballImage(t, dockerOnly, "other:v1", amd64); !errors.Is(err, image.ErrNotFound) {
+		t.Errorf("missing tag: %v", err)
+	}
+}
+
+func TestReadTarballCorrupt(t *testing.T) {
+	img := fixture(t, amd64)
+	data := tarball(t, img, "app:v1")
+	flip := func(target string) []byte {
+		return rewriteTar(t, data, func(name string, body []byte) (string, []byte) {
+			if name == target {
+				body = bytes.Clone(body)
+				body[len(body)/2] ^= 1
+			}
+			return name, body
+		})
+	}
+	if _, err := readTarballImage(t, flip("blobs/sha256/"+img.Digest().Encoded()), "v1", amd64); !errors.Is(err, image.ErrBlobMismatch) || !strings.Contains(err.Error(), img.Digest().Encoded()) {
+		t.Errorf("corrupt manifest: %v", err)
+	}
+	if _, err := readTarballImage(t, flip("blobs/sha256/"+img.ConfigDigest().Encoded()), "v1", amd64); !errors.Is(err, image.ErrBlobMismatch) {
+		t.Errorf("corrupt config: %v", err)
+	}
+	truncIndex := rewriteTar(t, data, func(name string, body []byte) (string, []byte) {
+		if name == "index.json" {
+			body = body[:len(body)-3]
+		}
+		return name, body
+	})
+	if _, err := readTarballImage(t, truncIndex, "v1", amd64); !errors.Is(err, image.ErrCorrupt) || !strings.Contains(err.Error(), "index.json") {
+		t.Errorf("corrupt index.json: %v", err)
+	}
+	if _, err := image.ReadTarball(writeTemp(t, []byte("not a tar file at all, just text"))); err == nil {
+		t.Error("text accepted")
+	}
+	if _, err := image.ReadTarball(writeTemp(t, []byte{0x1f, 0x8b, 8, 0, 0, 0})); !errors.Is(err, image.ErrNotLayout) || !strings.Contains(err.Error(), "decompress") {
+		t.Errorf("gzip: %v", err)
+	}
+}

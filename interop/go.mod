@@ -1,0 +1,16 @@
+module github.com/minimage/minimage/interop
+
+go 1.26.0
+
+require (
+	github.com/minimage/minimage v0.0.0
+	github.com/opencontainers/image-spec v1.1.1
+)
+
+require (
+	github.com/klauspost/compress v1.20.4 // indirect
+	github.com/opencontainers/go-digest v1.0.0 // indirect
+	github.com/santhosh-tekuri/jsonschema/v5 v5.3.1 // indirect
+)
+
+replace github.com/minimage/minimage => ../

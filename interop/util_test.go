@@ -1,0 +1,5 @@
+package interop
+
+import "context"
+
+func t0() context.Context { return context.Background() }

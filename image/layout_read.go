@@ -148,15 +148,7 @@ func (l *Layout) resolve(d ocispec.Descriptor, p Platform, depth int, budget *in
 	}
 	mt := d.MediaType
 	if mt == "" {
-		var probe struct {
-			MediaType string          `json:"mediaType"`
-			Manifests json.RawMessage `json:"manifests"`
-		}
-		json.Unmarshal(data, &probe)
-		mt = probe.MediaType
-		if mt == "" && probe.Manifests != nil {
-			mt = ocispec.MediaTypeImageIndex
-		}
+		mt = jsonMediaType(data)
 	}
 	if isIndexType(mt) {
 		idx, err := parseIndex(data)
@@ -281,4 +273,19 @@ func sniffLayerType(head []byte) string {
 		return ocispec.MediaTypeImageLayerZstd
 	}
 	return ocispec.MediaTypeImageLayer
+}
+
+// jsonMediaType guesses the media type of a manifest or index whose
+// descriptor does not say: its mediaType field, or an index when it lists
+// manifests.
+func jsonMediaType(data []byte) string {
+	var probe struct {
+		MediaType string          `json:"mediaType"`
+		Manifests json.RawMessage `json:"manifests"`
+	}
+	json.Unmarshal(data, &probe)
+	if probe.MediaType == "" && probe.Manifests != nil {
+		return ocispec.MediaTypeImageIndex
+	}
+	return probe.MediaType
 }

@@ -1,0 +1,101 @@
+// Command minimage builds minimal OCI images for Go programs, with no
+// container engine.
+//
+//	minimage build [flags] TARGET     build an image of a Go package or binary
+//	minimage inspect [--json] PATH[:TAG]  show an image, its layers and files
+//	minimage verify PATH              check every blob of a layout or tarball
+//
+// Install it with
+//
+//	go install github.com/minimage/minimage/cmd/minimage@latest
+//
+// or run it from a clone with go run ./cmd/minimage. Run "minimage build
+// -h" for the build flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+)
+
+const usage = `minimage builds minimal OCI images for Go programs, with no container engine.
+
+Usage:
+  minimage build [flags] TARGET         build an image; TARGET is a Go package or a binary
+  minimage inspect [--json] PATH[:TAG]  show an image or index: platforms, config, layers, files
+  minimage verify PATH                  check every blob and digest of a layout or tarball
+  minimage version                      print the version
+
+Run "minimage COMMAND -h" for a command's flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// errUsage marks errors after which the usage is printed.
+var errUsage = errors.New("usage")
+
+// run executes one command line and returns the exit code: 0 on success,
+// 1 on failure, 2 on a usage error.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "build":
+		err = runBuild(ctx, args[1:], stdout, stderr)
+	case "inspect":
+		err = runInspect(ctx, args[1:], stdout, stderr)
+	case "verify":
+		err = runVerify(ctx, args[1:], stdout, stderr)
+	case "version", "-version", "--version":
+		fmt.Fprintln(stdout, "minimage", version())
+		return 0
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "minimage: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(stderr, "minimage %s: %v\n", args[0], err)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "minimage %s: %v\n", args[0], err)
+		return 1
+	}
+}
+
+// parseInterspersed parses flags that may come before or after the
+// positional arguments, as in "minimage build ./cmd/app -o out".
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}

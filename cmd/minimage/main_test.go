@@ -1,0 +1,222 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// minimage runs one command line in-process and returns its exit code,
+// stdout and stderr.
+func minimage(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func mustBuild(t *testing.T, args ...string) string {
+	t.Helper()
+	code, out, errs := minimage(t, append([]string{"build", "-q"}, args...)...)
+	if code != 0 {
+		t.Fatalf("minimage build %q: exit %d\n%s", args, code, errs)
+	}
+	return out
+}
+
+// needTool returns the path of a tool, skipping the test when it is
+// missing, except in CI, where every tool must be there.
+func needTool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is missing; .ci/run installs it", name)
+		}
+		t.Skipf("%s not installed", name)
+	}
+	return p
+}
+
+func needRoot(t *testing.T) {
+	t.Helper()
+	if os.Getuid() != 0 || runtime.GOOS != "linux" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI runs as root on Linux; this test needs both")
+		}
+		t.Skip("needs root on Linux for chroot")
+	}
+}
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	abs, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
+}
+
+// unpackChroot runs the image's entrypoint in a chroot of the unpacked
+// rootfs as its user, with extra args, and returns what it printed.
+func runUnpacked(t *testing.T, rootfs string, uid, gid uint32, argv ...string) string {
+	t.Helper()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = "/"
+	cmd.Env = []string{"PATH=/"}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: rootfs, Credential: &syscall.Credential{Uid: uid, Gid: gid}}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("running %v in %s: %v\n%s", argv, rootfs, err, out)
+	}
+	return string(out)
+}
+
+func TestEndToEnd(t *testing.T) {
+	skopeo, umoci := needTool(t, "skopeo"), needTool(t, "umoci")
+	needRoot(t)
+	dir := t.TempDir()
+	layout := filepath.Join(dir, "layout")
+	tarball := filepath.Join(dir, "hello.tar")
+	hello := filepath.Join(repoRoot(t), "examples", "hello")
+
+	mustBuild(t, "--zones", "Europe/Paris", "-t", "hello:v1", "-o", layout, hello)
+	mustBuild(t, "--zones=Europe/Paris", "--tag=hello:v1", "--output="+tarball, hello)
+	for _, p := range []string{layout, tarball} {
+		if code, out, errs := minimage(t, "verify", p); code != 0 || !strings.Contains(out, "blobs verified") {
+			t.Fatalf("verify %s: exit %d\n%s%s", p, code, out, errs)
+		}
+	}
+	copied := filepath.Join(dir, "copied")
+	for _, src := range []string{"oci:" + layout + ":hello:v1", "oci-archive:" + tarball + ":v1", "docker-archive:" + tarball} {
+		out, err := exec.Command(skopeo, "copy", "--quiet", src, "oci:"+copied+":x").CombinedOutput()
+		if err != nil {
+			t.Fatalf("skopeo copy %s: %v\n%s", src, err, out)
+		}
+	}
+	bundle := filepath.Join(dir, "bundle")
+	if out, err := exec.Command(umoci, "unpack", "--image", layout+":hello:v1", bundle).CombinedOutput(); err != nil {
+		t.Fatalf("umoci unpack: %v\n%s", err, out)
+	}
+	out := runUnpacked(t, filepath.Join(bundle, "rootfs"), 65532, 65532, "/hello")
+	for _, want := range []string{"hello from minimage", "CA roots: ", "time zone: Europe/Paris, offset at the Unix epoch +01:00", "user: uid 65532 gid 65532", "tmp: writable"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the image's entrypoint printed\n%s\nwant a line with %q", out, want)
+		}
+	}
+	if strings.Contains(out, "CA roots: 0 ") {
+		t.Errorf("no CA roots in the image:\n%s", out)
+	}
+}
+
+// TestMultiPlatform builds linux/amd64 and linux/arm64 into one index and
+// runs the arm64 entrypoint under qemu in a chroot.
+func TestMultiPlatform(t *testing.T) {
+	qemu := needTool(t, "qemu-aarch64-static")
+	needRoot(t)
+	dir := t.TempDir()
+	layout := filepath.Join(dir, "layout")
+	out := mustBuild(t, "--platform", "linux/amd64,linux/arm64", "--zones", "Europe/Paris", "-o", layout, filepath.Join(repoRoot(t), "examples", "hello"))
+	if !strings.HasPrefix(out, "index sha256:") || !strings.Contains(out, "linux/arm64") || !strings.Contains(out, "linux/amd64") {
+		t.Fatalf("build printed\n%s", out)
+	}
+	code, js, errs := minimage(t, "inspect", "--json", layout)
+	if code != 0 {
+		t.Fatalf("inspect: %s", errs)
+	}
+	if strings.Count(js, `"platform"`) != 2 {
+		t.Fatalf("inspect shows %d platforms:\n%s", strings.Count(js, `"platform"`), js)
+	}
+	rootfs := filepath.Join(dir, "rootfs")
+	extractImage(t, layout, "linux/arm64", rootfs)
+	qemuData, err := os.ReadFile(qemu)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(rootfs, "qemu-aarch64-static"), qemuData, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	got := runUnpacked(t, rootfs, 65532, 65532, "/qemu-aarch64-static", "/hello")
+	if !strings.Contains(got, "hello from minimage") || !strings.Contains(got, "uid 65532") {
+		t.Fatalf("arm64 entrypoint printed:\n%s", got)
+	}
+}
+
+// extractImage writes the layers of the layout's image for platform into
+// dir, as a runtime would.
+func extractImage(t *testing.T, layout, platform, dir string) {
+	t.Helper()
+	lay, err := openLayout(layout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lay.Close()
+	imgs, err := lay.Images("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, img := range imgs {
+		if img.Platform().String() != platform {
+			continue
+		}
+		for _, l := range img.Layers() {
+			rc, err := l.Uncompressed()
+			if err != nil {
+				t.Fatal(err)
+			}
+			untar(t, rc, dir)
+			rc.Close()
+		}
+		return
+	}
+	t.Fatalf("no %s image in %s", platform, layout)
+}
+
+func untar(t *testing.T, r io.Reader, dir string) {
+	t.Helper()
+	tr := tar.NewReader(r)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, h.Name)
+		switch h.Typeflag {
+		case tar.TypeDir:
+			err = os.MkdirAll(p, os.FileMode(h.Mode)&os.ModePerm)
+		case tar.TypeReg:
+			var data []byte
+			if data, err = io.ReadAll(tr); err == nil {
+				err = os.WriteFile(p, data, os.FileMode(h.Mode)&os.ModePerm)
+			}
+		case tar.TypeSymlink:
+			err = os.Symlink(h.Linkname, p)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Typeflag != tar.TypeSymlink {
+			os.Chmod(p, os.FileMode(h.Mode)&os.ModePerm|modeBits(h.Mode))
+			os.Lchown(p, h.Uid, h.Gid)
+		}
+	}
+}
+
+func modeBits(m int64) os.FileMode {
+	var b os.FileMode
+	if m&0o1000 != 0 {
+		b |= os.ModeSticky
+	}
+	return b
+}

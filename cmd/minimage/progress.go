@@ -1,0 +1,64 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/minimage/minimage/layer"
+)
+
+// progress reports long work on stderr: a line a step, and a live byte
+// count per layer when stderr is a terminal. It is silent with -q.
+type progress struct {
+	w     io.Writer
+	quiet bool
+	tty   bool
+	live  bool // a \r line is on screen
+	last  time.Time
+}
+
+func newProgress(w io.Writer, quiet bool) *progress {
+	p := &progress{w: w, quiet: quiet}
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			p.tty = true
+		}
+	}
+	return p
+}
+
+func (p *progress) step(format string, args ...any) {
+	if p.quiet {
+		return
+	}
+	p.clear()
+	fmt.Fprintf(p.w, "minimage: "+format+"\n", args...)
+}
+
+// layer returns the layer.Options.Progress callback for one layer.
+func (p *progress) layer(name string) func(layer.Progress) {
+	if p.quiet || !p.tty {
+		return nil
+	}
+	return func(lp layer.Progress) {
+		if time.Since(p.last) < 100*time.Millisecond {
+			return
+		}
+		p.last = time.Now()
+		fmt.Fprintf(p.w, "\r  %s: %s in, %s out ", name, mib(lp.In), mib(lp.Out))
+		p.live = true
+	}
+}
+
+func (p *progress) clear() {
+	if p.live {
+		fmt.Fprint(p.w, "\r\033[K")
+		p.live = false
+	}
+}
+
+func (p *progress) done() { p.clear() }
+
+func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }

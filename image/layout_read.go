@@ -108,7 +108,7 @@ func (l *Layout) Image(tag string, p Platform) (*Image, error) {
 	}
 	var cands []ocispec.Descriptor
 	for _, d := range l.index.Manifests {
-		if tag == "" || d.Annotations[ocispec.AnnotationRefName] == tag || d.Annotations[AnnotationContainerdName] == tag {
+		if tag == "" || entryTagged(d.Annotations, tag) {
 			cands = append(cands, d)
 		}
 	}

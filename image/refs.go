@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // AnnotationContainerdName is the annotation that containerd, and docker
@@ -66,4 +68,17 @@ func parseDockerTag(s string) (dockerTag, error) {
 	}
 	t.full = host + "/" + repo + ":" + tag
 	return t, nil
+}
+
+// entryTagged reports whether an index.json entry answers to tag: its
+// ref.name or full containerd name as given, or, for a docker reference
+// such as "app:v1", the full name that reference stands for
+// ("docker.io/library/app:v1").
+func entryTagged(annotations map[string]string, tag string) bool {
+	ref, full := annotations[ocispec.AnnotationRefName], annotations[AnnotationContainerdName]
+	if tag == ref || (full != "" && tag == full) {
+		return true
+	}
+	t, err := parseDockerTag(tag)
+	return err == nil && full != "" && t.full == full
 }

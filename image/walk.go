@@ -33,7 +33,7 @@ func (l *Layout) Images(tag string) ([]*Image, error) {
 	} else {
 		budget := maxDescriptors
 		for _, d := range l.index.Manifests {
-			if tag != "" && d.Annotations[ocispec.AnnotationRefName] != tag && d.Annotations[AnnotationContainerdName] != tag {
+			if tag != "" && !entryTagged(d.Annotations, tag) {
 				continue
 			}
 			imgs, err := l.every(d, 0, &budget)

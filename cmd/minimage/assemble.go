@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/minimage/minimage/base"
@@ -47,11 +48,16 @@ func (p *buildPlan) build(ctx context.Context, prog *progress) (*buildResult, er
 	for _, pl := range p.platforms {
 		img := image.New(pl)
 		if baseLayout != nil {
-			if img, err = baseLayout.Image(p.baseTag, pl); err != nil {
+			b, err := baseLayout.Image(p.baseTag, pl)
+			if err != nil {
 				return nil, fmt.Errorf("--base %s: %w", p.flags.baseRef, err)
 			}
+			img = image.FromBase(b, p.baseTag)
 		}
 		for _, s := range shared {
+			if slices.ContainsFunc(img.Layers(), func(l *layer.Layer) bool { return l.Digest() == s.layer.Digest() }) {
+				continue // the base already has it, such as the CA bundle
+			}
 			img = img.AppendLayer(s.layer, image.History{CreatedBy: s.createdBy})
 		}
 		bin := p.target

@@ -202,14 +202,20 @@ func (f *buildFlags) plan(target string) (*buildPlan, error) {
 	return p, nil
 }
 
-// splitRef splits PATH[:TAG], where the path itself may hold colons.
+// splitRef splits PATH[:TAG]. Both may hold colons (a tag such as
+// "app:v1"), so the path is the shortest prefix before a colon that
+// exists on disk.
 func splitRef(s string) (path, tag string) {
 	if _, err := os.Stat(s); err == nil {
 		return s, ""
 	}
-	i := strings.LastIndexByte(s, ':')
-	if i <= 0 || strings.ContainsRune(s[i+1:], '/') {
-		return s, ""
+	for i := 0; i < len(s); i++ {
+		if s[i] != ':' || i == 0 {
+			continue
+		}
+		if _, err := os.Stat(s[:i]); err == nil {
+			return s[:i], s[i+1:]
+		}
 	}
-	return s[:i], s[i+1:]
+	return s, ""
 }

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/minimage/minimage/image"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+func TestRelease(t *testing.T) {
+	t.Setenv("SOURCE_DATE_EPOCH", "1700000000")
+	ctx := context.Background()
+	pkg := "../hello"
+	out := t.TempDir()
+	digest, err := release(ctx, pkg, "v1.2.3", out, []string{"linux/amd64", "linux/arm64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A second release of the same source gives the same index.
+	again, err := release(ctx, pkg, "v1.2.3", t.TempDir(), []string{"linux/amd64", "linux/arm64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again != digest {
+		t.Errorf("rebuilt index %s, first build %s", again, digest)
+	}
+
+	for _, open := range []func() (*image.Layout, error){
+		func() (*image.Layout, error) { return image.ReadLayout(filepath.Join(out, "layout")) },
+		func() (*image.Layout, error) { return image.ReadTarball(filepath.Join(out, "hello.tar")) },
+	} {
+		lay, err := open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		imgs, err := lay.Images("hello:v1.2.3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(imgs) != 2 {
+			t.Fatalf("%d images under hello:v1.2.3, want 2", len(imgs))
+		}
+		for _, img := range imgs {
+			if got := img.Annotations()[ocispec.AnnotationVersion]; got != "v1.2.3" {
+				t.Errorf("%s: version annotation %q", img.Platform(), got)
+			}
+			if got := img.Config().Created.Unix(); got != 1700000000 {
+				t.Errorf("%s: created %d, want SOURCE_DATE_EPOCH", img.Platform(), got)
+			}
+			if n := len(img.Layers()); n != 4 {
+				t.Errorf("%s: %d layers, want base, certs, zones, binary", img.Platform(), n)
+			}
+		}
+		if _, err := lay.Verify(ctx); err != nil {
+			t.Error(err)
+		}
+		lay.Close()
+	}
+
+	if skopeo, err := exec.LookPath("skopeo"); err == nil {
+		cmd := exec.Command(skopeo, "inspect", "--raw", "oci:"+filepath.Join(out, "layout")+":hello:latest")
+		raw, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("skopeo inspect: %v", err)
+		}
+		if got := "sha256:" + sha256hex(raw); got != digest {
+			t.Errorf("skopeo sees index %s, release printed %s", got, digest)
+		}
+	} else if os.Getenv("CI") == "true" {
+		t.Fatal("skopeo missing in CI")
+	}
+}
+
+func sha256hex(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}

@@ -38,7 +38,7 @@ func newBuildFlagSet(f *buildFlags, stderr io.Writer) *flag.FlagSet {
 		fs.Var(&f.tags, n, "tag the image `REF` (repeatable; default NAME:latest from the binary's name)")
 	}
 	fs.Var(&f.platforms, "platform", "comma-separated `LIST` of platforms such as linux/amd64,linux/arm64 (default linux/"+runtime.GOARCH+"); several give an index")
-	fs.Var(&f.zones, "zones", "time zones to include: comma-separated names and globs such as Europe/*, or all (default none)")
+	fs.Var(&f.zones, "zones", "`ZONES` to include: comma-separated zone names and globs such as Europe/*, or all (default none)")
 	str(&f.localtime, []string{"localtime"}, "", "make /etc/localtime point at `ZONE` (added to --zones)")
 	fs.BoolVar(&f.zoneZip, "zoneinfo-zip", false, "ship the zones as one zip with ZONEINFO set, for Go-only images, instead of /usr/share/zoneinfo")
 	fs.BoolVar(&f.noCerts, "no-certs", false, "leave out the Mozilla CA bundle")

@@ -131,6 +131,9 @@ func (b *Builder) AddHardlink(name, target string, a Attr) error {
 // Owners come from a. Symlinks need an fsys that implements fs.ReadLinkFS.
 // Files are opened during Build, so fsys must stay readable until then.
 func (b *Builder) AddFS(dir string, fsys fs.FS, a Attr) error {
+	if fsys == nil {
+		return fmt.Errorf("layer: add fs at %q: the fs.FS is nil", dir)
+	}
 	root := ""
 	if dir != "/" {
 		var err error

@@ -1,0 +1,114 @@
+package imagetest_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"maps"
+	"slices"
+
+	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/imagetest"
+	"github.com/minimage/minimage/layer"
+)
+
+// In a test, imagetest.Image(t, spec) does the same and ends the test on
+// error.
+func ExampleSpec_Image() {
+	spec := imagetest.Spec{Seed: 1, Layers: 3, Files: 10, Size: 1024, Compression: layer.Uncompressed}
+	img, err := spec.Image(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	// The same digest on every machine and every run.
+	fmt.Println(img.Digest())
+	fmt.Println(img.Platform(), len(img.Layers()), "layers")
+	// Output:
+	// sha256:da81269952e536dcf4bd6e0d1054ba643d6499958aa7eac5ef5eeaf7a237b2d3
+	// linux/amd64 3 layers
+}
+
+func ExampleSpec_Index() {
+	spec := imagetest.Spec{Seed: 1, Files: 4, Platforms: []string{"linux/amd64", "linux/arm64", "linux/arm/v7"}}
+	ix, err := spec.Index(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, img := range ix.Images() {
+		files, err := imagetest.Flatten(context.Background(), img)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(img.Platform(), len(files), "paths")
+	}
+	// Output:
+	// linux/amd64 10 paths
+	// linux/arm64 10 paths
+	// linux/arm/v7 10 paths
+}
+
+// A layer may delete what the layers below it hold; Flatten shows what a
+// container would see.
+func ExampleFlatten() {
+	ctx := context.Background()
+	opts := layer.Options{Compression: layer.Uncompressed}
+	base, err := imagetest.Layer{
+		"etc/os-release":  "ID=fixture\n",
+		"etc/motd":        "hello\n",
+		"var/cache/a.bin": "\x00\x01",
+		"bin/sh":          imagetest.Symlink("busybox"),
+	}.Build(ctx, opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	upper, err := imagetest.Layer{
+		"etc/motd":    imagetest.Whiteout,
+		"var/cache":   imagetest.Opaque,
+		"var/cache/b": "new",
+	}.Build(ctx, opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	img := image.New(image.Platform{OS: "linux", Architecture: "amd64"}).Append(base, upper)
+
+	files, err := imagetest.Flatten(ctx, img)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, p := range slices.Sorted(maps.Keys(files)) {
+		fmt.Println(p, files[p])
+	}
+	// Output:
+	// /bin dir 0755 0:0
+	// /bin/sh symlink 0777 0:0 -> busybox
+	// /etc dir 0755 0:0
+	// /etc/os-release file 0644 0:0 11 bytes
+	// /var dir 0755 0:0
+	// /var/cache dir 0755 0:0
+	// /var/cache/b file 0644 0:0 3 bytes
+}
+
+// In a test, imagetest.EqualFiles(t, got, want) reports the same lines
+// with t.Error.
+func ExampleDiff() {
+	ctx := context.Background()
+	build := func(l imagetest.Layer) *image.Image {
+		built, err := l.Build(ctx, layer.Options{})
+		if err != nil {
+			log.Fatal(err)
+		}
+		return image.New(image.Platform{OS: "linux", Architecture: "amd64"}).Append(built)
+	}
+	got := build(imagetest.Layer{"etc/os-release": "ID=alpine\n", "tmp/x": "debug"})
+	want := build(imagetest.Layer{"etc/os-release": "ID=debian\n", "app": imagetest.Symlink("/usr/bin/app")})
+	d, err := imagetest.Diff(ctx, got, want)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(d)
+	// Output:
+	// 	/app: missing (want symlink 0777 0:0 -> /usr/bin/app)
+	// 	/etc/os-release: content got "ID=alpine\n", want "ID=debian\n"
+	// 	/tmp: unexpected (got dir 0755 0:0)
+	// 	/tmp/x: unexpected (got file 0644 0:0 5 bytes)
+}

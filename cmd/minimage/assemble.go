@@ -44,6 +44,9 @@ func (p *buildPlan) build(ctx context.Context, prog *progress) (*buildResult, er
 	}
 	defer os.RemoveAll(tmp)
 
+	if p.flags.bare {
+		prog.note("--bare: the image holds the binary alone and runs as %s; it has no /etc/passwd, no CA certificates and no time zones", p.user)
+	}
 	res := &buildResult{}
 	for _, pl := range p.platforms {
 		img := image.New(pl)

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/minimage/minimage/image"
 )
 
 // minimage runs one command line in-process and returns its exit code,
@@ -219,4 +221,37 @@ func modeBits(m int64) os.FileMode {
 		b |= os.ModeSticky
 	}
 	return b
+}
+
+func TestBare(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "bare")
+	code, _, errs := minimage(t, "build", "-q", "--bare", "-o", dir, filepath.Join(repoRoot(t), "examples", "hello"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(errs, "runs as 65532:65532") {
+		t.Errorf("--bare should say who the image runs as; stderr:\n%s", errs)
+	}
+	lay, err := openLayout(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := lay.Image("", image.Platform{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(img.Layers()); n != 1 {
+		t.Fatalf("%d layers, want 1", n)
+	}
+	files, err := listFiles(context.Background(), img.Layers()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 1 || files[0] != "/hello" {
+		t.Errorf("the layer holds %q, want just /hello", files)
+	}
+	c := img.Config().Config
+	if len(c.Entrypoint) != 1 || c.Entrypoint[0] != "/hello" || c.User != "65532:65532" {
+		t.Errorf("entrypoint %q user %q", c.Entrypoint, c.User)
+	}
 }

@@ -37,6 +37,12 @@ func (p *progress) step(format string, args ...any) {
 	fmt.Fprintf(p.w, "minimage: "+format+"\n", args...)
 }
 
+// note prints something the user should know even with -q.
+func (p *progress) note(format string, args ...any) {
+	p.clear()
+	fmt.Fprintf(p.w, "minimage: "+format+"\n", args...)
+}
+
 // layer returns the layer.Options.Progress callback for one layer.
 func (p *progress) layer(name string) func(layer.Progress) {
 	if p.quiet || !p.tty {

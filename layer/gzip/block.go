@@ -12,6 +12,10 @@ import (
 // compressor would have found within 32 KiB.
 const dictSize = 32 << 10
 
+// crcPiece is how much of a block is checksummed at a time before it is
+// compressed: the size of the compressor's window for levels 0 to 6.
+const crcPiece = 64 << 10
+
 // A block is one unit of parallel work: a slice of the input, the 32 KiB of
 // input before it, and the compressed result.
 type block struct {
@@ -23,10 +27,10 @@ type block struct {
 	last  bool // ends the stream: compressed with the final-block bit
 	flush bool // written out as soon as it is ready (Flush, Close)
 
-	out sink          // compressed data; on the last block, also the trailer
-	crc uint32        // CRC-32 of in[dict:]
-	fw  *flate.Writer // compressor for the Writer's level, reused
-	err error
+	level int    // compression level
+	out   sink   // compressed data; on the last block, also the trailer
+	crc   uint32 // CRC-32 of in[dict:]
+	err   error
 
 	// done receives one value when compress, started on another goroutine,
 	// has finished with the block.
@@ -53,18 +57,36 @@ func (b *block) primeFrom(prev *block) {
 // b.out. The stream is byte-aligned at the end: closed with the final-block
 // bit if b.last, otherwise with a sync marker.
 func (b *block) compress() {
-	data := b.data()
-	b.crc = crc32.ChecksumIEEE(data)
-	b.fw.ResetDict(&b.out, b.in[:b.dict])
-	if _, err := b.fw.Write(data); err != nil {
-		b.err = err
-		return
+	// A compressor is taken only for the time it works, from a pool that
+	// hands a goroutine the one last used on its CPU, while its tables are
+	// still in that CPU's cache. Its past does not change its output.
+	pool := &flatePools[b.level-HuffmanOnly]
+	fw, _ := pool.Get().(*flate.Writer)
+	if fw == nil {
+		// The level was validated by NewWriterLevel.
+		fw, _ = flate.NewWriter(nil, b.level)
+	}
+	defer pool.Put(fw)
+	fw.ResetDict(&b.out, b.in[:b.dict])
+	b.crc = 0
+	// Checksumming and compressing a piece at a time, while it is in the
+	// CPU's cache, reads the block from memory once instead of twice. The
+	// compressor's output does not depend on how its input is split.
+	for p := b.data(); len(p) > 0; p = p[min(len(p), crcPiece):] {
+		piece := p[:min(len(p), crcPiece)]
+		b.crc = crc32.Update(b.crc, crc32.IEEETable, piece)
+		if _, err := fw.Write(piece); err != nil {
+			b.err = err
+			return
+		}
 	}
 	if b.last {
-		b.err = b.fw.Close()
+		b.err = fw.Close()
 	} else {
-		b.err = b.fw.Flush()
+		b.err = fw.Flush()
 	}
+	// Drop the references the compressor keeps to b's buffers.
+	fw.ResetDict(nil, nil)
 }
 
 // run is compress for a goroutine of its own.
@@ -83,15 +105,14 @@ func (s *sink) Write(p []byte) (int, error) {
 }
 
 var (
-	// blockPools maps a block size to a *sync.Pool of *block without a
-	// compressor.
+	// blockPools maps a block size to a *sync.Pool of *block.
 	blockPools sync.Map
 	// flatePools[level-HuffmanOnly] holds *flate.Writer of that level.
 	flatePools [BestCompression - HuffmanOnly + 1]sync.Pool
 )
 
-// getBlock returns an empty block of blockSize bytes with a compressor for
-// level, from the pools when they hold one.
+// getBlock returns an empty block of blockSize bytes for level, from the
+// pool when it holds one.
 func getBlock(blockSize, level int) *block {
 	b, _ := blockPool(blockSize).Get().(*block)
 	if b == nil {
@@ -104,26 +125,14 @@ func getBlock(blockSize, level int) *block {
 			done: make(chan struct{}, 1),
 		}
 	}
-	b.in, b.dict = b.in[:0], 0
+	b.in, b.dict, b.level = b.in[:0], 0, level
 	b.last, b.flush, b.err = false, false, nil
 	b.out.buf = b.out.buf[:0]
-	fw, _ := flatePools[level-HuffmanOnly].Get().(*flate.Writer)
-	if fw == nil {
-		// The level was validated by NewWriterLevel.
-		fw, _ = flate.NewWriter(nil, level)
-	}
-	b.fw = fw
 	return b
 }
 
-// putBlock returns b, which no goroutine may be using, to the pools.
-func putBlock(b *block, level int) {
-	if b.fw != nil {
-		// Drop the references ResetDict kept to b's buffers.
-		b.fw.ResetDict(nil, nil)
-		flatePools[level-HuffmanOnly].Put(b.fw)
-		b.fw = nil
-	}
+// putBlock returns b, which no goroutine may be using, to the pool.
+func putBlock(b *block) {
 	blockPool(cap(b.in) - dictSize).Put(b)
 }
 

@@ -31,11 +31,18 @@
 //
 // # Memory and concurrency
 //
-// A Writer holds at most blocks+1 blocks (blocks compressing or waiting to be
-// written, plus the one being filled); each takes about 2×blockSize+32 KiB
-// plus the compressor's state. Buffers and compressors are reused across
-// blocks and, through pools, across Writers. With blocks = 1 the blocks are
-// compressed on the caller's goroutine and no goroutine is started. Every
-// goroutine a Writer starts has finished when Flush, Close or Reset returns,
-// and when a call returns an error from the underlying writer.
+// With blocks = 1 (see [Writer.SetConcurrency]) each block is compressed on
+// the caller's goroutine and no goroutine is started; the Writer holds one
+// block. With blocks = n > 1, up to n+1 blocks are handed to goroutines of
+// their own (compressing, or done and waiting for their turn to be written),
+// as with klauspost/pgzip: the spare one keeps every CPU busy when a block
+// finishes before an older one. With the block being filled, the Writer then
+// holds at most n+2 blocks. A block takes about 2×blockSize + 32 KiB, and a
+// block being compressed uses a compressor with up to 1.2 MiB of state; a
+// Writer adds a 128 KiB output buffer. Blocks and compressors are reused from
+// block to block and, through pools, from Writer to Writer, so a stream
+// allocates next to nothing once they are warm.
+//
+// Every goroutine a Writer starts has finished when Flush, Close or Reset
+// returns, and when a call returns an error from the underlying writer.
 package gzip

@@ -17,7 +17,10 @@ func (z *Writer) dispatch(last bool) error {
 		}
 		return nil
 	}
-	if len(z.queue) == z.blocks {
+	// One block more than blocks may be handed off: a block that finishes
+	// before an older one then never leaves a CPU idle while the older one
+	// holds up the output.
+	if len(z.queue) == z.blocks+1 {
 		if err := z.emitOldest(); err != nil {
 			return err
 		}
@@ -137,17 +140,17 @@ func (z *Writer) fail(err error) error {
 func (z *Writer) release() {
 	for i, b := range z.queue {
 		<-b.done
-		putBlock(b, z.level)
+		putBlock(b)
 		z.queue[i] = nil
 	}
 	z.queue = z.queue[:0]
 	for i, b := range z.free {
-		putBlock(b, z.level)
+		putBlock(b)
 		z.free[i] = nil
 	}
 	z.free = z.free[:0]
 	if z.cur != nil {
-		putBlock(z.cur, z.level)
+		putBlock(z.cur)
 		z.cur = nil
 	}
 }

@@ -86,8 +86,8 @@ type Writer struct {
 }
 
 // NewWriter returns a Writer that writes a gzip stream to w at
-// DefaultCompression, with blocks of DefaultBlockSize bytes and up to
-// runtime.GOMAXPROCS(0) blocks in flight.
+// DefaultCompression, in blocks of DefaultBlockSize bytes compressed
+// runtime.GOMAXPROCS(0) at a time (see SetConcurrency).
 //
 // The caller must call Close to finish the stream; the Writer does not close w.
 func NewWriter(w io.Writer) *Writer {
@@ -112,11 +112,13 @@ func NewWriterLevel(w io.Writer, level int) (*Writer, error) {
 }
 
 // SetConcurrency sets the block size in bytes, from 32 KiB to 1 GiB (default
-// 1 MiB), and the number of blocks that may be compressing or waiting to be
-// written at once (default GOMAXPROCS when the Writer was made). The block
-// size is part of what the output depends on; the number of blocks is not.
-// With blocks = 1 each block is compressed on the caller's goroutine. Memory
-// grows with (blocks+1) × 2 × blockSize.
+// 1 MiB), and the number of blocks compressed in parallel (default
+// GOMAXPROCS when the Writer was made), as klauspost/pgzip's SetConcurrency
+// does. The block size is part of what the output depends on; the number of
+// blocks is not. With blocks = 1 each block is compressed on the caller's
+// goroutine. With blocks > 1, up to blocks+1 blocks are compressing or waiting
+// to be written, and memory is about (blocks+2) × 2 × blockSize; see the
+// package documentation.
 //
 // Call it before the first Write, ReadFrom, Flush or Close of a stream. The
 // settings are kept across Reset.
@@ -125,7 +127,7 @@ func (z *Writer) SetConcurrency(blockSize, blocks int) error {
 		return fmt.Errorf("gzip: block size %d bytes is out of range: use %d (32 KiB) to %d (1 GiB); the default is %d (1 MiB)", blockSize, minBlockSize, maxBlockSize, DefaultBlockSize)
 	}
 	if blocks < 1 {
-		return fmt.Errorf("gzip: %d blocks in flight is too few: use 1 (compress on the calling goroutine) or more; the default is GOMAXPROCS", blocks)
+		return fmt.Errorf("gzip: %d blocks is too few: use 1 (compress on the calling goroutine) or more (blocks compressed in parallel); the default is GOMAXPROCS", blocks)
 	}
 	if blockSize == z.blockSize && blocks == z.blocks {
 		return nil

@@ -1,10 +1,12 @@
 package layer
 
 import (
+	"fmt"
 	"io"
+	"runtime"
 
-	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+	"github.com/minimage/minimage/layer/gzip"
 )
 
 // newCompressor returns the writer that compresses into w. Its Close
@@ -23,7 +25,23 @@ func newCompressor(w io.Writer, o Options, level int) (io.WriteCloser, error) {
 	case Uncompressed:
 		return nopCloser{w}, nil
 	}
-	return gzip.NewWriterLevel(w, level)
+	zw, err := gzip.NewWriterLevel(w, level)
+	if err != nil {
+		return nil, err
+	}
+	if o.BlockSize != 0 || o.Blocks != 0 {
+		bs, blocks := o.BlockSize, o.Blocks
+		if bs == 0 {
+			bs = gzip.DefaultBlockSize
+		}
+		if blocks == 0 {
+			blocks = runtime.GOMAXPROCS(0)
+		}
+		if err := zw.SetConcurrency(bs, blocks); err != nil {
+			return nil, fmt.Errorf("layer: %w", err)
+		}
+	}
+	return zw, nil
 }
 
 type nopCloser struct{ io.Writer }

@@ -52,7 +52,7 @@ func newBuildFlagSet(f *buildFlags, stderr io.Writer) *flag.FlagSet {
 	fs.Var(&f.ports, "port", "expose `PORT[/PROTO]` (repeatable)")
 	fs.Var(&f.files, "file", "add the host file `SRC:DST` (repeatable)")
 	str(&f.compression, []string{"compression"}, "gzip", "layer compression: gzip, zstd or none")
-	fs.IntVar(&f.level, "level", 0, "compression `N` (gzip 1-9, zstd 1-4; default gzip 1, zstd 2)")
+	fs.IntVar(&f.level, "level", 0, "compression `N` (gzip 1-9, zstd 1-4; default gzip 2, zstd 2)")
 	str(&f.created, []string{"created"}, "", "creation `TIME`, RFC 3339 or Unix seconds (default $SOURCE_DATE_EPOCH, else the Unix epoch)")
 	fs.BoolVar(&f.allowDynamic, "allow-dynamic", false, "accept a dynamically linked binary (the base must hold its C library)")
 	for _, n := range []string{"q", "quiet"} {

@@ -4,13 +4,13 @@ import (
 	"archive/tar"
 	"context"
 	"fmt"
-	"io"
 	"io/fs"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/minimage/minimage/base"
+	"github.com/minimage/minimage/internal/testenv"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -109,15 +109,8 @@ func TestLayer(t *testing.T) {
 	for _, f := range base.Files() {
 		want[strings.TrimPrefix(f.Path, "/")] = f
 	}
-	tr := tar.NewReader(rc)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, e := range testenv.ReadTar(t, rc) {
+		h := e.Header
 		name := strings.TrimSuffix(h.Name, "/")
 		f, ok := want[name]
 		if !ok {
@@ -128,9 +121,8 @@ func TestLayer(t *testing.T) {
 		}
 		delete(want, name)
 		mode := h.FileInfo().Mode()
-		data, _ := io.ReadAll(tr)
-		if mode != f.Mode || h.Uid != f.UID || h.Gid != f.GID || string(data) != string(f.Data) {
-			t.Errorf("%s: %v %d:%d %q; want %v %d:%d %q", name, mode, h.Uid, h.Gid, data, f.Mode, f.UID, f.GID, f.Data)
+		if mode != f.Mode || h.Uid != f.UID || h.Gid != f.GID || string(e.Body) != string(f.Data) {
+			t.Errorf("%s: %v %d:%d %q; want %v %d:%d %q", name, mode, h.Uid, h.Gid, e.Body, f.Mode, f.UID, f.GID, f.Data)
 		}
 	}
 	if len(want) != 0 {

@@ -2,13 +2,12 @@ package base_test
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/minimage/minimage/base"
+	"github.com/minimage/minimage/internal/testenv"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -33,25 +32,5 @@ func TestGolden(t *testing.T) {
 	if l.DiffID() != u.Digest() {
 		t.Errorf("gzip layer's diffID %s differs from the uncompressed layer's digest %s", l.DiffID(), u.Digest())
 	}
-	file := filepath.Join("testdata", "golden.json")
-	if *update {
-		data, _ := json.MarshalIndent(got, "", "  ")
-		if err := os.WriteFile(file, append(data, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want map[string]golden
-	if err := json.Unmarshal(data, &want); err != nil {
-		t.Fatal(err)
-	}
-	for name, g := range got {
-		if want[name] != g {
-			t.Errorf("%s: got %+v\nwant %+v", name, g, want[name])
-		}
-	}
+	testenv.Golden(t, filepath.Join("testdata", "golden.json"), got, *update)
 }

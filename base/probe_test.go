@@ -13,6 +13,7 @@ import (
 
 	"github.com/minimage/minimage/base"
 	"github.com/minimage/minimage/certs"
+	"github.com/minimage/minimage/internal/testenv"
 	"github.com/minimage/minimage/layer"
 	"github.com/minimage/minimage/tzdata"
 )
@@ -23,15 +24,7 @@ import (
 // zones it was given and no others, and writes to /tmp. It needs root for
 // chroot; it skips without it, except under CI=true, where it fails.
 func TestProbe(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("chroot and static Linux binaries: Linux only")
-	}
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("TestProbe needs root for chroot, and CI=true: run CI as root")
-		}
-		t.Skip("needs root for chroot")
-	}
+	testenv.NeedRoot(t)
 	if testing.Short() {
 		t.Skip("builds a program; skipped with -short")
 	}
@@ -52,13 +45,10 @@ func TestProbe(t *testing.T) {
 
 			// Etc/UTC was not named: it comes in as the zone of the UTC link.
 			// (Go answers "UTC" itself without reading a file.)
-			cmd := exec.Command("/probe", "-zones", strings.Join(append(zones, "Etc/UTC"), ","), "-missing", "Asia/Tokyo")
+			env := append([]string{certs.Env}, tzdata.Env(opts)...)
+			cmd := testenv.Chroot(t, root, base.NonrootUID, base.NonrootGID, env,
+				"/probe", "-zones", strings.Join(append(zones, "Etc/UTC"), ","), "-missing", "Asia/Tokyo")
 			cmd.Dir = base.NonrootHome
-			cmd.Env = append([]string{certs.Env}, tzdata.Env(opts)...)
-			cmd.SysProcAttr = &syscall.SysProcAttr{
-				Chroot:     root,
-				Credential: &syscall.Credential{Uid: base.NonrootUID, Gid: base.NonrootGID},
-			}
 			out, err := cmd.CombinedOutput()
 			t.Logf("probe output:\n%s", out)
 			if err != nil {
@@ -107,6 +97,20 @@ func buildProbe(t *testing.T) string {
 		t.Fatalf("go build ./testdata/probe: %v\n%s", err, b)
 	}
 	return out
+}
+
+// extract unpacks layers, in order, into dir, as a container runtime
+// would.
+func extract(t *testing.T, dir string, layers ...*layer.Layer) {
+	t.Helper()
+	for _, l := range layers {
+		rc, err := l.Uncompressed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		testenv.Untar(t, rc, dir)
+		rc.Close()
+	}
 }
 
 func copyFile(t *testing.T, from, to string) {

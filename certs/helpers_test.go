@@ -1,7 +1,6 @@
 package certs
 
 import (
-	"archive/tar"
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -9,11 +8,11 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"io"
 	"math/big"
 	"testing"
 	"time"
 
+	"github.com/minimage/minimage/internal/testenv"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -62,38 +61,14 @@ func countBlocks(t testing.TB, data []byte) int {
 	return n
 }
 
-// entry is one tar header of a layer, with a regular file's content.
-type entry struct {
-	hdr  *tar.Header
-	data []byte
-}
-
-// readLayer returns the entries of l's tar stream, in order.
-func readLayer(t testing.TB, l *layer.Layer) []entry {
+// readLayer returns the entries of l's tar stream, in order. It reads
+// the stream to its end, where the layer's verifier checks the diffID.
+func readLayer(t testing.TB, l *layer.Layer) []testenv.Entry {
 	t.Helper()
 	rc, err := l.Uncompressed()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rc.Close()
-	var es []entry
-	tr := tar.NewReader(rc)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		es = append(es, entry{h, data})
-	}
-	if _, err := io.Copy(io.Discard, rc); err != nil {
-		t.Fatal(err) // the verifier checks the diffID at EOF
-	}
-	return es
+	return testenv.ReadTar(t, rc)
 }

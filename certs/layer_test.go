@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minimage/minimage/internal/testenv"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -25,26 +26,26 @@ func TestLayer(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := must(File(opts))
-		var file *entry
+		var file *testenv.Entry
 		for _, e := range readLayer(t, l) {
-			switch e.hdr.Name {
+			switch e.Header.Name {
 			case "etc/", "etc/ssl/", "etc/ssl/certs/":
-				if e.hdr.Typeflag != tar.TypeDir || e.hdr.Mode != 0o755 {
-					t.Errorf("%s: type %c mode %o, want a 0755 directory", e.hdr.Name, e.hdr.Typeflag, e.hdr.Mode)
+				if e.Header.Typeflag != tar.TypeDir || e.Header.Mode != 0o755 {
+					t.Errorf("%s: type %c mode %o, want a 0755 directory", e.Header.Name, e.Header.Typeflag, e.Header.Mode)
 				}
 			case Path[1:]:
 				file = &e
 			default:
-				t.Errorf("unexpected entry %s", e.hdr.Name)
+				t.Errorf("unexpected entry %s", e.Header.Name)
 			}
 		}
 		if file == nil {
 			t.Fatalf("no %s in the layer", Path)
 		}
-		if h := file.hdr; h.Mode != 0o644 || h.Uid != 0 || h.Gid != 0 || h.Typeflag != tar.TypeReg {
+		if h := file.Header; h.Mode != 0o644 || h.Uid != 0 || h.Gid != 0 || h.Typeflag != tar.TypeReg {
 			t.Errorf("%s: type %c mode %o owner %d:%d, want a 0644 file owned by 0:0", Path, h.Typeflag, h.Mode, h.Uid, h.Gid)
 		}
-		if !bytes.Equal(file.data, want) {
+		if !bytes.Equal(file.Body, want) {
 			t.Errorf("%+v: the layer's file differs from File", opts)
 		}
 	}

@@ -4,15 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"archive/tar"
-
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/internal/testenv"
 	"github.com/minimage/minimage/layer"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -122,21 +120,12 @@ func TestAddBinary(t *testing.T) {
 	}
 	defer rc.Close()
 	want, _ := os.ReadFile(bin("amd64"))
-	tr := tar.NewReader(rc)
 	found := false
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if h.Name == "usr/bin/hello" {
+	for _, e := range testenv.ReadTar(t, rc) {
+		if h := e.Header; h.Name == "usr/bin/hello" {
 			found = true
-			got, _ := io.ReadAll(tr)
-			if h.Mode != 0o755 || h.Uid != 0 || h.Gid != 0 || !bytes.Equal(got, want) {
-				t.Errorf("header %+v, %d bytes", h, len(got))
+			if h.Mode != 0o755 || h.Uid != 0 || h.Gid != 0 || !bytes.Equal(e.Body, want) {
+				t.Errorf("header %+v, %d bytes", h, len(e.Body))
 			}
 		}
 	}

@@ -3,11 +3,11 @@ package image_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"flag"
-	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/minimage/minimage/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden.json")
@@ -27,23 +27,5 @@ func TestGolden(t *testing.T) {
 		"index.tarball":       sum(tarball(t, ix, "app:v1")),
 		"image.tarball.notag": sum(tarball(t, img)),
 	}
-	path := filepath.Join("testdata", "golden.json")
-	if *update {
-		b, _ := json.MarshalIndent(got, "", "  ")
-		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var want map[string]string
-	if err := json.Unmarshal(mustRead(t, path), &want); err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("%s = %s, want %s", k, got[k], v)
-		}
-	}
-	if len(want) != len(got) {
-		t.Errorf("golden.json has %d values, the test %d; run go test -run TestGolden -update", len(want), len(got))
-	}
+	testenv.Golden(t, filepath.Join("testdata", "golden.json"), got, *update)
 }

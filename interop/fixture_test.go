@@ -1,10 +1,8 @@
 package interop
 
 import (
-	"archive/tar"
 	"context"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -14,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/internal/testenv"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -136,30 +135,6 @@ func buildFixture() (*fixture, error) {
 	return f, nil
 }
 
-// need skips the test when tool is missing, or fails it under CI=true.
-func need(t *testing.T, tools ...string) {
-	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s is missing (CI=true makes that a failure): %v", tool, err)
-			}
-			t.Skipf("%s is missing: %v", tool, err)
-		}
-	}
-}
-
-// needRoot skips the test when not root, or fails it under CI=true.
-func needRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("needs root (CI=true makes that a failure)")
-		}
-		t.Skip("needs root")
-	}
-}
-
 func run(t *testing.T, name string, args ...string) string {
 	t.Helper()
 	out, err := exec.Command(name, args...).CombinedOutput()
@@ -169,6 +144,7 @@ func run(t *testing.T, name string, args ...string) string {
 	return string(out)
 }
 
+// untarTo extracts the tarball at path into dir.
 func untarTo(t *testing.T, tarball, dir string) {
 	t.Helper()
 	f, err := os.Open(tarball)
@@ -176,25 +152,5 @@ func untarTo(t *testing.T, tarball, dir string) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	tr := tar.NewReader(f)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := filepath.Join(dir, filepath.FromSlash(h.Name))
-		if h.Typeflag == tar.TypeDir {
-			os.MkdirAll(p, 0o755)
-			continue
-		}
-		w, err := os.Create(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(w, tr)
-		w.Close()
-	}
+	testenv.Untar(t, f, dir)
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/internal/testenv"
 )
 
 // TestLoaders loads the fixture tarball with the engines that take
@@ -55,8 +56,9 @@ func TestLoaders(t *testing.T) {
 // TestQemuArm64 unpacks the arm64 image of the index and runs its
 // entrypoint under qemu-aarch64-static.
 func TestQemuArm64(t *testing.T) {
-	need(t, "umoci", "qemu-aarch64-static")
-	needRoot(t)
+	testenv.NeedTool(t, "umoci")
+	testenv.NeedTool(t, "qemu-aarch64-static")
+	testenv.NeedRoot(t)
 	f := newFixture(t)
 	dir := filepath.Join(t.TempDir(), "layout")
 	if err := image.WriteLayout(t0(), dir, f.index.Image(arm64), image.LayoutOptions{Tags: []string{"arm64"}}); err != nil {

@@ -13,10 +13,11 @@ import (
 	"time"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/internal/testenv"
 )
 
 func TestSkopeoInspect(t *testing.T) {
-	need(t, "skopeo")
+	testenv.NeedTool(t, "skopeo")
 	f := newFixture(t)
 	for _, ref := range []string{"oci:" + f.layout + ":v1", "oci-archive:" + f.tarball + ":v1", "docker-archive:" + f.tarball + ":minimage/hello:v1"} {
 		var info struct {
@@ -45,7 +46,7 @@ func TestSkopeoInspect(t *testing.T) {
 }
 
 func TestSkopeoCopy(t *testing.T) {
-	need(t, "skopeo")
+	testenv.NeedTool(t, "skopeo")
 	f := newFixture(t)
 	for _, tc := range []struct {
 		src  string
@@ -124,8 +125,8 @@ func writeMore(dir string, base *image.Image) error {
 // unpack unpacks tag of the fixture layout with umoci into a bundle.
 func unpack(t *testing.T, tag string) string {
 	t.Helper()
-	need(t, "umoci")
-	needRoot(t)
+	testenv.NeedTool(t, "umoci")
+	testenv.NeedRoot(t)
 	f := newFixture(t)
 	bundle := filepath.Join(t.TempDir(), "bundle")
 	run(t, "umoci", "unpack", "--image", f.layout+":"+tag, bundle)
@@ -168,11 +169,7 @@ func TestUmociUnpackAndRun(t *testing.T) {
 				t.Errorf("runtime config %+v", cfg.Process)
 			}
 			// Run the entrypoint as the image's user, chrooted.
-			cmd := exec.Command(cfg.Process.Args[0])
-			cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: rootfs, Credential: &syscall.Credential{Uid: cfg.Process.User.UID, Gid: cfg.Process.User.GID}}
-			cmd.Dir = "/"
-			cmd.Env = []string{}
-			out, err := cmd.CombinedOutput()
+			out, err := testenv.Chroot(t, rootfs, cfg.Process.User.UID, cfg.Process.User.GID, nil, cfg.Process.Args[0]).CombinedOutput()
 			if err != nil || string(out) != "hello from minimage uid=65532\n" {
 				t.Errorf("chroot run: %v: %q", err, out)
 			}
@@ -184,7 +181,7 @@ func TestUmociUnpackAndRun(t *testing.T) {
 // runc make containers; elsewhere it is skipped (chroot above is the
 // fallback check).
 func TestRunc(t *testing.T) {
-	need(t, "runc")
+	testenv.NeedTool(t, "runc")
 	bundle := unpack(t, "v1")
 	var cfg map[string]any
 	p := filepath.Join(bundle, "config.json")

@@ -5,6 +5,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/minimage/minimage/internal/testenv"
 )
 
 // FuzzCleanPath checks the path rules: an accepted path is relative, clean,
@@ -53,7 +55,7 @@ func FuzzTar(f *testing.F) {
 		b := New(Options{Compression: Uncompressed, Replace: true})
 		if err := b.AddTar(bytes.NewReader(data)); err == nil {
 			if l, err := b.Build(ctx); err == nil {
-				readTar(t, bytes.NewReader(readAll(t, l.Compressed)))
+				testenv.ReadTar(t, bytes.NewReader(readAll(t, l.Compressed)))
 			}
 		}
 		if l, err := FromTar(ctx, bytes.NewReader(data), Options{Compression: Uncompressed}); err == nil {

@@ -2,7 +2,6 @@ package layer
 
 import (
 	"bytes"
-	"encoding/json"
 	"flag"
 	"io/fs"
 	"os"
@@ -13,6 +12,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/minimage/minimage/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden.json from the current code")
@@ -72,26 +73,7 @@ func TestGolden(t *testing.T) {
 		l := build(t, goldenBuilder(t, Options{Compression: c}, t.TempDir()))
 		got[c.String()] = golden{string(l.Digest()), string(l.DiffID()), l.Size()}
 	}
-	path := filepath.Join("testdata", "golden.json")
-	if *update {
-		b, _ := json.MarshalIndent(got, "", "  ")
-		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want map[string]golden
-	if err := json.Unmarshal(b, &want); err != nil {
-		t.Fatal(err)
-	}
-	for name, g := range got {
-		if g != want[name] {
-			t.Errorf("%s layer: got %+v, golden %+v", name, g, want[name])
-		}
-	}
+	testenv.Golden(t, filepath.Join("testdata", "golden.json"), got, *update)
 	if got["gzip"].DiffID != got["zstd"].DiffID || got["gzip"].DiffID != got["none"].DiffID {
 		t.Errorf("diffIDs differ between compressions: %+v", got)
 	}

@@ -65,31 +65,6 @@ func sha(b []byte) digest.Digest {
 	return digest.NewDigestFromBytes(digest.SHA256, func() []byte { s := sha256.Sum256(b); return s[:] }())
 }
 
-type tarEntry struct {
-	hdr  *tar.Header
-	body []byte
-}
-
-func readTar(t testing.TB, r io.Reader) []tarEntry {
-	t.Helper()
-	var out []tarEntry
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatalf("reading tar: %v", err)
-		}
-		body, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, tarEntry{h, body})
-	}
-}
-
 type testTar struct{ tw *tar.Writer }
 
 func newTestTar(w io.Writer) testTar { return testTar{tar.NewWriter(w)} }

@@ -17,6 +17,8 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/minimage/minimage/internal/testenv"
 )
 
 func decompress(t *testing.T, l *Layer) []byte {
@@ -76,11 +78,11 @@ func TestRoundTrip(t *testing.T) {
 			if l.MediaType() != c.MediaType() {
 				t.Errorf("media type %s, want %s", l.MediaType(), c.MediaType())
 			}
-			es := readTar(t, bytes.NewReader(decompress(t, l)))
-			byName := map[string]tarEntry{}
+			es := testenv.ReadTar(t, bytes.NewReader(decompress(t, l)))
+			byName := map[string]testenv.Entry{}
 			var prev string
 			for i, e := range es {
-				name := strings.TrimSuffix(e.hdr.Name, "/")
+				name := strings.TrimSuffix(e.Header.Name, "/")
 				if i > 0 && comparePaths(prev, name) >= 0 {
 					t.Errorf("entry %q comes after %q: not sorted", name, prev)
 				}
@@ -91,11 +93,11 @@ func TestRoundTrip(t *testing.T) {
 				}
 				prev = name
 				byName[name] = e
-				if !e.hdr.ModTime.Equal(mt.Truncate(time.Second)) {
-					t.Errorf("%s: mtime %v, want %v", name, e.hdr.ModTime, mt.Truncate(time.Second))
+				if !e.Header.ModTime.Equal(mt.Truncate(time.Second)) {
+					t.Errorf("%s: mtime %v, want %v", name, e.Header.ModTime, mt.Truncate(time.Second))
 				}
-				if !e.hdr.AccessTime.IsZero() || !e.hdr.ChangeTime.IsZero() || e.hdr.Devmajor != 0 || e.hdr.Devminor != 0 {
-					t.Errorf("%s: header carries atime, ctime or device numbers: %+v", name, e.hdr)
+				if !e.Header.AccessTime.IsZero() || !e.Header.ChangeTime.IsZero() || e.Header.Devmajor != 0 || e.Header.Devminor != 0 {
+					t.Errorf("%s: header carries atime, ctime or device numbers: %+v", name, e.Header)
 				}
 			}
 			check := func(name string, typ byte, mode int64, uid int, body []byte) {
@@ -105,11 +107,11 @@ func TestRoundTrip(t *testing.T) {
 					t.Errorf("%s missing", name)
 					return
 				}
-				if e.hdr.Typeflag != typ || e.hdr.Mode != mode || e.hdr.Uid != uid {
-					t.Errorf("%s: type %q mode %o uid %d, want %q %o %d", name, e.hdr.Typeflag, e.hdr.Mode, e.hdr.Uid, typ, mode, uid)
+				if e.Header.Typeflag != typ || e.Header.Mode != mode || e.Header.Uid != uid {
+					t.Errorf("%s: type %q mode %o uid %d, want %q %o %d", name, e.Header.Typeflag, e.Header.Mode, e.Header.Uid, typ, mode, uid)
 				}
-				if body != nil && !bytes.Equal(e.body, body) {
-					t.Errorf("%s: content differs (%d bytes, want %d)", name, len(e.body), len(body))
+				if body != nil && !bytes.Equal(e.Body, body) {
+					t.Errorf("%s: content differs (%d bytes, want %d)", name, len(e.Body), len(body))
 				}
 			}
 			check("app", '5', 0o755, 0, nil)
@@ -123,14 +125,14 @@ func TestRoundTrip(t *testing.T) {
 			check("srv/www/index.html", '0', 0o644, 33, []byte("<h1>hi</h1>\n"))
 			check("srv", '5', 0o755, 0, nil)
 			check(strings.Repeat("deep/", 30)+"file.txt", '0', 0o644, 0, []byte("long"))
-			if got := byName["app/config.json"].hdr.Linkname; got != "app/alias" {
+			if got := byName["app/config.json"].Header.Linkname; got != "app/alias" {
 				t.Errorf("hard link points to %q, want app/alias", got)
 			}
-			if got := byName["bin/app"].hdr.Linkname; got != "/app/tool" {
+			if got := byName["bin/app"].Header.Linkname; got != "/app/tool" {
 				t.Errorf("symlink points to %q", got)
 			}
-			if e := byName["app/config.json"]; e.hdr.Uname != "nonroot" {
-				t.Errorf("uname %q, want nonroot", e.hdr.Uname)
+			if e := byName["app/config.json"]; e.Header.Uname != "nonroot" {
+				t.Errorf("uname %q, want nonroot", e.Header.Uname)
 			}
 		})
 	}
@@ -237,8 +239,8 @@ func TestReplace(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	es := readTar(t, bytes.NewReader(decompress(t, build(t, b))))
-	if len(es) != 2 || string(es[0].body) != "two" || es[0].hdr.Mode != 0o600 || es[1].hdr.Mode != 0o700 {
+	es := testenv.ReadTar(t, bytes.NewReader(decompress(t, build(t, b))))
+	if len(es) != 2 || string(es[0].Body) != "two" || es[0].Header.Mode != 0o600 || es[1].Header.Mode != 0o700 {
 		t.Fatalf("replace kept the wrong entries: %+v", es)
 	}
 }
@@ -251,8 +253,8 @@ func TestImplicitParentTakesExplicitMetadata(t *testing.T) {
 	if err := b.AddDir("/home/nonroot", Attr{Mode: 0o700, UID: 65532, GID: 65532}); err != nil {
 		t.Fatal(err)
 	}
-	es := readTar(t, bytes.NewReader(decompress(t, build(t, b))))
-	if len(es) != 3 || es[1].hdr.Name != "home/nonroot/" || es[1].hdr.Mode != 0o700 || es[1].hdr.Uid != 65532 {
+	es := testenv.ReadTar(t, bytes.NewReader(decompress(t, build(t, b))))
+	if len(es) != 3 || es[1].Header.Name != "home/nonroot/" || es[1].Header.Mode != 0o700 || es[1].Header.Uid != 65532 {
 		t.Fatalf("entries %v", es)
 	}
 }
@@ -322,8 +324,8 @@ func TestSpillAndBlobReaders(t *testing.T) {
 	b := New(Options{SpillThreshold: 1 << 20, SpillDir: t.TempDir()})
 	b.AddFile("/r", data, Attr{})
 	l := build(t, b)
-	es := readTar(t, bytes.NewReader(decompress(t, l)))
-	if !bytes.Equal(es[0].body, data) {
+	es := testenv.ReadTar(t, bytes.NewReader(decompress(t, l)))
+	if !bytes.Equal(es[0].Body, data) {
 		t.Fatal("spilled layer lost its content")
 	}
 	if ents, _ := os.ReadDir(b.opts.SpillDir); len(ents) != 0 {

@@ -2,12 +2,11 @@ package tzdata
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/minimage/minimage/internal/testenv"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -45,25 +44,7 @@ func TestGolden(t *testing.T) {
 			t.Errorf("%s: gzip layer's diffID %s differs from the uncompressed layer's digest %s", name, l.DiffID(), u.Digest())
 		}
 	}
-	file := filepath.Join("testdata", "golden.json")
-	if *update {
-		data, _ := json.MarshalIndent(got, "", "  ")
-		if err := os.WriteFile(file, append(data, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want map[string]golden
-	if err := json.Unmarshal(data, &want); err != nil {
-		t.Fatal(err)
-	}
-	for name, g := range got {
-		if want[name] != g {
-			t.Errorf("%s: got %+v\nwant %+v\n(release %s; if go generate took a new release, run go test ./tzdata -run TestGolden -update)", name, g, want[name], Release)
-		}
+	if !testenv.Golden(t, filepath.Join("testdata", "golden.json"), got, *update) {
+		t.Logf("release %s; if go generate took a new release, run go test ./tzdata -run TestGolden -update", Release)
 	}
 }

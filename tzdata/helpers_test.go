@@ -1,12 +1,11 @@
 package tzdata
 
 import (
-	"archive/tar"
-	"io"
 	"os/exec"
 	"strings"
 	"testing"
 
+	"github.com/minimage/minimage/internal/testenv"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -19,35 +18,17 @@ func runtimeGOROOT(t *testing.T) string {
 	return strings.TrimSpace(string(out))
 }
 
-// entry is one tar header of a layer, with a regular file's content.
-type entry struct {
-	hdr  *tar.Header
-	data []byte
-}
-
 // readLayer returns the entries of l's tar stream by name.
-func readLayer(t testing.TB, l *layer.Layer) map[string]entry {
+func readLayer(t testing.TB, l *layer.Layer) map[string]testenv.Entry {
 	t.Helper()
 	rc, err := l.Uncompressed()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rc.Close()
-	es := make(map[string]entry)
-	tr := tar.NewReader(rc)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		es[h.Name] = entry{h, data}
+	es := make(map[string]testenv.Entry)
+	for _, e := range testenv.ReadTar(t, rc) {
+		es[e.Header.Name] = e
 	}
 	return es
 }

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/minimage/minimage/internal/testenv"
 )
 
 // subset is the fixed selection of the tests and goldens.
@@ -41,15 +43,15 @@ func TestLayerTree(t *testing.T) {
 			t.Errorf("%s missing", name)
 		case kind == "file":
 			c, _ := Canonical(strings.TrimPrefix(name, "usr/share/zoneinfo/"))
-			if e.hdr.Typeflag != tar.TypeReg || e.hdr.Mode != 0o644 || !bytes.Equal(e.data, load().data[c]) {
-				t.Errorf("%s: type %c mode %o, %d bytes; want the zone as a 0644 file", name, e.hdr.Typeflag, e.hdr.Mode, len(e.data))
+			if e.Header.Typeflag != tar.TypeReg || e.Header.Mode != 0o644 || !bytes.Equal(e.Body, load().data[c]) {
+				t.Errorf("%s: type %c mode %o, %d bytes; want the zone as a 0644 file", name, e.Header.Typeflag, e.Header.Mode, len(e.Body))
 			}
-		case e.hdr.Typeflag != tar.TypeSymlink || e.hdr.Linkname != kind:
-			t.Errorf("%s: type %c -> %q, want a symlink to %q", name, e.hdr.Typeflag, e.hdr.Linkname, kind)
+		case e.Header.Typeflag != tar.TypeSymlink || e.Header.Linkname != kind:
+			t.Errorf("%s: type %c -> %q, want a symlink to %q", name, e.Header.Typeflag, e.Header.Linkname, kind)
 		}
 	}
 	for name, e := range es {
-		if _, ok := want[name]; !ok && e.hdr.Typeflag != tar.TypeDir {
+		if _, ok := want[name]; !ok && e.Header.Typeflag != tar.TypeDir {
 			t.Errorf("unexpected %s", name)
 		}
 	}
@@ -74,7 +76,7 @@ func TestLayerZip(t *testing.T) {
 	es := readLayer(t, must(Layer(context.Background(), opts)))
 	var names []string
 	for n, e := range es {
-		if e.hdr.Typeflag != tar.TypeDir {
+		if e.Header.Typeflag != tar.TypeDir {
 			names = append(names, n)
 		}
 	}
@@ -82,10 +84,10 @@ func TestLayerZip(t *testing.T) {
 	if want := []string{"etc/localtime", "usr/share/zoneinfo.zip"}; !slices.Equal(names, want) {
 		t.Fatalf("entries %q, want %q", names, want)
 	}
-	if !bytes.Equal(es["etc/localtime"].data, load().data["Europe/Paris"]) {
+	if !bytes.Equal(es["etc/localtime"].Body, load().data["Europe/Paris"]) {
 		t.Error("/etc/localtime is not a copy of Europe/Paris")
 	}
-	data := es["usr/share/zoneinfo.zip"].data
+	data := es["usr/share/zoneinfo.zip"].Body
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
@@ -200,7 +202,7 @@ func TestRelative(t *testing.T) {
 }
 
 // extract writes the entries into dir: directories, files and symlinks.
-func extract(t *testing.T, es map[string]entry, dir string) {
+func extract(t *testing.T, es map[string]testenv.Entry, dir string) {
 	t.Helper()
 	names := make([]string, 0, len(es))
 	for n := range es {
@@ -210,15 +212,15 @@ func extract(t *testing.T, es map[string]entry, dir string) {
 	for _, n := range names {
 		e, p := es[n], filepath.Join(dir, n)
 		var err error
-		switch e.hdr.Typeflag {
+		switch e.Header.Typeflag {
 		case tar.TypeDir:
 			err = os.MkdirAll(p, 0o755)
 		case tar.TypeReg:
 			if err = os.MkdirAll(filepath.Dir(p), 0o755); err == nil {
-				err = os.WriteFile(p, e.data, 0o644)
+				err = os.WriteFile(p, e.Body, 0o644)
 			}
 		case tar.TypeSymlink:
-			target := e.hdr.Linkname
+			target := e.Header.Linkname
 			if filepath.IsAbs(target) {
 				target = filepath.Join(dir, target) // stay inside dir
 			}

@@ -1,19 +1,16 @@
 package main
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/internal/testenv"
 )
 
 // minimage runs one command line in-process and returns its exit code,
@@ -34,30 +31,6 @@ func mustBuild(t *testing.T, args ...string) string {
 	return out
 }
 
-// needTool returns the path of a tool, skipping the test when it is
-// missing, except in CI, where every tool must be there.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is missing; .ci/run installs it", name)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return p
-}
-
-func needRoot(t *testing.T) {
-	t.Helper()
-	if os.Getuid() != 0 || runtime.GOOS != "linux" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI runs as root on Linux; this test needs both")
-		}
-		t.Skip("needs root on Linux for chroot")
-	}
-}
-
 func repoRoot(t *testing.T) string {
 	t.Helper()
 	abs, err := filepath.Abs("../..")
@@ -67,15 +40,11 @@ func repoRoot(t *testing.T) string {
 	return abs
 }
 
-// unpackChroot runs the image's entrypoint in a chroot of the unpacked
-// rootfs as its user, with extra args, and returns what it printed.
+// runUnpacked runs argv in a chroot of the unpacked rootfs as uid:gid,
+// as a runtime runs an image's entrypoint, and returns what it printed.
 func runUnpacked(t *testing.T, rootfs string, uid, gid uint32, argv ...string) string {
 	t.Helper()
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Dir = "/"
-	cmd.Env = []string{"PATH=/"}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: rootfs, Credential: &syscall.Credential{Uid: uid, Gid: gid}}
-	out, err := cmd.CombinedOutput()
+	out, err := testenv.Chroot(t, rootfs, uid, gid, []string{"PATH=/"}, argv...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("running %v in %s: %v\n%s", argv, rootfs, err, out)
 	}
@@ -83,8 +52,8 @@ func runUnpacked(t *testing.T, rootfs string, uid, gid uint32, argv ...string) s
 }
 
 func TestEndToEnd(t *testing.T) {
-	skopeo, umoci := needTool(t, "skopeo"), needTool(t, "umoci")
-	needRoot(t)
+	skopeo, umoci := testenv.NeedTool(t, "skopeo"), testenv.NeedTool(t, "umoci")
+	testenv.NeedRoot(t)
 	dir := t.TempDir()
 	layout := filepath.Join(dir, "layout")
 	tarball := filepath.Join(dir, "hello.tar")
@@ -122,8 +91,8 @@ func TestEndToEnd(t *testing.T) {
 // TestMultiPlatform builds linux/amd64 and linux/arm64 into one index and
 // runs the arm64 entrypoint under qemu in a chroot.
 func TestMultiPlatform(t *testing.T) {
-	qemu := needTool(t, "qemu-aarch64-static")
-	needRoot(t)
+	qemu := testenv.NeedTool(t, "qemu-aarch64-static")
+	testenv.NeedRoot(t)
 	dir := t.TempDir()
 	layout := filepath.Join(dir, "layout")
 	out := mustBuild(t, "--platform", "linux/amd64,linux/arm64", "--zones", "Europe/Paris", "-o", layout, filepath.Join(repoRoot(t), "examples", "hello"))
@@ -174,53 +143,12 @@ func extractImage(t *testing.T, layout, platform, dir string) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			untar(t, rc, dir)
+			testenv.Untar(t, rc, dir)
 			rc.Close()
 		}
 		return
 	}
 	t.Fatalf("no %s image in %s", platform, layout)
-}
-
-func untar(t *testing.T, r io.Reader, dir string) {
-	t.Helper()
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := filepath.Join(dir, h.Name)
-		switch h.Typeflag {
-		case tar.TypeDir:
-			err = os.MkdirAll(p, os.FileMode(h.Mode)&os.ModePerm)
-		case tar.TypeReg:
-			var data []byte
-			if data, err = io.ReadAll(tr); err == nil {
-				err = os.WriteFile(p, data, os.FileMode(h.Mode)&os.ModePerm)
-			}
-		case tar.TypeSymlink:
-			err = os.Symlink(h.Linkname, p)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if h.Typeflag != tar.TypeSymlink {
-			os.Chmod(p, os.FileMode(h.Mode)&os.ModePerm|modeBits(h.Mode))
-			os.Lchown(p, h.Uid, h.Gid)
-		}
-	}
-}
-
-func modeBits(m int64) os.FileMode {
-	var b os.FileMode
-	if m&0o1000 != 0 {
-		b |= os.ModeSticky
-	}
-	return b
 }
 
 func TestBare(t *testing.T) {

@@ -10,11 +10,11 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
+	"github.com/minimage/minimage/internal/testenv"
 )
 
 // alpineLike is the fixture base of recipe 2: a few of alpine's files and
@@ -176,8 +176,8 @@ func TestRecipes(t *testing.T) {
 // roots and no zones, the one on a base has roots but no zones, the
 // default has both.
 func probe(t *testing.T, b built) {
-	skopeo, umoci := needTool(t, "skopeo"), needTool(t, "umoci")
-	needRoot(t)
+	skopeo, umoci := testenv.NeedTool(t, "skopeo"), testenv.NeedTool(t, "umoci")
+	testenv.NeedRoot(t)
 	roots := regexp.MustCompile(`CA roots: (\d+) certificates`)
 	for _, tc := range []struct {
 		tag   string
@@ -200,7 +200,8 @@ func probe(t *testing.T, b built) {
 			}
 			c := b.recipes[tc.tag].Image.Config().Config
 			uid, gid := parseUser(t, c.User)
-			out, err := runChroot(filepath.Join(bundle, "rootfs"), uid, gid, c.Entrypoint...)
+			outb, err := testenv.Chroot(t, filepath.Join(bundle, "rootfs"), uid, gid, []string{"PATH=/"}, c.Entrypoint...).CombinedOutput()
+			out := string(outb)
 			t.Logf("%s as %s (%v):\n%s", c.Entrypoint, c.User, err, out)
 			var exit *exec.ExitError
 			switch {
@@ -225,17 +226,6 @@ func probe(t *testing.T, b built) {
 	}
 }
 
-// runChroot runs argv in a chroot of rootfs as uid:gid, with an
-// environment as empty as a container's, and returns what it printed.
-func runChroot(rootfs string, uid, gid uint32, argv ...string) (string, error) {
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Dir = "/"
-	cmd.Env = []string{"PATH=/"}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: rootfs, Credential: &syscall.Credential{Uid: uid, Gid: gid}}
-	out, err := cmd.CombinedOutput()
-	return string(out), err
-}
-
 // parseUser parses a numeric "UID:GID" image user.
 func parseUser(t *testing.T, u string) (uint32, uint32) {
 	t.Helper()
@@ -255,30 +245,4 @@ func fileSize(t *testing.T, p string) int64 {
 		t.Fatal(err)
 	}
 	return fi.Size()
-}
-
-// needTool returns the path of a tool, skipping the test when it is
-// missing, except in CI, where every tool must be there.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is missing; .ci/run installs it", name)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return p
-}
-
-// needRoot skips the test unless it runs as root on Linux, which chroot
-// and changing the user need; in CI it fails instead.
-func needRoot(t *testing.T) {
-	t.Helper()
-	if os.Getuid() != 0 || runtime.GOOS != "linux" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI runs as root on Linux; this test needs both")
-		}
-		t.Skip("needs root on Linux for chroot")
-	}
 }

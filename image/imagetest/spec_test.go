@@ -2,10 +2,8 @@ package imagetest
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -13,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/internal/testenv"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -47,31 +46,14 @@ func goldenOf(ix *image.Index) golden {
 // as the gzip encoder of package layer is being replaced.
 func TestGolden(t *testing.T) {
 	got := goldenOf(Index(t, goldenSpec))
-	path := filepath.Join("testdata", "golden.json")
-	if *update {
-		b, _ := json.MarshalIndent(got, "", "  ")
-		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want golden
-	if err := json.Unmarshal(b, &want); err != nil {
-		t.Fatal(err)
-	}
-	gb, _ := json.MarshalIndent(got, "", "  ")
-	wb, _ := json.MarshalIndent(want, "", "  ")
-	if string(gb) != string(wb) {
-		t.Errorf("digests of %+v changed:\ngot  %s\nwant %s\nrun go test -run TestGolden -update only if the change is meant", goldenSpec, gb, wb)
+	if !testenv.Golden(t, filepath.Join("testdata", "golden.json"), got, *update) {
+		t.Logf("digests of %+v changed; run go test -run TestGolden -update only if the change is meant", goldenSpec)
 	}
 
 	gz := goldenSpec
 	gz.Compression = layer.Gzip
 	gzGot := goldenOf(Index(t, gz))
-	for p, ids := range want.DiffID {
+	for p, ids := range got.DiffID {
 		if strings.Join(gzGot.DiffID[p], " ") != strings.Join(ids, " ") {
 			t.Errorf("%s: gzip diffIDs %v, want the uncompressed ones %v", p, gzGot.DiffID[p], ids)
 		}

@@ -2,10 +2,12 @@ package image
 
 import (
 	"archive/tar"
+	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -158,4 +160,30 @@ func dockerManifest(img *Image, tags []dockerTag) []byte {
 		e.Layers = append(e.Layers, blobPath(l.Descriptor()))
 	}
 	return mustJSON([]dockerManifestEntry{e})
+}
+
+// WriteTarballFile writes the tarball of v to the file path, as
+// WriteTarball does, through a temporary file in the same directory that
+// is synced and renamed into place: a failed or cancelled write leaves
+// what was at path before, and no partial file.
+func WriteTarballFile(ctx context.Context, path string, v Artifact, opts TarballOptions) error {
+	dir, name := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	var tarErr error
+	err := writeAtomic(dir, name, func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 1<<20)
+		if tarErr = WriteTarball(ctx, bw, v, opts); tarErr != nil {
+			return tarErr
+		}
+		return bw.Flush()
+	})
+	switch {
+	case tarErr != nil:
+		return tarErr
+	case err != nil:
+		return fmt.Errorf("image: write tarball %s: %w", path, err)
+	}
+	return nil
 }

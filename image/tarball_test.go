@@ -316,3 +316,34 @@ func TestReadTarballCorrupt(t *testing.T) {
 		t.Errorf("gzip: %v", err)
 	}
 }
+
+func TestWriteTarballFile(t *testing.T) {
+	img := fixture(t, amd64)
+	dir := t.TempDir()
+	p := filepath.Join(dir, "app.tar")
+	if err := image.WriteTarballFile(context.Background(), p, img, image.TarballOptions{Tags: []string{"app:v1"}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := tarball(t, img, "app:v1"); !bytes.Equal(got, want) {
+		t.Fatal("the file differs from WriteTarball's bytes")
+	}
+
+	// A write that fails part way leaves the previous file and nothing else.
+	err = image.WriteTarballFile(context.Background(), p, img.Append(failingLayer(t)), image.TarballOptions{})
+	if err == nil || !strings.Contains(err.Error(), "disk on fire") {
+		t.Fatalf("failing layer: %v", err)
+	}
+	if after, _ := os.ReadFile(p); !bytes.Equal(after, got) {
+		t.Error("a failed write changed the file")
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("%d entries in the directory after a failed write, want only app.tar", len(ents))
+	}
+	if err := image.WriteTarballFile(context.Background(), filepath.Join(dir, "missing", "x.tar"), img, image.TarballOptions{}); err == nil || !strings.HasPrefix(err.Error(), "image: write tarball") {
+		t.Errorf("missing directory: %v", err)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -202,39 +201,8 @@ func (p *buildPlan) write(ctx context.Context, res *buildResult, stdout io.Write
 	case p.output == "-":
 		return image.WriteTarball(ctx, stdout, res.artifact, image.TarballOptions{Tags: p.tags})
 	case strings.HasSuffix(p.output, ".tar"):
-		return writeFileAtomic(p.output, func(f *os.File) error {
-			return image.WriteTarball(ctx, f, res.artifact, image.TarballOptions{Tags: p.tags})
-		})
+		return image.WriteTarballFile(ctx, p.output, res.artifact, image.TarballOptions{Tags: p.tags})
 	default:
 		return image.WriteLayout(ctx, p.output, res.artifact, image.LayoutOptions{Tags: p.tags})
 	}
-}
-
-// writeFileAtomic writes name through a temporary file in its directory,
-// renamed into place only when write succeeds.
-func writeFileAtomic(name string, write func(*os.File) error) (err error) {
-	dir := filepath.Dir(name)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(name)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", name, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := write(f); err != nil {
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), name)
 }

@@ -68,18 +68,11 @@ func newBuildFlagSet(f *buildFlags, stderr io.Writer) *flag.FlagSet {
 func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f buildFlags
 	fs := newBuildFlagSet(&f, stderr)
-	pos, err := parseInterspersed(fs, args)
+	target, err := parseCommand(fs, args, "TARGET")
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return err
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return fmt.Errorf("%w: want exactly one TARGET, got %d", errUsage, len(pos))
-	}
-	plan, err := f.plan(pos[0])
+	plan, err := f.plan(target)
 	if err != nil {
 		if errors.Is(err, errUsage) {
 			fs.Usage()

@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -41,18 +40,11 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprint(stderr, "Usage: minimage inspect [--json] PATH[:TAG]\n\nPATH is an OCI layout directory or a tarball.\n")
 		fs.PrintDefaults()
 	}
-	pos, err := parseInterspersed(fs, args)
+	ref, err := parseCommand(fs, args, "PATH[:TAG]")
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return err
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return fmt.Errorf("%w: want one PATH[:TAG]", errUsage)
-	}
-	path, tag := splitRef(pos[0])
+	path, tag := splitRef(ref)
 	lay, err := openLayout(path)
 	if err != nil {
 		return err
@@ -163,18 +155,11 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: minimage verify PATH\n\nChecks every blob of an OCI layout directory or tarball against its digest and size;\nexits 1 on any mismatch.\n")
 	}
-	pos, err := parseInterspersed(fs, args)
+	path, err := parseCommand(fs, args, "PATH")
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return err
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return fmt.Errorf("%w: want one PATH", errUsage)
-	}
-	lay, err := openLayout(pos[0])
+	lay, err := openLayout(path)
 	if err != nil {
 		return err
 	}
@@ -183,7 +168,7 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: %d blobs verified\n", pos[0], n)
+	fmt.Fprintf(stdout, "%s: %d blobs verified\n", path, n)
 	return nil
 }
 

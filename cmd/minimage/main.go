@@ -83,6 +83,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 }
 
+// parseCommand parses a command's flags and its one positional argument,
+// what (such as "TARGET"); anything else is a usage error.
+func parseCommand(fs *flag.FlagSet, args []string, what string) (string, error) {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return "", err
+		}
+		return "", fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return "", fmt.Errorf("%w: want exactly one %s, got %d", errUsage, what, len(pos))
+	}
+	return pos[0], nil
+}
+
 // parseInterspersed parses flags that may come before or after the
 // positional arguments, as in "minimage build ./cmd/app -o out".
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {

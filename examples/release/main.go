@@ -109,15 +109,7 @@ func release(ctx context.Context, pkg, version, out string, platforms []string) 
 	if err := image.WriteLayout(ctx, filepath.Join(out, "layout"), ix, image.LayoutOptions{Tags: tags}); err != nil {
 		return "", err
 	}
-	f, err := os.Create(filepath.Join(out, name+".tar"))
-	if err != nil {
-		return "", err
-	}
-	if err := image.WriteTarball(ctx, f, ix, image.TarballOptions{Tags: tags}); err != nil {
-		f.Close()
-		return "", err
-	}
-	if err := f.Close(); err != nil {
+	if err := image.WriteTarballFile(ctx, filepath.Join(out, name+".tar"), ix, image.TarballOptions{Tags: tags}); err != nil {
 		return "", err
 	}
 	return ix.Digest().String(), nil

@@ -129,6 +129,9 @@ func (f *buildFlags) plan(target string) (*buildPlan, error) {
 		if err != nil {
 			return nil, fmt.Errorf("--platform: %w", err)
 		}
+		if pl.OS != "linux" {
+			return nil, fmt.Errorf("--platform %s: minimage builds linux images only; a %s image needs that OS's own base layers", pl, pl.OS)
+		}
 		if seen[pl.String()] {
 			return nil, fmt.Errorf("--platform lists %s twice", pl)
 		}

@@ -54,6 +54,7 @@ func TestBadInputLeavesOutputIntact(t *testing.T) {
 		{"wrong arch", []string{"-o", good, wrongArch}, 1, "GOARCH=" + runtime.GOARCH},
 		{"unknown zone", []string{"--zones", "Europe/Pariss", "-o", good, hello}, 1, "Europe/Paris"},
 		{"bad platform", []string{"--platform", "linux", "-o", good, hello}, 1, "--platform"},
+		{"windows platform", []string{"--platform", "windows/amd64", "-o", good, hello}, 1, "linux images only"},
 		{"bad created", []string{"--created", "yesterday", "-o", good, hello}, 1, "RFC 3339"},
 		{"bad level", []string{"--level", "12", "-o", good, hello}, 1, "1 (fastest) to 9"},
 		{"bad user", []string{"--user", "bob", "-o", good, hello}, 1, "UID[:GID]"},

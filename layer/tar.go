@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"io/fs"
 )
 
 // AddTar adds every entry of the tar stream r, normalized: paths are
@@ -27,16 +26,9 @@ func (b *Builder) AddTar(r io.Reader) error {
 		if err != nil {
 			return fmt.Errorf("layer: add tar: %w: %w", ErrInvalidTar, err)
 		}
-		a := Attr{Mode: fs.FileMode(h.Mode) & fs.ModePerm, UID: h.Uid, GID: h.Gid, Uname: h.Uname, Gname: h.Gname}
-		if h.Mode&0o4000 != 0 {
-			a.Mode |= fs.ModeSetuid
-		}
-		if h.Mode&0o2000 != 0 {
-			a.Mode |= fs.ModeSetgid
-		}
-		if h.Mode&0o1000 != 0 {
-			a.Mode |= fs.ModeSticky
-		}
+		// FileInfo maps the setuid, setgid and sticky bits; the Add
+		// methods drop the type bits.
+		a := Attr{Mode: h.FileInfo().Mode(), UID: h.Uid, GID: h.Gid, Uname: h.Uname, Gname: h.Gname}
 		switch h.Typeflag {
 		case tar.TypeReg, tar.TypeRegA:
 			open, err := b.keep(tr, h.Size)

@@ -103,19 +103,10 @@ func inside(name string) (string, error) {
 	return c, nil
 }
 
-// mode returns the file mode of a tar header, with its special bits.
+// mode returns the permission and setuid, setgid and sticky bits of a tar
+// header as an fs.FileMode.
 func mode(h *tar.Header) fs.FileMode {
-	m := fs.FileMode(h.Mode) & fs.ModePerm
-	if h.Mode&0o4000 != 0 {
-		m |= fs.ModeSetuid
-	}
-	if h.Mode&0o2000 != 0 {
-		m |= fs.ModeSetgid
-	}
-	if h.Mode&0o1000 != 0 {
-		m |= fs.ModeSticky
-	}
-	return m
+	return h.FileInfo().Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
 }
 
 // untarOne writes e at name under root, except a directory's mode.

@@ -10,9 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"runtime/metrics"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +20,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/minimage/minimage/certs"
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/internal/testenv"
 	"github.com/minimage/minimage/tzdata"
 )
 
@@ -54,7 +53,7 @@ func BenchmarkPackage(b *testing.B) {
 				var peak uint64
 				for range b.N {
 					dir := filepath.Join(b.TempDir(), "layout")
-					p := peakHeap(func() {
+					p := testenv.PeakHeap(func() {
 						var err error
 						if impl == "minimage" {
 							err = packageMinimage(dir, in.path)
@@ -228,7 +227,10 @@ func bigBinary(tb testing.TB) string {
 	if err := os.MkdirAll(payload, 0o755); err != nil {
 		tb.Fatal(err)
 	}
-	root := runtime.GOROOT()
+	root, err := goroot()
+	if err != nil {
+		tb.Fatal(err)
+	}
 	var srcs []string
 	for _, g := range []string{filepath.Join(root, "pkg", "tool", "*", "*"), filepath.Join(root, "bin", "*")} {
 		m, _ := filepath.Glob(g)
@@ -287,31 +289,4 @@ func paddedBinary(tb testing.TB, bin string, size int64) string {
 		tb.Fatal(err)
 	}
 	return out
-}
-
-// peakHeap samples the live heap every millisecond while f runs and
-// returns the largest value seen, in bytes.
-func peakHeap(f func()) uint64 {
-	runtime.GC()
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	var peak uint64
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(time.Millisecond)
-		defer t.Stop()
-		for {
-			metrics.Read(sample)
-			peak = max(peak, sample[0].Value.Uint64())
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-		}
-	})
-	f()
-	close(done)
-	wg.Wait()
-	return peak
 }

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -64,7 +65,11 @@ func goBinary() ([]byte, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
+	root, err := goroot()
+	if err != nil {
+		return nil, err
+	}
+	goCmd := filepath.Join(root, "bin", "go")
 	cmd := exec.Command(goCmd, "build", "-trimpath", "-o", path+".tmp", "cmd/compile")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=")
@@ -82,9 +87,13 @@ func goBinary() ([]byte, error) {
 func goSrcTar(limit int) ([]byte, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	root := filepath.Join(runtime.GOROOT(), "src")
+	goRoot, err := goroot()
+	if err != nil {
+		return nil, err
+	}
+	root := filepath.Join(goRoot, "src")
 	errFull := fs.ErrExist
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || !d.Type().IsRegular() {
 			return err
 		}
@@ -111,3 +120,13 @@ func goSrcTar(limit int) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// goroot is the GOROOT of the go command on PATH, the toolchain that
+// builds the inputs.
+var goroot = sync.OnceValues(func() (string, error) {
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOROOT: %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+})

@@ -3,11 +3,9 @@ package layer
 import (
 	"context"
 	"io"
-	"runtime"
-	"runtime/metrics"
-	"sync"
 	"testing"
-	"time"
+
+	"github.com/minimage/minimage/internal/testenv"
 )
 
 // patternReader yields n bytes of a repeating text-like pattern without
@@ -37,38 +35,6 @@ func (r *patternReader) Read(p []byte) (int, error) {
 	return total, nil
 }
 
-// peakHeap samples the live heap every millisecond while f runs and
-// returns the largest value seen, in bytes.
-func peakHeap(f func()) uint64 {
-	runtime.GC()
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	var peak uint64
-	var mu sync.Mutex
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(time.Millisecond)
-		defer t.Stop()
-		for {
-			metrics.Read(sample)
-			mu.Lock()
-			peak = max(peak, sample[0].Value.Uint64())
-			mu.Unlock()
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	f()
-	close(done)
-	wg.Wait()
-	return peak
-}
-
 // TestMemoryBounded builds a layer from a reader much larger than the
 // heap it is allowed: the tar stream is never held and the blob spills to
 // disk past the threshold.
@@ -82,7 +48,7 @@ func TestMemoryBounded(t *testing.T) {
 	}
 	const limit = 64 << 20
 	var l *Layer
-	peak := peakHeap(func() {
+	peak := testenv.PeakHeap(func() {
 		b := New(Options{Level: 1, SpillDir: t.TempDir()})
 		if err := b.AddReader("/big", newPatternReader(size), size, Attr{}); err != nil {
 			t.Fatal(err)
@@ -105,7 +71,7 @@ func BenchmarkBuild1GiB(b *testing.B) {
 	b.SetBytes(size)
 	var peak uint64
 	for range b.N {
-		peak = max(peak, peakHeap(func() {
+		peak = max(peak, testenv.PeakHeap(func() {
 			bl := New(Options{SpillDir: b.TempDir()})
 			bl.AddReader("/big", newPatternReader(size), size, Attr{})
 			if _, err := bl.Build(context.Background()); err != nil {

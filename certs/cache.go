@@ -52,6 +52,11 @@ func (c *layerCache) get(k cacheKey) *layer.Layer {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.find(k)
+}
+
+// find returns the layer cached for k, or nil; c.mu must be held.
+func (c *layerCache) find(k cacheKey) *layer.Layer {
 	for _, e := range c.entries {
 		if e.key.equal(k) {
 			return e.l
@@ -68,10 +73,8 @@ func (c *layerCache) put(k cacheKey, l *layer.Layer) *layer.Layer {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, e := range c.entries {
-		if e.key.equal(k) {
-			return e.l
-		}
+	if cached := c.find(k); cached != nil {
+		return cached
 	}
 	if len(c.entries) == cacheSize {
 		c.entries = c.entries[1:]

@@ -76,21 +76,7 @@ func gunzip(t testing.TB, z []byte) []byte {
 // compress compresses data with the given settings in one Write.
 func compress(t testing.TB, data []byte, level, blockSize, blocks int) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	z, err := NewWriterLevel(&buf, level)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := z.SetConcurrency(blockSize, blocks); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := z.Write(data); err != nil {
-		t.Fatal(err)
-	}
-	if err := z.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return writeIn(t, data, level, blockSize, blocks, 0)
 }
 
 // allLevels lists every valid level.

@@ -89,41 +89,59 @@ func (ix *Index) Manifests() []Artifact {
 }
 
 // Images returns the index's images, in order, those of nested indexes
-// included; other manifests (attestations, SBOMs) are left out.
+// included, each digest once; other manifests (attestations, SBOMs) are
+// left out.
 func (ix *Index) Images() []*Image {
 	var out []*Image
-	for _, e := range ix.entries {
-		switch a := e.a.(type) {
-		case *Image:
-			out = append(out, a)
-		case *Index:
-			out = append(out, a.Images()...)
+	ix.walk(map[digest.Digest]bool{}, func(a Artifact) {
+		if img, ok := a.(*Image); ok {
+			out = append(out, img)
 		}
-	}
+	})
 	return out
+}
+
+// walk calls f on each manifest the index reaches, nested indexes
+// searched (before f sees them), each digest once however often it is
+// listed: an index listing another thousands of times costs no more than
+// listing it once.
+func (ix *Index) walk(seen map[digest.Digest]bool, f func(Artifact)) {
+	for _, e := range ix.entries {
+		d := e.desc.Digest
+		if seen[d] {
+			continue
+		}
+		seen[d] = true
+		if sub, ok := e.a.(*Index); ok {
+			sub.walk(seen, f)
+		}
+		f(e.a)
+	}
 }
 
 // Image returns the index's image for p, or nil. An empty p.Variant
 // matches any variant. The platform an entry is listed under counts, and
 // where it lists none, the image's config's.
 func (ix *Index) Image(p Platform) *Image {
+	var found *Image
+	platformOf := map[digest.Digest]*ocispec.Platform{}
 	for _, e := range ix.entries {
-		switch a := e.a.(type) {
-		case *Image:
-			q := a.Platform()
-			if e.desc.Platform != nil {
-				q = Platform{OS: e.desc.Platform.OS, Architecture: e.desc.Platform.Architecture, Variant: e.desc.Platform.Variant}
-			}
-			if p.matches(q) {
-				return a
-			}
-		case *Index:
-			if img := a.Image(p); img != nil {
-				return img
-			}
-		}
+		platformOf[e.desc.Digest] = e.desc.Platform
 	}
-	return nil
+	ix.walk(map[digest.Digest]bool{}, func(a Artifact) {
+		img, ok := a.(*Image)
+		if !ok || found != nil {
+			return
+		}
+		q := img.Platform()
+		if dp := platformOf[img.Digest()]; dp != nil {
+			q = Platform{OS: dp.OS, Architecture: dp.Architecture, Variant: dp.Variant}
+		}
+		if p.matches(q) {
+			found = img
+		}
+	})
+	return found
 }
 
 // Platforms returns the platforms of the index's images, in order.
@@ -210,14 +228,21 @@ func (ix *Index) Descriptor() ocispec.Descriptor {
 func (ix *Index) Blobs() []Blob {
 	var bs []Blob
 	seen := map[digest.Digest]bool{}
-	for _, e := range ix.entries {
-		for _, b := range e.a.Blobs() {
+	ix.walk(map[digest.Digest]bool{}, func(a Artifact) {
+		var own []Blob
+		if sub, ok := a.(*Index); ok {
+			// Its manifests' blobs are already in bs.
+			own = []Blob{BlobFromBytes(sub.MediaType(), sub.RawManifest())}
+		} else {
+			own = a.Blobs()
+		}
+		for _, b := range own {
 			if !seen[b.Descriptor.Digest] {
 				seen[b.Descriptor.Digest] = true
 				bs = append(bs, b)
 			}
 		}
-	}
+	})
 	return append(bs, BlobFromBytes(ix.MediaType(), ix.RawManifest()))
 }
 

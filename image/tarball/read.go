@@ -258,7 +258,10 @@ func (t *Tarball) Verify(ctx context.Context) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		arts = append(arts, img)
+		// A docker archive has no manifest file: check the files it
+		// has, the config and layers, not the manifest made for them.
+		bs := img.Blobs()
+		arts = append(arts, filesOnly{img, bs[:len(bs)-1]})
 	}
 	n, err := image.Verify(ctx, arts...)
 	if err != nil {
@@ -266,6 +269,14 @@ func (t *Tarball) Verify(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// filesOnly is an artifact whose Blobs are those given.
+type filesOnly struct {
+	image.Artifact
+	bs []image.Blob
+}
+
+func (f filesOnly) Blobs() []image.Blob { return f.bs }
 
 func dockerTagged(e dockerEntry, tag string) bool {
 	want := tag

@@ -395,3 +395,69 @@ func TestGolden(t *testing.T) {
 	}
 	testenv.Golden(t, filepath.Join("testdata", "golden.json"), got, *update)
 }
+
+// A tar that holds a file twice is refused: docker takes the first copy,
+// archive/tar readers the last (issue 17, item 12).
+func TestDuplicateEntries(t *testing.T) {
+	data := tarBytes(t, fixture.Image(t, amd64), "app:v1")
+	var dup bytes.Buffer
+	tw := tar.NewWriter(&dup)
+	tw.WriteHeader(&tar.Header{Name: "manifest.json", Mode: 0o644, Size: 2, Typeflag: tar.TypeReg})
+	tw.Write([]byte("[]"))
+	tw.Flush()
+	// The rest of the original tarball, without its end marker.
+	dup.Write(bytes.TrimRight(data, "\x00"))
+	for dup.Len()%512 != 0 {
+		dup.WriteByte(0)
+	}
+	dup.Write(make([]byte, 1024))
+	_, err := tarball.Read(writeTemp(t, dup.Bytes()))
+	if !errors.Is(err, image.ErrCorrupt) || !strings.Contains(err.Error(), "manifest.json twice") {
+		t.Errorf("duplicate manifest.json: %v", err)
+	}
+}
+
+// An image of a docker archive serves as a base: its layers are read
+// through the tarball after Read returned, with no Close to order (issue
+// 11, bug 1), and its config keeps its bytes.
+func TestDockerArchiveAsBase(t *testing.T) {
+	img := fixture.Image(t, amd64)
+	dockerOnly := rewriteTar(t, tarBytes(t, img, "app:v1"), func(name string, body []byte) (string, []byte) {
+		if name == "index.json" || name == "oci-layout" {
+			return "", nil
+		}
+		return name, body
+	})
+	l, err := tarball.Read(writeTemp(t, dockerOnly))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := l.Image(t.Context(), "app:v1", amd64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if base.ConfigDigest() != img.ConfigDigest() {
+		t.Errorf("config %s, want %s", base.ConfigDigest(), img.ConfigDigest())
+	}
+	child := image.FromBase(base, "app:v1").Append(fixture.Layer(t, "new", "x"))
+	var buf bytes.Buffer
+	if err := tarball.Write(t.Context(), &buf, child, tarball.Options{Tags: []string{"child:v1"}}); err != nil {
+		t.Fatal(err)
+	}
+	back, err := tarball.Read(writeTemp(t, buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := back.Image(t.Context(), "child:v1", amd64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range img.Layers() {
+		if got.Layers()[i].Digest() != want.Digest() {
+			t.Errorf("layer %d: %s, want the base's %s", i, got.Layers()[i].Digest(), want.Digest())
+		}
+	}
+	if n, err := back.Verify(t.Context()); err != nil || n != len(child.Blobs()) {
+		t.Errorf("verify: %d, %v", n, err)
+	}
+}

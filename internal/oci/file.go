@@ -2,9 +2,12 @@ package oci
 
 import (
 	"context"
+	"errors"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
 // LayoutFile is the content of an OCI layout's oci-layout file.
@@ -24,7 +27,7 @@ func WriteFileAtomic(dir, name string, data []byte) error {
 // temporary file: they name dir/name.
 func WriteAtomic(dir, name string, write func(io.Writer) error) (err error) {
 	target := filepath.Join(dir, name)
-	f, err := os.CreateTemp(dir, ".tmp-"+name[:min(len(name), 16)]+"-*")
+	f, err := createTemp(dir, ".tmp-"+name[:min(len(name), 16)]+"-")
 	if err != nil {
 		return &os.PathError{Op: "create", Path: target, Err: unwrapPath(err)}
 	}
@@ -35,10 +38,13 @@ func WriteAtomic(dir, name string, write func(io.Writer) error) (err error) {
 		}
 	}()
 	if err := write(f); err != nil {
+		// An error of the file itself (ENOSPC, say) names the
+		// temporary file, which will be gone: name the target.
+		var pe *os.PathError
+		if errors.As(err, &pe) && pe.Path == f.Name() {
+			pe.Path = target
+		}
 		return err
-	}
-	if err := f.Chmod(0o666 &^ umask()); err != nil {
-		return &os.PathError{Op: "chmod", Path: target, Err: unwrapPath(err)}
 	}
 	if err := f.Sync(); err != nil {
 		return &os.PathError{Op: "sync", Path: target, Err: unwrapPath(err)}
@@ -50,6 +56,21 @@ func WriteAtomic(dir, name string, write func(io.Writer) error) (err error) {
 		return &os.PathError{Op: "rename", Path: target, Err: unwrapPath(err)}
 	}
 	return nil
+}
+
+// createTemp creates a new file in dir whose name starts with prefix,
+// as os.CreateTemp does but with mode 0666 less the umask, as os.Create
+// gives: os.CreateTemp's 0600 would ignore the umask.
+func createTemp(dir, prefix string) (*os.File, error) {
+	for range 100 {
+		name := filepath.Join(dir, prefix+strconv.FormatUint(uint64(rand.Uint32()), 10))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if os.IsExist(err) {
+			continue
+		}
+		return f, err
+	}
+	return nil, &os.PathError{Op: "createtemp", Path: filepath.Join(dir, prefix+"*"), Err: os.ErrExist}
 }
 
 // unwrapPath strips an *os.PathError or *os.LinkError, whose path is the

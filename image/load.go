@@ -55,9 +55,9 @@ func LoadImage(ctx context.Context, f Fetcher, d ocispec.Descriptor, p Platform)
 			}
 		}
 		if len(have) == 0 {
-			return nil, fmt.Errorf("image: %s: %w: no image for %s; it holds no image at all", d.Digest, ErrNotFound, p)
+			return nil, fmt.Errorf("image: %w: no image for %s in %s, which holds no image at all", ErrNotFound, p, d.Digest)
 		}
-		return nil, fmt.Errorf("image: %s: %w: no image for %s; it has %q", d.Digest, ErrNotFound, p, have)
+		return nil, fmt.Errorf("image: %w: no image for %s in %s; it has %q", ErrNotFound, p, d.Digest, have)
 	}
 	return img, err
 }

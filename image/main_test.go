@@ -111,6 +111,16 @@ func buildBins(dir string) error {
 		if err := build(cgo, "cgo", "CGO_ENABLED=1", "GOARCH=amd64"); err != nil {
 			return err
 		}
+		// A shared library: ET_DYN, DT_NEEDED libc, no interpreter.
+		so := filepath.Join(dir, "lib.so")
+		c := filepath.Join(dir, "lib.c")
+		if err := os.WriteFile(c, []byte("#include <stdio.h>\nvoid hi(void) { puts(\"hi\"); }\n"), 0o644); err != nil {
+			return err
+		}
+		if b, err := exec.Command("gcc", "-shared", "-fPIC", "-o", so, c).CombinedOutput(); err != nil {
+			return fmt.Errorf("gcc -shared: %v\n%s", err, b)
+		}
+		bins["shared"] = so
 	}
 	return nil
 }

@@ -380,9 +380,9 @@ func layoutInput(t *testing.T, dir string) sbom.Input {
 	if cfg.Created != nil {
 		created = *cfg.Created
 	}
-	ref := "minimage"
-	if tag := mdesc.Annotations[ocispec.AnnotationRefName]; tag != "" {
-		ref += ":" + tag
+	ref := mdesc.Annotations[ocispec.AnnotationRefName] // "minimage:latest"
+	if ref == "" {
+		ref = "minimage"
 	}
 	return sbom.Input{
 		Name:      ref,

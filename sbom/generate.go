@@ -25,7 +25,7 @@ const MediaType = "application/spdx+json"
 // document's content ends it.
 const namespaceBase = "https://github.com/minimage/minimage/spdx/"
 
-// Generate returns the SPDX 2.3 JSON document for the image in describes,
+// Generate returns the SPDX 2.3 JSON document for the image that in describes,
 // ending in a newline. Equal inputs give equal bytes, on any machine: the
 // creation time is in.Created, every list is sorted, and the document
 // namespace is derived from the rest of the document. An Input that is

@@ -245,7 +245,7 @@ func (a *authenticator) serveToken(w http.ResponseWriter, req *http.Request) {
 	writeJSON(w, "application/json", map[string]any{
 		"token":        tok,
 		"access_token": tok,
-		"expires_in":   int(a.TokenTTL / time.Second),
+		"expires_in":   int((a.TokenTTL + time.Second - 1) / time.Second),
 		"issued_at":    time.Now().UTC().Format(time.RFC3339),
 	})
 }

@@ -48,6 +48,20 @@ type apiError struct {
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
 
+// Is maps the error codes to the package's sentinel errors, for the
+// callers of PutBlob and PutManifest.
+func (e *apiError) Is(target error) bool {
+	switch target {
+	case ErrNotFound:
+		return e.Status == http.StatusNotFound || e.Code == CodeManifestBlobUnknown
+	case ErrDigestMismatch:
+		return e.Code == CodeDigestInvalid
+	case ErrInvalid:
+		return e.Code == CodeManifestInvalid || e.Code == CodeNameInvalid || e.Code == CodeSizeInvalid
+	}
+	return false
+}
+
 func newError(status int, code, message string) *apiError {
 	return &apiError{Status: status, Code: code, Message: message}
 }

@@ -147,24 +147,8 @@ func (u *memUpload) Write(p []byte) (int, error) {
 	if u.done {
 		return 0, fmt.Errorf("registry: write to an ended upload")
 	}
-	if u.f == nil && u.size+int64(len(p)) > u.m.threshold {
-		f, err := os.CreateTemp(u.m.dir, "blob-")
-		if err != nil {
-			return 0, fmt.Errorf("registry: upload: %w", err)
-		}
-		if _, err := f.Write(u.buf.Bytes()); err != nil {
-			f.Close()
-			os.Remove(f.Name())
-			return 0, fmt.Errorf("registry: upload: %w", err)
-		}
-		u.f = f
-		u.buf = bytes.Buffer{}
-		u.m.mu.Lock()
-		if u.m.spill == nil {
-			u.m.spill = map[string]bool{}
-		}
-		u.m.spill[f.Name()] = true
-		u.m.mu.Unlock()
+	if err := u.expect(int64(len(p))); err != nil {
+		return 0, err
 	}
 	var n int
 	var err error
@@ -175,6 +159,33 @@ func (u *memUpload) Write(p []byte) (int, error) {
 	}
 	u.size += int64(n)
 	return n, err
+}
+
+// expect moves the upload to a file if n more bytes would take it past
+// the threshold: before a write, or before a request body whose length
+// the client gave, so that such a body never passes through the buffer.
+func (u *memUpload) expect(n int64) error {
+	if u.f != nil || u.size+n <= u.m.threshold {
+		return nil
+	}
+	f, err := os.CreateTemp(u.m.dir, "blob-")
+	if err != nil {
+		return fmt.Errorf("registry: upload: %w", err)
+	}
+	if _, err := f.Write(u.buf.Bytes()); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return fmt.Errorf("registry: upload: %w", err)
+	}
+	u.f = f
+	u.buf = bytes.Buffer{}
+	u.m.mu.Lock()
+	if u.m.spill == nil {
+		u.m.spill = map[string]bool{}
+	}
+	u.m.spill[f.Name()] = true
+	u.m.mu.Unlock()
+	return nil
 }
 
 func (u *memUpload) Size() int64 { return u.size }

@@ -177,6 +177,11 @@ func (s *session) append(req *http.Request) error {
 	if req.Body == nil {
 		return nil
 	}
+	if e, ok := s.up.(interface{ expect(int64) error }); ok && want > 0 {
+		if err := e.expect(want); err != nil {
+			return err
+		}
+	}
 	n, err := io.Copy(s, req.Body)
 	if err != nil {
 		return newError(http.StatusBadRequest, CodeBlobUploadInvalid, fmt.Sprintf("reading the chunk after %d bytes: %v", n, err))

@@ -25,9 +25,10 @@
 //
 // [NewRegistry] starts an OCI distribution registry for the test, on a
 // local port, that passes the OCI conformance suite: with TLS, basic or
-// bearer-token authentication, read-only mode, injected faults ([Fault]:
-// error statuses, cut connections, delays) and a log of the requests it
-// served, to test registry clients against.
+// bearer-token authentication, read-only mode, fixtures preloaded under
+// tags ([Registry.Preload]), injected faults ([Fault]: error statuses, cut
+// connections, delays) and a log of the requests it served, to test
+// registry clients against.
 //
 // The helpers that take a [testing.TB] call t.Helper, end the test with
 // t.Fatal when they cannot do their work, report differences with

@@ -193,3 +193,76 @@ func ExampleRegistry_Fail() {
 	// 503 1
 	// 404
 }
+
+// Put (Preload in a test) stores a fixture in the registry, for the code
+// under test to pull. Here a few lines of net/http pull it back, through
+// image.Load.
+func ExampleRegistry_Put() {
+	ctx := context.Background()
+	reg, err := imagetest.StartRegistry(imagetest.RegistryOptions{ReadOnly: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer reg.Close()
+	img, err := imagetest.Spec{Seed: 1, Files: 2, Size: 16}.Image(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := reg.Put(ctx, "fixtures/app", img, "v1"); err != nil {
+		log.Fatal(err)
+	}
+
+	// Pull: resolve the tag, then load the image blob by blob.
+	f := fetcher{client: reg.Client(), repo: reg.URL() + "/v2/fixtures/app"}
+	resp, err := f.client.Head(f.repo + "/manifests/v1")
+	if err != nil {
+		log.Fatal(err)
+	}
+	resp.Body.Close()
+	desc := ocispec.Descriptor{MediaType: resp.Header.Get("Content-Type"), Digest: digest.Digest(resp.Header.Get("Docker-Content-Digest")), Size: resp.ContentLength}
+	pulled, err := image.Load(ctx, f, desc)
+	if err != nil {
+		log.Fatal(err)
+	}
+	files, err := imagetest.Flatten(ctx, pulled.(*image.Image))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(pulled.Digest() == img.Digest())
+	for _, p := range slices.Sorted(maps.Keys(files)) {
+		if files[p].Mode.IsRegular() {
+			fmt.Println(p)
+		}
+	}
+	// Output:
+	// true
+	// /usr/share/fixture/layer1/file001.txt
+	// /usr/share/fixture/layer1/file002.txt
+}
+
+// fetcher is an image.Fetcher of one repository of a registry.
+type fetcher struct {
+	client *http.Client
+	repo   string // URL of the repository: https://HOST/v2/NAME
+}
+
+func (f fetcher) Fetch(ctx context.Context, d ocispec.Descriptor) (io.ReadCloser, error) {
+	kind := "/blobs/"
+	if image.IsManifest(d.MediaType) || image.IsIndex(d.MediaType) {
+		kind = "/manifests/"
+	}
+	req, err := http.NewRequestWithContext(ctx, "GET", f.repo+kind+d.Digest.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", d.MediaType)
+	resp, err := f.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, fmt.Errorf("GET %s: %s", req.URL, resp.Status)
+	}
+	return resp.Body, nil
+}

@@ -8,9 +8,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/pem"
 	"io"
 	"log"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -23,6 +23,7 @@ import (
 	"time"
 
 	ggcr "github.com/google/go-containerregistry/pkg/registry"
+	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/internal/registry"
 )
 
@@ -128,9 +129,6 @@ func TestConformance(t *testing.T) {
 		{name: "basic", env: user, opts: func(*testing.T) registry.Options {
 			return registry.Options{Auth: registry.Auth{Scheme: registry.BasicAuth, User: "conformance", Password: "s3cret"}}
 		}},
-		{name: "bearer-tls", tls: true, env: user, opts: func(*testing.T) registry.Options {
-			return registry.Options{Auth: registry.Auth{Scheme: registry.BearerAuth, User: "conformance", Password: "s3cret"}}
-		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -144,29 +142,83 @@ func TestConformance(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer reg.Close()
-			env := tt.env
-			var srv *httptest.Server
-			if tt.tls {
-				srv = httptest.NewTLSServer(reg)
-				// The suite's OCI_TLS=insecure still verifies
-				// certificates; trust the server's instead.
-				ca := filepath.Join(t.TempDir(), "ca.pem")
-				pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-				if err := os.WriteFile(ca, pemBytes, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				env = append(env, "OCI_TLS=enabled", "SSL_CERT_FILE="+ca)
-			} else {
-				srv = httptest.NewServer(reg)
-			}
+			srv := httptest.NewServer(reg)
 			defer srv.Close()
-			res := run(t, srv.Listener.Addr().String(), env...)
-			t.Logf("minimage %s: %s, %v", tt.name, res.Verdict, res.Counts)
-			if res.Verdict != "PASS" || res.Counts["FAIL"] != 0 || res.Counts["Error"] != 0 {
-				t.Errorf("conformance: %s, %d failed, %d errors:\n%s", res.Verdict, res.Counts["FAIL"], res.Counts["Error"], failures(res.Output))
-			}
+			wantPass(t, "minimage "+tt.name, run(t, srv.Listener.Addr().String(), tt.env...))
 		})
 	}
+}
+
+// wantPass fails the test unless the suite passed every test.
+func wantPass(t *testing.T, name string, res result) {
+	t.Helper()
+	t.Logf("%s: %s, %v", name, res.Verdict, res.Counts)
+	if res.Verdict != "PASS" || res.Counts["FAIL"] != 0 || res.Counts["Error"] != 0 {
+		t.Errorf("%s: conformance %s, %d failed, %d errors:\n%s", name, res.Verdict, res.Counts["FAIL"], res.Counts["Error"], failures(res.Output))
+	}
+}
+
+// TestConformanceImagetest runs the suite against imagetest.NewRegistry
+// as a test would start it, with TLS and bearer-token auth: the harness's
+// faults and log are in the path, idle.
+func TestConformanceImagetest(t *testing.T) {
+	t.Parallel()
+	reg := imagetest.NewRegistry(t, imagetest.RegistryOptions{TLS: true, User: "conformance", Password: "s3cret", BearerToken: true})
+	// OCI_TLS=insecure still verifies certificates: the suite trusts the
+	// registry's CA through SSL_CERT_FILE instead.
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, reg.CAPEM(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wantPass(t, "imagetest TLS bearer", run(t, reg.Host(), "OCI_TLS=enabled", "SSL_CERT_FILE="+ca,
+		"OCI_USERNAME=conformance", "OCI_PASSWORD=s3cret"))
+	var auth, token int
+	for _, r := range reg.Log() {
+		if r.Status == http.StatusUnauthorized {
+			auth++
+		}
+		if r.Path == "/token" {
+			token++
+		}
+	}
+	if auth == 0 || token == 0 {
+		t.Errorf("the suite got %d challenges and %d tokens: auth was not exercised", auth, token)
+	}
+}
+
+// TestConformanceServe runs the suite against "minimage registry serve",
+// the registry for tests not written in Go.
+func TestConformanceServe(t *testing.T) {
+	t.Parallel()
+	bin := filepath.Join(t.TempDir(), "minimage")
+	if out, err := exec.Command("go", "build", "-C", "..", "-o", bin, "./cmd/minimage").CombinedOutput(); err != nil {
+		t.Fatalf("go build minimage: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "registry", "serve", "--address", "127.0.0.1:0", "--dir", t.TempDir())
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	addr, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		cmd.Wait()
+		if strings.Contains(stderr.String(), "unknown command") {
+			t.Skip("cmd/minimage does not dispatch \"registry\" yet")
+		}
+		t.Fatalf("minimage registry serve printed no address: %v\n%s", err, stderr.String())
+	}
+	defer func() {
+		cmd.Process.Signal(os.Interrupt)
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("minimage registry serve, interrupted: %v\n%s", err, stderr.String())
+		}
+	}()
+	wantPass(t, "minimage registry serve --dir", run(t, strings.TrimSpace(addr)))
 }
 
 // TestConformanceGGCR runs the suite against go-containerregistry's

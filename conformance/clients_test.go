@@ -238,4 +238,3 @@ func TestSkopeo(t *testing.T) {
 	}
 	imagetest.EqualFiles(t, got, img)
 }
-

@@ -151,7 +151,7 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		}
 	}
 	if h == nil {
-		writeError(w, newError(http.StatusNotFound, CodeNameUnknown, "no such endpoint: "+path))
+		writeError(w, newError(http.StatusNotFound, CodeUnsupported, "no such endpoint: "+path))
 		return
 	}
 	if !slices.Contains(methods, req.Method) {

@@ -72,7 +72,7 @@ func TestRouting(t *testing.T) {
 		{"GET", "/v2/a/blobs/md5:d41d8cd98f00b204e9800998ecf8427e", http.StatusBadRequest, CodeDigestInvalid},
 		{"PUT", "/v2/a/blobs/" + d.String(), http.StatusMethodNotAllowed, CodeUnsupported},
 		{"POST", "/v2/a/tags/list", http.StatusMethodNotAllowed, CodeUnsupported},
-		{"GET", "/v2/a/nothing", http.StatusNotFound, CodeNameUnknown},
+		{"GET", "/v2/a/nothing", http.StatusNotFound, CodeUnsupported},
 		{"GET", "/other", http.StatusNotFound, ""},
 	}
 	for _, tt := range tests {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/opencontainers/go-digest"
 )
@@ -23,7 +24,12 @@ type session struct {
 	up   Upload
 	sha  hash.Hash // sha256 of what up holds, which most digests use
 	done bool
+	used time.Time // when a request last ended; guarded by mu
 }
+
+// UploadTimeout is how long an upload may sit idle before the registry
+// drops it, when a new one starts.
+const UploadTimeout = time.Hour
 
 func (s *session) Write(p []byte) (int, error) {
 	n, err := s.up.Write(p)
@@ -74,11 +80,37 @@ func (r *Registry) startUpload(w http.ResponseWriter, req *http.Request, name, _
 	if err != nil {
 		return err
 	}
+	r.expireUploads(time.Now().Add(-UploadTimeout))
 	r.upMu.Lock()
 	r.uploads[s.id] = s
 	r.upMu.Unlock()
 	uploadStatus(w, s, http.StatusAccepted)
 	return nil
+}
+
+// expireUploads drops the uploads idle since before, which their clients
+// abandoned; an upload a request is using is not idle.
+func (r *Registry) expireUploads(before time.Time) {
+	r.upMu.Lock()
+	var idle []*session
+	for _, s := range r.uploads {
+		if s.mu.TryLock() {
+			if s.used.Before(before) {
+				idle = append(idle, s)
+			} else {
+				s.mu.Unlock()
+			}
+		}
+	}
+	for _, s := range idle {
+		delete(r.uploads, s.id)
+	}
+	r.upMu.Unlock()
+	for _, s := range idle {
+		s.done = true
+		s.up.Cancel()
+		s.mu.Unlock()
+	}
 }
 
 // upload serves GET, PATCH, PUT and DELETE
@@ -95,6 +127,7 @@ func (r *Registry) upload(w http.ResponseWriter, req *http.Request, name, id str
 	if s.done {
 		return newError(http.StatusNotFound, CodeBlobUploadUnknown, fmt.Sprintf("upload %s has ended", id))
 	}
+	defer func() { s.used = time.Now() }()
 	switch req.Method {
 	case "GET":
 		uploadStatus(w, s, http.StatusNoContent)
@@ -142,7 +175,7 @@ func (r *Registry) newSession(name string) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &session{id: rand.Text(), name: name, up: up, sha: sha256.New()}, nil
+	return &session{id: rand.Text(), name: name, up: up, sha: sha256.New(), used: time.Now()}, nil
 }
 
 // endSession forgets s; the caller holds s.mu.

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/minimage/minimage/internal/testenv"
@@ -181,5 +183,45 @@ func TestMemoryBounded(t *testing.T) {
 	}
 	if held < size {
 		t.Errorf("held in memory, the heap grew by only %d MiB: the measure misses the blob", held>>20)
+	}
+}
+
+// TestConcurrent pushes images that share a layer to several
+// repositories at once, with pulls and deletes in between, and checks
+// every repository ends whole.
+func TestConcurrent(t *testing.T) {
+	c := newClient(t, Options{})
+	shared := pattern(8, 5000)
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			name := fmt.Sprintf("repo%d", i)
+			for j := range 5 {
+				img := newImage(fmt.Sprintf("%d-%d", i, j), nil, "", nil)
+				img.layer = shared
+				ld := digest.FromBytes(shared)
+				img.manifest = []byte(fmt.Sprintf(`{"schemaVersion":2,"mediaType":%q,"config":{"mediaType":%q,"digest":%q,"size":%d},"layers":[{"mediaType":%q,"digest":%q,"size":%d}]}`,
+					ocispec.MediaTypeImageManifest, ocispec.MediaTypeImageConfig, digest.FromBytes(img.config), len(img.config),
+					ocispec.MediaTypeImageLayerGzip, ld, len(shared)))
+				img.digest = digest.FromBytes(img.manifest)
+				c.push(name, img, fmt.Sprintf("v%d", j))
+				if b := c.do("GET", "/v2/"+name+"/blobs/"+ld.String(), nil).body; !bytes.Equal(b, shared) {
+					t.Errorf("%s: the shared layer reads %d bytes", name, len(b))
+				}
+				// Meanwhile the layer comes and goes in another
+				// repository: its bytes must stay for the others.
+				c.pushBlob(fmt.Sprintf("scratch%d", i), shared)
+				c.do("DELETE", fmt.Sprintf("/v2/scratch%d/blobs/%s", i, ld), nil).want(t, http.StatusAccepted, "")
+			}
+		})
+	}
+	wg.Wait()
+	for i := range 8 {
+		name := fmt.Sprintf("repo%d", i)
+		r := c.do("GET", "/v2/"+name+"/tags/list", nil)
+		if !strings.Contains(string(r.body), `"v4"`) {
+			t.Errorf("%s: tags %s", name, r.body)
+		}
+		c.do("GET", "/v2/"+name+"/blobs/"+digestOf(shared).String(), nil).want(t, http.StatusOK, "")
 	}
 }

@@ -1,7 +1,10 @@
-// Package conformance runs the OCI distribution-spec conformance suite
-// against minimage's registry, and against go-containerregistry's for
-// comparison. It is a nested module so that the suite and
-// go-containerregistry stay out of minimage's go.mod.
+// Package conformance certifies minimage's registry (internal/registry,
+// served by imagetest.NewRegistry and "minimage registry serve"): it runs
+// the OCI distribution-spec conformance suite against it, and against
+// go-containerregistry's registry for comparison, and pushes and pulls
+// with real clients (go-containerregistry, oras-go, skopeo). It is a
+// nested module so that the suite and the clients stay out of minimage's
+// go.mod. Run it with "cd conformance && go test -v .".
 package conformance
 
 import (

@@ -19,7 +19,7 @@
 //   - Entries are sorted by path, compared component by component, so every
 //     directory comes immediately before its contents. Missing parent
 //     directories are created with mode 0755, owned by 0:0 with no names.
-//   - Every entry's modification time is [Options.ModTime], truncated to
+//   - Every entry's modification time is [Format.ModTime], truncated to
 //     whole seconds; the zero value means the Unix epoch. [SourceDateEpoch]
 //     reads SOURCE_DATE_EPOCH for callers that want it; this package never
 //     reads the environment on its own.

@@ -49,7 +49,7 @@ func TestMemoryBounded(t *testing.T) {
 	const limit = 64 << 20
 	var l *Layer
 	peak := testenv.PeakHeap(func() {
-		b := New(Options{Level: 1, SpillDir: t.TempDir()})
+		b := New(Options{Format: Format{Level: 1}, SpillDir: t.TempDir()})
 		if err := b.AddReader("/big", newPatternReader(size), size, Attr{}); err != nil {
 			t.Fatal(err)
 		}

@@ -8,7 +8,11 @@
 // counted on their way out (the digest and size). The uncompressed tar is
 // never held in memory; the compressed blob is held once, in memory or, past
 // [Options.SpillThreshold], in an unlinked temporary file. Nothing is
-// compressed twice.
+// compressed twice. The blob stays readable for as long as the Layer value
+// lives, or until [Layer.Release] frees it; see [Layer] for the rule.
+//
+// A layer's [Format] (compression, level, block size, time) decides its
+// bytes; the rest of [Options] decides only how the work runs.
 //
 // # Reproducibility
 //

@@ -167,6 +167,42 @@ func (l *Layer) Release() error {
 	return nil
 }
 
+// Link puts the layer's compressed bytes at the new file name without
+// copying them, where it can, so that a writer of image layouts stores each
+// byte once: when the blob was spilled to a file (see
+// Options.SpillThreshold and SpillDir) on the file system name is on, and
+// the system can name a file made without one (Linux, O_TMPFILE). The file
+// is synced to stable storage first, then linked in as name, mode 0666
+// less the umask at build time: name appears whole, or not at all. name
+// must not exist.
+//
+// Where it cannot, Link changes nothing and returns an error: one wrapping
+// errors.ErrUnsupported for a blob held in memory, a layer from FromBlob,
+// a file system or system without unnamed files; an *os.PathError for
+// another file system (EXDEV) or a name that exists; ErrReleased after
+// Release. The caller then copies the bytes from Compressed, as
+// image/layout's Write does.
+//
+// Afterwards name and the layer share one file: change it only by
+// replacing it, as OCI layouts do, or the layer's bytes change too. The
+// layer keeps reading it after name is removed.
+func (l *Layer) Link(name string) error {
+	l.mu.Lock()
+	src := l.src
+	l.mu.Unlock()
+	if src == nil {
+		return fmt.Errorf("layer: link %s: %w", l.digest, ErrReleased)
+	}
+	lk, ok := src.(interface{ link(string) error })
+	if !ok {
+		return fmt.Errorf("layer: link %s: %w: its bytes are not in a spill file", l.digest, errors.ErrUnsupported)
+	}
+	if err := lk.link(name); err != nil {
+		return fmt.Errorf("layer: link %s: %w", l.digest, err)
+	}
+	return nil
+}
+
 // Share returns a new Layer with the same bytes and metadata, whose Release
 // is its own: the bytes are freed once every Layer sharing them is released
 // (or garbage collected). Sharing copies no bytes. Share of a released Layer

@@ -3,6 +3,8 @@ package layer
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"runtime"
@@ -126,6 +128,19 @@ func (s spillSource) open(context.Context) (io.ReadCloser, error) {
 func (s spillSource) share() (source, bool) { return s, s.f.ref() }
 func (s spillSource) release()              { s.f.unref() }
 
+// link gives the spill file, which holds the blob and nothing else, the
+// name name.
+func (s spillSource) link(name string) error {
+	if !s.f.st.linkable {
+		return fmt.Errorf("%w: the file system of Options.SpillDir has no unnamed temporary files (O_TMPFILE), or this is not Linux", errors.ErrUnsupported)
+	}
+	if !s.f.ref() {
+		return ErrReleased
+	}
+	defer s.f.unref()
+	return linkFile(s.f.st.f, name)
+}
+
 // spillFile is a temporary file, unlinked at once where the OS allows it.
 // It counts its references (the handles of Layers, a Builder's content
 // store, open readers) and is closed, and removed where unlinking failed,
@@ -140,9 +155,10 @@ type spillFile struct {
 // spillState is what closing a spill file needs; the cleanup holds it, not
 // the spillFile, which it would keep reachable.
 type spillState struct {
-	f    *os.File
-	name string // "" once unlinked
-	once sync.Once
+	f        *os.File
+	name     string // "" once unlinked
+	linkable bool   // an O_TMPFILE file, which linkFile can name
+	once     sync.Once
 }
 
 func (s *spillState) close() {
@@ -156,13 +172,16 @@ func (s *spillState) close() {
 
 // newSpillFile creates a spill file holding one reference, its creator's.
 func newSpillFile(dir, pattern string) (*spillFile, error) {
-	f, err := os.CreateTemp(dir, pattern)
+	f, linkable, err := createSpill(dir, pattern)
 	if err != nil {
 		return nil, err
 	}
-	st := &spillState{f: f, name: f.Name()}
-	if os.Remove(st.name) == nil {
-		st.name = ""
+	st := &spillState{f: f, linkable: linkable}
+	if !linkable {
+		st.name = f.Name()
+		if os.Remove(st.name) == nil {
+			st.name = ""
+		}
 	}
 	sf := &spillFile{st: st, refs: 1}
 	runtime.AddCleanup(sf, (*spillState).close, st)

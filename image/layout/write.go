@@ -40,7 +40,9 @@ type Options struct {
 //
 // The write is atomic for readers: each blob goes to a temporary file in
 // its final directory, is synced and renamed, and index.json is replaced
-// the same way, last. A write that fails or is interrupted therefore
+// the same way, last. A layer whose blob was spilled to a file on dir's
+// file system (see SpillDir) is not copied: its synced file is linked into
+// place (layer.Layer.Link), which is atomic too. A write that fails or is interrupted therefore
 // leaves the layout as it was, plus maybe unreferenced blobs. Files get
 // mode 0666 less the umask. Writers are serialized with an exclusive flock
 // on dir (within one process too), so concurrent Write calls, from any
@@ -184,6 +186,12 @@ func writeBlob(ctx context.Context, dir string, b image.Blob) error {
 	}
 	if err := os.MkdirAll(bdir, 0o777); err != nil {
 		return fmt.Errorf("layout: write: %w", err)
+	}
+	// A layer spilled to a file on this file system becomes the blob
+	// without a copy; any failure leaves nothing behind, and the copy
+	// below does the work.
+	if l := b.Layer(); l != nil && l.Link(p) == nil {
+		return nil
 	}
 	src, err := b.Open(ctx)
 	if err != nil {

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package layout
+
+const canLink = false
+
+func unnamedFiles(string) bool { return false }

@@ -1,0 +1,115 @@
+package layer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+func TestLink(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("only Linux names unnamed files")
+	}
+	dir := t.TempDir()
+	b := New(Options{SpillDir: dir, SpillThreshold: -1})
+	b.AddFile("/d", randomData(1<<20, 7), Attr{})
+	l := build(t, b)
+	want := readAll(t, l.Compressed)
+
+	name := filepath.Join(dir, "blob")
+	if err := l.Link(name); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(name)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("linked file: %d bytes, %v; want the layer's %d bytes", len(got), err, len(want))
+	}
+	// The file is the layer's own, not a copy: a second name and the
+	// first are one file.
+	again := filepath.Join(dir, "again")
+	if err := l.Share().Link(again); err != nil {
+		t.Fatal(err)
+	}
+	st1, _ := os.Stat(name)
+	st2, _ := os.Stat(again)
+	if !os.SameFile(st1, st2) {
+		t.Error("two links of one layer are different files")
+	}
+	if st1.Mode().Perm()&0o600 != 0o600 {
+		t.Errorf("linked file mode %v; want at least owner read and write", st1.Mode())
+	}
+
+	// An existing name is left alone.
+	if err := l.Link(name); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("Link over an existing file: %v, want fs.ErrExist", err)
+	}
+	// The layer reads on when its names are gone.
+	os.Remove(name)
+	os.Remove(again)
+	if got := readAll(t, l.Compressed); !bytes.Equal(got, want) {
+		t.Error("the layer's bytes changed after its links were removed")
+	}
+	l.Release()
+	if err := l.Link(name); !errors.Is(err, ErrReleased) {
+		t.Errorf("Link after Release: %v, want ErrReleased", err)
+	}
+	if _, err := os.Stat(name); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a failed Link left %s: %v", name, err)
+	}
+}
+
+func TestLinkUnsupported(t *testing.T) {
+	dir := t.TempDir()
+	mem := New(Options{})
+	mem.AddFile("/d", []byte("small"), Attr{})
+	inMemory := build(t, mem)
+	blob := readAll(t, inMemory.Compressed)
+	fromBlob, err := FromBlob(inMemory.Descriptor(), inMemory.DiffID(), func(context.Context) (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(blob)), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, l := range map[string]*Layer{"memory": inMemory, "FromBlob": fromBlob} {
+		p := filepath.Join(dir, name)
+		if err := l.Link(p); !errors.Is(err, errors.ErrUnsupported) {
+			t.Errorf("%s: Link: %v, want errors.ErrUnsupported", name, err)
+		}
+		if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s: a failed Link left a file: %v", name, err)
+		}
+	}
+}
+
+// TestLinkOtherFileSystem links a layer spilled to one file system into
+// another: an error, and nothing made, so the caller copies.
+func TestLinkOtherFileSystem(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("only Linux names unnamed files")
+	}
+	other, err := os.MkdirTemp("/dev/shm", "minimage-link-*")
+	if err != nil {
+		t.Skip("no /dev/shm")
+	}
+	defer os.RemoveAll(other)
+	dir := t.TempDir()
+	if sameDevice(t, dir, other) {
+		t.Skip("/dev/shm and the test's temporary directory are one file system")
+	}
+	b := New(Options{SpillDir: dir, SpillThreshold: -1})
+	b.AddFile("/d", randomData(64<<10, 7), Attr{})
+	l := build(t, b)
+	p := filepath.Join(other, "blob")
+	if err := l.Link(p); err == nil {
+		t.Fatal("Link across file systems succeeded")
+	}
+	if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a failed Link left a file: %v", err)
+	}
+}

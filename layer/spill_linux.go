@@ -1,0 +1,63 @@
+package layer
+
+import (
+	"errors"
+	"os"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// createSpill creates a temporary file in dir ("" for os.TempDir). Where
+// the file system supports O_TMPFILE the file has no name from the start,
+// and linkFile can give it one later (linkable is true); elsewhere it is
+// an ordinary temporary file that the caller unlinks.
+func createSpill(dir, pattern string) (f *os.File, linkable bool, err error) {
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	// 0666 less the umask: the mode a blob written by os.Create gets, which
+	// the file keeps if linkFile puts it in an image layout. With no name,
+	// no one can open it until then.
+	if f, err := os.OpenFile(dir, os.O_RDWR|unix.O_TMPFILE, 0o666); err == nil {
+		return f, true, nil
+	}
+	// The file system has no O_TMPFILE (or dir is no directory, which
+	// CreateTemp reports under the name the caller knows).
+	f, err = os.CreateTemp(dir, pattern)
+	return f, false, err
+}
+
+// linkFile makes name a hard link to f, an O_TMPFILE file, after syncing
+// it, so that name appears whole or not at all. It links through
+// /proc/self/fd, which any user may do, and, where /proc is not mounted,
+// with AT_EMPTY_PATH, which needs CAP_DAC_READ_SEARCH.
+func linkFile(f *os.File, name string) error {
+	if err := f.Sync(); err != nil {
+		// Name the file being made, not the spill directory.
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return &os.PathError{Op: "sync", Path: name, Err: err}
+	}
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var lerr error
+	if err := rc.Control(func(fd uintptr) {
+		lerr = unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(int(fd)), unix.AT_FDCWD, name, unix.AT_SYMLINK_FOLLOW)
+		if errors.Is(lerr, unix.ENOENT) {
+			if _, err := os.Stat("/proc/self/fd"); err != nil {
+				lerr = unix.Linkat(int(fd), "", unix.AT_FDCWD, name, unix.AT_EMPTY_PATH)
+			}
+		}
+	}); err != nil {
+		return err
+	}
+	if lerr != nil {
+		return &os.PathError{Op: "link", Path: name, Err: lerr}
+	}
+	return nil
+}

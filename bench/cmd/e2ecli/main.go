@@ -1,0 +1,266 @@
+// Command e2ecli measures the minimage command end to end against the
+// compressor alone, each as its own process, interleaved: wall time, peak
+// RSS and bytes written to disk (getrusage's ru_oublock, the kernel's
+// write_bytes, as /usr/bin/time -v reports it).
+//
+//	cd bench && go run ./cmd/e2ecli -n 9
+//
+// The input is a static Go program of about -size bytes that embeds the
+// toolchain's own executables, built once and cached under os.TempDir by
+// Go version. The minimage command is built from the repository at the
+// start of the run unless -cli names one.
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/minimage/minimage/layer"
+	"github.com/minimage/minimage/layer/gzip"
+)
+
+func main() {
+	n := flag.Int("n", 9, "rounds; the medians of them are printed")
+	size := flag.Int64("size", 104e6, "size of the embedded payload, bytes; the binary is about 2 MB more")
+	cli := flag.String("cli", "", "minimage commands to run, comma-separated (default: built from ../cmd/minimage)")
+	compress := flag.String("compress", "", "internal: compress this file to nowhere and exit")
+	flag.Parse()
+	log.SetFlags(0)
+	if *compress != "" {
+		if err := compressFile(*compress); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
+
+	work, err := os.MkdirTemp("", "e2ecli-*")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(work)
+	bin, err := bigBinary(*size)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if *cli == "" {
+		*cli = filepath.Join(work, "minimage")
+		if err := run("", "go", "build", "-o", *cli, "github.com/minimage/minimage/cmd/minimage"); err != nil {
+			log.Fatal(err)
+		}
+	}
+	self, err := os.Executable()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fi, err := os.Stat(bin)
+	if err != nil {
+		log.Fatal(err)
+	}
+	out := filepath.Join(work, "out")
+	type testCase struct {
+		name string
+		args []string
+	}
+	cases := []testCase{{"compress", []string{self, "-compress", bin}}}
+	clis := strings.Split(*cli, ",")
+	for k, c := range clis {
+		suffix := ""
+		if len(clis) > 1 {
+			suffix = fmt.Sprintf(" [%d]", k)
+		}
+		cases = append(cases,
+			testCase{"build -o DIR" + suffix, []string{c, "build", "-q", "-o", out, bin}},
+			testCase{"build -o x.tar" + suffix, []string{c, "build", "-q", "-o", out + ".tar", bin}})
+	}
+	res := make([][]sample, len(cases))
+	var blob int64
+	for r := range *n {
+		for k := range cases {
+			i := (k + r) % len(cases) // rotate, so no case always runs first
+			c := cases[i]
+			os.RemoveAll(out)
+			os.Remove(out + ".tar")
+			s, err := measure(filepath.Join(work, "time"), c.args)
+			if err != nil {
+				log.Fatalf("%s: %v", c.name, err)
+			}
+			res[i] = append(res[i], s)
+			if strings.HasPrefix(c.name, "build -o DIR") {
+				blob = blobSize(out)
+			}
+		}
+	}
+	for k, c := range clis {
+		fmt.Printf("[%d] %s\n", k, c)
+	}
+	fmt.Printf("input %s: %.1f MB; binary layer blob %.1f MB; %s, GOMAXPROCS %d, %d rounds, medians\n",
+		filepath.Base(bin), float64(fi.Size())/1e6, float64(blob)/1e6, runtime.Version(), runtime.GOMAXPROCS(0), *n)
+	fmt.Printf("%-20s %9s %7s %10s %12s %12s\n", "case", "wall", "ratio", "peak RSS", "written", "cancelled")
+	floor := median(res[0], func(s sample) float64 { return s.wall.Seconds() })
+	for i, c := range cases {
+		w := median(res[i], func(s sample) float64 { return s.wall.Seconds() })
+		rss := median(res[i], func(s sample) float64 { return float64(s.rss) })
+		wr := median(res[i], func(s sample) float64 { return float64(s.written) })
+		cw := median(res[i], func(s sample) float64 { return float64(s.cancelled) })
+		fmt.Printf("%-20s %8.3fs %6.2fx %7.1f MiB %9.1f MB %9.1f MB\n", c.name, w, w/floor, rss/(1<<20), wr/1e6, cw/1e6)
+	}
+}
+
+type sample struct {
+	wall      time.Duration
+	rss       int64 // bytes
+	written   int64 // bytes sent to storage: write_bytes
+	cancelled int64 // of which dropped before writeback: cancelled_write_bytes
+}
+
+// measure runs args under /usr/bin/time and a shell, and returns the wall
+// time, the peak RSS and the bytes written to storage. /usr/bin/time's own
+// fork keeps this process's memory out of the child's peak RSS (Go starts
+// children with CLONE_VM, which would count it). The shell reads its own
+// /proc/PID/io once the command is reaped, which then includes the
+// command's: write_bytes, the bytes it dirtied in the page cache, and
+// cancelled_write_bytes, those of files deleted before they reached the
+// disk (a spill file, say).
+func measure(tmp string, args []string) (sample, error) {
+	start := time.Now()
+	script := `"$@" || exit; exec cat /proc/$$/io`
+	cmd := exec.Command("/usr/bin/time", append([]string{"-f", "%M", "-o", tmp, "sh", "-c", script, "sh"}, args...)...)
+	cmd.Stderr = os.Stderr
+	io, err := cmd.Output()
+	if err != nil {
+		return sample{}, err
+	}
+	wall := time.Since(start)
+	data, err := os.ReadFile(tmp)
+	if err != nil {
+		return sample{}, err
+	}
+	s := sample{wall: wall}
+	if _, err := fmt.Sscan(string(data), &s.rss); err != nil {
+		return sample{}, fmt.Errorf("reading /usr/bin/time's output %q: %v", data, err)
+	}
+	s.rss <<= 10
+	for _, line := range strings.Split(string(io), "\n") {
+		k, v, _ := strings.Cut(line, ": ")
+		switch k {
+		case "write_bytes":
+			fmt.Sscan(v, &s.written)
+		case "cancelled_write_bytes":
+			fmt.Sscan(v, &s.cancelled)
+		}
+	}
+	return s, nil
+}
+
+func median[T any](xs []T, f func(T) float64) float64 {
+	v := make([]float64, len(xs))
+	for i, x := range xs {
+		v[i] = f(x)
+	}
+	slices.Sort(v)
+	return v[len(v)/2]
+}
+
+// compressFile is the floor: the same compressor at the default level, with
+// the file read once and the output thrown away.
+func compressFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	zw, err := gzip.NewWriterLevel(io.Discard, layer.DefaultGzipLevel)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(zw, bufio.NewReaderSize(f, 1<<20)); err != nil {
+		return err
+	}
+	return zw.Close()
+}
+
+// blobSize returns the size of the largest blob of the layout dir: the
+// binary's layer.
+func blobSize(dir string) int64 {
+	var n int64
+	filepath.Walk(filepath.Join(dir, "blobs"), func(_ string, fi os.FileInfo, err error) error {
+		if err == nil && fi.Mode().IsRegular() {
+			n = max(n, fi.Size())
+		}
+		return nil
+	})
+	return n
+}
+
+// bigBinary builds, once and cached, a static Go program that embeds size
+// bytes of the toolchain's executables (GOROOT/pkg/tool, GOROOT/bin),
+// repeated as needed: bytes that look like the machine code of a large
+// service.
+func bigBinary(size int64) (string, error) {
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("minimage-e2ecli-%s-%d", runtime.Version(), size))
+	bin := filepath.Join(dir, "big")
+	if _, err := os.Stat(bin); err == nil {
+		return bin, nil
+	}
+	src := filepath.Join(dir, "src")
+	payload := filepath.Join(src, "payload")
+	os.RemoveAll(src)
+	if err := os.MkdirAll(payload, 0o755); err != nil {
+		return "", err
+	}
+	root, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		return "", err
+	}
+	var srcs []string
+	for _, g := range []string{"pkg/tool/*/*", "bin/*"} {
+		m, _ := filepath.Glob(filepath.Join(strings.TrimSpace(string(root)), g))
+		srcs = append(srcs, m...)
+	}
+	var total int64
+	for i := 0; total < size; i++ {
+		data, err := os.ReadFile(srcs[i%len(srcs)])
+		if err != nil {
+			return "", err
+		}
+		// A repeated file gets a prefix: the linker stores identical
+		// embedded files once.
+		data = append([]byte(fmt.Sprintf("copy %d\n", i/len(srcs))), data...)
+		data = data[:min(int64(len(data)), size-total)]
+		if err := os.WriteFile(filepath.Join(payload, fmt.Sprintf("f%03d", i)), data, 0o644); err != nil {
+			return "", err
+		}
+		total += int64(len(data))
+	}
+	prog := "package main\n\nimport (\n\t\"embed\"\n\t\"fmt\"\n)\n\n//go:embed payload\nvar payload embed.FS\n\nfunc main() {\n\tents, _ := payload.ReadDir(\"payload\")\n\tfmt.Println(len(ents))\n}\n"
+	if err := os.WriteFile(filepath.Join(src, "main.go"), []byte(prog), 0o644); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(src, "go.mod"), []byte("module big\n\ngo 1.26\n"), 0o644); err != nil {
+		return "", err
+	}
+	cmd := exec.Command("go", "build", "-trimpath", "-o", bin+".tmp", ".")
+	cmd.Dir = src
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building the input binary: %v\n%s", err, out)
+	}
+	return bin, os.Rename(bin+".tmp", bin)
+}
+
+func run(dir string, name string, args ...string) error {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	return cmd.Run()
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"os"
 	"sync"
 
 	"github.com/klauspost/compress/gzip"
@@ -246,6 +247,24 @@ func (r *ctxReadCloser) Read(p []byte) (int, error) {
 }
 
 func (r *ctxReadCloser) Close() error { return r.rc.Close() }
+
+// WriteTo copies the rest of the bytes to w. A blob in a spill file goes
+// to an *os.File in the kernel (copy_file_range) where the system can,
+// so that io.Copy into a file, as image/tarball's WriteFile does, copies
+// nothing through memory.
+func (r *ctxReadCloser) WriteTo(w io.Writer) (int64, error) {
+	if f, ok := w.(*os.File); ok {
+		if fc, ok := r.rc.(interface {
+			copyToFile(context.Context, *os.File) (int64, bool, error)
+		}); ok {
+			k, handled, err := fc.copyToFile(r.ctx, f)
+			if handled {
+				return k, err
+			}
+		}
+	}
+	return io.Copy(w, struct{ io.Reader }{r}) // without this WriteTo
+}
 
 type stackCloser struct {
 	io.Reader

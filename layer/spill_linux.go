@@ -1,7 +1,9 @@
 package layer
 
 import (
+	"context"
 	"errors"
+	"io"
 	"os"
 	"strconv"
 
@@ -60,4 +62,57 @@ func linkFile(f *os.File, name string) error {
 		return &os.PathError{Op: "link", Path: name, Err: lerr}
 	}
 	return nil
+}
+
+// copyRange copies size bytes at off in src to dst at dst's offset, in the
+// kernel (copy_file_range: no copy through user space, and none at all on
+// file systems that share extents). handled is false, with nothing
+// copied, where the kernel cannot do it for these two files, and the
+// caller copies them itself. ctx is checked between chunks.
+func copyRange(ctx context.Context, dst, src *os.File, off, size int64) (n int64, handled bool, err error) {
+	dc, err := dst.SyscallConn()
+	if err != nil {
+		return 0, false, nil
+	}
+	sc, err := src.SyscallConn()
+	if err != nil {
+		return 0, false, nil
+	}
+	const chunk = 8 << 20
+	for n < size {
+		if err := ctx.Err(); err != nil {
+			return n, true, err
+		}
+		var k int
+		var cerr error
+		err := dc.Control(func(dfd uintptr) {
+			err := sc.Control(func(sfd uintptr) {
+				roff := off + n
+				k, cerr = unix.CopyFileRange(int(sfd), &roff, int(dfd), nil, int(min(size-n, chunk)), 0)
+			})
+			if err != nil {
+				cerr = err
+			}
+		})
+		if err != nil {
+			cerr = err
+		}
+		if cerr == unix.EINTR {
+			continue
+		}
+		if cerr != nil {
+			if n == 0 {
+				// ENOSYS, EXDEV, EINVAL, EOPNOTSUPP, EBADF (dst opened
+				// for appending): the caller copies.
+				return 0, false, nil
+			}
+			return n, true, &os.PathError{Op: "copy_file_range", Path: dst.Name(), Err: cerr}
+		}
+		if k == 0 {
+			// The source is shorter than it should be.
+			return n, true, io.ErrUnexpectedEOF
+		}
+		n += int64(k)
+	}
+	return n, true, nil
 }

@@ -225,6 +225,19 @@ type sectionReader struct {
 	once sync.Once
 }
 
+// copyToFile copies the rest of the section to f in the kernel, where it
+// can (see copyRange).
+func (r *sectionReader) copyToFile(ctx context.Context, f *os.File) (int64, bool, error) {
+	pos, err := r.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return 0, false, nil
+	}
+	_, off, size := r.Outer()
+	n, handled, err := copyRange(ctx, f, r.f.st.f, off+pos, size-pos)
+	r.Seek(pos+n, io.SeekStart)
+	return n, handled, err
+}
+
 func (r *sectionReader) Close() error {
 	r.once.Do(r.f.unref)
 	return nil

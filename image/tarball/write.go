@@ -3,10 +3,12 @@ package tarball
 import (
 	"archive/tar"
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -85,47 +87,112 @@ func Write(ctx context.Context, w io.Writer, a image.Artifact, opts Options) err
 	)
 	slices.SortFunc(ents, func(a, b entry) int { return strings.Compare(a.name, b.name) })
 
-	tw := tar.NewWriter(w)
+	tw := &tarWriter{w: w}
+	if f, ok := w.(*fileWriter); ok {
+		tw.w, tw.f = f.bw, f
+	}
 	epoch := time.Unix(0, 0)
 	for _, e := range ents {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("tarball: write: %w", err)
 		}
 		if e.dir {
-			if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: e.name, Mode: 0o755, ModTime: epoch}); err != nil {
+			if err := tw.header(&tar.Header{Typeflag: tar.TypeDir, Name: e.name, Mode: 0o755, ModTime: epoch}); err != nil {
 				return fmt.Errorf("tarball: write: %w", err)
 			}
 			continue
 		}
 		size := e.b.Descriptor.Size
-		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: e.name, Mode: 0o644, Size: size, ModTime: epoch}); err != nil {
+		if err := tw.header(&tar.Header{Typeflag: tar.TypeReg, Name: e.name, Mode: 0o644, Size: size, ModTime: epoch}); err != nil {
 			return fmt.Errorf("tarball: write: %w", err)
 		}
-		if err := copyBlob(ctx, tw, e.b, size); err != nil {
+		if err := tw.blob(ctx, e.b, size); err != nil {
 			return fmt.Errorf("tarball: write: %s: %w", e.name, err)
 		}
 	}
-	if err := tw.Close(); err != nil {
+	if err := tw.close(); err != nil {
 		return fmt.Errorf("tarball: write: %w", err)
 	}
 	return nil
 }
 
-func copyBlob(ctx context.Context, w io.Writer, b image.Blob, size int64) error {
+// tarWriter writes a tar stream as archive/tar's Writer does, byte for
+// byte, but lets a blob's bytes go past it: to a file (WriteFile), a
+// layer's spill file is then copied by the kernel (see
+// layer.Layer.Compressed), not through memory.
+type tarWriter struct {
+	w   io.Writer
+	f   *fileWriter // the file under w, or nil
+	hdr bytes.Buffer
+}
+
+// header writes h's header blocks; h.Size bytes of content and the padding
+// must follow.
+func (t *tarWriter) header(h *tar.Header) error {
+	t.hdr.Reset()
+	// A Writer of its own formats the header (USTAR, or PAX where USTAR
+	// cannot hold a value) and is dropped before any content.
+	if err := tar.NewWriter(&t.hdr).WriteHeader(h); err != nil {
+		return err
+	}
+	_, err := t.w.Write(t.hdr.Bytes())
+	return err
+}
+
+// blob copies b's size bytes and pads them to a whole block.
+func (t *tarWriter) blob(ctx context.Context, b image.Blob, size int64) error {
 	rc, err := b.Open(ctx)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	n, err := io.Copy(w, oci.CtxReader{Ctx: ctx, R: rc})
+	var n int64
+	if t.f != nil && b.Layer() != nil && size >= directCopy {
+		// A large layer goes straight to the file, which lets a spilled
+		// one be copied in the kernel; the layer's reader checks ctx.
+		if err := t.f.bw.Flush(); err != nil {
+			return err
+		}
+		n, err = io.Copy(t.f.f, rc)
+	} else {
+		n, err = io.Copy(t.w, oci.CtxReader{Ctx: ctx, R: rc})
+	}
 	if err != nil {
 		return err
 	}
 	if n != size {
 		return fmt.Errorf("%w: %d bytes, want %d", image.ErrBlobMismatch, n, size)
 	}
-	return nil
+	return t.pad(size)
 }
+
+// directCopy is the size from which a layer is copied to the file
+// directly rather than through the buffer.
+const directCopy = 1 << 20
+
+const blockSize = 512
+
+var zeros [2 * blockSize]byte
+
+// pad writes the zeros that fill a size-byte entry's last block.
+func (t *tarWriter) pad(size int64) error {
+	_, err := t.w.Write(zeros[:(blockSize-size%blockSize)%blockSize])
+	return err
+}
+
+// close writes the two zero blocks that end a tar stream.
+func (t *tarWriter) close() error {
+	_, err := t.w.Write(zeros[:])
+	return err
+}
+
+// fileWriter is the buffered file WriteFile hands Write.
+type fileWriter struct {
+	f  *os.File
+	bw *bufio.Writer
+}
+
+func (w *fileWriter) Write(p []byte) (int, error) { return w.bw.Write(p) }
 
 // primary returns the image a docker manifest.json lists: a itself, or
 // an index's linux/amd64 image, else its first; nil for neither.
@@ -198,11 +265,16 @@ func WriteFile(ctx context.Context, path string, a image.Artifact, opts Options)
 	}
 	var tarErr error
 	err := oci.WriteAtomic(dir, name, func(w io.Writer) error {
-		bw := bufio.NewWriterSize(w, 1<<20)
-		if tarErr = Write(ctx, bw, a, opts); tarErr != nil {
+		fw := &fileWriter{bw: bufio.NewWriterSize(w, 1<<20)}
+		fw.f, _ = w.(*os.File)
+		var out io.Writer = fw.bw
+		if fw.f != nil {
+			out = fw
+		}
+		if tarErr = Write(ctx, out, a, opts); tarErr != nil {
 			return tarErr
 		}
-		return bw.Flush()
+		return fw.bw.Flush()
 	})
 	switch {
 	case tarErr != nil:

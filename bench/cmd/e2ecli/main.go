@@ -105,22 +105,25 @@ func main() {
 	}
 	fmt.Printf("input %s: %.1f MB; binary layer blob %.1f MB; %s, GOMAXPROCS %d, %d rounds, medians\n",
 		filepath.Base(bin), float64(fi.Size())/1e6, float64(blob)/1e6, runtime.Version(), runtime.GOMAXPROCS(0), *n)
-	fmt.Printf("%-20s %9s %7s %10s %12s %12s\n", "case", "wall", "ratio", "peak RSS", "written", "cancelled")
+	fmt.Printf("%-20s %9s %7s %9s %7s %10s %12s %12s\n", "case", "wall", "ratio", "cpu", "ratio", "peak RSS", "written", "cancelled")
 	floor := median(res[0], func(s sample) float64 { return s.wall.Seconds() })
+	cpuFloor := median(res[0], func(s sample) float64 { return s.cpu.Seconds() })
 	for i, c := range cases {
 		w := median(res[i], func(s sample) float64 { return s.wall.Seconds() })
+		cpu := median(res[i], func(s sample) float64 { return s.cpu.Seconds() })
 		rss := median(res[i], func(s sample) float64 { return float64(s.rss) })
 		wr := median(res[i], func(s sample) float64 { return float64(s.written) })
 		cw := median(res[i], func(s sample) float64 { return float64(s.cancelled) })
-		fmt.Printf("%-20s %8.3fs %6.2fx %7.1f MiB %9.1f MB %9.1f MB\n", c.name, w, w/floor, rss/(1<<20), wr/1e6, cw/1e6)
+		fmt.Printf("%-20s %8.3fs %6.2fx %8.3fs %6.2fx %6.1f MiB %9.1f MB %9.1f MB\n", c.name, w, w/floor, cpu, cpu/cpuFloor, rss/(1<<20), wr/1e6, cw/1e6)
 	}
 }
 
 type sample struct {
 	wall      time.Duration
-	rss       int64 // bytes
-	written   int64 // bytes sent to storage: write_bytes
-	cancelled int64 // of which dropped before writeback: cancelled_write_bytes
+	cpu       time.Duration // user + system
+	rss       int64         // bytes
+	written   int64         // bytes sent to storage: write_bytes
+	cancelled int64         // of which dropped before writeback: cancelled_write_bytes
 }
 
 // measure runs args under /usr/bin/time and a shell, and returns the wall
@@ -134,7 +137,7 @@ type sample struct {
 func measure(tmp string, args []string) (sample, error) {
 	start := time.Now()
 	script := `"$@" || exit; exec cat /proc/$$/io`
-	cmd := exec.Command("/usr/bin/time", append([]string{"-f", "%M", "-o", tmp, "sh", "-c", script, "sh"}, args...)...)
+	cmd := exec.Command("/usr/bin/time", append([]string{"-f", "%M %U %S", "-o", tmp, "sh", "-c", script, "sh"}, args...)...)
 	cmd.Stderr = os.Stderr
 	io, err := cmd.Output()
 	if err != nil {
@@ -146,10 +149,12 @@ func measure(tmp string, args []string) (sample, error) {
 		return sample{}, err
 	}
 	s := sample{wall: wall}
-	if _, err := fmt.Sscan(string(data), &s.rss); err != nil {
+	var user, sys float64
+	if _, err := fmt.Sscan(string(data), &s.rss, &user, &sys); err != nil {
 		return sample{}, fmt.Errorf("reading /usr/bin/time's output %q: %v", data, err)
 	}
 	s.rss <<= 10
+	s.cpu = time.Duration((user + sys) * float64(time.Second))
 	for _, line := range strings.Split(string(io), "\n") {
 		k, v, _ := strings.Cut(line, ": ")
 		switch k {

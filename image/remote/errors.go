@@ -96,10 +96,14 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "remote: %s/%s: %s: ", e.Registry, e.Repository, e.Op)
+	var parts []string
 	if e.StatusCode != 0 {
-		fmt.Fprintf(&b, "HTTP %d %s: ", e.StatusCode, http.StatusText(e.StatusCode))
+		parts = append(parts, fmt.Sprintf("HTTP %d %s", e.StatusCode, http.StatusText(e.StatusCode)))
 	}
-	b.WriteString(e.msg)
+	if e.msg != "" {
+		parts = append(parts, e.msg)
+	}
+	b.WriteString(strings.Join(parts, ": "))
 	if e.Credentials != "" {
 		fmt.Fprintf(&b, " (credentials: %s)", e.Credentials)
 	}
@@ -143,13 +147,15 @@ func classify(err error, r reference) (kind error, status int, msg, hint string)
 	var resp *errcode.ErrorResponse
 	if errors.As(err, &resp) {
 		status = resp.StatusCode
-		msg = http.StatusText(status)
 		if len(resp.Errors) > 0 {
 			msg = resp.Errors.Error()
 		}
 		kind, hint = statusKind(status, r)
-		if kind == nil && status == http.StatusBadRequest && isUploadCode(resp) {
-			hint = "the upload was lost (the registry restarted?); try again"
+		switch {
+		case kind == nil && isUploadCode(resp):
+			hint = "the registry lost the upload (did it restart?); try again"
+		case status == http.StatusBadRequest && len(resp.Errors) == 0 && resp.URL != nil && resp.URL.Scheme == "http":
+			hint = "the registry may speak HTTPS: drop Options.InsecureAllowHTTP (--insecure-allow-http)"
 		}
 		return kind, status, msg, hint
 	}

@@ -128,23 +128,30 @@ func (r *dockerRegistry) Ref(repoTag string) string { return r.Host + "/" + repo
 // Start starts the registry process and waits until it answers.
 func (r *dockerRegistry) Start() {
 	r.t.Helper()
+	if err := r.start(); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// start is Start for goroutines other than the test's.
+func (r *dockerRegistry) start() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out, err := os.OpenFile(r.accessLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		r.t.Fatal(err)
+		return err
 	}
+	defer out.Close()
 	errf, err := os.OpenFile(r.appLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		r.t.Fatal(err)
+		return err
 	}
+	defer errf.Close()
 	cmd := exec.Command(r.bin, "serve", filepath.Join(r.dir, "config.yml"))
 	cmd.Stdout, cmd.Stderr = out, errf
 	if err := cmd.Start(); err != nil {
-		r.t.Fatalf("start docker-registry: %v", err)
+		return fmt.Errorf("start docker-registry: %v", err)
 	}
-	out.Close()
-	errf.Close()
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
 	r.cmd, r.exited = cmd, exited
@@ -154,16 +161,16 @@ func (r *dockerRegistry) Start() {
 	for {
 		select {
 		case <-exited:
-			r.t.Fatalf("docker-registry exited at start:\n%s", r.tail(r.appLog))
+			return fmt.Errorf("docker-registry exited at start:\n%s", r.tail(r.appLog))
 		default:
 		}
 		resp, err := client.Get(r.url("/v2/"))
 		if err == nil {
 			resp.Body.Close()
-			return
+			return nil
 		}
 		if time.Now().After(deadline) {
-			r.t.Fatalf("docker-registry did not answer within 15s: %v\n%s", err, r.tail(r.appLog))
+			return fmt.Errorf("docker-registry did not answer within 15s: %v\n%s", err, r.tail(r.appLog))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

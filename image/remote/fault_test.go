@@ -1,0 +1,139 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/imagetest"
+)
+
+// bigImage is an image with a layer of several MiB that gzip cannot
+// shrink much, so that faults land in the middle of a blob.
+func bigImage(t *testing.T, seed uint64) *image.Image {
+	t.Helper()
+	return imagetest.Image(t, imagetest.Spec{Seed: seed, Files: 16, Size: 1 << 20, Layers: 1})
+}
+
+func TestPushThroughFaults(t *testing.T) {
+	reg := startDockerRegistry(t, registryConfig{})
+	ctx := context.Background()
+	seed := uint64(100)
+
+	for _, tc := range []struct {
+		name  string
+		fault *fault
+		what  string        // what the proxy log must show
+		min   time.Duration // the push must take at least this long
+	}{
+		{"503 burst", &fault{Times: 3, Status: http.StatusServiceUnavailable}, "503", 0},
+		{"503 burst on uploads", &fault{Times: 3, Status: http.StatusServiceUnavailable, Match: uploadPUT}, "503", 0},
+		{"429 with Retry-After", &fault{Times: 1, Status: http.StatusTooManyRequests, RetryAfter: "2", Match: uploadPUT}, "429", 2 * time.Second},
+		{"connection cut mid-blob", &fault{Times: 2, CutAfter: 256 << 10, Match: uploadPUT}, "cut", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			px := newFaultProxy(t, reg)
+			px.Add(tc.fault)
+			seed++
+			img := bigImage(t, seed)
+			opts := reg.Options()
+			var retried int
+			opts.Progress = func(p Progress) {
+				if p.State == Retrying {
+					retried++
+				}
+			}
+			start := time.Now()
+			got, err := Push(ctx, px.Host+"/faults:"+strings.ReplaceAll(tc.name, " ", "-"), img, opts)
+			took := time.Since(start)
+			if err != nil {
+				t.Fatalf("%v\nproxy: %v", err, px.Log())
+			}
+			if got.Digest != img.Digest() {
+				t.Errorf("digest %s, want %s", got.Digest, img.Digest())
+			}
+			if n := px.Count(tc.what); n != tc.fault.Times {
+				t.Errorf("the proxy answered %s %d times, want %d:\n%v", tc.what, n, tc.fault.Times, px.Log())
+			}
+			if took < tc.min {
+				t.Errorf("push took %v: it did not wait the %v Retry-After asked", took, tc.min)
+			}
+			raw := skopeoInspectRaw(t, reg, "faults:"+strings.ReplaceAll(tc.name, " ", "-"))
+			if string(raw) != string(img.RawManifest()) {
+				t.Errorf("the registry holds another manifest")
+			}
+			t.Logf("took %v, %d blob retries; proxy: %v", took.Round(time.Millisecond), retried, px.Log())
+		})
+	}
+}
+
+func TestPushGivesUp(t *testing.T) {
+	reg := startDockerRegistry(t, registryConfig{})
+	px := newFaultProxy(t, reg)
+	px.Add(&fault{Times: 1000, Status: http.StatusServiceUnavailable})
+	img := imagetest.Image(t, imagetest.Spec{Seed: 9})
+	opts := reg.Options()
+	opts.Retries = 2
+
+	_, err := Push(context.Background(), px.Host+"/app:v1", img, opts)
+	if !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("err = %v, want ErrUnavailable", err)
+	}
+	if !strings.Contains(err.Error(), "503") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("error %q: want one line naming the 503", err)
+	}
+	if n := px.Count("503"); n != 3 {
+		t.Errorf("%d requests with Retries 2, want 3: %v", n, px.Log())
+	}
+}
+
+func TestPushRegistryRestart(t *testing.T) {
+	reg := startDockerRegistry(t, registryConfig{})
+	img := bigImage(t, 77)
+	ctx := context.Background()
+
+	var once sync.Once
+	restarted := make(chan error, 1)
+	var states []State
+	opts := reg.Options()
+	opts.Jobs = 1
+	opts.Progress = func(p Progress) {
+		states = append(states, p.State)
+		if p.State == Uploading && p.Done >= 1<<20 {
+			once.Do(func() {
+				// Kill it now, while this upload waits on this callback,
+				// and bring it back a second later.
+				reg.Kill()
+				go func() {
+					time.Sleep(time.Second)
+					restarted <- reg.start()
+				}()
+			})
+		}
+	}
+	got, err := Push(ctx, reg.Ref("app:v1"), img, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-restarted; err != nil {
+		t.Fatal(err)
+	}
+	if got.Digest != img.Digest() {
+		t.Errorf("digest %s, want %s", got.Digest, img.Digest())
+	}
+	var retried bool
+	for _, s := range states {
+		retried = retried || s == Retrying
+	}
+	if !retried {
+		t.Errorf("no blob was retried: the kill missed the upload (states %v)", states)
+	}
+	if raw := skopeoInspectRaw(t, reg, "app:v1"); string(raw) != string(img.RawManifest()) {
+		t.Errorf("the registry holds another manifest")
+	}
+}

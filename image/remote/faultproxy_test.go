@@ -1,0 +1,182 @@
+package remote
+
+import (
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// faultProxy is a TLS reverse proxy in front of a dockerRegistry that
+// breaks the requests its faults match: it answers them with a status
+// (503, 429 with Retry-After) or cuts the connection part-way through a
+// blob. Requests no fault matches pass through untouched.
+type faultProxy struct {
+	Host string // 127.0.0.1:PORT of the proxy
+
+	rp  *httputil.ReverseProxy
+	mu  sync.Mutex
+	fs  []*fault
+	log []string
+}
+
+// fault breaks up to Times requests that Match accepts.
+type fault struct {
+	Match func(*http.Request) bool
+	Times int
+
+	// Status answers with this status instead of passing the request on,
+	// with RetryAfter as the Retry-After header when set.
+	Status     int
+	RetryAfter string
+
+	// CutAfter, when Status is 0, cuts the client's connection after
+	// that many bytes of the request body (an upload) or of the answer's
+	// body (a download).
+	CutAfter int64
+
+	hits int
+}
+
+func newFaultProxy(t testing.TB, reg *dockerRegistry) *faultProxy {
+	t.Helper()
+	backend, err := url.Parse(reg.url(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &faultProxy{}
+	p.rp = &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(backend)
+			// The registry builds upload URLs from Host: keep the proxy's,
+			// so that uploads come back through it.
+			r.Out.Host = r.In.Host
+		},
+		Transport: reg.probeClient().Transport,
+		ErrorLog:  nil,
+	}
+	srv := httptest.NewUnstartedServer(p)
+	_, _, pair := reg.CA.serverCert(t, t.TempDir())
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{pair}}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	p.Host = srv.Listener.Addr().String()
+	return p
+}
+
+// Add arms f.
+func (p *faultProxy) Add(f *fault) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fs = append(p.fs, f)
+}
+
+// Log returns what the proxy did: one "METHOD PATH -> what" a request.
+func (p *faultProxy) Log() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.log...)
+}
+
+// Count returns how many requests the proxy broke with what (e.g.
+// "503" or "cut").
+func (p *faultProxy) Count(what string) int {
+	n := 0
+	for _, l := range p.Log() {
+		if strings.HasSuffix(l, "-> "+what) {
+			n++
+		}
+	}
+	return n
+}
+
+func (p *faultProxy) pick(r *http.Request) *fault {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, f := range p.fs {
+		if f.hits < f.Times && (f.Match == nil || f.Match(r)) {
+			f.hits++
+			return f
+		}
+	}
+	return nil
+}
+
+func (p *faultProxy) record(r *http.Request, what string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.log = append(p.log, fmt.Sprintf("%s %s -> %s", r.Method, r.URL.Path, what))
+}
+
+func (p *faultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f := p.pick(r)
+	switch {
+	case f == nil:
+		p.record(r, "pass")
+		p.rp.ServeHTTP(w, r)
+	case f.Status != 0:
+		p.record(r, fmt.Sprint(f.Status))
+		if f.RetryAfter != "" {
+			w.Header().Set("Retry-After", f.RetryAfter)
+		}
+		w.WriteHeader(f.Status)
+	case r.Body != nil && r.ContentLength != 0:
+		// An upload: take part of it, then drop the connection.
+		p.record(r, "cut")
+		io.CopyN(io.Discard, r.Body, f.CutAfter)
+		cut(w)
+	default:
+		// A download: pass part of the answer on, then drop the connection.
+		p.record(r, "cut")
+		p.rp.ServeHTTP(&cutWriter{ResponseWriter: w, left: f.CutAfter}, r)
+	}
+}
+
+// cut closes the client's connection, with nothing more sent: a flush
+// here would send a 200 for an upload.
+func cut(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	conn.Close()
+}
+
+// cutWriter passes left bytes of a body on, then cuts the connection.
+type cutWriter struct {
+	http.ResponseWriter
+	left int64
+	done bool
+}
+
+func (c *cutWriter) Write(b []byte) (int, error) {
+	if c.done {
+		return 0, io.ErrClosedPipe
+	}
+	if int64(len(b)) <= c.left {
+		c.left -= int64(len(b))
+		return c.ResponseWriter.Write(b)
+	}
+	c.ResponseWriter.Write(b[:c.left])
+	c.done = true
+	http.NewResponseController(c.ResponseWriter).Flush()
+	cut(c.ResponseWriter)
+	return 0, io.ErrClosedPipe
+}
+
+func (c *cutWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+// Matchers for faults.
+func uploadPUT(r *http.Request) bool {
+	return r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/blobs/uploads/")
+}
+
+func blobGET(r *http.Request) bool {
+	return r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/blobs/sha256:")
+}

@@ -145,12 +145,12 @@ func fromFile(ctx context.Context, f credentialFile, r reference) (auth.Credenti
 		return auth.EmptyCredential, "", nil
 	}
 	if err != nil {
-		return auth.EmptyCredential, "", fmt.Errorf("remote: credentials for %s: %w: %v", r.Registry, ErrCredentialsFile, err)
+		return auth.EmptyCredential, "", &credError{ErrCredentialsFile, fmt.Sprintf("credentials file: %v", err)}
 	}
 	var af authFile
 	if err := json.Unmarshal(data, &af); err != nil {
-		return auth.EmptyCredential, "", fmt.Errorf("remote: credentials for %s: %w: %s (from %s): %v; fix or remove it",
-			r.Registry, ErrCredentialsFile, f.path, f.origin, err)
+		return auth.EmptyCredential, "", &credError{ErrCredentialsFile,
+			fmt.Sprintf("credentials file %s (from %s) is not valid JSON: %v; fix or remove it", f.path, f.origin, err)}
 	}
 	if key, ok := bestKey(keysOf(af.CredHelpers), r); ok {
 		h := af.CredHelpers[key]
@@ -171,8 +171,8 @@ func fromFile(ctx context.Context, f credentialFile, r reference) (auth.Credenti
 		e := af.Auths[key]
 		cred, err := e.credential()
 		if err != nil {
-			return auth.EmptyCredential, "", fmt.Errorf("remote: credentials for %s: %w: auths[%q] in %s: %v",
-				r.Registry, ErrCredentialsFile, key, f.path, err)
+			return auth.EmptyCredential, "", &credError{ErrCredentialsFile,
+				fmt.Sprintf("auths[%q] in %s: %v; fix it, or log in again", key, f.path, err)}
 		}
 		if cred != auth.EmptyCredential {
 			return cred, fmt.Sprintf("auths[%q] in %s", key, f.path), nil
@@ -213,8 +213,8 @@ type helperReply struct {
 func runHelper(ctx context.Context, name, server, src string) (cred auth.Credential, found bool, err error) {
 	prog := "docker-credential-" + name
 	fail := func(format string, args ...any) (auth.Credential, bool, error) {
-		return auth.EmptyCredential, false, fmt.Errorf("remote: credentials for %s from %s: %w: %s",
-			server, src, ErrCredentialHelper, fmt.Sprintf(format, args...))
+		return auth.EmptyCredential, false, &credError{ErrCredentialHelper,
+			fmt.Sprintf("credentials for %s from %s: %s", server, src, fmt.Sprintf(format, args...))}
 	}
 	path, err := exec.LookPath(prog)
 	if err != nil {
@@ -325,3 +325,13 @@ func sameRegistry(hostport, registry string) bool {
 	}
 	return registry == dockerHub && (hostport == "registry-1.docker.io" || hostport == dockerHubIndex)
 }
+
+// credError is a failure to find credentials. oras-go wraps it in text
+// naming the request; wrapError finds it and prints it alone.
+type credError struct {
+	kind error
+	msg  string
+}
+
+func (e *credError) Error() string { return "remote: " + e.msg }
+func (e *credError) Unwrap() error { return e.kind }

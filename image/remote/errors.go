@@ -159,6 +159,10 @@ func classify(err error, r reference) (kind error, status int, msg, hint string)
 		}
 		return kind, status, msg, hint
 	}
+	var ce *credError
+	if errors.As(err, &ce) {
+		return ce.kind, 0, ce.msg, ""
+	}
 	var verr *tls.CertificateVerificationError
 	var uaErr x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
@@ -257,7 +261,8 @@ func scrub(s string, secrets []string) string {
 		}
 		u.User, u.RawQuery, u.Fragment, u.ForceQuery = nil, "", "", false
 		if i := strings.Index(u.Path, "/blobs/uploads/"); i >= 0 {
-			u.Path, u.RawPath = u.Path[:i+len("/blobs/uploads/")]+"…", ""
+			u.Path, u.RawPath = u.Path[:i+len("/blobs/uploads/")], ""
+			return u.String() + "…"
 		}
 		return u.String()
 	})

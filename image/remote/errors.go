@@ -104,7 +104,7 @@ func (e *Error) Error() string {
 		parts = append(parts, e.msg)
 	}
 	b.WriteString(strings.Join(parts, ": "))
-	if e.Credentials != "" {
+	if e.Credentials != "" && e.kind != ErrCredentialHelper && e.kind != ErrCredentialsFile {
 		fmt.Fprintf(&b, " (credentials: %s)", e.Credentials)
 	}
 	if e.hint != "" {

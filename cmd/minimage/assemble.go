@@ -12,6 +12,8 @@ import (
 	"github.com/minimage/minimage/base"
 	"github.com/minimage/minimage/certs"
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/tarball"
 	"github.com/minimage/minimage/layer"
 	"github.com/minimage/minimage/tzdata"
 )
@@ -30,12 +32,11 @@ func (p *buildPlan) build(ctx context.Context, prog *progress) (*buildResult, er
 	if err != nil {
 		return nil, err
 	}
-	var baseLayout *image.Layout
+	var baseLayout image.Source
 	if p.base != "" {
 		if baseLayout, err = openLayout(p.base); err != nil {
 			return nil, fmt.Errorf("--base: %w", err)
 		}
-		defer baseLayout.Close()
 	}
 	tmp, err := os.MkdirTemp("", "minimage-build-*")
 	if err != nil {
@@ -50,7 +51,7 @@ func (p *buildPlan) build(ctx context.Context, prog *progress) (*buildResult, er
 	for _, pl := range p.platforms {
 		img := image.New(pl)
 		if baseLayout != nil {
-			b, err := baseLayout.Image(p.baseTag, pl)
+			b, err := baseLayout.Image(ctx, p.baseTag, pl)
 			if err != nil {
 				return nil, fmt.Errorf("--base %s: %w", p.flags.baseRef, err)
 			}
@@ -187,11 +188,11 @@ func (p *buildPlan) configure(ctx context.Context, img *image.Image) (*image.Ima
 }
 
 // openLayout opens a layout directory or a tarball.
-func openLayout(p string) (*image.Layout, error) {
+func openLayout(p string) (image.Source, error) {
 	if fi, err := os.Stat(p); err == nil && fi.IsDir() {
-		return image.ReadLayout(p)
+		return layout.Read(p)
 	}
-	return image.ReadTarball(p)
+	return tarball.Read(p)
 }
 
 // write puts the result where --output says; a failed write leaves what
@@ -199,10 +200,10 @@ func openLayout(p string) (*image.Layout, error) {
 func (p *buildPlan) write(ctx context.Context, res *buildResult, stdout io.Writer) error {
 	switch {
 	case p.output == "-":
-		return image.WriteTarball(ctx, stdout, res.artifact, image.TarballOptions{Tags: p.tags})
+		return tarball.Write(ctx, stdout, res.artifact, tarball.Options{Tags: p.tags})
 	case strings.HasSuffix(p.output, ".tar"):
-		return image.WriteTarballFile(ctx, p.output, res.artifact, image.TarballOptions{Tags: p.tags})
+		return tarball.WriteFile(ctx, p.output, res.artifact, tarball.Options{Tags: p.tags})
 	default:
-		return image.WriteLayout(ctx, p.output, res.artifact, image.LayoutOptions{Tags: p.tags})
+		return layout.Write(ctx, p.output, res.artifact, layout.Options{Tags: p.tags})
 	}
 }

@@ -49,8 +49,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	defer lay.Close()
-	imgs, err := lay.Images(tag)
+	imgs, err := lay.Images(ctx, tag)
 	if err != nil {
 		return err
 	}
@@ -163,7 +162,6 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	defer lay.Close()
 	n, err := lay.Verify(ctx)
 	if err != nil {
 		return err

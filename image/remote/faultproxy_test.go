@@ -111,7 +111,11 @@ func (p *faultProxy) pick(r *http.Request) *fault {
 func (p *faultProxy) record(r *http.Request, what string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.log = append(p.log, fmt.Sprintf("%s %s -> %s", r.Method, r.URL.Path, what))
+	rng := ""
+	if v := r.Header.Get("Range"); v != "" {
+		rng = " (" + v + ")"
+	}
+	p.log = append(p.log, fmt.Sprintf("%s %s%s -> %s", r.Method, r.URL.Path, rng, what))
 }
 
 func (p *faultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {

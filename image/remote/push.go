@@ -113,6 +113,7 @@ func (p *pusher) blob(ctx context.Context, b blob) error {
 	for attempt := 0; ; attempt++ {
 		err := p.tryBlob(ctx, b, src)
 		if err == nil {
+			rememberSource(b.desc.Digest, p.c.ref)
 			return nil
 		}
 		if serr := src.get(); serr != nil {
@@ -233,19 +234,6 @@ func short(d ocispec.Descriptor) string {
 		return s[:i]
 	}
 	return s
-}
-
-// isManifest reports a manifest or index media type, OCI or Docker.
-//
-// TODO(seam): image.IsManifest || image.IsIndex.
-func isManifest(mt string) bool {
-	switch mt {
-	case ocispec.MediaTypeImageManifest, ocispec.MediaTypeImageIndex,
-		"application/vnd.docker.distribution.manifest.v2+json",
-		"application/vnd.docker.distribution.manifest.list.v2+json":
-		return true
-	}
-	return false
 }
 
 // reporter serializes Progress calls and thins out byte counts.

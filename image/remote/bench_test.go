@@ -1,0 +1,157 @@
+package remote
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/internal/testenv"
+	"github.com/minimage/minimage/layer"
+	"github.com/opencontainers/go-digest"
+)
+
+// TestBenchPushVersusSkopeo times Push of a ≥50 MB image against
+// `skopeo copy oci:DIR docker://…` of the same layout, each into a
+// registry of its own on loopback (so neither finds the other's blobs),
+// in alternation, and logs the medians and the requests of a re-push.
+// It runs only with MINIMAGE_BENCH=1:
+//
+//	MINIMAGE_BENCH=1 go test -run TestBenchPushVersusSkopeo -v ./image/remote
+func TestBenchPushVersusSkopeo(t *testing.T) {
+	if os.Getenv("MINIMAGE_BENCH") != "1" {
+		t.Skip("set MINIMAGE_BENCH=1 to run the push benchmark")
+	}
+	skopeo := testenv.NeedTool(t, "skopeo")
+	ctx := context.Background()
+	const runs = 5
+
+	img := randomImage(t, 2, 32<<20)
+	var size int64
+	for _, l := range img.Layers() {
+		size += l.Size()
+	}
+	dir := filepath.Join(t.TempDir(), "oci")
+	if err := layout.Write(ctx, dir, img, layout.Options{Tags: []string{"v1"}}); err != nil {
+		t.Fatal(err)
+	}
+
+	var ours, theirs []time.Duration
+	for i := range runs {
+		// Alternate which goes first, so that neither always meets a
+		// warmer page cache.
+		for j := range 2 {
+			reg := startDockerRegistry(t, registryConfig{})
+			forgetSources()
+			start := time.Now()
+			if (i+j)%2 == 0 {
+				if _, err := Push(ctx, reg.Ref("bench:v1"), img, reg.Options()); err != nil {
+					t.Fatal(err)
+				}
+				ours = append(ours, time.Since(start))
+			} else {
+				args := append([]string{"copy", "--quiet", "--preserve-digests"}, skopeoDestFlags(t, reg)...)
+				args = append(args, "oci:"+dir+":v1", "docker://"+reg.Ref("bench:v1"))
+				if out, err := exec.Command(skopeo, args...).CombinedOutput(); err != nil {
+					t.Fatalf("skopeo copy: %v\n%s", err, out)
+				}
+				theirs = append(theirs, time.Since(start))
+			}
+			if i == 0 && j == 1 {
+				repush(t, reg, img, skopeo, dir)
+			}
+			reg.Kill()
+		}
+	}
+	m, s := median(ours), median(theirs)
+	t.Logf("image: %d layers, %.1f MB of blobs", len(img.Layers()), float64(size)/1e6)
+	t.Logf("remote.Push:  median %v  (%v)", m.Round(time.Millisecond), rounded(ours))
+	t.Logf("skopeo copy:  median %v  (%v)", s.Round(time.Millisecond), rounded(theirs))
+	t.Logf("ratio skopeo/Push: %.2fx; Push %.0f MB/s", float64(s)/float64(m), float64(size)/1e6/m.Seconds())
+}
+
+// repush logs how many requests a re-push of what reg holds takes, with
+// Push and with skopeo.
+func repush(t *testing.T, reg *dockerRegistry, img *image.Image, skopeo, dir string) {
+	mark := reg.Mark()
+	if _, err := Push(context.Background(), reg.Ref("bench:v1"), img, reg.Options()); err != nil {
+		t.Fatal(err)
+	}
+	es := reg.Requests(mark)
+	t.Logf("re-push with remote.Push: %d requests, %d uploads: %v", len(es), len(uploads(es)), es)
+	mark = reg.Mark()
+	args := append([]string{"copy", "--quiet", "--preserve-digests"}, skopeoDestFlags(t, reg)...)
+	args = append(args, "oci:"+dir+":v1", "docker://"+reg.Ref("bench:v1"))
+	if out, err := exec.Command(skopeo, args...).CombinedOutput(); err != nil {
+		t.Fatalf("skopeo copy: %v\n%s", err, out)
+	}
+	es = reg.Requests(mark)
+	t.Logf("re-push with skopeo copy: %d requests, %d uploads", len(es), len(uploads(es)))
+}
+
+// randomImage makes an image of n gzip layers, each one file of size
+// pseudo-random bytes, which gzip cannot shrink.
+func randomImage(t *testing.T, n int, size int64) *image.Image {
+	t.Helper()
+	img := image.New(image.Platform{OS: "linux", Architecture: "amd64"})
+	for i := range n {
+		var buf bytes.Buffer
+		tw := tar.NewWriter(&buf)
+		if err := tw.WriteHeader(&tar.Header{Name: fmt.Sprintf("data%d.bin", i), Mode: 0o644, Size: size, Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.CopyN(tw, rand.NewChaCha8([32]byte{byte(i)}), size); err != nil {
+			t.Fatal(err)
+		}
+		tw.Close()
+		l, err := layer.FromTar(context.Background(), &buf, layer.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		img = img.Append(l)
+	}
+	return img
+}
+
+// forgetSources empties the mount hints, so that a push uploads.
+func forgetSources() {
+	sources.Lock()
+	defer sources.Unlock()
+	sources.m = map[digest.Digest]source{}
+	sources.order = nil
+}
+
+func skopeoDestFlags(t *testing.T, reg *dockerRegistry) []string {
+	var out []string
+	for _, f := range skopeoFlags(t, reg) {
+		if len(f) > 2 && f[:2] == "--" {
+			f = "--dest-" + f[2:]
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func rounded(ds []time.Duration) []time.Duration {
+	out := make([]time.Duration, len(ds))
+	for i, d := range ds {
+		out[i] = d.Round(time.Millisecond)
+	}
+	return out
+}

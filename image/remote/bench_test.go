@@ -16,6 +16,7 @@ import (
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/internal/registrytest"
 	"github.com/minimage/minimage/internal/testenv"
 	"github.com/minimage/minimage/layer"
 	"github.com/opencontainers/go-digest"
@@ -51,16 +52,16 @@ func TestBenchPushVersusSkopeo(t *testing.T) {
 		// Alternate which goes first, so that neither always meets a
 		// warmer page cache.
 		for j := range 2 {
-			reg := startDockerRegistry(t, registryConfig{})
+			reg := registrytest.Start(t, registrytest.Config{})
 			forgetSources()
 			start := time.Now()
 			if (i+j)%2 == 0 {
-				if _, err := Push(ctx, reg.Ref("bench:v1"), img, reg.Options()); err != nil {
+				if _, err := Push(ctx, reg.Ref("bench:v1"), img, regOptions(reg)); err != nil {
 					t.Fatal(err)
 				}
 				ours = append(ours, time.Since(start))
 			} else {
-				args := append([]string{"copy", "--quiet", "--preserve-digests"}, skopeoDestFlags(t, reg)...)
+				args := append([]string{"copy", "--quiet", "--preserve-digests"}, reg.SkopeoFlags(t, "dest-")...)
 				args = append(args, "oci:"+dir+":v1", "docker://"+reg.Ref("bench:v1"))
 				if out, err := exec.Command(skopeo, args...).CombinedOutput(); err != nil {
 					t.Fatalf("skopeo copy: %v\n%s", err, out)
@@ -82,21 +83,21 @@ func TestBenchPushVersusSkopeo(t *testing.T) {
 
 // repush logs how many requests a re-push of what reg holds takes, with
 // Push and with skopeo.
-func repush(t *testing.T, reg *dockerRegistry, img *image.Image, skopeo, dir string) {
+func repush(t *testing.T, reg *registrytest.Docker, img *image.Image, skopeo, dir string) {
 	mark := reg.Mark()
-	if _, err := Push(context.Background(), reg.Ref("bench:v1"), img, reg.Options()); err != nil {
+	if _, err := Push(context.Background(), reg.Ref("bench:v1"), img, regOptions(reg)); err != nil {
 		t.Fatal(err)
 	}
 	es := reg.Requests(mark)
-	t.Logf("re-push with remote.Push: %d requests, %d uploads: %v", len(es), len(uploads(es)), es)
+	t.Logf("re-push with remote.Push: %d requests, %d uploads: %v", len(es), len(registrytest.Uploads(es)), es)
 	mark = reg.Mark()
-	args := append([]string{"copy", "--quiet", "--preserve-digests"}, skopeoDestFlags(t, reg)...)
+	args := append([]string{"copy", "--quiet", "--preserve-digests"}, reg.SkopeoFlags(t, "dest-")...)
 	args = append(args, "oci:"+dir+":v1", "docker://"+reg.Ref("bench:v1"))
 	if out, err := exec.Command(skopeo, args...).CombinedOutput(); err != nil {
 		t.Fatalf("skopeo copy: %v\n%s", err, out)
 	}
 	es = reg.Requests(mark)
-	t.Logf("re-push with skopeo copy: %d requests, %d uploads", len(es), len(uploads(es)))
+	t.Logf("re-push with skopeo copy: %d requests, %d uploads", len(es), len(registrytest.Uploads(es)))
 }
 
 // randomImage makes an image of n gzip layers, each one file of size
@@ -129,17 +130,6 @@ func forgetSources() {
 	defer sources.Unlock()
 	sources.m = map[digest.Digest]source{}
 	sources.order = nil
-}
-
-func skopeoDestFlags(t *testing.T, reg *dockerRegistry) []string {
-	var out []string
-	for _, f := range skopeoFlags(t, reg) {
-		if len(f) > 2 && f[:2] == "--" {
-			f = "--dest-" + f[2:]
-		}
-		out = append(out, f)
-	}
-	return out
 }
 
 func median(ds []time.Duration) time.Duration {

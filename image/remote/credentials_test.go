@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/minimage/minimage/image/imagetest"
+	"github.com/minimage/minimage/internal/registrytest"
 	"oras.land/oras-go/v2/registry/remote/auth"
 )
 
@@ -286,10 +287,10 @@ func TestCredentialsOnlyForTheRegistry(t *testing.T) {
 // TestPushCredentialSources pushes with credentials from a docker config
 // file and from a helper, and fails with a helper that fails.
 func TestPushCredentialSources(t *testing.T) {
-	reg := startDockerRegistry(t, registryConfig{})
+	reg := registrytest.Start(t, registrytest.Config{})
 	img := imagetest.Image(t, imagetest.Spec{Seed: 11})
 	ctx := context.Background()
-	noCreds := reg.Options()
+	noCreds := regOptions(reg)
 	noCreds.Username, noCreds.Password = "", ""
 
 	t.Run("config.json", func(t *testing.T) {

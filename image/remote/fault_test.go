@@ -11,6 +11,7 @@ import (
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
+	"github.com/minimage/minimage/internal/registrytest"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -22,27 +23,27 @@ func bigImage(t *testing.T, seed uint64) *image.Image {
 }
 
 func TestPushThroughFaults(t *testing.T) {
-	reg := startDockerRegistry(t, registryConfig{})
+	reg := registrytest.Start(t, registrytest.Config{})
 	ctx := context.Background()
 	seed := uint64(100)
 
 	for _, tc := range []struct {
 		name  string
-		fault *fault
+		fault *registrytest.Fault
 		what  string        // what the proxy log must show
 		min   time.Duration // the push must take at least this long
 	}{
-		{"503 burst", &fault{Times: 3, Status: http.StatusServiceUnavailable}, "503", 0},
-		{"503 burst on uploads", &fault{Times: 3, Status: http.StatusServiceUnavailable, Match: uploadPUT}, "503", 0},
-		{"429 with Retry-After", &fault{Times: 1, Status: http.StatusTooManyRequests, RetryAfter: "2", Match: uploadPUT}, "429", 2 * time.Second},
-		{"connection cut mid-blob", &fault{Times: 2, CutAfter: 256 << 10, Match: uploadPUT}, "cut", 0},
+		{"503 burst", &registrytest.Fault{Times: 3, Status: http.StatusServiceUnavailable}, "503", 0},
+		{"503 burst on uploads", &registrytest.Fault{Times: 3, Status: http.StatusServiceUnavailable, Match: registrytest.UploadPUT}, "503", 0},
+		{"429 with Retry-After", &registrytest.Fault{Times: 1, Status: http.StatusTooManyRequests, RetryAfter: "2", Match: registrytest.UploadPUT}, "429", 2 * time.Second},
+		{"connection cut mid-blob", &registrytest.Fault{Times: 2, CutAfter: 256 << 10, Match: registrytest.UploadPUT}, "cut", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			px := newFaultProxy(t, reg)
+			px := registrytest.NewFaultProxy(t, reg)
 			px.Add(tc.fault)
 			seed++
 			img := bigImage(t, seed)
-			opts := reg.Options()
+			opts := regOptions(reg)
 			var retried int
 			opts.Progress = func(p Progress) {
 				if p.State == Retrying {
@@ -74,11 +75,11 @@ func TestPushThroughFaults(t *testing.T) {
 }
 
 func TestPushGivesUp(t *testing.T) {
-	reg := startDockerRegistry(t, registryConfig{})
-	px := newFaultProxy(t, reg)
-	px.Add(&fault{Times: 1000, Status: http.StatusServiceUnavailable})
+	reg := registrytest.Start(t, registrytest.Config{})
+	px := registrytest.NewFaultProxy(t, reg)
+	px.Add(&registrytest.Fault{Times: 1000, Status: http.StatusServiceUnavailable})
 	img := imagetest.Image(t, imagetest.Spec{Seed: 9})
-	opts := reg.Options()
+	opts := regOptions(reg)
 	opts.Retries = 2
 
 	_, err := Push(context.Background(), px.Host+"/app:v1", img, opts)
@@ -94,14 +95,14 @@ func TestPushGivesUp(t *testing.T) {
 }
 
 func TestPushRegistryRestart(t *testing.T) {
-	reg := startDockerRegistry(t, registryConfig{})
+	reg := registrytest.Start(t, registrytest.Config{})
 	img := bigImage(t, 77)
 	ctx := context.Background()
 
 	var once sync.Once
 	restarted := make(chan error, 1)
 	var states []State
-	opts := reg.Options()
+	opts := regOptions(reg)
 	opts.Jobs = 1
 	opts.Progress = func(p Progress) {
 		states = append(states, p.State)
@@ -112,7 +113,7 @@ func TestPushRegistryRestart(t *testing.T) {
 				reg.Kill()
 				go func() {
 					time.Sleep(time.Second)
-					restarted <- reg.start()
+					restarted <- reg.RestartErr()
 				}()
 			})
 		}

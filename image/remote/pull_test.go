@@ -15,23 +15,24 @@ import (
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/internal/registrytest"
 	"github.com/minimage/minimage/internal/testenv"
 	"github.com/minimage/minimage/layer"
 )
 
 func TestPullRoundTrip(t *testing.T) {
-	reg := startDockerRegistry(t, registryConfig{})
+	reg := registrytest.Start(t, registrytest.Config{})
 	ctx := context.Background()
 	img := imagetest.Image(t, imagetest.Spec{Seed: 21, Layers: 3, Files: 5})
 	ix := imagetest.Index(t, imagetest.Spec{Seed: 22, Layers: 2, Files: 5, Platforms: []string{"linux/amd64", "linux/arm64", "linux/arm/v7"}})
 	for ref, a := range map[string]image.Artifact{"one:v1": img, "multi:v1": ix} {
-		if _, err := Push(ctx, reg.Ref(ref), a, reg.Options()); err != nil {
+		if _, err := Push(ctx, reg.Ref(ref), a, regOptions(reg)); err != nil {
 			t.Fatal(err)
 		}
 	}
 
 	t.Run("image", func(t *testing.T) {
-		got, err := Pull(ctx, reg.Ref("one:v1"), reg.Options())
+		got, err := Pull(ctx, reg.Ref("one:v1"), regOptions(reg))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -41,7 +42,7 @@ func TestPullRoundTrip(t *testing.T) {
 		imagetest.EqualFiles(t, got, img)
 	})
 	t.Run("index", func(t *testing.T) {
-		got, err := Pull(ctx, reg.Ref("multi:v1"), reg.Options())
+		got, err := Pull(ctx, reg.Ref("multi:v1"), regOptions(reg))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,7 +60,7 @@ func TestPullRoundTrip(t *testing.T) {
 	})
 	t.Run("one platform of an index", func(t *testing.T) {
 		p := image.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}
-		got, err := PullImage(ctx, reg.Ref("multi:v1"), p, reg.Options())
+		got, err := PullImage(ctx, reg.Ref("multi:v1"), p, regOptions(reg))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,13 +68,13 @@ func TestPullRoundTrip(t *testing.T) {
 		if got.Digest() != want.Digest() || got.Platform() != p {
 			t.Errorf("pulled %s for %v, want %s", got.Digest(), got.Platform(), want.Digest())
 		}
-		_, err = PullImage(ctx, reg.Ref("multi:v1"), image.Platform{OS: "linux", Architecture: "s390x"}, reg.Options())
+		_, err = PullImage(ctx, reg.Ref("multi:v1"), image.Platform{OS: "linux", Architecture: "s390x"}, regOptions(reg))
 		if !errors.Is(err, image.ErrNotFound) || !strings.Contains(err.Error(), "arm64") {
 			t.Errorf("missing platform: %v, want ErrNotFound naming the platforms there are", err)
 		}
 	})
 	t.Run("by digest", func(t *testing.T) {
-		got, err := Pull(ctx, reg.Ref("multi@"+ix.Images()[1].Digest().String()), reg.Options())
+		got, err := Pull(ctx, reg.Ref("multi@"+ix.Images()[1].Digest().String()), regOptions(reg))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,7 +84,7 @@ func TestPullRoundTrip(t *testing.T) {
 	})
 	t.Run("missing", func(t *testing.T) {
 		for _, ref := range []string{"one:nosuchtag", "nosuchrepo:v1", "one@sha256:" + strings.Repeat("a", 64)} {
-			_, err := Pull(ctx, reg.Ref(ref), reg.Options())
+			_, err := Pull(ctx, reg.Ref(ref), regOptions(reg))
 			if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), reg.Host) {
 				t.Errorf("%s: %v, want ErrNotFound naming the registry", ref, err)
 			}
@@ -92,17 +93,17 @@ func TestPullRoundTrip(t *testing.T) {
 }
 
 func TestPullResumesCutDownload(t *testing.T) {
-	reg := startDockerRegistry(t, registryConfig{})
+	reg := registrytest.Start(t, registrytest.Config{})
 	ctx := context.Background()
 	img := bigImage(t, 31)
-	if _, err := Push(ctx, reg.Ref("app:v1"), img, reg.Options()); err != nil {
+	if _, err := Push(ctx, reg.Ref("app:v1"), img, regOptions(reg)); err != nil {
 		t.Fatal(err)
 	}
-	px := newFaultProxy(t, reg)
-	px.Add(&fault{Times: 2, CutAfter: 300 << 10, Match: func(r *http.Request) bool {
-		return blobGET(r) && strings.HasSuffix(r.URL.Path, img.Layers()[0].Digest().Encoded())
+	px := registrytest.NewFaultProxy(t, reg)
+	px.Add(&registrytest.Fault{Times: 2, CutAfter: 300 << 10, Match: func(r *http.Request) bool {
+		return registrytest.BlobGET(r) && strings.HasSuffix(r.URL.Path, img.Layers()[0].Digest().Encoded())
 	}})
-	got, err := Pull(ctx, px.Host+"/app:v1", reg.Options())
+	got, err := Pull(ctx, px.Host+"/app:v1", regOptions(reg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,15 +125,15 @@ func TestPullResumesCutDownload(t *testing.T) {
 }
 
 func TestPullDetectsCorruptLayer(t *testing.T) {
-	reg := startDockerRegistry(t, registryConfig{})
+	reg := registrytest.Start(t, registrytest.Config{})
 	ctx := context.Background()
 	img := imagetest.Image(t, imagetest.Spec{Seed: 41, Files: 3})
-	if _, err := Push(ctx, reg.Ref("app:v1"), img, reg.Options()); err != nil {
+	if _, err := Push(ctx, reg.Ref("app:v1"), img, regOptions(reg)); err != nil {
 		t.Fatal(err)
 	}
 	// Flip a byte of the layer in the registry's storage.
 	d := img.Layers()[0].Digest()
-	p := filepath.Join(reg.dir, "data", "docker", "registry", "v2", "blobs", "sha256", d.Encoded()[:2], d.Encoded(), "data")
+	p := reg.BlobPath(d.String())
 	data, err := os.ReadFile(p)
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +143,7 @@ func TestPullDetectsCorruptLayer(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	got, err := PullImage(ctx, reg.Ref("app:v1"), image.Platform{}, reg.Options())
+	got, err := PullImage(ctx, reg.Ref("app:v1"), image.Platform{}, regOptions(reg))
 	if err != nil {
 		t.Fatal(err) // manifests and config are intact; layers are read later
 	}
@@ -157,13 +158,13 @@ func TestPullDetectsCorruptLayer(t *testing.T) {
 }
 
 func TestPushMountsFromPulledRepository(t *testing.T) {
-	reg := startDockerRegistry(t, registryConfig{})
+	reg := registrytest.Start(t, registrytest.Config{})
 	ctx := context.Background()
 	base := imagetest.Image(t, imagetest.Spec{Seed: 51, Layers: 2, Files: 3})
-	if _, err := Push(ctx, reg.Ref("base:v1"), base, reg.Options()); err != nil {
+	if _, err := Push(ctx, reg.Ref("base:v1"), base, regOptions(reg)); err != nil {
 		t.Fatal(err)
 	}
-	pulled, err := PullImage(ctx, reg.Ref("base:v1"), image.Platform{}, reg.Options())
+	pulled, err := PullImage(ctx, reg.Ref("base:v1"), image.Platform{}, regOptions(reg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +172,7 @@ func TestPushMountsFromPulledRepository(t *testing.T) {
 	app := image.FromBase(pulled, reg.Ref("base:v1")).Append(top.Layers()...)
 
 	var mounted, uploaded int
-	opts := reg.Options()
+	opts := regOptions(reg)
 	opts.Progress = func(p Progress) {
 		switch p.State {
 		case Mounted:
@@ -207,7 +208,7 @@ func TestPushMountsFromPulledRepository(t *testing.T) {
 	if uploaded != 3 {
 		t.Errorf("%d uploads reported, want 3", uploaded)
 	}
-	got, err := Pull(ctx, reg.Ref("app:v1"), reg.Options())
+	got, err := Pull(ctx, reg.Ref("app:v1"), regOptions(reg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +221,7 @@ func TestPushMountsFromPulledRepository(t *testing.T) {
 func TestSkopeoCopyAndRun(t *testing.T) {
 	skopeo := testenv.NeedTool(t, "skopeo")
 	testenv.NeedRoot(t)
-	reg := startDockerRegistry(t, registryConfig{})
+	reg := registrytest.Start(t, registrytest.Config{})
 	ctx := context.Background()
 
 	bin := filepath.Join(t.TempDir(), "whoami")
@@ -233,12 +234,12 @@ func TestSkopeoCopyAndRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Push(ctx, reg.Ref("whoami:v1"), img, reg.Options()); err != nil {
+	if _, err := Push(ctx, reg.Ref("whoami:v1"), img, regOptions(reg)); err != nil {
 		t.Fatal(err)
 	}
 
 	dir := filepath.Join(t.TempDir(), "oci")
-	args := append([]string{"copy", "--preserve-digests"}, skopeoSrcFlags(t, reg)...)
+	args := append([]string{"copy", "--preserve-digests"}, reg.SkopeoFlags(t, "src-")...)
 	args = append(args, "docker://"+reg.Ref("whoami:v1"), "oci:"+dir+":v1")
 	if out, err := exec.Command(skopeo, args...).CombinedOutput(); err != nil {
 		t.Fatalf("skopeo copy: %v\n%s", err, out)
@@ -271,16 +272,4 @@ func TestSkopeoCopyAndRun(t *testing.T) {
 	if err != nil || string(out) != "pulled back and running as uid=65532 gid=65532\n" {
 		t.Errorf("run: %v: %q", err, out)
 	}
-}
-
-// skopeoSrcFlags are skopeoFlags for the source side of skopeo copy.
-func skopeoSrcFlags(t *testing.T, reg *dockerRegistry) []string {
-	var out []string
-	for _, f := range skopeoFlags(t, reg) {
-		if strings.HasPrefix(f, "--") {
-			f = "--src-" + f[2:]
-		}
-		out = append(out, f)
-	}
-	return out
 }

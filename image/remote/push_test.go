@@ -4,32 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
+	"github.com/minimage/minimage/internal/registrytest"
 	"github.com/minimage/minimage/internal/testenv"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// uploads returns the requests that send data: POST, PUT and PATCH.
-func uploads(es []accessEntry) []accessEntry {
-	var out []accessEntry
-	for _, e := range es {
-		if e.Method == "POST" || e.Method == "PUT" || e.Method == "PATCH" {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
 func TestPushImageAndIndex(t *testing.T) {
-	reg := startDockerRegistry(t, registryConfig{})
+	reg := registrytest.Start(t, registrytest.Config{})
 	ctx := context.Background()
 	img := imagetest.Image(t, imagetest.Spec{Seed: 1, Layers: 2, Files: 4})
 	ix := imagetest.Index(t, imagetest.Spec{Seed: 2, Layers: 2, Files: 4, Platforms: []string{"linux/amd64", "linux/arm64"}})
@@ -47,7 +35,7 @@ func TestPushImageAndIndex(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			mark := reg.Mark()
-			got, err := Push(ctx, reg.Ref(tc.ref), tc.a, reg.Options())
+			got, err := Push(ctx, reg.Ref(tc.ref), tc.a, regOptions(reg))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -75,11 +63,11 @@ func TestPushImageAndIndex(t *testing.T) {
 
 			// A re-push of what is there sends no blob, and few requests.
 			mark = reg.Mark()
-			if _, err := Push(ctx, reg.Ref(tc.ref), tc.a, reg.Options()); err != nil {
+			if _, err := Push(ctx, reg.Ref(tc.ref), tc.a, regOptions(reg)); err != nil {
 				t.Fatal(err)
 			}
 			again := reg.Requests(mark)
-			if u := uploads(again); len(u) > 0 {
+			if u := registrytest.Uploads(again); len(u) > 0 {
 				t.Errorf("re-push sent data: %v", u)
 			}
 			if len(again) > 4 {
@@ -89,10 +77,10 @@ func TestPushImageAndIndex(t *testing.T) {
 
 			// Under a new tag, only the manifest goes up again.
 			mark = reg.Mark()
-			if _, err := Push(ctx, reg.Ref(repo+":v2"), tc.a, reg.Options()); err != nil {
+			if _, err := Push(ctx, reg.Ref(repo+":v2"), tc.a, regOptions(reg)); err != nil {
 				t.Fatal(err)
 			}
-			retag := uploads(reg.Requests(mark))
+			retag := registrytest.Uploads(reg.Requests(mark))
 			if len(retag) != 1 || retag[0].Path != "/v2/"+repo+"/manifests/v2" {
 				t.Errorf("push under a new tag sent %v, want only the manifest's PUT", retag)
 			}
@@ -114,11 +102,24 @@ func TestPushImageAndIndex(t *testing.T) {
 	})
 }
 
+// regOptions returns client options that trust reg's CA (or speak plain
+// HTTP to it) and log in as its user.
+func regOptions(reg *registrytest.Docker) Options {
+	var o Options
+	if reg.CA != nil {
+		o.CAFiles = []string{reg.CA.File}
+	} else {
+		o.InsecureAllowHTTP = true
+	}
+	o.Username, o.Password = reg.User, reg.Password
+	return o
+}
+
 // skopeoInspectRaw returns the manifest skopeo finds at ref in reg.
-func skopeoInspectRaw(t *testing.T, reg *dockerRegistry, ref string) []byte {
+func skopeoInspectRaw(t *testing.T, reg *registrytest.Docker, ref string) []byte {
 	t.Helper()
 	skopeo := testenv.NeedTool(t, "skopeo")
-	args := append([]string{"inspect", "--raw"}, skopeoFlags(t, reg)...)
+	args := append([]string{"inspect", "--raw"}, reg.SkopeoFlags(t, "")...)
 	out, err := exec.Command(skopeo, append(args, "docker://"+reg.Ref(ref))...).Output()
 	if err != nil {
 		var ee *exec.ExitError
@@ -130,39 +131,16 @@ func skopeoInspectRaw(t *testing.T, reg *dockerRegistry, ref string) []byte {
 	return out
 }
 
-// skopeoFlags are the flags that make skopeo trust and log in to reg.
-func skopeoFlags(t *testing.T, reg *dockerRegistry) []string {
-	t.Helper()
-	var flags []string
-	if reg.CA != nil {
-		certDir := t.TempDir()
-		data, err := os.ReadFile(reg.CA.File)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(certDir, "ca.crt"), data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		flags = append(flags, "--cert-dir", certDir)
-	} else {
-		flags = append(flags, "--tls-verify=false")
-	}
-	if !reg.cfg.NoAuth {
-		flags = append(flags, "--creds", reg.User+":"+reg.Password)
-	}
-	return flags
-}
-
 func TestPushDigestReference(t *testing.T) {
-	reg := startDockerRegistry(t, registryConfig{})
+	reg := registrytest.Start(t, registrytest.Config{})
 	img := imagetest.Image(t, imagetest.Spec{Seed: 3})
 	ctx := context.Background()
 
-	_, err := Push(ctx, reg.Ref("app@sha256:"+strings.Repeat("0", 64)), img, reg.Options())
+	_, err := Push(ctx, reg.Ref("app@sha256:"+strings.Repeat("0", 64)), img, regOptions(reg))
 	if !errors.Is(err, ErrDigestMismatch) {
 		t.Errorf("push under another digest: %v, want ErrDigestMismatch", err)
 	}
-	got, err := Push(ctx, reg.Ref("app@"+img.Digest().String()), img, reg.Options())
+	got, err := Push(ctx, reg.Ref("app@"+img.Digest().String()), img, regOptions(reg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +153,7 @@ func TestPushDigestReference(t *testing.T) {
 }
 
 func TestPushAuthAndTLSErrors(t *testing.T) {
-	reg := startDockerRegistry(t, registryConfig{})
+	reg := registrytest.Start(t, registrytest.Config{})
 	img := imagetest.Image(t, imagetest.Spec{Seed: 4})
 	ctx := context.Background()
 	// No credential file of the machine running the tests may answer.
@@ -184,14 +162,14 @@ func TestPushAuthAndTLSErrors(t *testing.T) {
 	t.Setenv("XDG_RUNTIME_DIR", "")
 	t.Setenv("SSL_CERT_FILE", "")
 
-	wrong := reg.Options()
+	wrong := regOptions(reg)
 	wrong.Password = "not-the-Passw0rd"
-	anon := reg.Options()
+	anon := regOptions(reg)
 	anon.Username, anon.Password = "", ""
-	untrusted := reg.Options()
+	untrusted := regOptions(reg)
 	untrusted.CAFiles = nil
-	otherCA := reg.Options()
-	otherCA.CAFiles = []string{newTestCA(t, "another CA").File}
+	otherCA := regOptions(reg)
+	otherCA.CAFiles = []string{registrytest.NewCA(t, "another CA").File}
 
 	for _, tc := range []struct {
 		name  string
@@ -229,7 +207,7 @@ func TestPushAuthAndTLSErrors(t *testing.T) {
 			if strings.Contains(msg, "\n") {
 				t.Errorf("error is not one line: %q", msg)
 			}
-			if u := uploads(reg.Requests(mark)); len(u) > 0 {
+			if u := registrytest.Uploads(reg.Requests(mark)); len(u) > 0 {
 				t.Errorf("a failed push sent %v", u)
 			}
 			if tags := reg.Tags("app"); len(tags) != 0 {
@@ -252,7 +230,7 @@ func TestPushAuthAndTLSErrors(t *testing.T) {
 		}
 	})
 	t.Run("plain HTTP to a TLS registry", func(t *testing.T) {
-		o := reg.Options()
+		o := regOptions(reg)
 		o.InsecureAllowHTTP = true
 		_, err := Push(ctx, reg.Ref("app:http"), img, o)
 		t.Logf("error: %v", err)
@@ -263,7 +241,7 @@ func TestPushAuthAndTLSErrors(t *testing.T) {
 }
 
 func TestPushPlainHTTP(t *testing.T) {
-	reg := startDockerRegistry(t, registryConfig{NoTLS: true, NoAuth: true})
+	reg := registrytest.Start(t, registrytest.Config{NoTLS: true, NoAuth: true})
 	img := imagetest.Image(t, imagetest.Spec{Seed: 5})
 	ctx := context.Background()
 

@@ -1,4 +1,4 @@
-package remote
+package registrytest
 
 import (
 	"crypto/ecdsa"
@@ -16,16 +16,18 @@ import (
 	"time"
 )
 
-// testCA is a certificate authority a test makes up, to serve TLS that
-// only a client told about it trusts.
-type testCA struct {
+// CA is a certificate authority a test makes up, to serve TLS that only
+// a client told about it trusts.
+type CA struct {
 	cert   *x509.Certificate
 	key    *ecdsa.PrivateKey
 	File   string // the CA certificate, PEM
 	serial int64
 }
 
-func newTestCA(t testing.TB, name string) *testCA {
+// NewCA makes a CA valid for a day and writes its certificate, PEM, to
+// a file under t.TempDir().
+func NewCA(t testing.TB, name string) *CA {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -48,14 +50,14 @@ func newTestCA(t testing.TB, name string) *testCA {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca := &testCA{cert: cert, key: key, File: filepath.Join(t.TempDir(), "ca.pem"), serial: 1}
+	ca := &CA{cert: cert, key: key, File: filepath.Join(t.TempDir(), "ca.pem"), serial: 1}
 	writePEM(t, ca.File, "CERTIFICATE", der)
 	return ca
 }
 
-// serverCert issues a certificate for 127.0.0.1 and localhost and writes
-// it and its key as PEM into dir.
-func (ca *testCA) serverCert(t testing.TB, dir string) (certFile, keyFile string, pair tls.Certificate) {
+// ServerCert issues a certificate for 127.0.0.1, ::1 and localhost and
+// writes it and its key as PEM into dir.
+func (ca *CA) ServerCert(t testing.TB, dir string) (certFile, keyFile string, pair tls.Certificate) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -90,8 +92,8 @@ func (ca *testCA) serverCert(t testing.TB, dir string) (certFile, keyFile string
 	return certFile, keyFile, pair
 }
 
-// pool returns a pool trusting only this CA.
-func (ca *testCA) pool() *x509.CertPool {
+// Pool returns a pool trusting only this CA.
+func (ca *CA) Pool() *x509.CertPool {
 	p := x509.NewCertPool()
 	p.AddCert(ca.cert)
 	return p

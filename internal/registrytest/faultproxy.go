@@ -1,4 +1,4 @@
-package remote
+package registrytest
 
 import (
 	"crypto/tls"
@@ -13,21 +13,22 @@ import (
 	"testing"
 )
 
-// faultProxy is a TLS reverse proxy in front of a dockerRegistry that
+// FaultProxy is a TLS reverse proxy in front of a Docker registry that
 // breaks the requests its faults match: it answers them with a status
 // (503, 429 with Retry-After) or cuts the connection part-way through a
 // blob. Requests no fault matches pass through untouched.
-type faultProxy struct {
+type FaultProxy struct {
 	Host string // 127.0.0.1:PORT of the proxy
 
 	rp  *httputil.ReverseProxy
 	mu  sync.Mutex
-	fs  []*fault
+	fs  []*Fault
 	log []string
 }
 
-// fault breaks up to Times requests that Match accepts.
-type fault struct {
+// Fault breaks up to Times requests that Match accepts (all when Match
+// is nil).
+type Fault struct {
 	Match func(*http.Request) bool
 	Times int
 
@@ -44,13 +45,15 @@ type fault struct {
 	hits int
 }
 
-func newFaultProxy(t testing.TB, reg *dockerRegistry) *faultProxy {
+// NewFaultProxy starts a proxy in front of reg, serving TLS with a
+// certificate of reg's CA; it stops when t ends. reg must serve TLS.
+func NewFaultProxy(t testing.TB, reg *Docker) *FaultProxy {
 	t.Helper()
-	backend, err := url.Parse(reg.url(""))
+	backend, err := url.Parse(reg.URL(""))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &faultProxy{}
+	p := &FaultProxy{}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(backend)
@@ -58,11 +61,10 @@ func newFaultProxy(t testing.TB, reg *dockerRegistry) *faultProxy {
 			// so that uploads come back through it.
 			r.Out.Host = r.In.Host
 		},
-		Transport: reg.probeClient().Transport,
-		ErrorLog:  nil,
+		Transport: reg.Client().Transport,
 	}
 	srv := httptest.NewUnstartedServer(p)
-	_, _, pair := reg.CA.serverCert(t, t.TempDir())
+	_, _, pair := reg.CA.ServerCert(t, t.TempDir())
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{pair}}
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
@@ -71,14 +73,15 @@ func newFaultProxy(t testing.TB, reg *dockerRegistry) *faultProxy {
 }
 
 // Add arms f.
-func (p *faultProxy) Add(f *fault) {
+func (p *FaultProxy) Add(f *Fault) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.fs = append(p.fs, f)
 }
 
-// Log returns what the proxy did: one "METHOD PATH -> what" a request.
-func (p *faultProxy) Log() []string {
+// Log returns what the proxy did: one "METHOD PATH (RANGE) -> what" a
+// request, what being "pass", a status or "cut".
+func (p *FaultProxy) Log() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]string(nil), p.log...)
@@ -86,7 +89,7 @@ func (p *faultProxy) Log() []string {
 
 // Count returns how many requests the proxy broke with what (e.g.
 // "503" or "cut").
-func (p *faultProxy) Count(what string) int {
+func (p *FaultProxy) Count(what string) int {
 	n := 0
 	for _, l := range p.Log() {
 		if strings.HasSuffix(l, "-> "+what) {
@@ -96,7 +99,7 @@ func (p *faultProxy) Count(what string) int {
 	return n
 }
 
-func (p *faultProxy) pick(r *http.Request) *fault {
+func (p *FaultProxy) pick(r *http.Request) *Fault {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, f := range p.fs {
@@ -108,7 +111,7 @@ func (p *faultProxy) pick(r *http.Request) *fault {
 	return nil
 }
 
-func (p *faultProxy) record(r *http.Request, what string) {
+func (p *FaultProxy) record(r *http.Request, what string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	rng := ""
@@ -118,7 +121,8 @@ func (p *faultProxy) record(r *http.Request, what string) {
 	p.log = append(p.log, fmt.Sprintf("%s %s%s -> %s", r.Method, r.URL.Path, rng, what))
 }
 
-func (p *faultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP passes r on to the registry, or breaks it.
+func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f := p.pick(r)
 	switch {
 	case f == nil:
@@ -176,11 +180,12 @@ func (c *cutWriter) Write(b []byte) (int, error) {
 
 func (c *cutWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
-// Matchers for faults.
-func uploadPUT(r *http.Request) bool {
+// UploadPUT matches the PUT that completes a blob upload.
+func UploadPUT(r *http.Request) bool {
 	return r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/blobs/uploads/")
 }
 
-func blobGET(r *http.Request) bool {
+// BlobGET matches the download of a blob.
+func BlobGET(r *http.Request) bool {
 	return r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/blobs/sha256:")
 }

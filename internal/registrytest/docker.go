@@ -1,10 +1,11 @@
-package remote
+package registrytest
 
 import (
 	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -22,18 +23,18 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// dockerRegistry is Debian's docker-registry (distribution 2.8) run by a
-// test: TLS with a CA the test made, htpasswd basic auth, storage and
-// logs in a temporary directory. The process is killed when the test
-// ends.
-type dockerRegistry struct {
-	t        testing.TB
-	bin, dir string
-	cfg      registryConfig
+// Docker is Debian's docker-registry (distribution 2.8) run by a test:
+// TLS with a CA the test made, htpasswd basic auth, storage and logs in a
+// temporary directory. The process is killed when the test ends.
+type Docker struct {
+	t   testing.TB
+	bin string
+	cfg Config
 
+	Dir      string // holds config.yml, the logs and data/, the storage
 	Host     string // 127.0.0.1:PORT
-	CA       *testCA
-	User     string
+	CA       *CA    // nil with Config.NoTLS
+	User     string // empty with Config.NoAuth
 	Password string
 
 	accessLog string // the access log (the process's stdout)
@@ -44,30 +45,32 @@ type dockerRegistry struct {
 	exited chan struct{}
 }
 
-// registryConfig switches off parts of the default set-up.
-type registryConfig struct {
+// Config switches off parts of the default set-up.
+type Config struct {
 	NoTLS  bool // serve plain HTTP
 	NoAuth bool // no htpasswd: anyone may push
 }
 
-// startDockerRegistry starts a registry for t, or skips t when
-// docker-registry is not installed (fails it under CI=true).
-func startDockerRegistry(t testing.TB, cfg registryConfig) *dockerRegistry {
+// Start starts a registry for t, or skips t when docker-registry is not
+// installed (fails it under CI=true). It is killed when t ends.
+func Start(t testing.TB, cfg Config) *Docker {
 	t.Helper()
 	bin := testenv.NeedTool(t, "docker-registry")
 	dir := t.TempDir()
-	r := &dockerRegistry{
-		t: t, bin: bin, dir: dir, cfg: cfg,
-		User: "pusher", Password: "s3cret-Passw0rd",
+	r := &Docker{
+		t: t, bin: bin, Dir: dir, cfg: cfg,
 		accessLog: filepath.Join(dir, "access.log"),
 		appLog:    filepath.Join(dir, "registry.log"),
+	}
+	if !cfg.NoAuth {
+		r.User, r.Password = "pusher", "s3cret-Passw0rd"
 	}
 	r.Host = net.JoinHostPort("127.0.0.1", freePort(t))
 
 	var tlsConf, authConf string
 	if !cfg.NoTLS {
-		r.CA = newTestCA(t, "minimage test CA")
-		cert, key, _ := r.CA.serverCert(t, dir)
+		r.CA = NewCA(t, "minimage test CA")
+		cert, key, _ := r.CA.ServerCert(t, dir)
 		tlsConf = fmt.Sprintf("  tls:\n    certificate: %s\n    key: %s\n", cert, key)
 	}
 	if !cfg.NoAuth {
@@ -102,39 +105,26 @@ http:
 	if err := os.WriteFile(filepath.Join(dir, "config.yml"), []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r.Start()
+	r.Restart()
 	t.Cleanup(r.Kill)
 	return r
 }
 
-// Options returns client options that trust the registry's CA and log
-// in as its user.
-func (r *dockerRegistry) Options() Options {
-	var o Options
-	if r.CA != nil {
-		o.CAFiles = []string{r.CA.File}
-	} else {
-		o.InsecureAllowHTTP = true
-	}
-	if !r.cfg.NoAuth {
-		o.Username, o.Password = r.User, r.Password
-	}
-	return o
-}
+// Ref returns HOST/repoTag.
+func (r *Docker) Ref(repoTag string) string { return r.Host + "/" + repoTag }
 
-// Ref returns HOST/repo:tag.
-func (r *dockerRegistry) Ref(repoTag string) string { return r.Host + "/" + repoTag }
-
-// Start starts the registry process and waits until it answers.
-func (r *dockerRegistry) Start() {
+// Restart starts the registry process again after Kill, on the same
+// port and storage, and waits until it answers.
+func (r *Docker) Restart() {
 	r.t.Helper()
-	if err := r.start(); err != nil {
+	if err := r.RestartErr(); err != nil {
 		r.t.Fatal(err)
 	}
 }
 
-// start is Start for goroutines other than the test's.
-func (r *dockerRegistry) start() error {
+// RestartErr is Restart for goroutines other than the test's, which may
+// not call t.Fatal.
+func (r *Docker) RestartErr() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out, err := os.OpenFile(r.accessLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
@@ -147,7 +137,7 @@ func (r *dockerRegistry) start() error {
 		return err
 	}
 	defer errf.Close()
-	cmd := exec.Command(r.bin, "serve", filepath.Join(r.dir, "config.yml"))
+	cmd := exec.Command(r.bin, "serve", filepath.Join(r.Dir, "config.yml"))
 	cmd.Stdout, cmd.Stderr = out, errf
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start docker-registry: %v", err)
@@ -156,7 +146,7 @@ func (r *dockerRegistry) start() error {
 	go func() { cmd.Wait(); close(exited) }()
 	r.cmd, r.exited = cmd, exited
 
-	client := r.probeClient()
+	client := r.Client()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		select {
@@ -164,7 +154,7 @@ func (r *dockerRegistry) start() error {
 			return fmt.Errorf("docker-registry exited at start:\n%s", r.tail(r.appLog))
 		default:
 		}
-		resp, err := client.Get(r.url("/v2/"))
+		resp, err := client.Get(r.URL("/v2/"))
 		if err == nil {
 			resp.Body.Close()
 			return nil
@@ -177,7 +167,7 @@ func (r *dockerRegistry) start() error {
 }
 
 // Kill kills the registry process at once (SIGKILL) and waits for it.
-func (r *dockerRegistry) Kill() {
+func (r *Docker) Kill() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.cmd == nil {
@@ -188,7 +178,8 @@ func (r *dockerRegistry) Kill() {
 	r.cmd = nil
 }
 
-func (r *dockerRegistry) url(path string) string {
+// URL returns the registry's URL for path, such as "/v2/".
+func (r *Docker) URL(path string) string {
 	scheme := "https"
 	if r.cfg.NoTLS {
 		scheme = "http"
@@ -196,27 +187,28 @@ func (r *dockerRegistry) url(path string) string {
 	return scheme + "://" + r.Host + path
 }
 
-// probeClient is a plain client trusting the registry's CA.
-func (r *dockerRegistry) probeClient() *http.Client {
+// Client returns a plain client that trusts the registry's CA and sends
+// no credentials.
+func (r *Docker) Client() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	if r.CA != nil {
-		t.TLSClientConfig = &tls.Config{RootCAs: r.CA.pool()}
+		t.TLSClientConfig = &tls.Config{RootCAs: r.CA.Pool()}
 	}
 	return &http.Client{Transport: t, Timeout: 5 * time.Second}
 }
 
-// accessEntry is one line of the access log.
-type accessEntry struct {
+// Entry is one line of the access log.
+type Entry struct {
 	Method, Path string
 	Status       int
 }
 
-func (e accessEntry) String() string { return fmt.Sprintf("%s %s %d", e.Method, e.Path, e.Status) }
+func (e Entry) String() string { return fmt.Sprintf("%s %s %d", e.Method, e.Path, e.Status) }
 
 var accessLine = regexp.MustCompile(`"([A-Z]+) (\S+) HTTP/[0-9.]+" (\d{3}) `)
 
 // Mark returns the access log's length, for Requests to count from.
-func (r *dockerRegistry) Mark() int64 {
+func (r *Docker) Mark() int64 {
 	r.settle()
 	fi, err := os.Stat(r.accessLog)
 	if err != nil {
@@ -227,14 +219,14 @@ func (r *dockerRegistry) Mark() int64 {
 
 // Requests returns the requests logged since mark, waiting until the log
 // stops growing: the registry writes a line after it has answered.
-func (r *dockerRegistry) Requests(mark int64) []accessEntry {
+func (r *Docker) Requests(mark int64) []Entry {
 	r.t.Helper()
 	r.settle()
 	data, err := os.ReadFile(r.accessLog)
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	var es []accessEntry
+	var es []Entry
 	sc := bufio.NewScanner(bytes.NewReader(data[mark:]))
 	for sc.Scan() {
 		m := accessLine.FindStringSubmatch(sc.Text())
@@ -243,13 +235,13 @@ func (r *dockerRegistry) Requests(mark int64) []accessEntry {
 		}
 		var st int
 		fmt.Sscan(m[3], &st)
-		es = append(es, accessEntry{Method: m[1], Path: m[2], Status: st})
+		es = append(es, Entry{Method: m[1], Path: m[2], Status: st})
 	}
 	return es
 }
 
 // settle waits until the access log has not grown for 150ms.
-func (r *dockerRegistry) settle() {
+func (r *Docker) settle() {
 	var last int64 = -1
 	for range 40 {
 		fi, err := os.Stat(r.accessLog)
@@ -264,13 +256,13 @@ func (r *dockerRegistry) settle() {
 }
 
 // Tags lists the repository's tags, asking the registry directly.
-func (r *dockerRegistry) Tags(repo string) []string {
+func (r *Docker) Tags(repo string) []string {
 	r.t.Helper()
-	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, r.url("/v2/"+repo+"/tags/list"), nil)
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, r.URL("/v2/"+repo+"/tags/list"), nil)
 	if !r.cfg.NoAuth {
 		req.SetBasicAuth(r.User, r.Password)
 	}
-	resp, err := r.probeClient().Do(req)
+	resp, err := r.Client().Do(req)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -278,14 +270,17 @@ func (r *dockerRegistry) Tags(repo string) []string {
 	if resp.StatusCode == http.StatusNotFound {
 		return nil
 	}
+	if resp.StatusCode != http.StatusOK {
+		r.t.Fatalf("GET tags of %s: %s", repo, resp.Status)
+	}
 	var body struct{ Tags []string }
-	if err := jsonDecode(resp, &body); err != nil {
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
 		r.t.Fatal(err)
 	}
 	return body.Tags
 }
 
-func (r *dockerRegistry) tail(path string) string {
+func (r *Docker) tail(path string) string {
 	data, _ := os.ReadFile(path)
 	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
 	if len(lines) > 20 {
@@ -304,4 +299,46 @@ func freePort(t testing.TB) string {
 	defer l.Close()
 	_, port, _ := net.SplitHostPort(l.Addr().String())
 	return port
+}
+
+// BlobPath returns the file in the registry's storage that holds the
+// blob of digest d ("sha256:…"), for a test that corrupts it.
+func (r *Docker) BlobPath(d string) string {
+	alg, hex, _ := strings.Cut(d, ":")
+	return filepath.Join(r.Dir, "data", "docker", "registry", "v2", "blobs", alg, hex[:2], hex, "data")
+}
+
+// Uploads returns the requests of es that send data: POST, PUT and PATCH.
+func Uploads(es []Entry) []Entry {
+	var out []Entry
+	for _, e := range es {
+		if e.Method == "POST" || e.Method == "PUT" || e.Method == "PATCH" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// SkopeoFlags returns the flags that make skopeo trust and log in to r,
+// for skopeo inspect; prefix is "src-" or "dest-" for skopeo copy.
+func (r *Docker) SkopeoFlags(t testing.TB, prefix string) []string {
+	t.Helper()
+	var flags []string
+	if r.CA != nil {
+		certDir := t.TempDir()
+		data, err := os.ReadFile(r.CA.File)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(certDir, "ca.crt"), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		flags = append(flags, "--"+prefix+"cert-dir", certDir)
+	} else {
+		flags = append(flags, "--"+prefix+"tls-verify=false")
+	}
+	if r.User != "" {
+		flags = append(flags, "--"+prefix+"creds", r.User+":"+r.Password)
+	}
+	return flags
 }

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/minimage/minimage/base"
@@ -79,8 +78,8 @@ func TestProbe(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st := fi.Sys().(*syscall.Stat_t); st.Uid != base.NonrootUID {
-				t.Errorf("/tmp/probe.txt is owned by %d", st.Uid)
+			if uid, _ := testenv.Owner(t, fi); uid != base.NonrootUID {
+				t.Errorf("/tmp/probe.txt is owned by %d", uid)
 			}
 		})
 	}

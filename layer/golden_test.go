@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -105,7 +104,7 @@ func TestReproducibleAcrossHosts(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(c.procs))
-			defer syscall.Umask(syscall.Umask(c.umask))
+			testenv.Umask(t, c.umask)
 			if loc, err := time.LoadLocation(c.tz); err == nil {
 				old := time.Local
 				time.Local = loc

@@ -9,7 +9,8 @@
 // gives the same digests on every machine and every run. [FromLayers] and
 // [FromFS] build one from files the test names, one layer per map, with
 // [Whiteout] and [Opaque] to delete what lower layers hold, as the OCI
-// image spec's whiteout files do.
+// image spec's whiteout files do, and [With] to give an entry a mode,
+// owner or time of its own.
 //
 // [WriteLayout], [WriteTarball] and [TarballBytes] put an image where the
 // code under test reads it. [Files] reads an image's flattened filesystem

@@ -1,11 +1,14 @@
 package imagetest_test
 
 import (
+	"archive/tar"
 	"context"
 	"fmt"
+	"io"
 	"log"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
@@ -111,4 +114,40 @@ func ExampleDiff() {
 	// 	/etc/os-release: content got "ID=alpine\n", want "ID=debian\n"
 	// 	/tmp: unexpected (got dir 0755 0:0)
 	// 	/tmp/x: unexpected (got file 0644 0:0 5 bytes)
+}
+
+// With gives one entry of a Layer its own mode, owner or time; the others
+// keep the defaults.
+func ExampleWith() {
+	built := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
+	l, err := imagetest.Layer{
+		"/etc/shadow":    imagetest.With("root:*:::::::\n", imagetest.Attr{Mode: 0o640, GID: 42}),
+		"/home/nonroot/": imagetest.With("", imagetest.Attr{Mode: 0o700, UID: 65532, GID: 65532}),
+		"/app":           imagetest.With("\x7fELF", imagetest.Attr{Mode: 0o755, ModTime: built}),
+	}.Build(context.Background(), layer.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	rc, err := l.Uncompressed()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer rc.Close()
+	tr := tar.NewReader(rc)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("%-14s %04o %d:%d %s\n", h.Name, h.Mode, h.Uid, h.Gid, h.ModTime.UTC().Format(time.DateTime))
+	}
+	// Output:
+	// app            0755 0:0 2024-05-06 07:08:09
+	// etc/           0755 0:0 1970-01-01 00:00:00
+	// etc/shadow     0640 0:42 1970-01-01 00:00:00
+	// home/          0755 0:0 1970-01-01 00:00:00
+	// home/nonroot/  0700 65532:65532 1970-01-01 00:00:00
 }

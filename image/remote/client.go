@@ -21,6 +21,7 @@ type client struct {
 	opts  Options
 	creds *credentials
 	repo  *orasremote.Repository
+	own   *http.Transport // the transport newClient made, if it made one
 }
 
 // newClient builds the HTTP stack for ref: TLS (or plain HTTP when
@@ -51,7 +52,20 @@ func newClient(r reference, opts Options) (*client, error) {
 		Reference: registry.Reference{Registry: r.Registry, Repository: r.Repository, Reference: r.version()},
 		PlainHTTP: opts.InsecureAllowHTTP,
 	}
-	return &client{ref: r, opts: opts, creds: creds, repo: repo}, nil
+	c := &client{ref: r, opts: opts, creds: creds, repo: repo}
+	c.own, _ = base.(*http.Transport)
+	if opts.HTTPClient != nil {
+		c.own = nil
+	}
+	return c, nil
+}
+
+// closeIdle closes the connections the client's own transport keeps
+// open, once no more requests will be sent.
+func (c *client) closeIdle() {
+	if c.own != nil {
+		c.own.CloseIdleConnections()
+	}
 }
 
 // transport returns the round tripper under the retries: the caller's,

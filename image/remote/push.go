@@ -44,6 +44,7 @@ func Push(ctx context.Context, ref string, a image.Artifact, opts Options) (ocis
 	if err != nil {
 		return ocispec.Descriptor{}, err
 	}
+	defer c.closeIdle()
 	p := &pusher{c: c, rep: &reporter{f: opts.Progress}}
 	if err := p.push(ctx, a, root); err != nil {
 		return ocispec.Descriptor{}, err

@@ -43,6 +43,9 @@ type Docker struct {
 	mu     sync.Mutex
 	cmd    *exec.Cmd
 	exited chan struct{}
+
+	mu2        sync.Mutex
+	transports []*http.Transport
 }
 
 // Config switches off parts of the default set-up.
@@ -157,6 +160,7 @@ func (r *Docker) RestartErr() error {
 		resp, err := client.Get(r.URL("/v2/"))
 		if err == nil {
 			resp.Body.Close()
+			client.CloseIdleConnections()
 			return nil
 		}
 		if time.Now().After(deadline) {
@@ -176,6 +180,7 @@ func (r *Docker) Kill() {
 	r.cmd.Process.Signal(syscall.SIGKILL)
 	<-r.exited
 	r.cmd = nil
+	r.closeIdle()
 }
 
 // URL returns the registry's URL for path, such as "/v2/".
@@ -188,13 +193,27 @@ func (r *Docker) URL(path string) string {
 }
 
 // Client returns a plain client that trusts the registry's CA and sends
-// no credentials.
+// no credentials. Each call makes a new one, whose connections close when
+// the registry is killed or the test ends; one shared client would let
+// one test's idle connections show in another's goroutine count.
 func (r *Docker) Client() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	if r.CA != nil {
 		t.TLSClientConfig = &tls.Config{RootCAs: r.CA.Pool()}
 	}
+	r.mu2.Lock()
+	r.transports = append(r.transports, t)
+	r.mu2.Unlock()
 	return &http.Client{Transport: t, Timeout: 5 * time.Second}
+}
+
+// closeIdle closes the idle connections of every client Client made.
+func (r *Docker) closeIdle() {
+	r.mu2.Lock()
+	defer r.mu2.Unlock()
+	for _, t := range r.transports {
+		t.CloseIdleConnections()
+	}
 }
 
 // Entry is one line of the access log.
@@ -262,7 +281,9 @@ func (r *Docker) Tags(repo string) []string {
 	if !r.cfg.NoAuth {
 		req.SetBasicAuth(r.User, r.Password)
 	}
-	resp, err := r.Client().Do(req)
+	client := r.Client()
+	defer client.CloseIdleConnections()
+	resp, err := client.Do(req)
 	if err != nil {
 		r.t.Fatal(err)
 	}

@@ -59,17 +59,20 @@ type Options struct {
 	// Jobs is how many blobs are uploaded at once; 0 means DefaultJobs.
 	Jobs int
 
-	// Progress, when set, is called as each blob is found, mounted or
-	// uploaded: once when its work starts and ends, and about every MiB
-	// in between. Calls never overlap, so it need not lock; it should
-	// return quickly.
+	// Progress, when set, is called for each blob and manifest: once
+	// when the registry is found to hold it already (Exists), or once it
+	// is mounted (Mounted) or uploaded (Uploaded), and for an upload also
+	// as it starts and about every MiB (Uploading), and when an attempt
+	// fails and is retried (Retrying). Calls never overlap, so it need
+	// not lock; it runs on the upload's path, so it should return
+	// quickly.
 	Progress func(Progress)
 
 	// HTTPClient, when set, sends every request, as httptest's
 	// Server.Client or a client with a custom transport does. Its
-	// transport then decides TLS: CAFiles, InsecureSkipTLSVerify and
-	// SSL_CERT_FILE must be unset. Push and Pull add their retries and
-	// authentication on top of it and do not change it.
+	// transport then decides TLS: CAFiles and InsecureSkipTLSVerify must
+	// be unset, and SSL_CERT_FILE is not read. Push and Pull add their
+	// retries and authentication on top of it and do not change it.
 	HTTPClient *http.Client
 }
 
@@ -78,10 +81,8 @@ type State int
 
 // The states of a blob.
 const (
-	// Checking: the registry is asked whether it holds the blob.
-	Checking State = iota
 	// Exists: the registry already held the blob; nothing was sent.
-	Exists
+	Exists State = iota
 	// Mounted: the registry copied the blob from another repository.
 	Mounted
 	// Uploading: Done of Total bytes have been sent.
@@ -92,7 +93,7 @@ const (
 	Retrying
 )
 
-var stateNames = [...]string{"checking", "exists", "mounted", "uploading", "uploaded", "retrying"}
+var stateNames = [...]string{"exists", "mounted", "uploading", "uploaded", "retrying"}
 
 // String returns the state in lower case, as progress lines print it.
 func (s State) String() string {

@@ -24,6 +24,13 @@
 //		imagetest.EqualFiles(t, got, img)
 //	}
 //
+// [NewRegistry] starts an OCI distribution registry for the test, on a
+// local port, that passes the OCI conformance suite: with TLS, basic or
+// bearer-token authentication, read-only mode, fixtures preloaded under
+// tags ([Registry.Preload]), injected faults ([Fault]: error statuses, cut
+// connections, delays) and a log of the requests it served, to test
+// registry clients against.
+//
 // The helpers that take a [testing.TB] call t.Helper, end the test with
 // t.Fatal when they cannot do their work, report differences with
 // t.Error, and leave nothing behind: files go under t.TempDir. Each has a

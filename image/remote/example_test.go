@@ -4,46 +4,93 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"os"
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/image/remote"
 )
 
-// Push an image to a registry, with a CA file and a progress line per
-// blob, and print the reference with its digest, as a release script
-// records it. (It needs a registry, so it is compiled but not run.)
+// Push a two-platform index to a registry over TLS with a password, push
+// it again (which sends nothing), and pull one platform back. The
+// registry here is imagetest's, on a loopback port; against a real one,
+// leave HTTPClient out and set CAFiles if its CA is not a public one.
 func ExamplePush() {
 	ctx := context.Background()
-	img, err := imagetest.Spec{Seed: 1}.Image(ctx) // or one built with image.New
+	reg, err := imagetest.StartRegistry(imagetest.RegistryOptions{TLS: true, User: "ci", Password: "s3cret"})
 	if err != nil {
 		log.Fatal(err)
 	}
-	desc, err := remote.Push(ctx, "registry.example.com:5000/app:v1", img, remote.Options{
-		CAFiles: []string{"/etc/ssl/registry-ca.pem"},
-		Progress: func(p remote.Progress) {
-			if p.State != remote.Uploading {
-				fmt.Fprintf(os.Stderr, "%s %s\n", p.Descriptor.Digest, p.State)
-			}
-		},
-	})
+	defer reg.Close()
+	idx, err := imagetest.Spec{Seed: 1, Platforms: []string{"linux/amd64", "linux/arm64"}}.Index(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	opts := remote.Options{
+		HTTPClient: reg.Client(), // trusts the registry's CA
+		Username:   "ci",
+		Password:   "s3cret",
+	}
+	ref := reg.Host() + "/app:v1"
+	desc, err := remote.Push(ctx, ref, idx, opts)
 	if err != nil {
 		log.Fatal(err) // one line: registry, repository, operation, status, credentials
 	}
-	fmt.Printf("registry.example.com:5000/app@%s\n", desc.Digest)
-}
+	fmt.Println("pushed the index's own digest:", desc.Digest == idx.Digest())
 
-// Pull the arm64 image of a multi-platform tag and build on it; pushing
-// the result to the same registry mounts the base's layers instead of
-// uploading them. (It needs a registry, so it is compiled but not run.)
-func ExamplePullImage() {
-	ctx := context.Background()
-	base, err := remote.PullImage(ctx, "docker.io/library/alpine:3.20",
-		image.Platform{OS: "linux", Architecture: "arm64"}, remote.Options{})
+	reg.ResetLog()
+	if _, err := remote.Push(ctx, ref, idx, opts); err != nil {
+		log.Fatal(err)
+	}
+	for _, r := range reg.Log() {
+		fmt.Println("push again:", r.Method, r.Path, r.Status)
+	}
+
+	arm, err := remote.PullImage(ctx, ref, image.Platform{OS: "linux", Architecture: "arm64"}, opts)
 	if err != nil {
 		log.Fatal(err)
 	}
-	app := image.FromBase(base, "docker.io/library/alpine:3.20").WithEntrypoint("/bin/sh", "-c", "echo hi")
-	fmt.Println(len(app.Layers()) == len(base.Layers()))
+	fmt.Println("pulled", arm.Platform(), arm.Digest() == idx.Images()[1].Digest())
+	// Output:
+	// pushed the index's own digest: true
+	// push again: HEAD /v2/app/manifests/v1 401
+	// push again: HEAD /v2/app/manifests/v1 200
+	// pulled linux/arm64 true
+}
+
+// Report each blob as a push goes, as a command line does on stderr.
+func ExampleOptions_progress() {
+	ctx := context.Background()
+	reg, err := imagetest.StartRegistry(imagetest.RegistryOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer reg.Close()
+	img, err := imagetest.Spec{Seed: 2, Layers: 2}.Image(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	opts := remote.Options{
+		InsecureAllowHTTP: true, // this registry serves plain HTTP
+		Jobs:              1,    // one blob at a time, for a stable order
+		Progress: func(p remote.Progress) {
+			if p.State != remote.Uploading {
+				fmt.Println(p.Descriptor.MediaType, p.State)
+			}
+		},
+	}
+	if _, err := remote.Push(ctx, reg.Host()+"/app:v1", img, opts); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("under another tag:")
+	if _, err := remote.Push(ctx, reg.Host()+"/app:v2", img, opts); err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// application/vnd.oci.image.layer.v1.tar+gzip uploaded
+	// application/vnd.oci.image.layer.v1.tar+gzip uploaded
+	// application/vnd.oci.image.config.v1+json uploaded
+	// application/vnd.oci.image.manifest.v1+json uploaded
+	// under another tag:
+	// application/vnd.oci.image.manifest.v1+json uploaded
 }

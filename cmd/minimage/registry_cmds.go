@@ -176,7 +176,7 @@ func runPush(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 // openArtifact opens PATH[:TAG]: an OCI layout directory or a tarball.
 func openArtifact(ctx context.Context, src string) (image.Artifact, error) {
-	path, tag := splitRef(src)
+	path, tag := splitSource(src)
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w; give an OCI layout directory or a tarball, with :TAG when it holds several", src, err)
@@ -272,4 +272,21 @@ func outputTag(src string, tarOut bool) string {
 		return repo + ":" + tag
 	}
 	return tag
+}
+
+// splitSource splits PATH[:TAG]. Both may hold colons, so PATH is the
+// whole of src when that exists, else the shortest prefix before a colon
+// that exists.
+func splitSource(src string) (path, tag string) {
+	if _, err := os.Stat(src); err == nil {
+		return src, ""
+	}
+	for i := 1; i < len(src); i++ {
+		if src[i] == ':' {
+			if _, err := os.Stat(src[:i]); err == nil {
+				return src[:i], src[i+1:]
+			}
+		}
+	}
+	return src, ""
 }

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -23,9 +24,10 @@ import (
 )
 
 // TestBenchPushVersusSkopeo times Push of a ≥50 MB image against
-// `skopeo copy oci:DIR docker://…` of the same layout, each into a
-// registry of its own on loopback (so neither finds the other's blobs),
-// in alternation, and logs the medians and the requests of a re-push.
+// `skopeo copy oci:DIR docker://…` and, when installed, `crane push DIR`
+// of the same layout, each into a registry of its own on loopback (so
+// none finds another's blobs), in rotation, and logs the medians and the
+// requests of a re-push.
 // It runs only with MINIMAGE_BENCH=1:
 //
 //	MINIMAGE_BENCH=1 go test -run TestBenchPushVersusSkopeo -v ./image/remote
@@ -47,43 +49,77 @@ func TestBenchPushVersusSkopeo(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var ours, theirs []time.Duration
-	for i := range runs {
-		// Alternate which goes first, so that neither always meets a
-		// warmer page cache.
-		for j := range 2 {
-			reg := registrytest.Start(t, registrytest.Config{})
+	// crane, when installed (.ci/run installs it), is a third contender;
+	// it reads credentials from DOCKER_CONFIG and trusts SSL_CERT_FILE.
+	crane, _ := exec.LookPath("crane")
+
+	type contender struct {
+		name  string
+		push  func(reg *registrytest.Docker)
+		times []time.Duration
+	}
+	cs := []*contender{
+		{name: "remote.Push", push: func(reg *registrytest.Docker) {
 			forgetSources()
-			start := time.Now()
-			if (i+j)%2 == 0 {
-				if _, err := Push(ctx, reg.Ref("bench:v1"), img, regOptions(reg)); err != nil {
-					t.Fatal(err)
-				}
-				ours = append(ours, time.Since(start))
-			} else {
-				args := append([]string{"copy", "--quiet", "--preserve-digests"}, reg.SkopeoFlags(t, "dest-")...)
-				args = append(args, "oci:"+dir+":v1", "docker://"+reg.Ref("bench:v1"))
-				if out, err := exec.Command(skopeo, args...).CombinedOutput(); err != nil {
-					t.Fatalf("skopeo copy: %v\n%s", err, out)
-				}
-				theirs = append(theirs, time.Since(start))
+			if _, err := Push(ctx, reg.Ref("bench:v1"), img, regOptions(reg)); err != nil {
+				t.Fatal(err)
 			}
-			if i == 0 && j == 1 {
-				repush(t, reg, img, skopeo, dir)
+		}},
+		{name: "skopeo copy", push: func(reg *registrytest.Docker) {
+			args := append([]string{"copy", "--quiet", "--preserve-digests"}, reg.SkopeoFlags(t, "dest-")...)
+			args = append(args, "oci:"+dir+":v1", "docker://"+reg.Ref("bench:v1"))
+			if out, err := exec.Command(skopeo, args...).CombinedOutput(); err != nil {
+				t.Fatalf("skopeo copy: %v\n%s", err, out)
+			}
+		}},
+	}
+	if crane != "" {
+		cs = append(cs, &contender{name: "crane push", push: func(reg *registrytest.Docker) {
+			cmd := exec.Command(crane, "push", dir, reg.Ref("bench:v1"))
+			cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+dockerConfig(t, reg), "SSL_CERT_FILE="+reg.CA.File)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("crane push: %v\n%s", err, out)
+			}
+		}})
+	}
+	for i := range runs {
+		// Rotate which goes first, so that none always meets a warmer
+		// page cache; each pushes into a registry of its own.
+		for j := range cs {
+			c := cs[(i+j)%len(cs)]
+			reg := registrytest.Start(t, registrytest.Config{})
+			start := time.Now()
+			c.push(reg)
+			c.times = append(c.times, time.Since(start))
+			if i == 0 && j == 0 {
+				repush(t, reg, img, skopeo, crane, dir)
 			}
 			reg.Kill()
 		}
 	}
-	m, s := median(ours), median(theirs)
 	t.Logf("image: %d layers, %.1f MB of blobs", len(img.Layers()), float64(size)/1e6)
-	t.Logf("remote.Push:  median %v  (%v)", m.Round(time.Millisecond), rounded(ours))
-	t.Logf("skopeo copy:  median %v  (%v)", s.Round(time.Millisecond), rounded(theirs))
-	t.Logf("ratio skopeo/Push: %.2fx; Push %.0f MB/s", float64(s)/float64(m), float64(size)/1e6/m.Seconds())
+	m := median(cs[0].times)
+	for _, c := range cs {
+		t.Logf("%-12s median %v (%v), %.2fx remote.Push's time", c.name, median(c.times).Round(time.Millisecond), rounded(c.times), float64(median(c.times))/float64(m))
+	}
+	t.Logf("remote.Push: %.0f MB/s", float64(size)/1e6/m.Seconds())
+}
+
+// dockerConfig writes a docker config.json holding reg's credentials and
+// returns its directory.
+func dockerConfig(t *testing.T, reg *registrytest.Docker) string {
+	d := t.TempDir()
+	auth := base64.StdEncoding.EncodeToString([]byte(reg.User + ":" + reg.Password))
+	data := fmt.Sprintf(`{"auths":{%q:{"auth":%q}}}`, reg.Host, auth)
+	if err := os.WriteFile(filepath.Join(d, "config.json"), []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 // repush logs how many requests a re-push of what reg holds takes, with
-// Push and with skopeo.
-func repush(t *testing.T, reg *registrytest.Docker, img *image.Image, skopeo, dir string) {
+// Push, skopeo and (when installed) crane.
+func repush(t *testing.T, reg *registrytest.Docker, img *image.Image, skopeo, crane, dir string) {
 	mark := reg.Mark()
 	if _, err := Push(context.Background(), reg.Ref("bench:v1"), img, regOptions(reg)); err != nil {
 		t.Fatal(err)
@@ -98,6 +134,17 @@ func repush(t *testing.T, reg *registrytest.Docker, img *image.Image, skopeo, di
 	}
 	es = reg.Requests(mark)
 	t.Logf("re-push with skopeo copy: %d requests, %d uploads", len(es), len(registrytest.Uploads(es)))
+	if crane == "" {
+		return
+	}
+	mark = reg.Mark()
+	cmd := exec.Command(crane, "push", dir, reg.Ref("bench:v1"))
+	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+dockerConfig(t, reg), "SSL_CERT_FILE="+reg.CA.File)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("crane push: %v\n%s", err, out)
+	}
+	es = reg.Requests(mark)
+	t.Logf("re-push with crane push: %d requests, %d uploads", len(es), len(registrytest.Uploads(es)))
 }
 
 // randomImage makes an image of n gzip layers, each one file of size

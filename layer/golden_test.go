@@ -69,7 +69,7 @@ type golden struct {
 func TestGolden(t *testing.T) {
 	got := map[string]golden{}
 	for _, c := range []Compression{Gzip, Zstd, Uncompressed} {
-		l := build(t, goldenBuilder(t, Options{Compression: c}, t.TempDir()))
+		l := build(t, goldenBuilder(t, Options{Format: Format{Compression: c}}, t.TempDir()))
 		got[c.String()] = golden{string(l.Digest()), string(l.DiffID()), l.Size()}
 	}
 	testenv.Golden(t, filepath.Join("testdata", "golden.json"), got, *update)

@@ -160,7 +160,7 @@ func (f *buildFlags) plan(target string) (*buildPlan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--compression: %w", err)
 	}
-	p.layerOpts = layer.Options{Compression: comp, Level: f.level, ModTime: p.created}
+	p.layerOpts = layer.Options{Format: layer.Format{Compression: comp, Level: f.level, ModTime: p.created}}
 	if err := p.layerOpts.Validate(); err != nil {
 		return nil, fmt.Errorf("--level: %w", err)
 	}

@@ -53,7 +53,7 @@ func release(ctx context.Context, pkg, version, out string, platforms []string) 
 	if err != nil {
 		return "", err
 	}
-	opts := layer.Options{ModTime: created}
+	opts := layer.Options{Format: layer.Format{ModTime: created}}
 
 	// Layers every platform shares are built once and stored once.
 	baseLayer, err := base.Layer(ctx, base.Options{Layer: opts})

@@ -90,7 +90,7 @@ func (a Attr) layerAttr() layer.Attr {
 // package layer dates every entry of a Builder alike; a Layer's entries
 // may each have their own time.
 func setTimes(ctx context.Context, l *layer.Layer, times map[string]time.Time, opts layer.Options) (*layer.Layer, error) {
-	rc, err := l.Uncompressed()
+	rc, err := l.Uncompressed(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,7 @@ import (
 // headers returns the tar headers of l by name, without a trailing "/".
 func headers(t *testing.T, l *layer.Layer) map[string]*tar.Header {
 	t.Helper()
-	rc, err := l.Uncompressed()
+	rc, err := l.Uncompressed(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestWith(t *testing.T) {
 	}
 	for _, c := range []layer.Compression{layer.Uncompressed, layer.Gzip, layer.Zstd} {
 		t.Run(c.MediaType(), func(t *testing.T) {
-			built, err := l.Build(t.Context(), layer.Options{Compression: c})
+			built, err := l.Build(t.Context(), layer.Options{Format: layer.Format{Compression: c}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -101,8 +101,8 @@ func TestWithDefaultsKeepBytes(t *testing.T) {
 	}{
 		{"zero", layer.Options{}, Attr{}},
 		{"epoch", layer.Options{}, Attr{ModTime: time.Unix(0, 0)}},
-		{"layer time", layer.Options{ModTime: time.Unix(1e9, 0)}, Attr{ModTime: time.Unix(1e9, 0)}},
-		{"defaults spelled out", layer.Options{Compression: layer.Zstd}, Attr{Mode: 0o644}},
+		{"layer time", layer.Options{Format: layer.Format{ModTime: time.Unix(1e9, 0)}}, Attr{ModTime: time.Unix(1e9, 0)}},
+		{"defaults spelled out", layer.Options{Format: layer.Format{Compression: layer.Zstd}}, Attr{Mode: 0o644}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			with := Layer{}

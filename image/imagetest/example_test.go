@@ -59,7 +59,7 @@ func ExampleSpec_Index() {
 // container would see.
 func ExampleFlatten() {
 	ctx := context.Background()
-	opts := layer.Options{Compression: layer.Uncompressed}
+	opts := layer.Options{Format: layer.Format{Compression: layer.Uncompressed}}
 	base, err := imagetest.Layer{
 		"etc/os-release":  "ID=fixture\n",
 		"etc/motd":        "hello\n",
@@ -280,7 +280,7 @@ func ExampleWith() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	rc, err := l.Uncompressed()
+	rc, err := l.Uncompressed(context.Background())
 	if err != nil {
 		log.Fatal(err)
 	}

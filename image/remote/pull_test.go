@@ -147,7 +147,7 @@ func TestPullDetectsCorruptLayer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err) // manifests and config are intact; layers are read later
 	}
-	rc, err := got.Layers()[0].Compressed()
+	rc, err := got.Layers()[0].Compressed(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +257,7 @@ func TestSkopeoCopyAndRun(t *testing.T) {
 	}
 	rootfs := t.TempDir()
 	for _, ly := range got.Layers() {
-		rc, err := ly.Uncompressed()
+		rc, err := ly.Uncompressed(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

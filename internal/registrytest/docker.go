@@ -19,7 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/minimage/minimage/internal/testenv"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -58,7 +57,15 @@ type Config struct {
 // installed (fails it under CI=true). It is killed when t ends.
 func Start(t testing.TB, cfg Config) *Docker {
 	t.Helper()
-	bin := testenv.NeedTool(t, "docker-registry")
+	bin, err := exec.LookPath("docker-registry")
+	if err != nil {
+		// As testenv.NeedTool, which a helper outside the tests may not
+		// import: CI installs every tool, so there a missing one fails.
+		if os.Getenv("CI") == "true" {
+			t.Fatal("docker-registry is missing; .ci/run installs it (CI=true makes that a failure)")
+		}
+		t.Skip("docker-registry not installed (apt-get install docker-registry)")
+	}
 	dir := t.TempDir()
 	r := &Docker{
 		t: t, bin: bin, Dir: dir, cfg: cfg,

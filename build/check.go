@@ -75,24 +75,14 @@ func armVariant(v string) (string, bool) {
 	return "", false
 }
 
-// arm64Variant maps v8, v8.N (N 0 to 9), v9 and v9.N (N 0 to 5) to
-// GOARM64; no variant and v8 are Go's default, v8.0.
+// arm64Variant maps v9 to GOARM64; no variant and v8 are Go's default,
+// v8.0.
 func arm64Variant(v string) (string, bool) {
 	switch v {
 	case "", "v8":
 		return "", true
 	case "v9":
 		return "v9.0", true
-	}
-	major, minor, ok := strings.Cut(v, ".")
-	if !ok || len(minor) != 1 || minor[0] < '0' || minor[0] > '9' {
-		return "", false
-	}
-	switch {
-	case major == "v8":
-		return v, true
-	case major == "v9" && minor[0] <= '5':
-		return v, true
 	}
 	return "", false
 }
@@ -114,8 +104,8 @@ var archSpellings = map[string]string{
 // ParsePlatform parses "linux/ARCH" or "linux/ARCH/VARIANT" and checks that
 // minimage can build it: a linux image, an architecture Go builds (GOARCH
 // spelling: amd64, arm64, arm, 386, ppc64le, riscv64, s390x, …), and a
-// variant that architecture has (amd64 v1 to v4, arm v5 to v7, arm64 v8,
-// v8.N, v9, v9.N). Other spellings of an architecture ("x86_64",
+// variant that architecture has (amd64 v1 to v4, arm v5 to v7, arm64 v8
+// or v9). Other spellings of an architecture ("x86_64",
 // "aarch64", "armhf") are refused with the right one suggested. Errors
 // wrap ErrInvalid.
 func ParsePlatform(s string) (image.Platform, error) {
@@ -172,7 +162,7 @@ func checkPlatform(p image.Platform) error {
 		return invalid("platform %s: %s has no variants; give linux/%s", p, p.Architecture, p.Architecture)
 	}
 	if _, ok := arch.variants(p.Variant); !ok {
-		want := map[string]string{"amd64": "v1, v2, v3 or v4", "arm": "v5, v6 or v7", "arm64": "v8, v8.1 to v8.9, v9 or v9.1 to v9.5"}[p.Architecture]
+		want := map[string]string{"amd64": "v1, v2, v3 or v4", "arm": "v5, v6 or v7", "arm64": "v8 or v9"}[p.Architecture]
 		return invalid("platform %s: unknown %s variant %q; give %s, or none", p, p.Architecture, p.Variant, want)
 	}
 	return nil
@@ -317,7 +307,7 @@ func checkOutput(o Output) error {
 	if o.Writer != nil {
 		return nil
 	}
-	parent := filepath.Dir(o.Path)
+	parent := filepath.Dir(filepath.Clean(o.Path))
 	if fi, err := os.Stat(parent); err != nil {
 		return invalid("output %s: its directory %s does not exist; create it first", o.Path, parent)
 	} else if !fi.IsDir() {

@@ -39,12 +39,13 @@ func newGoBuild(r *Recipe, procs int) goBuildCmd {
 // interrupt before its process group is killed.
 const waitDelay = 5 * time.Second
 
-// run compiles the package for p into the file out (absolute).
-// Cancelling ctx interrupts go build and everything it started: they run
-// in a process group of their own, which gets SIGINT (go build then
-// removes its work directory) and, if still there after waitDelay,
-// SIGKILL.
-func (c goBuildCmd) run(ctx context.Context, p image.Platform, out string) error {
+// run compiles the package for p into the file out (absolute), with
+// go build's own temporary files in tmp (GOTMPDIR), which the caller
+// removes: go build exits on a signal without removing them. Cancelling
+// ctx interrupts go build and everything it started: they run in a
+// process group of their own, which gets SIGINT and, if still there after
+// waitDelay, SIGKILL.
+func (c goBuildCmd) run(ctx context.Context, p image.Platform, out, tmp string) error {
 	args := []string{"build", "-trimpath", "-p", strconv.Itoa(c.procs), "-o", out}
 	if c.gb.Ldflags != "" {
 		args = append(args, "-ldflags", c.gb.Ldflags)
@@ -56,7 +57,7 @@ func (c goBuildCmd) run(ctx context.Context, p image.Platform, out string) error
 	args = append(args, "--", c.pkg)
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = c.dir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+p.OS, "GOARCH="+p.Architecture)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+p.OS, "GOARCH="+p.Architecture, "GOTMPDIR="+tmp)
 	if v := platformEnv(p); v != "" {
 		cmd.Env = append(cmd.Env, v)
 	}

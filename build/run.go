@@ -164,12 +164,16 @@ func (p *plan) binary(ctx context.Context, pl image.Platform, dir string) (binar
 	b := binary{path: p.r.Binary}
 	if p.r.Package != "" {
 		p.step("go build %s for %s", p.r.Package, pl)
-		b.path = filepath.Join(dir, strings.ReplaceAll(pl.String(), "/", "-"))
-		abs, err := filepath.Abs(b.path)
+		name := strings.ReplaceAll(pl.String(), "/", "-")
+		abs, err := filepath.Abs(filepath.Join(dir, name))
 		if err != nil {
 			return binary{}, fmt.Errorf("build: %w", err)
 		}
-		if err := newGoBuild(&p.r, p.procs).run(ctx, pl, abs); err != nil {
+		gotmp := abs + ".tmp"
+		if err := os.Mkdir(gotmp, 0o700); err != nil {
+			return binary{}, fmt.Errorf("build: %w", err)
+		}
+		if err := newGoBuild(&p.r, p.procs).run(ctx, pl, abs, gotmp); err != nil {
 			return binary{}, err
 		}
 		b.path = abs

@@ -77,6 +77,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "minimage: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
+	if err != nil && ctx.Err() != nil {
+		// Say which signal stopped the command, not "context canceled".
+		err = context.Cause(ctx)
+	}
 	switch {
 	case err == nil:
 		return 0

@@ -111,3 +111,34 @@ func TestCreatedBefore1970(t *testing.T) {
 		t.Errorf("digests %v: want -1 and 1969-12-31T23:59:59Z alike, 1960 different", digests)
 	}
 }
+
+// TestSeveralOutputs writes one build to a layout and a tarball, as ko's
+// --oci-layout-path with --tarball does: both hold the same image.
+func TestSeveralOutputs(t *testing.T) {
+	dir := t.TempDir()
+	layout, tarball := filepath.Join(dir, "layout"), filepath.Join(dir, "app.tar")
+	out := mustBuild(t, "-t", "app:v1", "-o", layout, "--output", tarball, helloBinary(t))
+	for _, want := range []string{"wrote " + layout + " (OCI layout)", "wrote " + tarball + " (tarball)", "tagged app:v1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+	first, _, _ := strings.Cut(out, "\n")
+	for _, p := range []string{layout, tarball} {
+		lay, err := openLayout(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := lay.Image("app:v1", image.Platform{})
+		lay.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if want := "image " + img.Digest().String(); first != want {
+			t.Errorf("%s holds %s; the build printed %q", p, img.Digest(), first)
+		}
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 2 {
+		t.Errorf("%d entries in the output directory, want the two outputs", len(ents))
+	}
+}

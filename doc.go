@@ -13,13 +13,21 @@
 //	tzdata       a chosen subset of IANA zoneinfo as a layer
 //	base         /etc/passwd, /etc/group, /tmp and /home/nonroot: the files
 //	             of a distroless-static base, as a layer
-//	image        OCI config, manifest and index; binaries checked; OCI
-//	             layouts and tarballs written and read
+//	image        the model: OCI config, manifest, index and artifact
+//	             manifests; binaries checked; the blob seam (Artifact,
+//	             Blob, Fetcher, Load) every transport uses
+//	image/layout OCI image-layout directories, read and written (atomic,
+//	             locked)
+//	image/tarball one file for docker, podman, skopeo and crane: an OCI
+//	             layout plus a docker manifest.json, read and written
+//	image/imagetest fixture images for Go tests
 //	cmd/minimage the command line for release scripts and shells
 //
 // Imports point downwards only: layer/gzip knows nothing of images, layer
 // knows nothing of manifests beyond a descriptor, certs, tzdata and base
-// only produce layers, and image composes them.
+// only produce layers, image composes them, and the transports
+// (image/layout, image/tarball) use only image's exported API. A test
+// (TestImportGraph) keeps it so.
 //
 // The same inputs and options give byte-identical blobs and digests on
 // every machine; see the package documentation of layer for the rules.

@@ -15,11 +15,12 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
+	ggcrlayout "github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/minimage/minimage/certs"
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/layout"
 	"github.com/minimage/minimage/internal/testenv"
 	"github.com/minimage/minimage/tzdata"
 )
@@ -89,7 +90,7 @@ func packageMinimage(dir, bin string) error {
 	if img, err = img.AddBinary(ctx, "/app", bin, image.BinaryOptions{}); err != nil {
 		return err
 	}
-	return image.WriteLayout(ctx, dir, img, image.LayoutOptions{Tags: []string{"app:latest"}})
+	return layout.Write(ctx, dir, img, layout.Options{Tags: []string{"app:latest"}})
 }
 
 // packageGGCR is the same job as go-containerregistry users write it:
@@ -141,7 +142,7 @@ func packageGGCR(dir, bin string) error {
 	if img, err = mutate.ConfigFile(img, cfg); err != nil {
 		return err
 	}
-	p, err := layout.Write(dir, empty.Index)
+	p, err := ggcrlayout.Write(dir, empty.Index)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,8 @@ import (
 	"os"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/tarball"
 )
 
 // Base is the image a build starts from: a layout, a tarball, a registry,
@@ -34,37 +36,38 @@ func OpenBase(ref string) (Base, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build: base %s: %w", ref, err)
 	}
-	var lay *image.Layout
+	var src image.Source
 	if fi.IsDir() {
-		lay, err = image.ReadLayout(path)
+		src, err = layout.Read(path)
 	} else {
-		// The tarball stays open for as long as the layers read from it
-		// live; the file is closed when they are collected.
-		lay, err = image.ReadTarball(path)
+		src, err = tarball.Read(path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("build: base %s: %w", ref, err)
 	}
-	return &layoutBase{ref: ref, tag: tag, lay: lay}, nil
+	return &sourceBase{ref: ref, tag: tag, src: src}, nil
 }
 
-type layoutBase struct {
+// SourceBase returns the base tagged tag in src, such as a layout, a
+// tarball or a registry; tag is also its Name.
+func SourceBase(src image.Source, tag string) Base {
+	return &sourceBase{ref: tag, tag: tag, src: src}
+}
+
+type sourceBase struct {
 	ref, tag string
-	lay      *image.Layout
+	src      image.Source
 }
 
-func (b *layoutBase) Image(ctx context.Context, p image.Platform) (*image.Image, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	img, err := b.lay.Image(b.tag, p)
+func (b *sourceBase) Image(ctx context.Context, p image.Platform) (*image.Image, error) {
+	img, err := b.src.Image(ctx, b.tag, p)
 	if err != nil {
 		return nil, fmt.Errorf("build: base %s: %w", b.ref, err)
 	}
 	return img, nil
 }
 
-func (b *layoutBase) Name() string { return b.tag }
+func (b *sourceBase) Name() string { return b.tag }
 
 // SplitRef splits PATH[:TAG]. Both may hold colons (a tag such as
 // "app:v1"), so PATH is the shortest prefix before a colon that exists on

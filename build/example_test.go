@@ -9,6 +9,7 @@ import (
 
 	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/tarball"
 )
 
 // Build a tiny Go program for two platforms into an OCI layout and a
@@ -86,7 +87,7 @@ func ExampleOpenBase() {
 	// A base to build on, as docker save or skopeo copy would leave it.
 	amd64 := image.Platform{OS: "linux", Architecture: "amd64"}
 	baseImg := image.New(amd64).WithEnv("PATH", "/usr/bin:/bin")
-	if err := image.WriteTarballFile(context.Background(), filepath.Join(dir, "base.tar"), baseImg, image.TarballOptions{Tags: []string{"mybase:v1"}}); err != nil {
+	if err := tarball.WriteFile(context.Background(), filepath.Join(dir, "base.tar"), baseImg, tarball.Options{Tags: []string{"mybase:v1"}}); err != nil {
 		log.Fatal(err)
 	}
 

@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/tarball"
 )
 
 // writeOutput writes a to o, tagged tags. The writers are atomic: a
@@ -12,10 +14,10 @@ import (
 func writeOutput(ctx context.Context, o Output, a image.Artifact, tags []string) error {
 	switch {
 	case o.Writer != nil:
-		return image.WriteTarball(ctx, o.Writer, a, image.TarballOptions{Tags: tags})
+		return tarball.Write(ctx, o.Writer, a, tarball.Options{Tags: tags})
 	case o.Format == Tarball:
-		return image.WriteTarballFile(ctx, o.Path, a, image.TarballOptions{Tags: tags})
+		return tarball.WriteFile(ctx, o.Path, a, tarball.Options{Tags: tags})
 	default:
-		return image.WriteLayout(ctx, o.Path, a, image.LayoutOptions{Tags: tags})
+		return layout.Write(ctx, o.Path, a, layout.Options{Tags: tags})
 	}
 }

@@ -18,6 +18,8 @@ import (
 	"github.com/minimage/minimage/certs"
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
+	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/tarball"
 	"github.com/minimage/minimage/layer"
 	"github.com/minimage/minimage/tzdata"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -172,18 +174,17 @@ func TestRunIndex(t *testing.T) {
 func readBack(t *testing.T, o build.Output, tag string) string {
 	t.Helper()
 	var (
-		lay *image.Layout
+		lay image.Source
 		err error
 	)
 	if o.Format == build.Tarball {
-		lay, err = image.ReadTarball(o.Path)
+		lay, err = tarball.Read(o.Path)
 	} else {
-		lay, err = image.ReadLayout(o.Path)
+		lay, err = layout.Read(o.Path)
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer lay.Close()
 	if _, err := lay.Verify(t.Context()); err != nil {
 		t.Errorf("%s: %v", o.Path, err)
 	}

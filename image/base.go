@@ -10,7 +10,9 @@ import (
 // Layout.Image: base's layers come first, and its config (runtime config,
 // labels, history, platform) is inherited and can be overridden with the
 // With… methods. The new image is created at the Unix epoch (see
-// WithCreated), has none of base's manifest annotations, and records
+// WithCreated), has none of base's manifest annotations nor its subject,
+// gets an OCI manifest (base's Docker layer media types become the OCI
+// ones, with the same digests), and records
 // base in org.opencontainers.image.base.digest (base's manifest digest)
 // and, when name is not empty, org.opencontainers.image.base.name (a
 // reference such as "docker.io/library/alpine:3.20").
@@ -18,7 +20,7 @@ func FromBase(base *Image, name string) *Image {
 	n := base.clone()
 	epoch := time.Unix(0, 0).UTC()
 	n.config.Created = &epoch
-	n.annotations = nil
+	n.annotations, n.subject = nil, nil
 	n.annotations = setOrDelete(n.annotations, ocispec.AnnotationBaseImageDigest, base.Digest().String())
 	n.annotations = setOrDelete(n.annotations, ocispec.AnnotationBaseImageName, name)
 	return n

@@ -116,6 +116,17 @@ func CheckBinary(r io.ReaderAt, name string, p Platform, opts BinaryOptions) (Bi
 			return bi, fmt.Errorf("image: binary %q: %w (interpreter %s), which a minimal image does not have; rebuild it statically with CGO_ENABLED=0, or use a base image that has the C library and set BinaryOptions.AllowDynamic", name, ErrDynamic, bi.Interpreter)
 		}
 	}
+	// Without an interpreter nothing loads shared libraries: a file that
+	// needs them, or a shared object with no entry point, is a library,
+	// and would crash as an entrypoint.
+	if bi.Interpreter == "" {
+		if needed, _ := f.ImportedLibraries(); len(needed) > 0 {
+			return bi, fmt.Errorf("image: binary %q: %w: it needs the shared libraries %q but names no interpreter, so it is a shared library, not a program; give the linked executable", name, ErrNotELF, needed)
+		}
+		if f.Type == elf.ET_DYN && f.Entry == 0 {
+			return bi, fmt.Errorf("image: binary %q: %w: it is an ELF shared object with no entry point; give the linked executable", name, ErrNotELF)
+		}
+	}
 	return bi, nil
 }
 

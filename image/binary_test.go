@@ -36,6 +36,8 @@ func TestCheckBinary(t *testing.T) {
 		{bin: "cgo", p: amd64, wantErr: image.ErrDynamic, wantMsg: []string{"interpreter /", "CGO_ENABLED=0", "AllowDynamic"}},
 		{bin: "cgo", p: amd64, opts: image.BinaryOptions{AllowDynamic: true}},
 		{bin: "script", p: amd64, wantErr: image.ErrNotELF, wantMsg: []string{"GOOS=linux"}},
+		{bin: "shared", p: amd64, wantErr: image.ErrNotELF, wantMsg: []string{"shared library, not a program", "libc.so"}},
+		{bin: "shared", p: amd64, opts: image.BinaryOptions{AllowDynamic: true}, wantErr: image.ErrNotELF, wantMsg: []string{"shared library"}},
 		{bin: "script", p: image.Platform{OS: "windows", Architecture: "amd64"}},
 	} {
 		name := tc.bin + "→" + tc.p.String()
@@ -65,7 +67,7 @@ func TestCheckBinary(t *testing.T) {
 		if err != nil && !strings.HasPrefix(err.Error(), "image: ") {
 			t.Errorf("%s: error %q lacks the prefix", name, err)
 		}
-		if tc.bin != "script" && !strings.HasPrefix(bi.GoVersion, "go") {
+		if tc.bin != "script" && tc.bin != "shared" && !strings.HasPrefix(bi.GoVersion, "go") {
 			t.Errorf("%s: GoVersion %q", name, bi.GoVersion)
 		}
 	}

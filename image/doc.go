@@ -1,15 +1,34 @@
-// Package image assembles OCI images and indexes in memory from layers,
-// checks the binaries that go into them, and writes and reads OCI image
-// layouts and tarballs.
+// Package image is minimage's model of OCI images: images, indexes and
+// artifact manifests, built in memory from layers, with the binaries that
+// go into them checked.
 //
 // An [Image] is an immutable value: [New] gives an empty image for a
 // [Platform], and every With… and Append method returns a new Image. An
-// [Index] holds one image per platform. Both are [Artifact]s, which
-// [WriteLayout] writes into an OCI image-layout directory and
-// [WriteTarball] into a single tar file that docker load, podman load,
-// skopeo, crane and ctr all accept. [ReadLayout] and [ReadTarball] open
-// what these (and docker save, skopeo) wrote; [FromBase] builds on an
-// image taken from them.
+// [Index] holds one image per platform, and maybe other manifests. A
+// [Manifest] is an artifact that is not an image, such as an SBOM attached
+// to an image as a referrer ([NewManifest]). All three are [Artifact]s.
+//
+// # The blob seam
+//
+// An Artifact lists the blobs it reaches ([Artifact.Blobs]), each of which
+// opens with a context ([Blob.Open]). That is all a transport needs to
+// write: package image/layout writes OCI image-layout directories,
+// image/tarball single files that docker load, podman load, skopeo, crane
+// and ctr accept, and a registry transport, or one of your own, pushes the
+// same blobs. Reading goes the other way: a transport is a [Fetcher] of
+// blobs by descriptor, and [Load] and [LoadImage] make the artifact a
+// descriptor names, checking every manifest, index and config against its
+// digest. [FromManifest], [FromConfig] and [IndexFromRaw] are the checked
+// constructors Load uses, for transports that read otherwise.
+//
+// A value read keeps its bytes: its manifest, config and index bytes, and
+// so its digests and media types (Docker's included), are the stored ones
+// until it is changed. A changed value gets OCI media types; its layers
+// keep their digests. [FromBase] builds a new image on one read.
+//
+// A layer read from a layout, tarball or registry re-opens its bytes on
+// every read: it stays readable as long as they are there, with no Close
+// to call in the right order.
 //
 // # Defaults
 //
@@ -29,11 +48,4 @@
 // not ELF ([ErrNotELF]), each with the fix in the message. Go build
 // information fills the source and revision annotations and the
 // [LabelGoVersion] label.
-//
-// # Layouts on disk
-//
-// [WriteLayout] never loses what a layout held: blobs are written to
-// temporary files and renamed, index.json is replaced atomically and last,
-// and writers hold an exclusive flock on the layout directory while they
-// read, change and replace index.json.
 package image

@@ -5,12 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"os"
-	"path/filepath"
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/layer"
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 func ExampleNew() {
@@ -37,64 +39,82 @@ func ExampleImage_AppendLayer() {
 	// Output: 1 true
 }
 
-func ExampleWriteLayout() {
-	dir, err := os.MkdirTemp("", "layout")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	img := image.New(image.Platform{OS: "linux", Architecture: "amd64"}).WithEntrypoint("/app")
-	ctx := context.Background()
-	if err := image.WriteLayout(ctx, dir, img, image.LayoutOptions{Tags: []string{"v1"}}); err != nil {
-		log.Fatal(err)
-	}
-	// Writing again keeps v1.
-	if err := image.WriteLayout(ctx, dir, img.WithEnv("DEBUG", "1"), image.LayoutOptions{Tags: []string{"debug"}}); err != nil {
-		log.Fatal(err)
-	}
-	l, err := image.ReadLayout(dir)
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(l.Tags())
-	_, err = os.Stat(filepath.Join(dir, "blobs", "sha256", img.Digest().Encoded()))
-	fmt.Println(err == nil)
-	// Output:
-	// [v1 debug]
-	// true
-}
-
-func ExampleWriteTarball() {
-	img := image.New(image.Platform{OS: "linux", Architecture: "amd64"}).WithEntrypoint("/app")
-	var buf bytes.Buffer
-	// The file loads with docker load, podman load and skopeo.
-	if err := image.WriteTarball(context.Background(), &buf, img, image.TarballOptions{Tags: []string{"example.com/app:v1"}}); err != nil {
-		log.Fatal(err)
-	}
-	f, err := os.CreateTemp("", "image-*.tar")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.Remove(f.Name())
-	f.Write(buf.Bytes())
-	f.Close()
-	l, err := image.ReadTarball(f.Name())
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer l.Close()
-	got, err := l.Image("example.com/app:v1", image.Platform{OS: "linux", Architecture: "amd64"})
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(got.Digest() == img.Digest())
-	// Output: true
-}
-
 func ExampleImage_AddBinary() {
 	img, err := image.New(image.Platform{OS: "linux", Architecture: "arm64"}).
 		AddBinary(context.Background(), "/app", bin("amd64"), image.BinaryOptions{})
 	// bin("amd64") is a static linux/amd64 Go program.
 	fmt.Println(img == nil, errors.Is(err, image.ErrWrongArch))
 	// Output: true true
+}
+
+// FromBase builds on an image read from a layout, a tarball or a
+// registry: its layers first, its config inherited, the base recorded.
+func ExampleFromBase() {
+	p := image.Platform{OS: "linux", Architecture: "amd64"}
+	base := image.New(p).WithEnv("PATH", "/usr/bin").WithUser("0")
+	img := image.FromBase(base, "example.com/base:v1").WithUser(image.DefaultUser)
+	m := img.Manifest()
+	fmt.Println(img.Config().Config.Env, img.Config().Config.User)
+	fmt.Println(m.Annotations["org.opencontainers.image.base.name"], m.Annotations["org.opencontainers.image.base.digest"] == base.Digest().String())
+	// Output:
+	// [PATH=/usr/bin] 65532:65532
+	// example.com/base:v1 true
+}
+
+func ExampleNewIndex() {
+	amd := image.New(image.Platform{OS: "linux", Architecture: "amd64"}).WithEntrypoint("/app")
+	arm := image.New(image.Platform{OS: "linux", Architecture: "arm64"}).WithEntrypoint("/app")
+	ix, err := image.NewIndex(amd, arm)
+	if err != nil {
+		log.Fatal(err)
+	}
+	ix = ix.WithAnnotation("org.opencontainers.image.version", "1.2.3")
+	for _, d := range ix.Index().Manifests {
+		fmt.Println(d.Platform.Architecture, d.Digest == ix.Image(image.Platform{OS: "linux", Architecture: d.Platform.Architecture}).Digest())
+	}
+	_, err = image.NewIndex(amd, amd.WithEnv("A", "1"))
+	fmt.Println(errors.Is(err, image.ErrDuplicatePlatform))
+	// Output:
+	// amd64 true
+	// arm64 true
+	// true
+}
+
+// An SBOM attached to an image as an OCI 1.1 referrer: an artifact
+// manifest whose subject is the image.
+func ExampleNewManifest() {
+	img := image.New(image.Platform{OS: "linux", Architecture: "amd64"}).WithEntrypoint("/app")
+	sbom := image.BlobFromBytes("application/spdx+json", []byte(`{"spdxVersion":"SPDX-2.3"}`))
+	subject := img.Descriptor()
+	ref, err := image.NewManifest("application/spdx+json", []image.Blob{sbom}, &subject, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(ref.ArtifactType(), ref.Subject().Digest == img.Digest(), len(ref.Blobs()))
+	// Output: application/spdx+json true 3
+}
+
+// Load reads what any Fetcher holds: here, a map of blobs in memory.
+func ExampleLoad() {
+	img := image.New(image.Platform{OS: "linux", Architecture: "amd64"}).WithEntrypoint("/app")
+	store := mapFetcher{}
+	for _, b := range img.Blobs() {
+		store[b.Descriptor.Digest] = b.Bytes() // config and manifest: no layers here
+	}
+	a, err := image.Load(context.Background(), store, img.Descriptor())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%T %v\n", a, a.Digest() == img.Digest())
+	// Output: *image.Image true
+}
+
+type mapFetcher map[digest.Digest][]byte
+
+func (m mapFetcher) Fetch(ctx context.Context, d ocispec.Descriptor) (io.ReadCloser, error) {
+	b, ok := m[d.Digest]
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", d.Digest, os.ErrNotExist)
+	}
+	return io.NopCloser(bytes.NewReader(b)), nil
 }

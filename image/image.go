@@ -30,11 +30,15 @@ type Image struct {
 	config      ocispec.Image
 	layers      []*layer.Layer
 	annotations map[string]string
+	subject     *ocispec.Descriptor
 
 	// rawConfig and rawManifest hold the bytes of an image read from a
-	// layout or tarball, so that it keeps its digests until it is changed.
-	// Every change goes through clone, which drops them.
+	// layout, tarball or registry (FromManifest, FromConfig), so that it
+	// keeps its digests, media types and every field until it is changed;
+	// stored is rawManifest parsed. Every change goes through clone,
+	// which drops them.
 	rawConfig, rawManifest []byte
+	stored                 *ocispec.Manifest
 }
 
 // New returns an empty image for p: no layers, created at the Unix epoch,
@@ -116,22 +120,28 @@ func (img *Image) WithAnnotation(k, v string) *Image {
 }
 
 // Manifest returns the image's OCI manifest.
+//
+// A new or changed image gets an OCI manifest, and its layers OCI media
+// types (a Docker layer type becomes the OCI type with the same bytes); an
+// image read as stored returns the stored manifest, Docker media types
+// and all.
 func (img *Image) Manifest() ocispec.Manifest {
-	if img.rawManifest != nil {
+	if img.stored != nil {
 		var m ocispec.Manifest
-		if json.Unmarshal(img.rawManifest, &m) == nil {
-			return m
-		}
+		json.Unmarshal(img.rawManifest, &m) // a deep copy; it parsed before
+		return m
 	}
 	m := ocispec.Manifest{
 		Versioned:   specsVersion,
 		MediaType:   ocispec.MediaTypeImageManifest,
 		Config:      img.ConfigDescriptor(),
 		Layers:      make([]ocispec.Descriptor, len(img.layers)),
+		Subject:     cloneDescriptor(img.subject),
 		Annotations: maps.Clone(img.annotations),
 	}
 	for i, l := range img.layers {
 		m.Layers[i] = l.Descriptor()
+		m.Layers[i].MediaType = ociLayerType(m.Layers[i].MediaType)
 	}
 	return m
 }
@@ -167,23 +177,75 @@ func (img *Image) ConfigDigest() digest.Digest { return digest.FromBytes(img.Raw
 
 // ConfigDescriptor returns the descriptor of the config blob.
 func (img *Image) ConfigDescriptor() ocispec.Descriptor {
+	if img.stored != nil {
+		d := img.stored.Config
+		return ocispec.Descriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size}
+	}
 	raw := img.RawConfig()
 	return ocispec.Descriptor{MediaType: ocispec.MediaTypeImageConfig, Digest: digest.FromBytes(raw), Size: int64(len(raw))}
 }
 
-// MediaType returns the OCI image manifest media type.
-func (img *Image) MediaType() string { return ocispec.MediaTypeImageManifest }
+// MediaType returns the manifest's media type: OCI's image manifest, or
+// for an image read as stored, the stored one (such as Docker's).
+func (img *Image) MediaType() string {
+	if img.stored != nil {
+		if img.stored.MediaType != "" {
+			return img.stored.MediaType
+		}
+	}
+	return ocispec.MediaTypeImageManifest
+}
+
+// Subject returns the descriptor of the manifest this image refers to
+// (OCI 1.1 referrers), or nil.
+func (img *Image) Subject() *ocispec.Descriptor {
+	if img.stored != nil {
+		return cloneDescriptor(img.stored.Subject)
+	}
+	return cloneDescriptor(img.subject)
+}
+
+// WithSubject returns img with its manifest's subject set to d, making it
+// a referrer of the manifest d describes (a signature or attestation
+// image, say). A zero d removes the subject.
+func (img *Image) WithSubject(d ocispec.Descriptor) *Image {
+	n := img.clone()
+	n.subject = nil
+	if d.Digest != "" {
+		n.subject = cloneDescriptor(&ocispec.Descriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size, ArtifactType: d.ArtifactType})
+	}
+	return n
+}
 
 // Descriptor returns the manifest's descriptor, with the platform set, as
 // an index lists it.
 func (img *Image) Descriptor() ocispec.Descriptor {
 	raw := img.RawManifest()
 	return ocispec.Descriptor{
-		MediaType: ocispec.MediaTypeImageManifest,
+		MediaType: img.MediaType(),
 		Digest:    digest.FromBytes(raw),
 		Size:      int64(len(raw)),
 		Platform:  img.Platform().OCI(),
 	}
+}
+
+// Blobs returns the image's blobs: its layers bottom first (a layer listed
+// twice, once), then the config, then the manifest.
+func (img *Image) Blobs() []Blob {
+	var bs []Blob
+	seen := map[digest.Digest]bool{}
+	for _, l := range img.layers {
+		if !seen[l.Digest()] {
+			seen[l.Digest()] = true
+			bs = append(bs, BlobFromLayer(l))
+		}
+	}
+	cfg, man := img.RawConfig(), img.RawManifest()
+	cb := BlobFromBytes(img.ConfigDescriptor().MediaType, cfg)
+	if !seen[cb.Descriptor.Digest] {
+		bs = append(bs, cb)
+	}
+	return append(bs, BlobFromBytes(img.MediaType(), man))
 }
 
 // clone returns a deep copy of img without the raw bytes of a read image.
@@ -206,7 +268,23 @@ func (img *Image) clone() *Image {
 			c.History[i].Created = &tt
 		}
 	}
-	return &Image{config: c, layers: slices.Clone(img.layers), annotations: maps.Clone(img.annotations)}
+	return &Image{config: c, layers: slices.Clone(img.layers), annotations: maps.Clone(img.annotations), subject: img.Subject()}
+}
+
+func cloneDescriptor(d *ocispec.Descriptor) *ocispec.Descriptor {
+	if d == nil {
+		return nil
+	}
+	c := *d
+	c.URLs = slices.Clone(d.URLs)
+	c.Annotations = maps.Clone(d.Annotations)
+	c.Data = slices.Clone(d.Data)
+	if d.Platform != nil {
+		p := *d.Platform
+		p.OSFeatures = slices.Clone(p.OSFeatures)
+		c.Platform = &p
+	}
+	return &c
 }
 
 func setOrDelete(m map[string]string, k, v string) map[string]string {

@@ -64,7 +64,7 @@ func TestNewDefaults(t *testing.T) {
 }
 
 func TestImmutable(t *testing.T) {
-	a := fixture(t, amd64)
+	a := fixtureImage(t, amd64)
 	before := a.RawManifest()
 	beforeCfg := a.RawConfig()
 	b := a.WithEnv("PATH", "/bin").WithEnv("HOME", "/").WithUser("root").WithLabel("x", "y").
@@ -101,7 +101,7 @@ func TestImmutable(t *testing.T) {
 }
 
 func TestHistoryTimes(t *testing.T) {
-	img := fixture(t, amd64).WithCreated(time.Unix(100, 0))
+	img := fixtureImage(t, amd64).WithCreated(time.Unix(100, 0))
 	c := img.RawConfig()
 	var cfg ocispec.Image
 	json.Unmarshal(c, &cfg)
@@ -156,7 +156,7 @@ func TestNewIndex(t *testing.T) {
 }
 
 func TestFromBase(t *testing.T) {
-	base := fixture(t, amd64).WithCreated(time.Unix(5, 0))
+	base := fixtureImage(t, amd64).WithCreated(time.Unix(5, 0))
 	img := image.FromBase(base, "example.com/base:v1").Append(mkLayer(t, "new", "new"))
 	a := img.Annotations()
 	if a[ocispec.AnnotationBaseImageName] != "example.com/base:v1" || a[ocispec.AnnotationBaseImageDigest] != base.Digest().String() || a["org.opencontainers.image.title"] != "" {

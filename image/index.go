@@ -5,16 +5,30 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/minimage/minimage/layer"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// Index is an OCI image index: one image per platform. Like Image it is
-// immutable and safe for concurrent use.
+// Index is an image index: one image per platform, and maybe other
+// manifests (attestations, SBOMs) or nested indexes. Like Image it is
+// immutable and safe for concurrent use. An index read from a layout,
+// tarball or registry keeps its stored bytes, and so its digest, until it
+// is changed.
 type Index struct {
-	images      []*Image
+	entries     []entry
 	annotations map[string]string
+
+	// raw and stored are the bytes of an index read as stored
+	// (IndexFromRaw), and those bytes parsed; every change drops them.
+	raw    []byte
+	stored *ocispec.Index
+}
+
+// entry is one manifest an index lists, with the descriptor it lists it
+// under (platform and annotations included).
+type entry struct {
+	a    Artifact
+	desc ocispec.Descriptor
 }
 
 // NewIndex returns an index of imgs, in the order given. Each image must
@@ -25,6 +39,7 @@ func NewIndex(imgs ...*Image) (*Index, error) {
 		return nil, fmt.Errorf("image: new index: no images; give one image per platform")
 	}
 	seen := map[string]int{}
+	ix := &Index{}
 	for i, img := range imgs {
 		if img == nil {
 			return nil, fmt.Errorf("image: new index: image %d is nil", i)
@@ -34,120 +49,210 @@ func NewIndex(imgs ...*Image) (*Index, error) {
 			return nil, fmt.Errorf("image: new index: images %d and %d are both %s: %w; give one image per platform", j, i, k, ErrDuplicatePlatform)
 		}
 		seen[k] = i
+		ix.entries = append(ix.entries, entry{a: img, desc: img.Descriptor()})
 	}
-	return &Index{images: slices.Clone(imgs)}, nil
+	return ix, nil
 }
 
-// Images returns the index's images, in order. The slice is a copy.
-func (ix *Index) Images() []*Image { return slices.Clone(ix.images) }
+// IndexFromRaw returns the index that raw describes, with children as the
+// manifests it lists, in order, keeping raw exactly (it is copied): its
+// Digest and media type are the stored ones until it is changed. It is how
+// a transport makes an index it has read; Load calls it. Each child's
+// digest must be the one its descriptor lists (ErrBlobMismatch).
+func IndexFromRaw(raw []byte, children []Artifact) (*Index, error) {
+	idx, err := parseIndex(raw)
+	if err != nil {
+		return nil, fmt.Errorf("image: index %s: %w", digest.FromBytes(raw), err)
+	}
+	if len(idx.Manifests) != len(children) {
+		return nil, fmt.Errorf("image: index %s: %w: it lists %d manifests, %d given", digest.FromBytes(raw), ErrCorrupt, len(idx.Manifests), len(children))
+	}
+	ix := &Index{raw: slices.Clone(raw), stored: &idx, annotations: idx.Annotations}
+	for i, d := range idx.Manifests {
+		c := children[i]
+		if c == nil || c.Digest() != d.Digest {
+			return nil, fmt.Errorf("image: index %s: manifests[%d]: %w: it lists %s", digest.FromBytes(raw), i, ErrBlobMismatch, d.Digest)
+		}
+		ix.entries = append(ix.entries, entry{a: c, desc: d})
+	}
+	return ix, nil
+}
+
+// Manifests returns what the index lists, in order: *Image, *Index or
+// *Manifest values.
+func (ix *Index) Manifests() []Artifact {
+	out := make([]Artifact, len(ix.entries))
+	for i, e := range ix.entries {
+		out[i] = e.a
+	}
+	return out
+}
+
+// Images returns the index's images, in order, those of nested indexes
+// included, each digest once; other manifests (attestations, SBOMs) are
+// left out.
+func (ix *Index) Images() []*Image {
+	var out []*Image
+	ix.walk(map[digest.Digest]bool{}, func(a Artifact) {
+		if img, ok := a.(*Image); ok {
+			out = append(out, img)
+		}
+	})
+	return out
+}
+
+// walk calls f on each manifest the index reaches, nested indexes
+// searched (before f sees them), each digest once however often it is
+// listed: an index listing another thousands of times costs no more than
+// listing it once.
+func (ix *Index) walk(seen map[digest.Digest]bool, f func(Artifact)) {
+	for _, e := range ix.entries {
+		d := e.desc.Digest
+		if seen[d] {
+			continue
+		}
+		seen[d] = true
+		if sub, ok := e.a.(*Index); ok {
+			sub.walk(seen, f)
+		}
+		f(e.a)
+	}
+}
 
 // Image returns the index's image for p, or nil. An empty p.Variant
-// matches any variant.
+// matches any variant. The platform an entry is listed under counts, and
+// where it lists none, the image's config's.
 func (ix *Index) Image(p Platform) *Image {
-	for _, img := range ix.images {
-		if p.matches(img.Platform()) {
-			return img
-		}
+	var found *Image
+	platformOf := map[digest.Digest]*ocispec.Platform{}
+	for _, e := range ix.entries {
+		platformOf[e.desc.Digest] = e.desc.Platform
 	}
-	return nil
+	ix.walk(map[digest.Digest]bool{}, func(a Artifact) {
+		img, ok := a.(*Image)
+		if !ok || found != nil {
+			return
+		}
+		q := img.Platform()
+		if dp := platformOf[img.Digest()]; dp != nil {
+			q = Platform{OS: dp.OS, Architecture: dp.Architecture, Variant: dp.Variant}
+		}
+		if p.matches(q) {
+			found = img
+		}
+	})
+	return found
 }
+
+// Platforms returns the platforms of the index's images, in order.
+func (ix *Index) Platforms() []Platform {
+	var out []Platform
+	for _, img := range ix.Images() {
+		out = append(out, img.Platform())
+	}
+	return out
+}
+
+// Annotations returns a copy of the index's annotations.
+func (ix *Index) Annotations() map[string]string { return maps.Clone(ix.annotations) }
 
 // WithAnnotation returns ix with the index annotation k set to v; an empty
 // v removes k.
 func (ix *Index) WithAnnotation(k, v string) *Index {
-	return &Index{images: slices.Clone(ix.images), annotations: setOrDelete(maps.Clone(ix.annotations), k, v)}
+	n := ix.clone()
+	n.annotations = setOrDelete(n.annotations, k, v)
+	return n
 }
 
-// Index returns the OCI index: a descriptor with its platform for each
-// image.
+// WithArtifact returns ix with a added at the end, listed under its
+// descriptor with annotations (copied) added to it: an attestation or
+// SBOM manifest, say, or an image of a platform the index lacks.
+func (ix *Index) WithArtifact(a Artifact, annotations map[string]string) *Index {
+	n := ix.clone()
+	d := a.Descriptor()
+	if len(annotations) > 0 {
+		d.Annotations = maps.Clone(annotations)
+	}
+	n.entries = append(n.entries, entry{a: a, desc: d})
+	return n
+}
+
+// Index returns the OCI index: a descriptor for each manifest, with the
+// platform of each image.
 func (ix *Index) Index() ocispec.Index {
+	if ix.stored != nil {
+		var x ocispec.Index
+		mustUnmarshal(ix.raw, &x)
+		return x
+	}
 	x := ocispec.Index{
 		Versioned:   specsVersion,
 		MediaType:   ocispec.MediaTypeImageIndex,
-		Manifests:   make([]ocispec.Descriptor, len(ix.images)),
+		Manifests:   make([]ocispec.Descriptor, len(ix.entries)),
 		Annotations: maps.Clone(ix.annotations),
 	}
-	for i, img := range ix.images {
-		x.Manifests[i] = img.Descriptor()
+	for i, e := range ix.entries {
+		x.Manifests[i] = *cloneDescriptor(&e.desc)
 	}
 	return x
 }
 
 // RawManifest returns the index's JSON bytes, whose digest is Digest.
-func (ix *Index) RawManifest() []byte { return mustJSON(ix.Index()) }
+func (ix *Index) RawManifest() []byte {
+	if ix.raw != nil {
+		return slices.Clone(ix.raw)
+	}
+	return mustJSON(ix.Index())
+}
 
 // Digest returns the index's digest.
 func (ix *Index) Digest() digest.Digest { return digest.FromBytes(ix.RawManifest()) }
 
-// MediaType returns the OCI image index media type.
-func (ix *Index) MediaType() string { return ocispec.MediaTypeImageIndex }
+// MediaType returns the index's media type: OCI's image index, or for an
+// index read as stored, the stored one (such as Docker's manifest list).
+func (ix *Index) MediaType() string {
+	if ix.stored != nil && ix.stored.MediaType != "" {
+		return ix.stored.MediaType
+	}
+	return ocispec.MediaTypeImageIndex
+}
 
 // Descriptor returns the index's descriptor.
 func (ix *Index) Descriptor() ocispec.Descriptor {
 	raw := ix.RawManifest()
-	return ocispec.Descriptor{MediaType: ocispec.MediaTypeImageIndex, Digest: digest.FromBytes(raw), Size: int64(len(raw))}
+	return ocispec.Descriptor{MediaType: ix.MediaType(), Digest: digest.FromBytes(raw), Size: int64(len(raw))}
 }
 
-// Artifact is what the writers take: an *Image or an *Index. Only this
-// package implements it.
-type Artifact interface {
-	// MediaType returns the media type of RawManifest.
-	MediaType() string
-	// Digest returns the digest of RawManifest.
-	Digest() digest.Digest
-	// Descriptor returns the descriptor of RawManifest.
-	Descriptor() ocispec.Descriptor
-	// RawManifest returns the manifest or index JSON.
-	RawManifest() []byte
-
-	blobs() []blob
-	primary() *Image
-}
-
-// blob is one blob to write: bytes in memory or a layer.
-type blob struct {
-	desc  ocispec.Descriptor
-	data  []byte
-	layer *layer.Layer
-}
-
-// blobs returns the image's blobs, layers first, then the config and the
-// manifest, so that a blob is written only after those it refers to.
-func (img *Image) blobs() []blob {
-	var bs []blob
-	for _, l := range img.layers {
-		bs = append(bs, blob{desc: l.Descriptor(), layer: l})
-	}
-	cfg := img.RawConfig()
-	man := img.RawManifest()
-	return append(bs,
-		blob{desc: ocispec.Descriptor{MediaType: ocispec.MediaTypeImageConfig, Digest: digest.FromBytes(cfg), Size: int64(len(cfg))}, data: cfg},
-		blob{desc: ocispec.Descriptor{MediaType: img.MediaType(), Digest: digest.FromBytes(man), Size: int64(len(man))}, data: man})
-}
-
-func (img *Image) primary() *Image { return img }
-
-// blobs returns every image's blobs, each digest once, then the index.
-func (ix *Index) blobs() []blob {
-	var bs []blob
+// Blobs returns every blob the index's manifests reach, each digest once,
+// each manifest after its blobs, then the index itself.
+func (ix *Index) Blobs() []Blob {
+	var bs []Blob
 	seen := map[digest.Digest]bool{}
-	for _, img := range ix.images {
-		for _, b := range img.blobs() {
-			if !seen[b.desc.Digest] {
-				seen[b.desc.Digest] = true
+	ix.walk(map[digest.Digest]bool{}, func(a Artifact) {
+		var own []Blob
+		if sub, ok := a.(*Index); ok {
+			// Its manifests' blobs are already in bs.
+			own = []Blob{BlobFromBytes(sub.MediaType(), sub.RawManifest())}
+		} else {
+			own = a.Blobs()
+		}
+		for _, b := range own {
+			if !seen[b.Descriptor.Digest] {
+				seen[b.Descriptor.Digest] = true
 				bs = append(bs, b)
 			}
 		}
-	}
-	raw := ix.RawManifest()
-	return append(bs, blob{desc: ocispec.Descriptor{MediaType: ix.MediaType(), Digest: digest.FromBytes(raw), Size: int64(len(raw))}, data: raw})
+	})
+	return append(bs, BlobFromBytes(ix.MediaType(), ix.RawManifest()))
 }
 
-// primary returns the image a docker manifest.json lists: linux/amd64 if
-// the index has it, else the first image.
-func (ix *Index) primary() *Image {
-	if img := ix.Image(Platform{OS: "linux", Architecture: "amd64"}); img != nil {
-		return img
+// clone returns a copy of ix without the stored bytes.
+func (ix *Index) clone() *Index {
+	n := &Index{entries: slices.Clone(ix.entries), annotations: maps.Clone(ix.annotations)}
+	if ix.stored != nil {
+		// A changed index is an OCI index: keep what the stored one
+		// said of each manifest, but not its media type.
+		n.annotations = maps.Clone(ix.stored.Annotations)
 	}
-	return ix.images[0]
+	return n
 }

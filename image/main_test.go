@@ -1,7 +1,6 @@
 package image_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/internal/fixture"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -111,6 +111,16 @@ func buildBins(dir string) error {
 		if err := build(cgo, "cgo", "CGO_ENABLED=1", "GOARCH=amd64"); err != nil {
 			return err
 		}
+		// A shared library: ET_DYN, DT_NEEDED libc, no interpreter.
+		so := filepath.Join(dir, "lib.so")
+		c := filepath.Join(dir, "lib.c")
+		if err := os.WriteFile(c, []byte("#include <stdio.h>\nvoid hi(void) { puts(\"hi\"); }\n"), 0o644); err != nil {
+			return err
+		}
+		if b, err := exec.Command("gcc", "-shared", "-fPIC", "-o", so, c).CombinedOutput(); err != nil {
+			return fmt.Errorf("gcc -shared: %v\n%s", err, b)
+		}
+		bins["shared"] = so
 	}
 	return nil
 }
@@ -120,43 +130,8 @@ var (
 	arm64 = image.Platform{OS: "linux", Architecture: "arm64"}
 )
 
-// mkLayer builds an uncompressed layer (independent of the gzip writer)
-// holding files, name → content.
-func mkLayer(t testing.TB, files ...string) *layer.Layer {
-	t.Helper()
-	b := layer.New(layer.Options{Compression: layer.Uncompressed})
-	for i := 0; i+1 < len(files); i += 2 {
-		if err := b.AddFile(files[i], []byte(files[i+1]), layer.Attr{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	l, err := b.Build(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
-}
+func mkLayer(t testing.TB, files ...string) *layer.Layer { return fixture.Layer(t, files...) }
 
-// fixture returns a fixed image for p: two layers, a runtime config and
-// an annotation.
-func fixture(t testing.TB, p image.Platform) *image.Image {
-	t.Helper()
-	base := mkLayer(t, "etc/motd", "minimage\n")
-	app := mkLayer(t, "app", "app for "+p.String()+"\n")
-	return image.New(p).
-		AppendLayer(base, image.History{CreatedBy: "minimage: base"}).
-		AppendLayer(app, image.History{CreatedBy: "minimage: app"}).
-		WithEntrypoint("/app").
-		WithEnv("PATH", "/").
-		WithLabel("dev.minimage.test", "yes").
-		WithAnnotation("org.opencontainers.image.title", "fixture")
-}
+func fixtureImage(t testing.TB, p image.Platform) *image.Image { return fixture.Image(t, p) }
 
-func fixtureIndex(t testing.TB) *image.Index {
-	t.Helper()
-	ix, err := image.NewIndex(fixture(t, amd64), fixture(t, arm64))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ix
-}
+func fixtureIndex(t testing.TB) *image.Index { return fixture.Index(t) }

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/tarball"
 	"github.com/minimage/minimage/internal/testenv"
 	"github.com/minimage/minimage/layer"
 )
@@ -111,10 +113,10 @@ func buildFixture() (*fixture, error) {
 	if f.index, err = image.NewIndex(f.img, armImg); err != nil {
 		return nil, err
 	}
-	if err := image.WriteLayout(ctx, f.layout, f.img, image.LayoutOptions{Tags: []string{"v1"}}); err != nil {
+	if err := layout.Write(ctx, f.layout, f.img, layout.Options{Tags: []string{"v1"}}); err != nil {
 		return nil, err
 	}
-	if err := image.WriteLayout(ctx, f.layout, f.index, image.LayoutOptions{Tags: []string{"multi"}}); err != nil {
+	if err := layout.Write(ctx, f.layout, f.index, layout.Options{Tags: []string{"multi"}}); err != nil {
 		return nil, err
 	}
 	write := func(name string, v image.Artifact, tag string) (string, error) {
@@ -124,7 +126,7 @@ func buildFixture() (*fixture, error) {
 			return "", err
 		}
 		defer w.Close()
-		return p, image.WriteTarball(ctx, w, v, image.TarballOptions{Tags: []string{tag}})
+		return p, tarball.Write(ctx, w, v, tarball.Options{Tags: []string{tag}})
 	}
 	if f.tarball, err = write("hello.tar", f.img, "minimage/hello:v1"); err != nil {
 		return nil, err

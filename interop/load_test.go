@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/layout"
 	"github.com/minimage/minimage/internal/testenv"
 )
 
@@ -79,7 +79,7 @@ func TestQemuArm64(t *testing.T) {
 	testenv.NeedRoot(t)
 	f := newFixture(t)
 	dir := filepath.Join(t.TempDir(), "layout")
-	if err := image.WriteLayout(t0(), dir, f.index.Image(arm64), image.LayoutOptions{Tags: []string{"arm64"}}); err != nil {
+	if err := layout.Write(t0(), dir, f.index.Image(arm64), layout.Options{Tags: []string{"arm64"}}); err != nil {
 		t.Fatal(err)
 	}
 	bundle := filepath.Join(t.TempDir(), "bundle")

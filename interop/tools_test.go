@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/layout"
 	"github.com/minimage/minimage/internal/testenv"
 )
 
@@ -70,7 +71,7 @@ func TestSkopeoCopy(t *testing.T) {
 			}
 			run(t, "skopeo", append(args, tc.src, "oci:"+out+":copied")...)
 			validateLayout(t, out)
-			l, err := image.ReadLayout(out)
+			l, err := layout.Read(out)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -78,7 +79,7 @@ func TestSkopeoCopy(t *testing.T) {
 			if p == (image.Platform{}) {
 				p = amd64
 			}
-			got, err := l.Image("copied", p)
+			got, err := l.Image(t.Context(), "copied", p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -109,10 +110,10 @@ func TestSkopeoCopy(t *testing.T) {
 
 func writeMore(dir string, base *image.Image) error {
 	img := image.FromBase(base, "minimage/hello:v1").WithEnv("MORE", "1")
-	if err := image.WriteLayout(t0(), dir, img, image.LayoutOptions{Tags: []string{"more"}}); err != nil {
+	if err := layout.Write(t0(), dir, img, layout.Options{Tags: []string{"more"}}); err != nil {
 		return err
 	}
-	l, err := image.ReadLayout(dir)
+	l, err := layout.Read(dir)
 	if err != nil {
 		return err
 	}

@@ -80,8 +80,7 @@ func TestBuildOnBase(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				defer lay.Close()
-				img, err := lay.Image("", image.Platform{})
+				img, err := lay.Image(t.Context(), "", image.Platform{})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -93,15 +93,14 @@ func TestCreatedBefore1970(t *testing.T) {
 		created := c.created
 		out := filepath.Join(t.TempDir(), "x.tar")
 		mustBuild(t, "--bare", "--created", created, "-o", out, bin)
-		lay, err := image.ReadTarball(out)
+		lay, err := openLayout(out)
 		if err != nil {
 			t.Fatal(err)
 		}
-		img, err := lay.Image("", image.Platform{})
+		img, err := lay.Image(t.Context(), "", image.Platform{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		lay.Close()
 		if got := img.Config().Created.Format(time.RFC3339); got != c.want {
 			t.Errorf("--created %s: the config says %s", created, got)
 		}
@@ -129,8 +128,7 @@ func TestSeveralOutputs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		img, err := lay.Image("app:v1", image.Platform{})
-		lay.Close()
+		img, err := lay.Image(t.Context(), "app:v1", image.Platform{})
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}

@@ -14,6 +14,8 @@ import (
 
 	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/tarball"
 	"github.com/minimage/minimage/layer"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -52,8 +54,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	defer lay.Close()
-	imgs, err := lay.Images(tag)
+	imgs, err := lay.Images(ctx, tag)
 	if err != nil {
 		return err
 	}
@@ -166,7 +167,6 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	defer lay.Close()
 	n, err := lay.Verify(ctx)
 	if err != nil {
 		return err
@@ -178,9 +178,9 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
 
 // openLayout opens a layout directory or a tarball.
-func openLayout(p string) (*image.Layout, error) {
+func openLayout(p string) (image.Source, error) {
 	if fi, err := os.Stat(p); err == nil && fi.IsDir() {
-		return image.ReadLayout(p)
+		return layout.Read(p)
 	}
-	return image.ReadTarball(p)
+	return tarball.Read(p)
 }

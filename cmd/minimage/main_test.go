@@ -129,8 +129,7 @@ func extractImage(t *testing.T, layout, platform, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer lay.Close()
-	imgs, err := lay.Images("")
+	imgs, err := lay.Images(t.Context(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +163,7 @@ func TestBare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, err := lay.Image("", image.Platform{})
+	img, err := lay.Image(t.Context(), "", image.Platform{})
 	if err != nil {
 		t.Fatal(err)
 	}

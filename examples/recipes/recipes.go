@@ -11,6 +11,8 @@ import (
 	"github.com/minimage/minimage/base"
 	"github.com/minimage/minimage/certs"
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/tarball"
 	"github.com/minimage/minimage/layer"
 	"github.com/minimage/minimage/tzdata"
 )
@@ -133,11 +135,10 @@ func Build(ctx context.Context, opts Options) ([]Recipe, error) {
 	// 2. FROM alpine + apk add ca-certificates: the base's layers, the
 	// CA bundle, the binary.
 	if opts.Base != "" {
-		baseImg, baseName, closeBase, err := openBase(opts.Base, opts.Platform)
+		baseImg, baseName, err := openBase(ctx, opts.Base, opts.Platform)
 		if err != nil {
 			return nil, err
 		}
-		defer closeBase()
 		onBase, err := addBinary(image.FromBase(baseImg, baseName).
 			AppendLayer(caLayer, image.History{CreatedBy: "minimage: CA certificates"}))
 		if err != nil {
@@ -175,7 +176,7 @@ func Build(ctx context.Context, opts Options) ([]Recipe, error) {
 		if r.Sizes, err = SizesOf(r.Image); err != nil {
 			return nil, fmt.Errorf("recipes: %s: %w", r.Tag, err)
 		}
-		if err := image.WriteLayout(ctx, opts.Out, r.Image, image.LayoutOptions{Tags: []string{r.Tag}}); err != nil {
+		if err := layout.Write(ctx, opts.Out, r.Image, layout.Options{Tags: []string{r.Tag}}); err != nil {
 			return nil, fmt.Errorf("recipes: write %s: %w", r.Tag, err)
 		}
 	}
@@ -241,31 +242,30 @@ func human(n int64) string {
 }
 
 // openBase opens the image that ref (PATH[:TAG]) names for p, and returns
-// it, the name to record for it and a function that releases the file.
-func openBase(ref string, p image.Platform) (*image.Image, string, func(), error) {
+// it and the name to record for it.
+func openBase(ctx context.Context, ref string, p image.Platform) (*image.Image, string, error) {
 	path, tag := splitRef(ref)
 	var (
-		lay *image.Layout
+		lay image.Source
 		err error
 	)
 	if fi, serr := os.Stat(path); serr == nil && fi.IsDir() {
-		lay, err = image.ReadLayout(path)
+		lay, err = layout.Read(path)
 	} else {
-		lay, err = image.ReadTarball(path)
+		lay, err = tarball.Read(path)
 	}
 	if err != nil {
-		return nil, "", nil, fmt.Errorf("recipes: base %s: %w", ref, err)
+		return nil, "", fmt.Errorf("recipes: base %s: %w", ref, err)
 	}
-	img, err := lay.Image(tag, p)
+	img, err := lay.Image(ctx, tag, p)
 	if err != nil {
-		lay.Close()
-		return nil, "", nil, fmt.Errorf("recipes: base %s: %w", ref, err)
+		return nil, "", fmt.Errorf("recipes: base %s: %w", ref, err)
 	}
 	name := tag
 	if name == "" {
 		name = "base"
 	}
-	return img, name, func() { lay.Close() }, nil
+	return img, name, nil
 }
 
 // splitRef splits PATH[:TAG]. Both may hold colons (a tag such as

@@ -14,6 +14,7 @@ import (
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
+	"github.com/minimage/minimage/image/layout"
 	"github.com/minimage/minimage/internal/testenv"
 )
 
@@ -72,7 +73,7 @@ func TestRecipes(t *testing.T) {
 	binSize := fileSize(t, b.bin)
 
 	t.Run("layout", func(t *testing.T) {
-		lay, err := image.ReadLayout(b.out)
+		lay, err := layout.Read(b.out)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,7 +81,7 @@ func TestRecipes(t *testing.T) {
 			t.Errorf("layout tags %q, want %q", got, want)
 		}
 		for tag, r := range b.recipes {
-			img, err := lay.Image(tag, image.Platform{})
+			img, err := lay.Image(t.Context(), tag, image.Platform{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -23,6 +23,8 @@ import (
 	"github.com/minimage/minimage/base"
 	"github.com/minimage/minimage/certs"
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/tarball"
 	"github.com/minimage/minimage/layer"
 	"github.com/minimage/minimage/tzdata"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -106,10 +108,10 @@ func release(ctx context.Context, pkg, version, out string, platforms []string) 
 
 	name := filepath.Base(pkg)
 	tags := []string{name + ":" + version, name + ":latest"}
-	if err := image.WriteLayout(ctx, filepath.Join(out, "layout"), ix, image.LayoutOptions{Tags: tags}); err != nil {
+	if err := layout.Write(ctx, filepath.Join(out, "layout"), ix, layout.Options{Tags: tags}); err != nil {
 		return "", err
 	}
-	if err := image.WriteTarballFile(ctx, filepath.Join(out, name+".tar"), ix, image.TarballOptions{Tags: tags}); err != nil {
+	if err := tarball.WriteFile(ctx, filepath.Join(out, name+".tar"), ix, tarball.Options{Tags: tags}); err != nil {
 		return "", err
 	}
 	return ix.Digest().String(), nil

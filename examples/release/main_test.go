@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/tarball"
 	"github.com/minimage/minimage/internal/testenv"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -32,15 +34,15 @@ func TestRelease(t *testing.T) {
 		t.Errorf("rebuilt index %s, first build %s", again, digest)
 	}
 
-	for _, open := range []func() (*image.Layout, error){
-		func() (*image.Layout, error) { return image.ReadLayout(filepath.Join(out, "layout")) },
-		func() (*image.Layout, error) { return image.ReadTarball(filepath.Join(out, "hello.tar")) },
+	for _, open := range []func() (image.Source, error){
+		func() (image.Source, error) { return layout.Read(filepath.Join(out, "layout")) },
+		func() (image.Source, error) { return tarball.Read(filepath.Join(out, "hello.tar")) },
 	} {
 		lay, err := open()
 		if err != nil {
 			t.Fatal(err)
 		}
-		imgs, err := lay.Images("hello:v1.2.3")
+		imgs, err := lay.Images(ctx, "hello:v1.2.3")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,7 +63,6 @@ func TestRelease(t *testing.T) {
 		if _, err := lay.Verify(ctx); err != nil {
 			t.Error(err)
 		}
-		lay.Close()
 	}
 
 	t.Run("skopeo", func(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/tarball"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -17,11 +19,11 @@ func TestLayoutRoundTrip(t *testing.T) {
 		t.Run(c.String(), func(t *testing.T) {
 			ix := Index(t, Spec{Seed: 5, Layers: 3, Files: 10, Compression: c, Platforms: []string{"linux/amd64", "linux/arm64", "linux/arm/v7"}})
 			dir := WriteLayout(t, ix, "v1")
-			l, err := image.ReadLayout(dir)
+			l, err := layout.Read(dir)
 			if err != nil {
 				t.Fatal(err)
 			}
-			imgs, err := l.Images("v1")
+			imgs, err := l.Images(t.Context(), "v1")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -46,12 +48,11 @@ func TestTarballRoundTrip(t *testing.T) {
 		Layer{"etc/os-release": Whiteout, "var/lib/db": Opaque, "var/lib/db/new": "row"},
 	)
 	name := WriteTarball(t, img, "example.com/app:v1")
-	l, err := image.ReadTarball(name)
+	l, err := tarball.Read(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	back, err := l.Image("example.com/app:v1", image.Platform{OS: "linux", Architecture: "arm64"})
+	back, err := l.Image(t.Context(), "example.com/app:v1", image.Platform{OS: "linux", Architecture: "arm64"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,27 +13,22 @@ import (
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
+	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/tarball"
 )
 
 // mirror copies what tag names in the tarball src into the layout dst,
 // under the same tag, and returns what it copied.
 func mirror(ctx context.Context, src, dst, tag string) (image.Artifact, error) {
-	l, err := image.ReadTarball(src)
+	l, err := tarball.Read(src)
 	if err != nil {
 		return nil, err
 	}
-	defer l.Close()
-	imgs, err := l.Images(tag)
+	a, err := l.Artifact(ctx, tag)
 	if err != nil {
 		return nil, err
 	}
-	var a image.Artifact = imgs[0]
-	if len(imgs) > 1 {
-		if a, err = image.NewIndex(imgs...); err != nil {
-			return nil, err
-		}
-	}
-	return a, image.WriteLayout(ctx, dst, a, image.LayoutOptions{Tags: []string{tag}})
+	return a, layout.Write(ctx, dst, a, layout.Options{Tags: []string{tag}})
 }
 
 func TestMirror(t *testing.T) {
@@ -49,11 +44,11 @@ func TestMirror(t *testing.T) {
 		t.Errorf("mirror copied %s, want %s", copied.Digest(), want.Digest())
 	}
 
-	l, err := image.ReadLayout(registry)
+	l, err := layout.Read(registry)
 	if err != nil {
 		t.Fatal(err)
 	}
-	imgs, err := l.Images("v1")
+	imgs, err := l.Images(t.Context(), "v1")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,23 +7,25 @@ import (
 	"testing"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/tarball"
 )
 
 // WriteLayout writes a (an *image.Image or *image.Index) into a new OCI
 // image layout under t.TempDir, with tags as its names (see
-// image.LayoutOptions), and returns the layout's directory. The testing
+// layout.Options), and returns the layout's directory. The testing
 // package removes it when the test ends. A write that fails ends the test.
 func WriteLayout(t testing.TB, a image.Artifact, tags ...string) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := image.WriteLayout(t.Context(), dir, a, image.LayoutOptions{Tags: tags}); err != nil {
+	if err := layout.Write(t.Context(), dir, a, layout.Options{Tags: tags}); err != nil {
 		t.Fatalf("imagetest: %v", err)
 	}
 	return dir
 }
 
 // WriteTarball writes a into a new tarball under t.TempDir, with tags as
-// docker references (see image.TarballOptions), and returns the file's
+// docker references (see tarball.Options), and returns the file's
 // path. The file loads with docker load, podman load and skopeo, and
 // image.ReadTarball reads it. The testing package removes it when the
 // test ends. A write that fails ends the test.
@@ -34,7 +36,7 @@ func WriteTarball(t testing.TB, a image.Artifact, tags ...string) string {
 	if err != nil {
 		t.Fatalf("imagetest: %v", err)
 	}
-	err = image.WriteTarball(t.Context(), f, a, image.TarballOptions{Tags: tags})
+	err = tarball.Write(t.Context(), f, a, tarball.Options{Tags: tags})
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -50,7 +52,7 @@ func WriteTarball(t testing.TB, a image.Artifact, tags ...string) string {
 func TarballBytes(t testing.TB, a image.Artifact, tags ...string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := image.WriteTarball(t.Context(), &buf, a, image.TarballOptions{Tags: tags}); err != nil {
+	if err := tarball.Write(t.Context(), &buf, a, tarball.Options{Tags: tags}); err != nil {
 		t.Fatalf("imagetest: %v", err)
 	}
 	return buf.Bytes()

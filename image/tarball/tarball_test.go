@@ -1,11 +1,14 @@
-package image_test
+package tarball_test
 
 import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,13 +17,17 @@ import (
 	"testing"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/tarball"
+	"github.com/minimage/minimage/internal/fixture"
+	"github.com/minimage/minimage/internal/testenv"
+	"github.com/minimage/minimage/layer"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-func tarball(t testing.TB, v image.Artifact, tags ...string) []byte {
+func tarBytes(t testing.TB, v image.Artifact, tags ...string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := image.WriteTarball(context.Background(), &buf, v, image.TarballOptions{Tags: tags}); err != nil {
+	if err := tarball.Write(context.Background(), &buf, v, tarball.Options{Tags: tags}); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
@@ -51,9 +58,9 @@ func untar(t testing.TB, data []byte) (names []string, files map[string][]byte) 
 }
 
 func TestTarball(t *testing.T) {
-	img := fixture(t, amd64)
-	data := tarball(t, img, "app", "example.com/team/app:v1")
-	if again := tarball(t, img, "app", "example.com/team/app:v1"); !bytes.Equal(data, again) {
+	img := fixture.Image(t, amd64)
+	data := tarBytes(t, img, "app", "example.com/team/app:v1")
+	if again := tarBytes(t, img, "app", "example.com/team/app:v1"); !bytes.Equal(data, again) {
 		t.Fatal("two writes differ")
 	}
 	names, files := untar(t, data)
@@ -93,7 +100,7 @@ func TestTarball(t *testing.T) {
 	}
 
 	for _, bad := range []string{"App", "app:", "a b", "app@sha256:00", ":v1"} {
-		err := image.WriteTarball(context.Background(), io.Discard, img, image.TarballOptions{Tags: []string{bad}})
+		err := tarball.Write(context.Background(), io.Discard, img, tarball.Options{Tags: []string{bad}})
 		if !errors.Is(err, image.ErrInvalidTag) {
 			t.Errorf("tag %q: %v", bad, err)
 		}
@@ -101,8 +108,8 @@ func TestTarball(t *testing.T) {
 }
 
 func TestTarballIndex(t *testing.T) {
-	ix := fixtureIndex(t)
-	_, files := untar(t, tarball(t, ix, "app:v1"))
+	ix := fixture.Index(t)
+	_, files := untar(t, tarBytes(t, ix, "app:v1"))
 	var dm []struct{ Config string }
 	json.Unmarshal(files["manifest.json"], &dm)
 	if dm[0].Config != "blobs/sha256/"+ix.Image(amd64).ConfigDigest().Encoded() {
@@ -119,8 +126,8 @@ func TestTarballIndex(t *testing.T) {
 	}
 	// Without amd64, the first image.
 	arm7 := image.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}
-	ix2, _ := image.NewIndex(fixture(t, arm64), fixture(t, arm7))
-	_, files = untar(t, tarball(t, ix2, "app:v1"))
+	ix2, _ := image.NewIndex(fixture.Image(t, arm64), fixture.Image(t, arm7))
+	_, files = untar(t, tarBytes(t, ix2, "app:v1"))
 	json.Unmarshal(files["manifest.json"], &dm)
 	if dm[0].Config != "blobs/sha256/"+ix2.Image(arm64).ConfigDigest().Encoded() {
 		t.Errorf("manifest.json lists %s, want the arm64 config", dm[0].Config)
@@ -128,14 +135,14 @@ func TestTarballIndex(t *testing.T) {
 }
 
 func TestTarballFailures(t *testing.T) {
-	img := fixture(t, amd64).Append(failingLayer(t))
-	err := image.WriteTarball(context.Background(), io.Discard, img, image.TarballOptions{})
+	img := fixture.Image(t, amd64).Append(failingLayer(t))
+	err := tarball.Write(context.Background(), io.Discard, img, tarball.Options{})
 	if err == nil || !strings.Contains(err.Error(), "disk on fire") {
 		t.Errorf("failing layer: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := image.WriteTarball(ctx, io.Discard, fixture(t, amd64), image.TarballOptions{}); !errors.Is(err, context.Canceled) {
+	if err := tarball.Write(ctx, io.Discard, fixture.Image(t, amd64), tarball.Options{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
@@ -151,17 +158,16 @@ func writeTemp(t testing.TB, data []byte) string {
 
 func readTarballImage(t *testing.T, data []byte, tag string, p image.Platform) (*image.Image, error) {
 	t.Helper()
-	l, err := image.ReadTarball(writeTemp(t, data))
+	l, err := tarball.Read(writeTemp(t, data))
 	if err != nil {
 		return nil, err
 	}
-	t.Cleanup(func() { l.Close() })
-	return l.Image(tag, p)
+	return l.Image(context.Background(), tag, p)
 }
 
 func TestReadTarball(t *testing.T) {
-	img := fixture(t, amd64)
-	ix := fixtureIndex(t)
+	img := fixture.Image(t, amd64)
+	ix := fixture.Index(t)
 	for _, tc := range []struct {
 		name string
 		data []byte
@@ -169,11 +175,11 @@ func TestReadTarball(t *testing.T) {
 		p    image.Platform
 		want *image.Image
 	}{
-		{"image by tag", tarball(t, img, "app:v1"), "v1", amd64, img},
-		{"image by full name", tarball(t, img, "app:v1"), "docker.io/library/app:v1", amd64, img},
-		{"untagged", tarball(t, img), "", image.Platform{}, img},
-		{"index arm64", tarball(t, ix, "app:v1"), "v1", arm64, ix.Image(arm64)},
-		{"index amd64", tarball(t, ix, "app:v1"), "v1", amd64, ix.Image(amd64)},
+		{"image by tag", tarBytes(t, img, "app:v1"), "v1", amd64, img},
+		{"image by full name", tarBytes(t, img, "app:v1"), "docker.io/library/app:v1", amd64, img},
+		{"untagged", tarBytes(t, img), "", image.Platform{}, img},
+		{"index arm64", tarBytes(t, ix, "app:v1"), "v1", arm64, ix.Image(arm64)},
+		{"index amd64", tarBytes(t, ix, "app:v1"), "v1", amd64, ix.Image(amd64)},
 	} {
 		got, err := readTarballImage(t, tc.data, tc.tag, tc.p)
 		if err != nil {
@@ -227,8 +233,8 @@ func rewriteTar(t *testing.T, data []byte, edit func(name string, body []byte) (
 }
 
 func TestReadDockerArchive(t *testing.T) {
-	img := fixture(t, amd64)
-	data := tarball(t, img, "app:v1")
+	img := fixture.Image(t, amd64)
+	data := tarBytes(t, img, "app:v1")
 	// A docker archive as skopeo's docker-archive: writes it: no index.json.
 	dockerOnly := rewriteTar(t, data, func(name string, body []byte) (string, []byte) {
 		if name == "index.json" || name == "oci-layout" {
@@ -283,8 +289,8 @@ func TestReadDockerArchive(t *testing.T) {
 }
 
 func TestReadTarballCorrupt(t *testing.T) {
-	img := fixture(t, amd64)
-	data := tarball(t, img, "app:v1")
+	img := fixture.Image(t, amd64)
+	data := tarBytes(t, img, "app:v1")
 	flip := func(target string) []byte {
 		return rewriteTar(t, data, func(name string, body []byte) (string, []byte) {
 			if name == target {
@@ -309,31 +315,31 @@ func TestReadTarballCorrupt(t *testing.T) {
 	if _, err := readTarballImage(t, truncIndex, "v1", amd64); !errors.Is(err, image.ErrCorrupt) || !strings.Contains(err.Error(), "index.json") {
 		t.Errorf("corrupt index.json: %v", err)
 	}
-	if _, err := image.ReadTarball(writeTemp(t, []byte("not a tar file at all, just text"))); err == nil {
+	if _, err := tarball.Read(writeTemp(t, []byte("not a tar file at all, just text"))); err == nil {
 		t.Error("text accepted")
 	}
-	if _, err := image.ReadTarball(writeTemp(t, []byte{0x1f, 0x8b, 8, 0, 0, 0})); !errors.Is(err, image.ErrNotLayout) || !strings.Contains(err.Error(), "decompress") {
+	if _, err := tarball.Read(writeTemp(t, []byte{0x1f, 0x8b, 8, 0, 0, 0})); !errors.Is(err, image.ErrNotLayout) || !strings.Contains(err.Error(), "decompress") {
 		t.Errorf("gzip: %v", err)
 	}
 }
 
 func TestWriteTarballFile(t *testing.T) {
-	img := fixture(t, amd64)
+	img := fixture.Image(t, amd64)
 	dir := t.TempDir()
 	p := filepath.Join(dir, "app.tar")
-	if err := image.WriteTarballFile(context.Background(), p, img, image.TarballOptions{Tags: []string{"app:v1"}}); err != nil {
+	if err := tarball.WriteFile(context.Background(), p, img, tarball.Options{Tags: []string{"app:v1"}}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := os.ReadFile(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := tarball(t, img, "app:v1"); !bytes.Equal(got, want) {
+	if want := tarBytes(t, img, "app:v1"); !bytes.Equal(got, want) {
 		t.Fatal("the file differs from WriteTarball's bytes")
 	}
 
 	// A write that fails part way leaves the previous file and nothing else.
-	err = image.WriteTarballFile(context.Background(), p, img.Append(failingLayer(t)), image.TarballOptions{})
+	err = tarball.WriteFile(context.Background(), p, img.Append(failingLayer(t)), tarball.Options{})
 	if err == nil || !strings.Contains(err.Error(), "disk on fire") {
 		t.Fatalf("failing layer: %v", err)
 	}
@@ -343,7 +349,115 @@ func TestWriteTarballFile(t *testing.T) {
 	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
 		t.Errorf("%d entries in the directory after a failed write, want only app.tar", len(ents))
 	}
-	if err := image.WriteTarballFile(context.Background(), filepath.Join(dir, "missing", "x.tar"), img, image.TarballOptions{}); err == nil || !strings.HasPrefix(err.Error(), "image: write tarball") {
+	if err := tarball.WriteFile(context.Background(), filepath.Join(dir, "missing", "x.tar"), img, tarball.Options{}); err == nil || !strings.HasPrefix(err.Error(), "tarball: write") {
 		t.Errorf("missing directory: %v", err)
+	}
+}
+
+var (
+	amd64 = fixture.AMD64
+	arm64 = fixture.ARM64
+)
+
+// failingLayer is a layer whose blob reader fails after half its bytes.
+func failingLayer(t *testing.T) *layer.Layer {
+	good := fixture.Layer(t, "big", strings.Repeat("x", 64<<10))
+	l, err := layer.FromBlob(good.Descriptor(), good.DiffID(), func() (io.ReadCloser, error) {
+		rc, _ := good.Compressed()
+		return struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(io.LimitReader(rc, good.Size()/2), errReader{}), rc}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+type errReader struct{}
+
+func (errReader) Read([]byte) (int, error) { return 0, errors.New("disk on fire") }
+
+var update = flag.Bool("update", false, "rewrite testdata/golden.json")
+
+// TestGolden pins the bytes of the tarballs of a fixed image and index.
+// A change here changes users' files: it is a breaking change, not a test
+// to update casually.
+func TestGolden(t *testing.T) {
+	img := fixture.Image(t, amd64)
+	ix := fixture.Index(t)
+	sum := func(b []byte) string { s := sha256.Sum256(b); return "sha256:" + hex.EncodeToString(s[:]) }
+	got := map[string]string{
+		"image.tarball":       sum(tarBytes(t, img, "app:v1")),
+		"index.tarball":       sum(tarBytes(t, ix, "app:v1")),
+		"image.tarball.notag": sum(tarBytes(t, img)),
+	}
+	testenv.Golden(t, filepath.Join("testdata", "golden.json"), got, *update)
+}
+
+// A tar that holds a file twice is refused: docker takes the first copy,
+// archive/tar readers the last (issue 17, item 12).
+func TestDuplicateEntries(t *testing.T) {
+	data := tarBytes(t, fixture.Image(t, amd64), "app:v1")
+	var dup bytes.Buffer
+	tw := tar.NewWriter(&dup)
+	tw.WriteHeader(&tar.Header{Name: "manifest.json", Mode: 0o644, Size: 2, Typeflag: tar.TypeReg})
+	tw.Write([]byte("[]"))
+	tw.Flush()
+	// The rest of the original tarball, without its end marker.
+	dup.Write(bytes.TrimRight(data, "\x00"))
+	for dup.Len()%512 != 0 {
+		dup.WriteByte(0)
+	}
+	dup.Write(make([]byte, 1024))
+	_, err := tarball.Read(writeTemp(t, dup.Bytes()))
+	if !errors.Is(err, image.ErrCorrupt) || !strings.Contains(err.Error(), "manifest.json twice") {
+		t.Errorf("duplicate manifest.json: %v", err)
+	}
+}
+
+// An image of a docker archive serves as a base: its layers are read
+// through the tarball after Read returned, with no Close to order (issue
+// 11, bug 1), and its config keeps its bytes.
+func TestDockerArchiveAsBase(t *testing.T) {
+	img := fixture.Image(t, amd64)
+	dockerOnly := rewriteTar(t, tarBytes(t, img, "app:v1"), func(name string, body []byte) (string, []byte) {
+		if name == "index.json" || name == "oci-layout" {
+			return "", nil
+		}
+		return name, body
+	})
+	l, err := tarball.Read(writeTemp(t, dockerOnly))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := l.Image(t.Context(), "app:v1", amd64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if base.ConfigDigest() != img.ConfigDigest() {
+		t.Errorf("config %s, want %s", base.ConfigDigest(), img.ConfigDigest())
+	}
+	child := image.FromBase(base, "app:v1").Append(fixture.Layer(t, "new", "x"))
+	var buf bytes.Buffer
+	if err := tarball.Write(t.Context(), &buf, child, tarball.Options{Tags: []string{"child:v1"}}); err != nil {
+		t.Fatal(err)
+	}
+	back, err := tarball.Read(writeTemp(t, buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := back.Image(t.Context(), "child:v1", amd64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range img.Layers() {
+		if got.Layers()[i].Digest() != want.Digest() {
+			t.Errorf("layer %d: %s, want the base's %s", i, got.Layers()[i].Digest(), want.Digest())
+		}
+	}
+	if n, err := back.Verify(t.Context()); err != nil || n != len(child.Blobs()) {
+		t.Errorf("verify: %d, %v", n, err)
 	}
 }

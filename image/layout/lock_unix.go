@@ -1,6 +1,6 @@
 //go:build unix
 
-package image
+package layout
 
 import (
 	"context"
@@ -18,7 +18,7 @@ import (
 func lockDir(ctx context.Context, dir string) (unlock func(), err error) {
 	f, err := os.Open(dir)
 	if err != nil {
-		return nil, fmt.Errorf("image: lock layout: %w", err)
+		return nil, fmt.Errorf("layout: lock: %w", err)
 	}
 	delay := time.Millisecond
 	for {
@@ -28,24 +28,14 @@ func lockDir(ctx context.Context, dir string) (unlock func(), err error) {
 		}
 		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
 			f.Close()
-			return nil, fmt.Errorf("image: lock layout %s: %w", dir, err)
+			return nil, fmt.Errorf("layout: lock %s: %w", dir, err)
 		}
 		select {
 		case <-ctx.Done():
 			f.Close()
-			return nil, fmt.Errorf("image: lock layout %s: another writer holds it: %w", dir, ctx.Err())
+			return nil, fmt.Errorf("layout: lock %s: another writer holds it: %w", dir, ctx.Err())
 		case <-time.After(delay):
 		}
 		delay = min(2*delay, 50*time.Millisecond)
 	}
-}
-
-// syncDir makes the renames in dir durable.
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
 }

@@ -1,9 +1,10 @@
-package image_test
+package layout_test
 
 import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,13 +19,16 @@ import (
 	"time"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/internal/fixture"
 	"github.com/minimage/minimage/layer"
+	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 func writeLayout(t *testing.T, dir string, v image.Artifact, tags ...string) {
 	t.Helper()
-	if err := image.WriteLayout(context.Background(), dir, v, image.LayoutOptions{Tags: tags}); err != nil {
+	if err := layout.Write(context.Background(), dir, v, layout.Options{Tags: tags}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -32,11 +36,11 @@ func writeLayout(t *testing.T, dir string, v image.Artifact, tags ...string) {
 // readBack opens dir and checks that tag holds want, reading every layer.
 func readBack(t *testing.T, dir, tag string, p image.Platform, want *image.Image) {
 	t.Helper()
-	l, err := image.ReadLayout(dir)
+	l, err := layout.Read(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := l.Image(tag, p)
+	got, err := l.Image(context.Background(), tag, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,8 +61,8 @@ func readBack(t *testing.T, dir, tag string, p image.Platform, want *image.Image
 
 func TestLayoutTags(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "layout")
-	a, b := fixture(t, amd64), fixture(t, amd64).WithEnv("B", "1")
-	c := fixture(t, amd64).WithEnv("C", "1")
+	a, b := fixture.Image(t, amd64), fixture.Image(t, amd64).WithEnv("B", "1")
+	c := fixture.Image(t, amd64).WithEnv("C", "1")
 	writeLayout(t, dir, a, "a")
 	writeLayout(t, dir, b, "b", "example.com/app:v1")
 	readBack(t, dir, "a", amd64, a)
@@ -70,7 +74,7 @@ func TestLayoutTags(t *testing.T) {
 	writeLayout(t, dir, a)
 	writeLayout(t, dir, a)
 	writeLayout(t, dir, b, "b", "b")
-	l, err := image.ReadLayout(dir)
+	l, err := layout.Read(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,20 +88,20 @@ func TestLayoutTags(t *testing.T) {
 	if d := idx.Manifests[0]; d.Platform == nil || d.Platform.Architecture != "amd64" {
 		t.Errorf("descriptor %+v", d)
 	}
-	if _, err := l.Image("nope", amd64); !errors.Is(err, image.ErrNotFound) || !strings.Contains(err.Error(), `"b"`) {
+	if _, err := l.Image(context.Background(), "nope", amd64); !errors.Is(err, image.ErrNotFound) || !strings.Contains(err.Error(), `"b"`) {
 		t.Errorf("missing tag: %v", err)
 	}
-	if _, err := l.Image("a", arm64); !errors.Is(err, image.ErrNotFound) {
+	if _, err := l.Image(context.Background(), "a", arm64); !errors.Is(err, image.ErrNotFound) {
 		t.Errorf("wrong platform: %v", err)
 	}
-	if err := image.WriteLayout(context.Background(), dir, a, image.LayoutOptions{Tags: []string{"bad tag"}}); !errors.Is(err, image.ErrInvalidTag) {
+	if err := layout.Write(context.Background(), dir, a, layout.Options{Tags: []string{"bad tag"}}); !errors.Is(err, image.ErrInvalidTag) {
 		t.Errorf("bad tag: %v", err)
 	}
 }
 
 func TestLayoutIndex(t *testing.T) {
 	dir := t.TempDir()
-	ix := fixtureIndex(t)
+	ix := fixture.Index(t)
 	writeLayout(t, dir, ix, "multi")
 	readBack(t, dir, "multi", arm64, ix.Image(arm64))
 	readBack(t, dir, "multi", amd64, ix.Image(amd64))
@@ -113,7 +117,7 @@ func TestLayoutIndex(t *testing.T) {
 
 func TestLayoutBlobNotRewritten(t *testing.T) {
 	dir := t.TempDir()
-	a := fixture(t, amd64)
+	a := fixture.Image(t, amd64)
 	writeLayout(t, dir, a, "a")
 	p := blobFile(dir, a.Layers()[0])
 	old := time.Unix(1000, 0)
@@ -129,14 +133,14 @@ func TestLayoutBlobNotRewritten(t *testing.T) {
 
 func TestLayoutCorruptBlob(t *testing.T) {
 	dir := t.TempDir()
-	a := fixture(t, amd64)
+	a := fixture.Image(t, amd64)
 	writeLayout(t, dir, a, "a")
 	p := blobFile(dir, a.Layers()[1])
 	data, _ := os.ReadFile(p)
 	data[600] ^= 0xff
 	os.WriteFile(p, data, 0o644)
 	before := mustRead(t, filepath.Join(dir, "index.json"))
-	err := image.WriteLayout(context.Background(), dir, a, image.LayoutOptions{Tags: []string{"b"}})
+	err := layout.Write(context.Background(), dir, a, layout.Options{Tags: []string{"b"}})
 	if !errors.Is(err, image.ErrBlobMismatch) || !strings.Contains(err.Error(), p) {
 		t.Fatalf("err %v, want ErrBlobMismatch naming %s", err, p)
 	}
@@ -147,8 +151,8 @@ func TestLayoutCorruptBlob(t *testing.T) {
 		t.Error("corrupt blob was overwritten")
 	}
 	// Reading the layer reports the blob.
-	l, _ := image.ReadLayout(dir)
-	img, err := l.Image("a", amd64)
+	l, _ := layout.Read(dir)
+	img, err := l.Image(context.Background(), "a", amd64)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,14 +163,14 @@ func TestLayoutCorruptBlob(t *testing.T) {
 	}
 	// A corrupt manifest is reported when read.
 	os.WriteFile(blobFile(dir, a), []byte("{}"), 0o644)
-	if _, err := l.Image("a", amd64); !errors.Is(err, image.ErrBlobMismatch) || !strings.Contains(err.Error(), a.Digest().Encoded()) {
+	if _, err := l.Image(context.Background(), "a", amd64); !errors.Is(err, image.ErrBlobMismatch) || !strings.Contains(err.Error(), a.Digest().Encoded()) {
 		t.Errorf("corrupt manifest: %v", err)
 	}
 }
 
 func TestLayoutRefusesForeignOrCorrupt(t *testing.T) {
 	ctx := context.Background()
-	a := fixture(t, amd64)
+	a := fixture.Image(t, amd64)
 	for _, tc := range []struct {
 		name    string
 		files   map[string]string
@@ -182,7 +186,7 @@ func TestLayoutRefusesForeignOrCorrupt(t *testing.T) {
 		for n, c := range tc.files {
 			os.WriteFile(filepath.Join(dir, n), []byte(c), 0o644)
 		}
-		err := image.WriteLayout(ctx, dir, a, image.LayoutOptions{Tags: []string{"a"}})
+		err := layout.Write(ctx, dir, a, layout.Options{Tags: []string{"a"}})
 		if !errors.Is(err, tc.wantErr) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %v naming %s", tc.name, err, tc.wantErr, tc.want)
 		}
@@ -195,7 +199,7 @@ func TestLayoutRefusesForeignOrCorrupt(t *testing.T) {
 				t.Errorf("%s: %s changed", tc.name, n)
 			}
 		}
-		if _, err := image.ReadLayout(dir); err == nil {
+		if _, err := layout.Read(dir); err == nil {
 			t.Errorf("%s: ReadLayout succeeded", tc.name)
 		}
 	}
@@ -203,7 +207,7 @@ func TestLayoutRefusesForeignOrCorrupt(t *testing.T) {
 
 // failingLayer is a layer whose blob reader fails after half its bytes.
 func failingLayer(t *testing.T) *layer.Layer {
-	good := mkLayer(t, "big", strings.Repeat("x", 64<<10))
+	good := fixture.Layer(t, "big", strings.Repeat("x", 64<<10))
 	l, err := layer.FromBlob(good.Descriptor(), good.DiffID(), func() (io.ReadCloser, error) {
 		rc, _ := good.Compressed()
 		return struct {
@@ -238,19 +242,19 @@ func checkIntact(t *testing.T, dir string, before []byte, a *image.Image) {
 
 func TestLayoutFailedWriteKeepsLayout(t *testing.T) {
 	dir := t.TempDir()
-	a := fixture(t, amd64)
+	a := fixture.Image(t, amd64)
 	writeLayout(t, dir, a, "a")
 	before := mustRead(t, filepath.Join(dir, "index.json"))
 	bad := a.Append(failingLayer(t))
-	err := image.WriteLayout(context.Background(), dir, bad, image.LayoutOptions{Tags: []string{"a"}})
-	if err == nil || !strings.Contains(err.Error(), "disk on fire") || !strings.HasPrefix(err.Error(), "image: ") {
+	err := layout.Write(context.Background(), dir, bad, layout.Options{Tags: []string{"a"}})
+	if err == nil || !strings.Contains(err.Error(), "disk on fire") || !strings.HasPrefix(err.Error(), "layout: ") {
 		t.Fatalf("err %v", err)
 	}
 	checkIntact(t, dir, before, a)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := image.WriteLayout(ctx, dir, a.WithEnv("Z", "1"), image.LayoutOptions{Tags: []string{"a"}}); !errors.Is(err, context.Canceled) {
+	if err := layout.Write(ctx, dir, a.WithEnv("Z", "1"), layout.Options{Tags: []string{"a"}}); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
 	}
 	checkIntact(t, dir, before, a)
@@ -265,12 +269,12 @@ func TestLayoutFullDisk(t *testing.T) {
 		t.Skipf("mount tmpfs: %v %s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("umount", dir).Run() })
-	a := fixture(t, amd64)
+	a := fixture.Image(t, amd64)
 	writeLayout(t, dir, a, "a")
 	before := mustRead(t, filepath.Join(dir, "index.json"))
 	big := make([]byte, 512<<10)
 	rand.Read(big)
-	err := image.WriteLayout(context.Background(), dir, a.Append(mkLayer(t, "big", string(big))), image.LayoutOptions{Tags: []string{"a"}})
+	err := layout.Write(context.Background(), dir, a.Append(fixture.Layer(t, "big", string(big))), layout.Options{Tags: []string{"a"}})
 	if !errors.Is(err, syscall.ENOSPC) {
 		t.Fatalf("err %v, want ENOSPC", err)
 	}
@@ -286,7 +290,7 @@ func TestLayoutConcurrent(t *testing.T) {
 	errs := make(chan error, n+2)
 	for i := range n {
 		wg.Go(func() {
-			errs <- image.WriteLayout(context.Background(), dir, fixture(t, amd64).WithEnv("I", fmt.Sprint(i)), image.LayoutOptions{Tags: []string{fmt.Sprintf("g%d", i)}})
+			errs <- layout.Write(context.Background(), dir, fixture.Image(t, amd64).WithEnv("I", fmt.Sprint(i)), layout.Options{Tags: []string{fmt.Sprintf("g%d", i)}})
 		})
 	}
 	for i := range 2 {
@@ -307,7 +311,7 @@ func TestLayoutConcurrent(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	l, err := image.ReadLayout(dir)
+	l, err := layout.Read(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +321,7 @@ func TestLayoutConcurrent(t *testing.T) {
 		t.Errorf("tags %q, want %q", tags, want)
 	}
 	for _, tag := range tags {
-		if _, err := l.Image(tag, amd64); err != nil {
+		if _, err := l.Image(context.Background(), tag, amd64); err != nil {
 			t.Error(err)
 		}
 	}
@@ -331,13 +335,13 @@ func TestHelperWriter(t *testing.T) {
 		t.Skip("runs only as a helper process")
 	}
 	tag := os.Getenv("MINIMAGE_TEST_TAG")
-	writeLayout(t, dir, fixture(t, amd64).WithEnv("TAG", tag), tag)
+	writeLayout(t, dir, fixture.Image(t, amd64).WithEnv("TAG", tag), tag)
 }
 
 func readIndex(t *testing.T, dir string) ocispec.Index {
 	t.Helper()
 	var idx ocispec.Index
-	if err := jsonUnmarshal(mustRead(t, filepath.Join(dir, "index.json")), &idx); err != nil {
+	if err := json.Unmarshal(mustRead(t, filepath.Join(dir, "index.json")), &idx); err != nil {
 		t.Fatal(err)
 	}
 	return idx
@@ -355,3 +359,10 @@ func mustRead(t testing.TB, p string) []byte {
 func blobFile(dir string, v interface{ Digest() digestT }) string {
 	return filepath.Join(dir, "blobs", "sha256", v.Digest().Encoded())
 }
+
+var (
+	amd64 = fixture.AMD64
+	arm64 = fixture.ARM64
+)
+
+type digestT = digest.Digest

@@ -1,0 +1,228 @@
+package layout
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/internal/oci"
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// Options control Write. The zero value adds the artifact without a name.
+type Options struct {
+	// Tags are the names the artifact gets in index.json, as its
+	// descriptor's org.opencontainers.image.ref.name (what skopeo's
+	// oci:dir:tag and umoci's dir:tag match): "v1", or a full reference
+	// such as "example.com/app:v1". An entry with one of these tags is
+	// replaced. Without tags the artifact is added untagged, once.
+	Tags []string
+}
+
+// Write writes a (an *image.Image, *image.Index or *image.Manifest, or
+// any image.Artifact) into the OCI image layout at dir, creating dir if
+// needed, and adds it to dir/index.json.
+//
+// An existing layout keeps every image it holds; only entries with the
+// same tags are replaced. A blob already present is checked, not
+// rewritten: one of the wrong size, or whose bytes do not match its name,
+// is an image.ErrBlobMismatch error. A directory with other files but no
+// oci-layout is an image.ErrNotLayout error, and a corrupt index.json an
+// image.ErrCorrupt error; neither is changed.
+//
+// The write is atomic for readers: each blob goes to a temporary file in
+// its final directory, is synced and renamed, and index.json is replaced
+// the same way, last. A write that fails or is interrupted therefore
+// leaves the layout as it was, plus maybe unreferenced blobs. Files get
+// mode 0666 less the umask. Writers are serialized with an exclusive flock
+// on dir (within one process too), so concurrent Write calls, from any
+// process, each keep the others' tags. Write stops when ctx is cancelled,
+// also while it waits for the lock.
+func Write(ctx context.Context, dir string, a image.Artifact, opts Options) error {
+	for _, t := range opts.Tags {
+		if err := oci.CheckLayoutTag("layout", t, image.ErrInvalidTag); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		return fmt.Errorf("layout: write: %w", err)
+	}
+	unlock, err := lockDir(ctx, dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+
+	old, err := openForWrite(dir)
+	if err != nil {
+		return err
+	}
+	for _, b := range a.Blobs() {
+		if err := writeBlob(ctx, dir, b); err != nil {
+			return err
+		}
+	}
+	for _, alg := range []string{digest.SHA256.String(), digest.SHA512.String()} {
+		if err := oci.SyncDir(filepath.Join(dir, "blobs", alg)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("layout: write: %w", err)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("layout: write %s: %w", dir, err)
+	}
+	idx := mergeIndex(old, a.Descriptor(), opts.Tags)
+	data, err := json.Marshal(idx)
+	if err != nil {
+		return fmt.Errorf("layout: write: %w", err)
+	}
+	if err := oci.WriteFileAtomic(dir, "index.json", data); err != nil {
+		return fmt.Errorf("layout: write: %w", err)
+	}
+	return nil
+}
+
+// openForWrite checks that dir is an OCI layout, or empty, and
+// returns its index. An empty dir gets its oci-layout file first, so that
+// an interrupted first write leaves a layout without index.json, which
+// reads as empty.
+func openForWrite(dir string) (ocispec.Index, error) {
+	empty := emptyIndex()
+	fsys := dirFS(dir)
+	if _, err := fs.Stat(fsys, "oci-layout"); errors.Is(err, fs.ErrNotExist) {
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			return empty, fmt.Errorf("image: write layout: %w", err)
+		}
+		if len(ents) > 0 {
+			return empty, fmt.Errorf("layout: write %s: %w: it holds %q but no oci-layout file; write to a new or empty directory", dir, image.ErrNotLayout, ents[0].Name())
+		}
+		if err := oci.WriteFileAtomic(dir, "oci-layout", []byte(oci.LayoutFile)); err != nil {
+			return empty, fmt.Errorf("layout: write: %w", err)
+		}
+		return empty, nil
+	}
+	if err := checkLayoutFile(fsys, dir); err != nil {
+		return empty, err
+	}
+	data, err := readSmall(fsys, "index.json")
+	if errors.Is(err, fs.ErrNotExist) {
+		return empty, nil
+	}
+	if err != nil {
+		return empty, fmt.Errorf("layout: write %s: index.json: %w; fix or remove it (it was left untouched)", dir, err)
+	}
+	idx, err := parseIndex(data)
+	if err != nil {
+		return empty, fmt.Errorf("layout: write: %s: %w; fix or remove it (it was left untouched)", filepath.Join(dir, "index.json"), err)
+	}
+	return idx, nil
+}
+
+// mergeIndex returns old with desc added under tags, replacing entries
+// with those tags; without tags, desc is added untagged unless it already
+// is.
+func mergeIndex(old ocispec.Index, desc ocispec.Descriptor, tags []string) ocispec.Index {
+	idx := old
+	idx.SchemaVersion, idx.MediaType = 2, ocispec.MediaTypeImageIndex
+	idx.Manifests = nil
+	for _, d := range old.Manifests {
+		ref := d.Annotations[ocispec.AnnotationRefName]
+		if len(tags) > 0 && slices.Contains(tags, ref) {
+			continue
+		}
+		if len(tags) == 0 && ref == "" && d.Digest == desc.Digest {
+			continue
+		}
+		idx.Manifests = append(idx.Manifests, d)
+	}
+	if len(tags) == 0 {
+		idx.Manifests = append(idx.Manifests, desc)
+	}
+	for i, t := range tags {
+		if slices.Contains(tags[:i], t) {
+			continue
+		}
+		d := desc
+		d.Annotations = map[string]string{ocispec.AnnotationRefName: t}
+		idx.Manifests = append(idx.Manifests, d)
+	}
+	if idx.Manifests == nil {
+		idx.Manifests = []ocispec.Descriptor{}
+	}
+	return idx
+}
+
+// writeBlob writes b into dir's blobs, or checks the copy already there.
+func writeBlob(ctx context.Context, dir string, b image.Blob) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("layout: write %s: %w", dir, err)
+	}
+	d := b.Descriptor.Digest
+	if err := d.Validate(); err != nil {
+		return fmt.Errorf("layout: write %s: blob %q: %w: %v", dir, d, image.ErrCorrupt, err)
+	}
+	bdir := filepath.Join(dir, "blobs", d.Algorithm().String())
+	p := filepath.Join(bdir, d.Encoded())
+	if st, err := os.Lstat(p); err == nil {
+		if !st.Mode().IsRegular() {
+			return fmt.Errorf("layout: write: blob %s: %w: not a regular file; remove it and write again", p, image.ErrBlobMismatch)
+		}
+		if st.Size() != b.Descriptor.Size {
+			return fmt.Errorf("layout: write: blob %s: %w (%d bytes, want %d); remove the file and write again", p, image.ErrBlobMismatch, st.Size(), b.Descriptor.Size)
+		}
+		return verifyBlobFile(ctx, p, b.Descriptor)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("layout: write: %w", err)
+	}
+	if err := os.MkdirAll(bdir, 0o777); err != nil {
+		return fmt.Errorf("layout: write: %w", err)
+	}
+	src, err := b.Open(ctx)
+	if err != nil {
+		return fmt.Errorf("layout: write %s: blob %s: %w", dir, d, err)
+	}
+	defer src.Close()
+	err = oci.WriteAtomic(bdir, d.Encoded(), func(w io.Writer) error {
+		n, err := io.Copy(w, oci.CtxReader{Ctx: ctx, R: src})
+		if err != nil {
+			return fmt.Errorf("blob %s: %w", d, err)
+		}
+		if n != b.Descriptor.Size {
+			return fmt.Errorf("blob %s: %w: %d bytes, want %d", d, image.ErrBlobMismatch, n, b.Descriptor.Size)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("layout: write %s: %w", dir, err)
+	}
+	return nil
+}
+
+// verifyBlobFile hashes the regular file at p and compares it with desc.
+func verifyBlobFile(ctx context.Context, p string, desc ocispec.Descriptor) error {
+	f, err := openNonblock(p)
+	if err != nil {
+		return fmt.Errorf("layout: %w", err)
+	}
+	defer f.Close()
+	if !desc.Digest.Algorithm().Available() {
+		return fmt.Errorf("layout: blob %s: %w: unsupported digest algorithm", p, image.ErrBlobMismatch)
+	}
+	v := desc.Digest.Verifier()
+	n, err := io.Copy(v, oci.CtxReader{Ctx: ctx, R: io.LimitReader(f, desc.Size+1)})
+	if err != nil {
+		return fmt.Errorf("layout: blob %s: %w", p, err)
+	}
+	if n != desc.Size || !v.Verified() {
+		return fmt.Errorf("layout: blob %s: %w (%d bytes, want %d); remove the file and write again", p, image.ErrBlobMismatch, n, desc.Size)
+	}
+	return nil
+}

@@ -1,0 +1,259 @@
+package image
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/minimage/minimage/layer"
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// MaxDescriptors bounds the descriptors one Load or LoadImage follows,
+// so that indexes listing one another many times cannot make it read
+// without end. Each distinct manifest, index and config is read once per
+// call however often it is listed.
+const MaxDescriptors = 4096
+
+// maxJSONTotal bounds the distinct JSON bytes one Load or LoadImage reads.
+const maxJSONTotal = 64 << 20
+
+// maxDepth bounds how deep indexes may nest.
+const maxDepth = 4
+
+// Load reads the manifest or index that d describes from f, and the
+// manifests, indexes and configs it reaches, each checked against its
+// digest and size, and returns it as stored: an *Image, an *Index (whose
+// manifests are loaded too) or a *Manifest (an artifact, or a manifest
+// whose config or layers are not an image's). Layers are not read here;
+// they are read through f, and checked, when their bytes are.
+//
+// A JSON blob larger than 8 MiB, indexes nested deeper than 4, or more
+// than MaxDescriptors descriptors is an ErrCorrupt error.
+func Load(ctx context.Context, f Fetcher, d ocispec.Descriptor) (Artifact, error) {
+	ld := newLoader(f)
+	return ld.load(ctx, d, 0)
+}
+
+// LoadImage reads the image for platform p that d reaches: d itself when
+// it is an image manifest of that platform, or the first image of that
+// platform an index lists (nested indexes are searched; manifests of
+// other platforms are not read). An empty p.Variant matches any variant;
+// a zero p takes the first image. No image for p is an ErrNotFound error
+// that lists the platforms there are.
+func LoadImage(ctx context.Context, f Fetcher, d ocispec.Descriptor, p Platform) (*Image, error) {
+	ld := newLoader(f)
+	img, err := ld.image(ctx, d, p, 0)
+	if errors.Is(err, errNoMatch) {
+		var have []string
+		for _, q := range ld.platforms {
+			if !slices.Contains(have, q.String()) {
+				have = append(have, q.String())
+			}
+		}
+		if len(have) == 0 {
+			return nil, fmt.Errorf("image: %w: no image for %s in %s, which holds no image at all", ErrNotFound, p, d.Digest)
+		}
+		return nil, fmt.Errorf("image: %w: no image for %s in %s; it has %q", ErrNotFound, p, d.Digest, have)
+	}
+	return img, err
+}
+
+var errNoMatch = errors.New("no image for the platform")
+
+// loader reads each distinct JSON blob once, and counts descriptors.
+type loader struct {
+	f         Fetcher
+	arts      map[digest.Digest]Artifact
+	json      map[digest.Digest][]byte
+	budget    int
+	bytes     int64      // JSON bytes read so far
+	platforms []Platform // seen by image, for its error
+}
+
+func newLoader(f Fetcher) *loader {
+	return &loader{f: f, arts: map[digest.Digest]Artifact{}, json: map[digest.Digest][]byte{}, budget: MaxDescriptors}
+}
+
+func (ld *loader) spend(d ocispec.Descriptor, depth int) error {
+	if ld.budget--; ld.budget < 0 {
+		return fmt.Errorf("image: %w: more than %d descriptors to follow", ErrCorrupt, MaxDescriptors)
+	}
+	if depth > maxDepth {
+		return fmt.Errorf("image: %w: indexes nested deeper than %d at %s", ErrCorrupt, maxDepth, d.Digest)
+	}
+	return checkDescriptor(d)
+}
+
+func (ld *loader) load(ctx context.Context, d ocispec.Descriptor, depth int) (Artifact, error) {
+	if err := ld.spend(d, depth); err != nil {
+		return nil, err
+	}
+	if a, ok := ld.arts[d.Digest]; ok {
+		return a, nil
+	}
+	data, mt, err := ld.readManifest(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	var a Artifact
+	if IsIndex(mt) {
+		idx, err := parseIndex(data)
+		if err != nil {
+			return nil, fmt.Errorf("image: index %s: %w", d.Digest, err)
+		}
+		children := make([]Artifact, len(idx.Manifests))
+		for i, c := range idx.Manifests {
+			if children[i], err = ld.load(ctx, c, depth+1); err != nil {
+				return nil, err
+			}
+		}
+		if a, err = IndexFromRaw(data, children); err != nil {
+			return nil, err
+		}
+	} else if a, err = ld.manifest(ctx, d, data); err != nil {
+		return nil, err
+	}
+	ld.arts[d.Digest] = a
+	return a, nil
+}
+
+func (ld *loader) image(ctx context.Context, d ocispec.Descriptor, p Platform, depth int) (*Image, error) {
+	if err := ld.spend(d, depth); err != nil {
+		return nil, err
+	}
+	if d.Platform != nil && !IsIndex(d.MediaType) {
+		q := Platform{OS: d.Platform.OS, Architecture: d.Platform.Architecture, Variant: d.Platform.Variant}
+		if q.OS != "unknown" {
+			ld.platforms = append(ld.platforms, q)
+		}
+		if p != (Platform{}) && !p.matches(q) {
+			return nil, errNoMatch
+		}
+	}
+	data, mt, err := ld.readManifest(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	if IsIndex(mt) {
+		idx, err := parseIndex(data)
+		if err != nil {
+			return nil, fmt.Errorf("image: index %s: %w", d.Digest, err)
+		}
+		for _, c := range idx.Manifests {
+			img, err := ld.image(ctx, c, p, depth+1)
+			if errors.Is(err, errNoMatch) {
+				continue
+			}
+			return img, err
+		}
+		return nil, errNoMatch
+	}
+	a, err := ld.manifest(ctx, d, data)
+	if err != nil {
+		return nil, err
+	}
+	img, ok := a.(*Image)
+	if !ok {
+		return nil, errNoMatch
+	}
+	if d.Platform == nil {
+		ld.platforms = append(ld.platforms, img.Platform())
+	}
+	if p != (Platform{}) && !p.matches(img.Platform()) {
+		return nil, errNoMatch
+	}
+	return img, nil
+}
+
+// readManifest reads the manifest or index d, and learns its media type
+// from d or, where d does not say, from the JSON.
+func (ld *loader) readManifest(ctx context.Context, d ocispec.Descriptor) ([]byte, string, error) {
+	data, err := ld.readJSON(ctx, d)
+	if err != nil {
+		return nil, "", err
+	}
+	mt := d.MediaType
+	if mt == "" || (!IsIndex(mt) && !IsManifest(mt)) {
+		if guess := jsonMediaType(data); guess != "" {
+			mt = guess
+		}
+	}
+	if !IsIndex(mt) && !IsManifest(mt) {
+		return nil, "", fmt.Errorf("image: %s: %w: media type %q is neither a manifest nor an index", d.Digest, ErrCorrupt, mt)
+	}
+	return data, mt, nil
+}
+
+// manifest makes the image, or the artifact, that the manifest data
+// describes.
+func (ld *loader) manifest(ctx context.Context, d ocispec.Descriptor, data []byte) (Artifact, error) {
+	m, err := parseManifest(data)
+	if err != nil {
+		return nil, fmt.Errorf("image: manifest %s: %w", d.Digest, err)
+	}
+	if !isConfig(m.Config.MediaType) || slices.ContainsFunc(m.Layers, func(l ocispec.Descriptor) bool { return !isLayerType(l.MediaType) }) {
+		return manifestFromRaw(data, m, ld.f), nil
+	}
+	cfgData, err := ld.readJSON(ctx, m.Config)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := parseConfig(cfgData)
+	if err != nil {
+		return nil, fmt.Errorf("image: config %s: %w", m.Config.Digest, err)
+	}
+	if len(cfg.RootFS.DiffIDs) != len(m.Layers) {
+		return nil, fmt.Errorf("image: config %s: %w: %d diff_ids for %d layers", m.Config.Digest, ErrCorrupt, len(cfg.RootFS.DiffIDs), len(m.Layers))
+	}
+	layers := make([]*layer.Layer, len(m.Layers))
+	for i, ld2 := range m.Layers {
+		ld2 := ocispec.Descriptor{MediaType: ld2.MediaType, Digest: ld2.Digest, Size: ld2.Size}
+		l, err := layer.FromBlob(ld2, cfg.RootFS.DiffIDs[i], func() (io.ReadCloser, error) {
+			return ld.f.Fetch(context.TODO(), ld2)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("image: manifest %s: layer %d: %w", d.Digest, i, err)
+		}
+		layers[i] = l
+	}
+	img, err := FromManifest(data, cfgData, layers)
+	if err != nil {
+		return nil, err
+	}
+	img.withPlatform(d.Platform)
+	return img, nil
+}
+
+// readJSON reads the small blob d and checks its size and digest.
+func (ld *loader) readJSON(ctx context.Context, d ocispec.Descriptor) ([]byte, error) {
+	if err := checkDescriptor(d); err != nil {
+		return nil, fmt.Errorf("image: %w", err)
+	}
+	if data, ok := ld.json[d.Digest]; ok && int64(len(data)) == d.Size {
+		return data, nil
+	}
+	if d.Size > maxJSONSize {
+		return nil, fmt.Errorf("image: blob %s: %w: %d bytes is too large for a manifest, index or config (at most %d)", d.Digest, ErrCorrupt, d.Size, maxJSONSize)
+	}
+	if ld.bytes += d.Size; ld.bytes > maxJSONTotal {
+		return nil, fmt.Errorf("image: blob %s: %w: more than %d bytes of manifests, indexes and configs to read", d.Digest, ErrCorrupt, maxJSONTotal)
+	}
+	rc, err := ld.f.Fetch(ctx, d)
+	if err != nil {
+		return nil, fmt.Errorf("image: blob %s: %w", d.Digest, err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, d.Size+1))
+	if err != nil {
+		return nil, fmt.Errorf("image: blob %s: %w", d.Digest, err)
+	}
+	if int64(len(data)) != d.Size || !verifies(d.Digest, data) {
+		return nil, fmt.Errorf("image: blob %s: %w (%d bytes read, %d listed)", d.Digest, ErrBlobMismatch, len(data), d.Size)
+	}
+	ld.json[d.Digest] = data
+	return data, nil
+}

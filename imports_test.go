@@ -1,0 +1,63 @@
+package minimage_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// rank orders the packages: a package may import only packages of a
+// lower rank. Packages not listed (internal helpers) may be imported by
+// anything above them and checked by their own row.
+var rank = map[string]int{
+	"layer/gzip":      0,
+	"layer":           1,
+	"certs":           2,
+	"tzdata":          2,
+	"base":            2,
+	"internal/oci":    2,
+	"image":           3,
+	"image/layout":    4,
+	"image/tarball":   5,
+	"image/remote":    6,
+	"image/imagetest": 7,
+	"sbom":            7,
+	"build":           8,
+	"cmd/minimage":    9,
+}
+
+// TestImportGraph checks that imports point one way, as doc.go says:
+// layer/gzip knows nothing of images, the transports use image's
+// exported API and never the other way round, nothing imports the
+// command line, and test helpers stay out of the library.
+func TestImportGraph(t *testing.T) {
+	const mod = "github.com/minimage/minimage"
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, mod+"/...").Output()
+	if err != nil {
+		t.Skipf("go list: %v", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		pkg, ok := strings.CutPrefix(f[0], mod+"/")
+		if !ok {
+			continue
+		}
+		from, ranked := rank[pkg]
+		for _, imp := range f[1:] {
+			dep, ok := strings.CutPrefix(imp, mod+"/")
+			if !ok {
+				continue
+			}
+			if strings.HasPrefix(dep, "cmd/") || strings.HasPrefix(dep, "examples/") {
+				t.Errorf("%s imports %s: nothing imports a command or an example", pkg, dep)
+			}
+			if dep == "internal/testenv" || dep == "internal/fixture" || dep == "internal/layertest" {
+				t.Errorf("%s imports the test helper %s", pkg, dep)
+			}
+			to, ok := rank[dep]
+			if ranked && ok && to >= from {
+				t.Errorf("%s (rank %d) imports %s (rank %d): imports must point down", pkg, from, dep, to)
+			}
+		}
+	}
+}

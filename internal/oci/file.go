@@ -1,0 +1,99 @@
+package oci
+
+import (
+	"context"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// LayoutFile is the content of an OCI layout's oci-layout file.
+const LayoutFile = `{"imageLayoutVersion":"1.0.0"}`
+
+// WriteFileAtomic replaces dir/name with data, durably.
+func WriteFileAtomic(dir, name string, data []byte) error {
+	if err := WriteAtomic(dir, name, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+		return err
+	}
+	return SyncDir(dir)
+}
+
+// WriteAtomic writes dir/name through a temporary file in dir that is
+// synced and renamed, and removed on failure. The file gets mode 0666
+// less the umask, as os.Create would give it. Errors never name the
+// temporary file: they name dir/name.
+func WriteAtomic(dir, name string, write func(io.Writer) error) (err error) {
+	target := filepath.Join(dir, name)
+	f, err := createTemp(dir, ".tmp-"+name[:min(len(name), 16)]+"-")
+	if err != nil {
+		return &os.PathError{Op: "create", Path: target, Err: unwrapPath(err)}
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err := write(f); err != nil {
+		// An error of the file itself (ENOSPC, say) names the
+		// temporary file, which will be gone: name the target.
+		var pe *os.PathError
+		if errors.As(err, &pe) && pe.Path == f.Name() {
+			pe.Path = target
+		}
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return &os.PathError{Op: "sync", Path: target, Err: unwrapPath(err)}
+	}
+	if err := f.Close(); err != nil {
+		return &os.PathError{Op: "close", Path: target, Err: unwrapPath(err)}
+	}
+	if err := os.Rename(f.Name(), target); err != nil {
+		return &os.PathError{Op: "rename", Path: target, Err: unwrapPath(err)}
+	}
+	return nil
+}
+
+// createTemp creates a new file in dir whose name starts with prefix,
+// as os.CreateTemp does but with mode 0666 less the umask, as os.Create
+// gives: os.CreateTemp's 0600 would ignore the umask.
+func createTemp(dir, prefix string) (*os.File, error) {
+	for range 100 {
+		name := filepath.Join(dir, prefix+strconv.FormatUint(uint64(rand.Uint32()), 10))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if os.IsExist(err) {
+			continue
+		}
+		return f, err
+	}
+	return nil, &os.PathError{Op: "createtemp", Path: filepath.Join(dir, prefix+"*"), Err: os.ErrExist}
+}
+
+// unwrapPath strips an *os.PathError or *os.LinkError, whose path is the
+// temporary file's.
+func unwrapPath(err error) error {
+	switch e := err.(type) {
+	case *os.PathError:
+		return e.Err
+	case *os.LinkError:
+		return e.Err
+	}
+	return err
+}
+
+// CtxReader stops reading when Ctx is done.
+type CtxReader struct {
+	Ctx context.Context
+	R   io.Reader
+}
+
+func (c CtxReader) Read(p []byte) (int, error) {
+	if err := c.Ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.R.Read(p)
+}

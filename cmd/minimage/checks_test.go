@@ -21,6 +21,7 @@ func TestChecksBeforeWork(t *testing.T) {
 	os.WriteFile(filepath.Join(broken, "go.mod"), []byte("module broken\n\ngo 1.22\n"), 0o644)
 	os.WriteFile(filepath.Join(broken, "main.go"), []byte("package main\n\nfunc main() { does not compile }\n"), 0o644)
 	out := filepath.Join(dir, "out")
+	conf := filepath.Join(broken, "go.mod")
 	cases := []struct {
 		name string
 		args []string
@@ -45,6 +46,9 @@ func TestChecksBeforeWork(t *testing.T) {
 		{"no parent layout", []string{"-o", filepath.Join(dir, "no", "layout")}, "", "does not exist; create it first"},
 		{"stdout twice", []string{"-o", "-", "-o", "-"}, "", "-o - is given twice"},
 		{"output twice", []string{"-o", out, "-o", out + "/"}, "", "is given twice"},
+		{"file twice", []string{"--file", conf + ":/etc/x", "--file", conf + ":etc/x"}, "", "file /etc/x is given twice (from " + conf + " and " + conf + "); give each path once"},
+		{"file missing", []string{"--file", filepath.Join(dir, "nope") + ":/etc/x"}, "", "file " + filepath.Join(dir, "nope") + ": stat"},
+		{"zone", []string{"--zones", "Europe/Pariss"}, "", "Europe/Paris"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package build
 
 import (
+	"crypto/sha1"
 	"crypto/sha256"
 	"debug/buildinfo"
 	"fmt"
@@ -56,8 +57,10 @@ type BinaryReport struct {
 	Path string
 	// Package is the Go package compiled, "" for Recipe.Binary.
 	Package string
-	// Digest is the sha256 of the file, and Size its length in bytes.
+	// Digest is the sha256 of the file, SHA1 its SHA-1 (which SPDX
+	// requires), and Size its length in bytes.
 	Digest digest.Digest
+	SHA1   [sha1.Size]byte
 	Size   int64
 	// BuildInfo is the build information Go embedded in the binary
 	// (debug/buildinfo): Go version, main module, every dependency with
@@ -102,8 +105,10 @@ type ZonesReport struct {
 type FileReport struct {
 	// Path is the file's path in the image; Source its host path.
 	Path, Source string
-	// Digest is the sha256 of the content, and Size its length.
+	// Digest is the sha256 of the content, SHA1 its SHA-1, and Size its
+	// length.
 	Digest digest.Digest
+	SHA1   [sha1.Size]byte
 	Size   int64
 }
 
@@ -112,28 +117,37 @@ func certsReport() *CertsReport {
 	return &CertsReport{Version: certs.Version(), Path: certs.Path, Count: certs.Count() - certs.Constrained()}
 }
 
-// hashFile returns the sha256 digest and size of the file at path.
-func hashFile(path string) (digest.Digest, int64, error) {
+// fileHashes are what the report says of a file's bytes.
+type fileHashes struct {
+	sha256 digest.Digest
+	sha1   [sha1.Size]byte
+	size   int64
+}
+
+// hashFile returns the hashes and size of the file at path.
+func hashFile(path string) (fileHashes, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return "", 0, err
+		return fileHashes{}, err
 	}
 	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
+	h256, h1 := sha256.New(), sha1.New()
+	n, err := io.Copy(io.MultiWriter(h256, h1), f)
 	if err != nil {
-		return "", 0, fmt.Errorf("read %s: %w", path, err)
+		return fileHashes{}, fmt.Errorf("read %s: %w", path, err)
 	}
-	return digest.NewDigest(digest.SHA256, h), n, nil
+	fh := fileHashes{sha256: digest.NewDigest(digest.SHA256, h256), size: n}
+	h1.Sum(fh.sha1[:0])
+	return fh, nil
 }
 
 // binaryReport reads the digest and Go build information of a binary.
 func binaryReport(path, dest, pkg string) (BinaryReport, error) {
-	d, n, err := hashFile(path)
+	h, err := hashFile(path)
 	if err != nil {
 		return BinaryReport{}, fmt.Errorf("build: binary: %w", err)
 	}
-	br := BinaryReport{Path: dest, Package: pkg, Digest: d, Size: n}
+	br := BinaryReport{Path: dest, Package: pkg, Digest: h.sha256, SHA1: h.sha1, Size: h.size}
 	if bi, err := buildinfo.ReadFile(path); err == nil {
 		br.BuildInfo = bi
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -50,6 +51,13 @@ type binary struct {
 	report BinaryReport
 }
 
+// sharedParts is what every platform's image shares: layers, and the report
+// of Recipe.Files.
+type sharedParts struct {
+	layers []sharedLayer
+	files  []FileReport
+}
+
 type sharedLayer struct {
 	layer     *layer.Layer
 	createdBy string
@@ -75,7 +83,7 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 	n := len(p.platforms)
 
 	var (
-		shared     []sharedLayer
+		shared     sharedParts
 		sharedErr  error
 		sharedDone = make(chan struct{})
 	)
@@ -185,7 +193,7 @@ func (p *plan) binary(ctx context.Context, pl image.Platform, dir string) (binar
 
 // image assembles the image of platform i: base, shared layers, binary,
 // config.
-func (p *plan) image(ctx context.Context, i int, b binary, shared []sharedLayer) (*image.Image, PlatformReport, error) {
+func (p *plan) image(ctx context.Context, i int, b binary, shared sharedParts) (*image.Image, PlatformReport, error) {
 	pl := p.platforms[i]
 	rep := PlatformReport{Platform: pl, Binary: b.report, Zones: p.zones}
 	img := image.New(pl)
@@ -194,7 +202,7 @@ func (p *plan) image(ctx context.Context, i int, b binary, shared []sharedLayer)
 		img = image.FromBase(bi, p.r.Base.Name())
 		rep.Base = &BaseReport{Name: p.r.Base.Name(), Digest: bi.Digest()}
 	}
-	for _, s := range shared {
+	for _, s := range shared.layers {
 		if slices.ContainsFunc(img.Layers(), func(l *layer.Layer) bool { return l.Digest() == s.layer.Digest() }) {
 			continue // the base already has it, such as the CA bundle
 		}
@@ -213,13 +221,7 @@ func (p *plan) image(ctx context.Context, i int, b binary, shared []sharedLayer)
 	}
 	img = p.configure(img)
 	rep.Digest = img.Digest()
-	for _, f := range p.r.Files {
-		d, n, err := hashFile(f.Source)
-		if err != nil {
-			return nil, PlatformReport{}, fmt.Errorf("build: file %w", err)
-		}
-		rep.Files = append(rep.Files, FileReport{Path: f.Path, Source: f.Source, Digest: d, Size: n})
-	}
+	rep.Files = shared.files
 	return img, rep, nil
 }
 
@@ -255,8 +257,9 @@ func (p *plan) configure(img *image.Image) *image.Image {
 }
 
 // sharedLayers builds the layers every platform shares, each once: the
-// base files, the CA bundle, the zones and Recipe.Files.
-func (p *plan) sharedLayers(ctx context.Context) ([]sharedLayer, error) {
+// base files, the CA bundle, the zones and Recipe.Files, whose hashes it
+// reports.
+func (p *plan) sharedLayers(ctx context.Context) (sharedParts, error) {
 	r := &p.r
 	var out []sharedLayer
 	add := func(what string, build func(lo layer.Options) (*layer.Layer, error)) error {
@@ -272,21 +275,21 @@ func (p *plan) sharedLayers(ctx context.Context) ([]sharedLayer, error) {
 		if err := add("base files", func(lo layer.Options) (*layer.Layer, error) {
 			return base.Layer(ctx, base.Options{Layer: lo})
 		}); err != nil {
-			return nil, err
+			return sharedParts{}, err
 		}
 	}
 	if !r.Bare && !r.NoCerts {
 		if err := add("CA certificates", func(lo layer.Options) (*layer.Layer, error) {
 			return certs.Layer(ctx, certs.Options{Layer: lo})
 		}); err != nil {
-			return nil, err
+			return sharedParts{}, err
 		}
 	}
 	if p.zones != nil {
 		if err := add("time zones", func(lo layer.Options) (*layer.Layer, error) {
 			return tzdata.Layer(ctx, tzdata.Options{Zones: r.Zones, Localtime: r.Localtime, Zip: r.ZoneinfoZip, Layer: lo})
 		}); err != nil {
-			return nil, err
+			return sharedParts{}, err
 		}
 	}
 	if len(r.Files) > 0 {
@@ -299,10 +302,18 @@ func (p *plan) sharedLayers(ctx context.Context) ([]sharedLayer, error) {
 			}
 			return b.Build(ctx)
 		}); err != nil {
-			return nil, err
+			return sharedParts{}, err
 		}
 	}
-	return out, nil
+	var files []FileReport
+	for _, f := range r.Files {
+		h, err := hashFile(f.Source)
+		if err != nil {
+			return sharedParts{}, fmt.Errorf("build: file %w", err)
+		}
+		files = append(files, FileReport{Path: path.Clean("/" + f.Path), Source: f.Source, Digest: h.sha256, SHA1: h.sha1, Size: h.size})
+	}
+	return sharedParts{out, files}, nil
 }
 
 // group runs functions in goroutines and waits for all of them; the

@@ -2,6 +2,7 @@ package build_test
 
 import (
 	"bytes"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -114,7 +115,7 @@ func TestRunIndex(t *testing.T) {
 			t.Fatalf("%s: no /hello in the image", pl)
 		}
 		b := rep.Binary
-		if b.Path != "/hello" || b.Package != r.Package || string(b.Digest) != sha256Of(bin.Content) || b.Size != int64(len(bin.Content)) {
+		if b.Path != "/hello" || b.Package != r.Package || string(b.Digest) != sha256Of(bin.Content) || b.SHA1 != sha1.Sum([]byte(bin.Content)) || b.Size != int64(len(bin.Content)) {
 			t.Errorf("%s: binary report %+v; the image's /hello is %s, %d bytes", pl, b, sha256Of(bin.Content), len(bin.Content))
 		}
 		bi := b.BuildInfo
@@ -140,7 +141,7 @@ func TestRunIndex(t *testing.T) {
 		if _, ok := files[tzdata.Dir+"/Europe/Paris"]; !ok {
 			t.Errorf("%s: no Europe/Paris in the image", pl)
 		}
-		if len(rep.Files) != 1 || rep.Files[0].Path != "/etc/app/app.yaml" || string(rep.Files[0].Digest) != sha256Of(files["/etc/app/app.yaml"].Content) {
+		if len(rep.Files) != 1 || rep.Files[0].Path != "/etc/app/app.yaml" || string(rep.Files[0].Digest) != sha256Of(files["/etc/app/app.yaml"].Content) || rep.Files[0].SHA1 != sha1.Sum([]byte("greeting: hello\n")) {
 			t.Errorf("%s: files report %+v", pl, rep.Files)
 		}
 		if rep.Base != nil {

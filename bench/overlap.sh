@@ -3,6 +3,8 @@
 # (linux/amd64 + linux/arm64, zones Europe/Paris, to a new OCI layout) with
 # two minimage binaries, interleaved N times (default 5) in alternating
 # order after one warm-up each; prints every run, the medians and NEW/OLD.
+# NEW_FLAGS adds build flags to NEW's runs, such as --bin-cache= to leave
+# out the binary cache and measure the overlap alone.
 #
 #   (cd "$(git worktree or clone of the old commit)" && go build -o /tmp/mi-old ./cmd/minimage)
 #   go build -o /tmp/mi-new ./cmd/minimage
@@ -13,9 +15,11 @@ HELLO=$(cd "$(dirname "$0")/../examples/hello" && pwd)
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 run() {
-	local s e
+	local s e flags=""
+	[ "$1" = "$NEW" ] && flags=${NEW_FLAGS:-}
 	s=$(date +%s.%N)
-	"$1" build -q --platform linux/amd64,linux/arm64 --zones Europe/Paris -o "$2" "$HELLO" >/dev/null
+	# shellcheck disable=SC2086
+	"$1" build -q $flags --platform linux/amd64,linux/arm64 --zones Europe/Paris -o "$2" "$HELLO" >/dev/null
 	e=$(date +%s.%N)
 	echo "$e - $s" | bc
 }

@@ -21,7 +21,9 @@
 // Run owns go build: CGO_ENABLED=0, -trimpath, GOOS and GOARCH from the
 // platform, and GOARM, GOAMD64 or GOARM64 from its variant; GOFLAGS and the
 // rest of the environment pass through. Ldflags, build tags and other flags
-// come from [GoBuild].
+// come from [GoBuild]. With GoBuild.Cache set, the binaries stay in that
+// directory between runs, and go build skips linking one that is up to
+// date.
 //
 // # Overlap
 //

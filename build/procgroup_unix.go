@@ -3,6 +3,7 @@
 package build
 
 import (
+	"os"
 	"os/exec"
 	"syscall"
 )
@@ -25,4 +26,14 @@ func killGroup(cmd *exec.Cmd) {
 	if cmd.Process != nil {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
+}
+
+// tryLock takes f's exclusive flock without waiting; ok is false while
+// another holds it.
+func tryLock(f *os.File) (ok bool, err error) {
+	err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	if err == syscall.EWOULDBLOCK {
+		return false, nil
+	}
+	return err == nil, err
 }

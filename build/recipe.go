@@ -152,6 +152,15 @@ type GoBuild struct {
 	// shared between them with go build's -p flag. 0 means as many as
 	// there are platforms, up to GOMAXPROCS.
 	Parallel int
+
+	// Cache, if set, is a directory that keeps the binaries go build
+	// writes, one per package and platform, between runs: go build then
+	// finds a binary up to date and skips linking it, most of the time a
+	// go build takes when its packages are in Go's build cache. Run
+	// locks an entry while go build writes it and Run copies it, so
+	// concurrent runs may share the directory. "" means go build writes
+	// into a temporary directory and always links.
+	Cache string
 }
 
 // File is a host file added to the image.

@@ -181,7 +181,12 @@ func (p *plan) binary(ctx context.Context, pl image.Platform, dir string) (binar
 		if err := os.Mkdir(gotmp, 0o700); err != nil {
 			return binary{}, fmt.Errorf("build: %w", err)
 		}
-		if err := newGoBuild(&p.r, p.procs).run(ctx, pl, abs, gotmp); err != nil {
+		gb := newGoBuild(&p.r, p.procs)
+		run := gb.run
+		if p.r.GoBuild.Cache != "" {
+			run = gb.runCached
+		}
+		if err := run(ctx, pl, abs, gotmp); err != nil {
 			return binary{}, err
 		}
 		b.path = abs

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -18,6 +19,7 @@ import (
 // buildFlags are the flags of "minimage build".
 type buildFlags struct {
 	created, user, baseRef, workdir, compression, localtime, ldflags string
+	binCache                                                         string
 	level                                                            int
 	noCerts, quiet, bare, allowDynamic, zoneZip                      bool
 	outputs, tags, platforms, zones, env, labels, annotations        listFlag
@@ -59,6 +61,7 @@ func newBuildFlagSet(f *buildFlags, stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&f.allowDynamic, "allow-dynamic", false, "accept a dynamically linked binary (the base must hold its C library)")
 	str(&f.ldflags, []string{"ldflags"}, "", "go build -ldflags `FLAGS`, such as \"-s -w -X main.version=v1\"")
 	fs.Var(&f.buildTags, "build-tags", "comma-separated go build -tags `LIST`")
+	str(&f.binCache, []string{"bin-cache"}, defaultBinCache(), "keep go build's binaries in `DIR` between runs, so an unchanged program is not linked again; empty: do not keep them")
 	for _, n := range []string{"q", "quiet"} {
 		fs.BoolVar(&f.quiet, n, false, "print nothing but errors and the result")
 	}
@@ -192,7 +195,7 @@ func (f *buildFlags) recipe(target string, stdout io.Writer) (build.Recipe, erro
 		}
 		r.Ports = append(r.Ports, port)
 	}
-	r.GoBuild = build.GoBuild{Ldflags: f.ldflags, Tags: f.buildTags.values}
+	r.GoBuild = build.GoBuild{Ldflags: f.ldflags, Tags: f.buildTags.values, Cache: f.binCache}
 	r.Tags = f.tags.values
 	if len(r.Tags) == 0 {
 		r.Tags = []string{r.Name() + ":latest"}
@@ -205,4 +208,14 @@ func (f *buildFlags) recipe(target string, stdout io.Writer) (build.Recipe, erro
 func isBinaryPath(target string) bool {
 	fi, err := os.Stat(target)
 	return err == nil && fi.Mode().IsRegular()
+}
+
+// defaultBinCache is minimage/bin in the user's cache directory, beside
+// Go's own build cache; "" where there is none.
+func defaultBinCache() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "minimage", "bin")
 }

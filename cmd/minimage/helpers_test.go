@@ -41,7 +41,14 @@ func helloBinary(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
+	// The binary cache of "minimage build" goes where the tests clean up.
+	cache, err := os.MkdirTemp("", "minimage-cache-*")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_CACHE_HOME", cache)
 	code := m.Run()
+	os.RemoveAll(cache)
 	if helloDir != "" {
 		os.RemoveAll(helloDir)
 	}

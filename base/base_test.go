@@ -96,11 +96,11 @@ func TestUsers(t *testing.T) {
 }
 
 func TestLayer(t *testing.T) {
-	l, err := base.Layer(context.Background(), base.Options{Layer: layer.Options{Compression: layer.Uncompressed}})
+	l, err := base.Layer(context.Background(), base.Options{Layer: layer.Options{Format: layer.Format{Compression: layer.Uncompressed}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc, err := l.Uncompressed()
+	rc, err := l.Uncompressed(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

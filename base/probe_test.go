@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/minimage/minimage/base"
@@ -30,7 +29,7 @@ func TestProbe(t *testing.T) {
 	}
 	probe := buildProbe(t)
 	ctx := context.Background()
-	lo := layer.Options{Compression: layer.Uncompressed}
+	lo := layer.Options{Format: layer.Format{Compression: layer.Uncompressed}}
 	baseL := must(base.Layer(ctx, base.Options{Layer: lo}))
 	certsL := must(certs.Layer(ctx, certs.Options{Layer: lo}))
 	zones := []string{"Europe/Paris", "US/Eastern", "UTC"}
@@ -79,8 +78,8 @@ func TestProbe(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st := fi.Sys().(*syscall.Stat_t); st.Uid != base.NonrootUID {
-				t.Errorf("/tmp/probe.txt is owned by %d", st.Uid)
+			if uid, _ := testenv.Owner(t, fi); uid != base.NonrootUID {
+				t.Errorf("/tmp/probe.txt is owned by %d", uid)
 			}
 		})
 	}
@@ -104,7 +103,7 @@ func buildProbe(t *testing.T) string {
 func extract(t *testing.T, dir string, layers ...*layer.Layer) {
 	t.Helper()
 	for _, l := range layers {
-		rc, err := l.Uncompressed()
+		rc, err := l.Uncompressed(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}

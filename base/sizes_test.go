@@ -38,7 +38,7 @@ func TestSizes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tar, err := r.build(layer.Options{Compression: layer.Uncompressed})
+		tar, err := r.build(layer.Options{Format: layer.Format{Compression: layer.Uncompressed}})
 		if err != nil {
 			t.Fatal(err)
 		}

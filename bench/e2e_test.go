@@ -196,7 +196,7 @@ func zoneData(name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	rc, err := l.Uncompressed()
+	rc, err := l.Uncompressed(context.Background())
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,7 @@ import (
 //
 //	cd bench && go test -run='^$' -bench=Levels -count=6
 func BenchmarkLevels(b *testing.B) {
-	cases := []layer.Options{
+	cases := []layer.Format{
 		{Compression: layer.Uncompressed},
 		{Compression: layer.Gzip, Level: 1}, {Compression: layer.Gzip, Level: 2}, {Compression: layer.Gzip, Level: 4},
 		{Compression: layer.Gzip, Level: 6}, {Compression: layer.Gzip, Level: 9},
@@ -31,7 +31,7 @@ func BenchmarkLevels(b *testing.B) {
 				b.SetBytes(int64(len(bin)))
 				var size int64
 				for range b.N {
-					lb := layer.New(o)
+					lb := layer.New(layer.Options{Format: o})
 					if err := lb.AddFile("/app", bin, layer.Attr{}); err != nil {
 						b.Fatal(err)
 					}

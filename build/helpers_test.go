@@ -25,7 +25,7 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 	}
 }
 
-func layerLevel(n int) layer.Options { return layer.Options{Level: n} }
+func layerLevel(n int) layer.Options { return layer.Options{Format: layer.Format{Level: n}} }
 
 // hello is the example program the tests build.
 func hello(t *testing.T) string {

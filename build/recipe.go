@@ -101,9 +101,10 @@ type Recipe struct {
 	// to 9999 are accepted: what an image config can hold.
 	Created time.Time
 
-	// Layer holds the options every new layer is built with:
-	// compression, level, block size. Its ModTime is Created, and its
-	// Progress is set by Run.
+	// Layer holds the options every new layer is built with: its Format
+	// (compression, level, block size; its ModTime is Created) and how
+	// the work runs (gzip blocks in flight, spill threshold and
+	// directory). Run sets its Progress.
 	Layer layer.Options
 
 	// AllowDynamic accepts a dynamically linked binary, for a Base that

@@ -2,8 +2,8 @@ package certs
 
 import (
 	"crypto/sha256"
-	"reflect"
 	"sync"
+	"sync/atomic"
 
 	"github.com/minimage/minimage/layer"
 )
@@ -12,25 +12,20 @@ import (
 // with many different options does not hold every layer for ever.
 const cacheSize = 8
 
-// cacheKey holds what decides a layer's bytes. layer.Options is compared
-// with reflect.DeepEqual: it holds a func field, so it is not comparable,
-// and a field added to it later then takes part without a change here. Any
-// non-nil func makes the options uncacheable.
+// cacheKey holds what decides a layer's bytes: the layer's Format (how the
+// work runs, Blocks or SpillDir say, changes no byte) and the bundle's
+// options. It is comparable.
 type cacheKey struct {
-	opts               layer.Options
+	format             layer.Format
 	extra              [sha256.Size]byte
 	includeConstrained bool
 	ok                 bool // false: do not cache
 }
 
+// newCacheKey returns o's key. Options with a Progress callback are not
+// cached: the caller expects it to be called.
 func newCacheKey(o Options) cacheKey {
-	k := cacheKey{opts: o.Layer, extra: sha256.Sum256(o.ExtraPEM), includeConstrained: o.IncludeConstrained}
-	k.ok = o.Layer.Progress == nil
-	return k
-}
-
-func (k cacheKey) equal(o cacheKey) bool {
-	return k.extra == o.extra && k.includeConstrained == o.includeConstrained && reflect.DeepEqual(k.opts, o.opts)
+	return cacheKey{format: o.Layer.Format, extra: sha256.Sum256(o.ExtraPEM), includeConstrained: o.IncludeConstrained, ok: o.Layer.Progress == nil}
 }
 
 type cacheEntry struct {
@@ -46,6 +41,9 @@ type layerCache struct {
 
 var cache layerCache
 
+// builds counts the layers built, for the tests of the cache.
+var builds atomic.Int64
+
 func (c *layerCache) get(k cacheKey) *layer.Layer {
 	if !k.ok {
 		return nil
@@ -58,7 +56,7 @@ func (c *layerCache) get(k cacheKey) *layer.Layer {
 // find returns the layer cached for k, or nil; c.mu must be held.
 func (c *layerCache) find(k cacheKey) *layer.Layer {
 	for _, e := range c.entries {
-		if e.key.equal(k) {
+		if e.key == k {
 			return e.l
 		}
 	}
@@ -66,7 +64,7 @@ func (c *layerCache) find(k cacheKey) *layer.Layer {
 }
 
 // put stores l under k and returns the layer now cached for k: l, or the
-// one a concurrent call stored first, so every caller shares one value.
+// one a concurrent call stored first, so every caller shares its bytes.
 func (c *layerCache) put(k cacheKey, l *layer.Layer) *layer.Layer {
 	if !k.ok {
 		return l

@@ -36,7 +36,7 @@ func ExampleOptions_extraPEM() {
 	companyCA := []byte("-----BEGIN CERTIFICATE-----\n...") // read from a file
 	_, err := certs.Layer(context.Background(), certs.Options{
 		ExtraPEM: companyCA,
-		Layer:    layer.Options{Compression: layer.Uncompressed},
+		Layer:    layer.Options{Format: layer.Format{Compression: layer.Uncompressed}},
 	})
 	fmt.Println(err)
 	// Output: certs: extra PEM block 1: malformed PEM: its BEGIN line has no well-formed block after it; check the END line and the base64 between them

@@ -2,6 +2,7 @@ package certs
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -65,7 +66,7 @@ func countBlocks(t testing.TB, data []byte) int {
 // the stream to its end, where the layer's verifier checks the diffID.
 func readLayer(t testing.TB, l *layer.Layer) []testenv.Entry {
 	t.Helper()
-	rc, err := l.Uncompressed()
+	rc, err := l.Uncompressed(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,9 +63,9 @@ func File(opts Options) ([]byte, error) {
 // by 0:0, with its parent directories (0755, 0:0).
 //
 // Layers are cached per process: a second call with equal options
-// (ExtraPEM compared by content; opts.Layer.Progress unset) returns the
-// same immutable *layer.Layer without building again. It is safe for
-// concurrent use. An error wraps ErrMalformedPEM or ErrNotCA for bad
+// (ExtraPEM compared by content, opts.Layer by its Format; Progress unset)
+// returns a Share of the cached layer without building again, so the
+// caller may Release what it gets. It is safe for concurrent use. An error wraps ErrMalformedPEM or ErrNotCA for bad
 // ExtraPEM, or comes from the layer package.
 func Layer(ctx context.Context, opts Options) (*layer.Layer, error) {
 	if err := ctx.Err(); err != nil {
@@ -73,12 +73,13 @@ func Layer(ctx context.Context, opts Options) (*layer.Layer, error) {
 	}
 	key := newCacheKey(opts)
 	if l := cache.get(key); l != nil {
-		return l, nil
+		return l.Share(), nil
 	}
 	data, err := File(opts)
 	if err != nil {
 		return nil, err
 	}
+	builds.Add(1)
 	b := layer.New(opts.Layer)
 	if err := b.AddFile(Path, data, layer.Attr{Mode: 0o644}); err != nil {
 		return nil, fmt.Errorf("certs: %w", err)
@@ -87,5 +88,8 @@ func Layer(ctx context.Context, opts Options) (*layer.Layer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("certs: %w", err)
 	}
-	return cache.put(key, l), nil
+	if !key.ok {
+		return l, nil
+	}
+	return cache.put(key, l).Share(), nil
 }

@@ -19,7 +19,7 @@ func TestLayer(t *testing.T) {
 	for _, opts := range []Options{
 		{},
 		{IncludeConstrained: true},
-		{ExtraPEM: extra, Layer: layer.Options{Compression: layer.Uncompressed}},
+		{ExtraPEM: extra, Layer: layer.Options{Format: layer.Format{Compression: layer.Uncompressed}}},
 	} {
 		l, err := Layer(ctx, opts)
 		if err != nil {
@@ -65,44 +65,64 @@ func TestLayerErrors(t *testing.T) {
 
 func TestLayerCache(t *testing.T) {
 	ctx := context.Background()
-	opts := Options{Layer: layer.Options{ModTime: time.Unix(1700000000, 0)}}
+	opts := Options{Layer: layer.Options{Format: layer.Format{ModTime: time.Unix(1700000000, 0)}}}
 	first, err := Layer(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := Layer(ctx, opts)
+	built := builds.Load()
+	// How the work runs is not part of the key.
+	second, err := Layer(ctx, Options{Layer: layer.Options{Format: opts.Layer.Format, Blocks: 1, SpillDir: t.TempDir()}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The same pointer: nothing was built. BenchmarkLayer measures the cost.
-	if first != second {
+	// Nothing was built. BenchmarkLayer measures the cost.
+	if builds.Load() != built || second.Digest() != first.Digest() {
 		t.Error("the second call built the layer again")
 	}
+	// Each caller gets its own Share: releasing one leaves the others,
+	// and the cache, their bytes.
+	if first == second {
+		t.Error("two callers got the same *layer.Layer; a Release by one would take the other's bytes")
+	}
+	first.Release()
+	if got := readLayer(t, second); len(got) == 0 {
+		t.Error("a cached layer lost its bytes when another caller released its own")
+	}
+	third := must(Layer(ctx, opts))
+	if builds.Load() != built {
+		t.Error("a Release emptied the cache")
+	}
+	readLayer(t, third)
+
 	// Equal content in a different slice is the same key.
 	extra := newCert(t, "Example Root CA", true, true)
 	a := must(Layer(ctx, Options{ExtraPEM: extra}))
+	built = builds.Load()
 	b := must(Layer(ctx, Options{ExtraPEM: bytes.Clone(extra)}))
-	if a != b {
+	if builds.Load() != built || a.Digest() != b.Digest() {
 		t.Error("ExtraPEM with equal bytes missed the cache")
 	}
 
-	other := must(Layer(ctx, Options{Layer: layer.Options{ModTime: time.Unix(1700000001, 0)}}))
-	if other == first || other.DiffID() == first.DiffID() {
+	built = builds.Load()
+	other := must(Layer(ctx, Options{Layer: layer.Options{Format: layer.Format{ModTime: time.Unix(1700000001, 0)}}}))
+	if builds.Load() == built || other.DiffID() == second.DiffID() {
 		t.Error("a different ModTime gave the cached layer")
 	}
 	// Progress must be called, so such a build is never served from the cache.
 	var calls int
-	p := must(Layer(ctx, Options{Layer: layer.Options{ModTime: time.Unix(1700000000, 0), Progress: func(layer.Progress) { calls++ }}}))
-	if p == first || calls == 0 {
-		t.Errorf("with Progress set: cached %v, %d progress calls", p == first, calls)
+	built = builds.Load()
+	p := must(Layer(ctx, Options{Layer: layer.Options{Format: opts.Layer.Format, Progress: func(layer.Progress) { calls++ }}}))
+	if builds.Load() == built || calls == 0 {
+		t.Errorf("with Progress set: %d builds, %d progress calls", builds.Load()-built, calls)
 	}
-	if p.Digest() != first.Digest() {
+	if p.Digest() != second.Digest() {
 		t.Error("the same options gave another digest")
 	}
 }
 
 func TestLayerConcurrent(t *testing.T) {
-	opts := Options{Layer: layer.Options{ModTime: time.Unix(42, 0)}}
+	opts := Options{Layer: layer.Options{Format: layer.Format{ModTime: time.Unix(42, 0)}}}
 	var wg sync.WaitGroup
 	ls := make([]*layer.Layer, 8)
 	for i := range ls {
@@ -112,14 +132,16 @@ func TestLayerConcurrent(t *testing.T) {
 				t.Error(err)
 			}
 			ls[i] = l
+			l.Release() // each caller's own
 		})
 	}
 	wg.Wait()
 	for _, l := range ls[1:] {
-		if l != ls[0] {
+		if l.Digest() != ls[0].Digest() {
 			t.Fatal("concurrent calls returned different layers")
 		}
 	}
+	readLayer(t, must(Layer(context.Background(), opts)))
 }
 
 func BenchmarkLayer(b *testing.B) {

@@ -94,7 +94,7 @@ func TestBinaryInfoSource(t *testing.T) {
 
 func TestAddBinary(t *testing.T) {
 	ctx := context.Background()
-	opts := image.BinaryOptions{Layer: layer.Options{Compression: layer.Uncompressed}}
+	opts := image.BinaryOptions{Layer: layer.Options{Format: layer.Format{Compression: layer.Uncompressed}}}
 	img, err := image.New(amd64).AddBinary(ctx, "usr/bin/hello", bin("amd64"), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +116,7 @@ func TestAddBinary(t *testing.T) {
 		t.Errorf("history %v", c.History)
 	}
 	// The layer holds the file, 0755, root-owned.
-	rc, err := img.Layers()[0].Uncompressed()
+	rc, err := img.Layers()[0].Uncompressed(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -77,7 +77,7 @@ func blobFromFetcher(f Fetcher, d ocispec.Descriptor) Blob {
 func (b Blob) Open(ctx context.Context) (io.ReadCloser, error) {
 	switch {
 	case b.layer != nil:
-		return b.layer.Compressed()
+		return b.layer.Compressed(ctx)
 	case b.fetch != nil:
 		return b.fetch(ctx)
 	}
@@ -117,7 +117,7 @@ func Verify(ctx context.Context, arts ...Artifact) (int, error) {
 				return 0, fmt.Errorf("image: verify blob %s: %w", b.Descriptor.Digest, err)
 			}
 			if l := b.Layer(); l != nil {
-				if err := drain(ctx, func(context.Context) (io.ReadCloser, error) { return l.Uncompressed() }); err != nil {
+				if err := drain(ctx, l.Uncompressed); err != nil {
 					return 0, fmt.Errorf("image: verify layer %s: %w", b.Descriptor.Digest, err)
 				}
 			} else if b.data != nil && !verifies(b.Descriptor.Digest, b.data) {

@@ -25,7 +25,7 @@ func ExampleNew() {
 }
 
 func ExampleImage_AppendLayer() {
-	b := layer.New(layer.Options{Compression: layer.Uncompressed})
+	b := layer.New(layer.Options{Format: layer.Format{Compression: layer.Uncompressed}})
 	if err := b.AddFile("etc/motd", []byte("hello\n"), layer.Attr{}); err != nil {
 		log.Fatal(err)
 	}

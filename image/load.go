@@ -212,8 +212,8 @@ func (ld *loader) manifest(ctx context.Context, d ocispec.Descriptor, data []byt
 	layers := make([]*layer.Layer, len(m.Layers))
 	for i, ld2 := range m.Layers {
 		ld2 := ocispec.Descriptor{MediaType: ld2.MediaType, Digest: ld2.Digest, Size: ld2.Size}
-		l, err := layer.FromBlob(ld2, cfg.RootFS.DiffIDs[i], func() (io.ReadCloser, error) {
-			return ld.f.Fetch(context.TODO(), ld2)
+		l, err := layer.FromBlob(ld2, cfg.RootFS.DiffIDs[i], func(ctx context.Context) (io.ReadCloser, error) {
+			return ld.f.Fetch(ctx, ld2)
 		})
 		if err != nil {
 			return nil, fmt.Errorf("image: manifest %s: layer %d: %w", d.Digest, i, err)

@@ -50,10 +50,14 @@ var (
 	fix     *fixture
 	fixErr  error
 	tmpRoot string
+	atExit  []func() // run by TestMain after the tests, for what tests share
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	for _, f := range atExit {
+		f()
+	}
 	if tmpRoot != "" {
 		os.RemoveAll(tmpRoot)
 	}

@@ -2,6 +2,7 @@ package interop
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -90,7 +91,7 @@ func TestSkopeoCopy(t *testing.T) {
 				t.Errorf("manifest %s, want %s", got.Digest(), tc.want.Digest())
 			}
 			for _, ly := range got.Layers() {
-				rc, err := ly.Uncompressed()
+				rc, err := ly.Uncompressed(context.Background())
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -154,6 +154,9 @@ type pipeline struct {
 }
 
 func newPipeline(o Options) (*pipeline, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
 	level, err := o.level()
 	if err != nil {
 		return nil, err
@@ -210,7 +213,7 @@ func (p *pipeline) finish() (*Layer, error) {
 		diffID:    digest.NewDigest(digest.SHA256, p.diff),
 		size:      p.store.size,
 		tarSize:   p.in,
-		open:      p.store.opener(),
+		src:       p.store.source(),
 	}
 	return l, nil
 }

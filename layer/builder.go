@@ -93,9 +93,30 @@ func (b *Builder) AddHostFile(name, hostPath string, a Attr) error {
 	}
 	return b.add("add", name, &entry{
 		kind: kindFile, attr: withDefaultMode(a, execDefault(fi.Mode())), size: fi.Size(),
-		open:     func() (io.ReadCloser, error) { return os.Open(hostPath) },
+		open:     func() (io.ReadCloser, error) { return openHostFile(hostPath) },
 		growable: true,
 	})
+}
+
+// openHostFile opens a host file that was a regular file when it was
+// added. It opens without blocking, so that a file replaced by a named
+// pipe since cannot hang Build, and refuses what is no longer a regular
+// file.
+func openHostFile(hostPath string) (*os.File, error) {
+	f, err := os.OpenFile(hostPath, os.O_RDONLY|oNonblock, 0)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("host path %s was a regular file when it was added and is now a %s; only regular files are read from the host", hostPath, fileType(fi.Mode()))
+	}
+	return f, nil
 }
 
 // AddDir adds a directory. A directory that already exists only because a
@@ -191,6 +212,9 @@ func (b *Builder) add(op, name string, e *entry) error {
 		return fmt.Errorf("layer: %s %q: %w", op, name, err)
 	}
 	e.path = p
+	if e.attr.UID < 0 || e.attr.GID < 0 {
+		return fmt.Errorf("layer: %s %q: %w: uid %d, gid %d; ids are 0 (root) or more", op, name, ErrInvalidAttr, e.attr.UID, e.attr.GID)
+	}
 	var missing []string
 	for q := parentOf(p); q != ""; q = parentOf(q) {
 		parent, ok := b.entries[q]

@@ -29,6 +29,7 @@ func newCompressor(w io.Writer, o Options, level int) (io.WriteCloser, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Validate has checked both against the writer's ranges.
 	if o.BlockSize != 0 || o.Blocks != 0 {
 		bs, blocks := o.BlockSize, o.Blocks
 		if bs == 0 {

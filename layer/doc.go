@@ -8,7 +8,11 @@
 // counted on their way out (the digest and size). The uncompressed tar is
 // never held in memory; the compressed blob is held once, in memory or, past
 // [Options.SpillThreshold], in an unlinked temporary file. Nothing is
-// compressed twice.
+// compressed twice. The blob stays readable for as long as the Layer value
+// lives, or until [Layer.Release] frees it; see [Layer] for the rule.
+//
+// A layer's [Format] (compression, level, block size, time) decides its
+// bytes; the rest of [Options] decides only how the work runs.
 //
 // # Reproducibility
 //
@@ -19,7 +23,7 @@
 //   - Entries are sorted by path, compared component by component, so every
 //     directory comes immediately before its contents. Missing parent
 //     directories are created with mode 0755, owned by 0:0 with no names.
-//   - Every entry's modification time is [Options.ModTime], truncated to
+//   - Every entry's modification time is [Format.ModTime], truncated to
 //     whole seconds; the zero value means the Unix epoch. [SourceDateEpoch]
 //     reads SOURCE_DATE_EPOCH for callers that want it; this package never
 //     reads the environment on its own.

@@ -29,4 +29,11 @@ var (
 	// ErrInvalidTar reports a tar stream that cannot be read or holds an
 	// entry type a layer cannot carry.
 	ErrInvalidTar = errors.New("invalid tar stream")
+
+	// ErrInvalidAttr reports an Attr that a tar header cannot carry, such
+	// as a negative UID or GID.
+	ErrInvalidAttr = errors.New("invalid attributes")
+
+	// ErrReleased reports an open of a Layer after its Release.
+	ErrReleased = errors.New("layer released")
 )

@@ -1,8 +1,12 @@
 package layer_test
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log"
 	"testing/fstest"
 	"time"
@@ -39,7 +43,7 @@ func Example() {
 // Reproducible builds take their time from SOURCE_DATE_EPOCH when the
 // caller asks for it; the package never reads the environment on its own.
 func ExampleSourceDateEpoch() {
-	opts := layer.Options{Compression: layer.Zstd}
+	opts := layer.Options{Format: layer.Format{Compression: layer.Zstd}}
 	if t, ok, err := layer.SourceDateEpoch(); err != nil {
 		log.Fatal(err)
 	} else if ok {
@@ -55,4 +59,113 @@ func ExampleSourceDateEpoch() {
 	}
 	fmt.Println(l.MediaType(), opts.ModTime.IsZero() || opts.ModTime.Before(time.Now()))
 	// Output: application/vnd.oci.image.layer.v1.tar+zstd true
+}
+
+// A tar stream becomes a layer two ways: FromTar keeps its bytes exactly,
+// while a Builder's AddTar normalizes its entries (sorted, dated
+// Format.ModTime).
+func ExampleFromTar() {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	tw.WriteHeader(&tar.Header{Name: "hello.txt", Mode: 0o644, Size: 6, ModTime: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)})
+	tw.Write([]byte("hello\n"))
+	tw.Close()
+	stream := buf.Bytes()
+
+	ctx := context.Background()
+	kept, err := layer.FromTar(ctx, bytes.NewReader(stream), layer.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	b := layer.New(layer.Options{})
+	if err := b.AddTar(ctx, bytes.NewReader(stream)); err != nil {
+		log.Fatal(err)
+	}
+	normalized, err := b.Build(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("kept:", kept.TarSize() == int64(len(stream)))
+	fmt.Println("same tar:", kept.DiffID() == normalized.DiffID())
+	// Output:
+	// kept: true
+	// same tar: false
+}
+
+// A layer whose blob is stored elsewhere (a layout, a registry) reads it
+// through an opener, and checks what it reads against the descriptor. It
+// keeps the media type it is given; OCIMediaType names the same bytes the
+// OCI way.
+func ExampleFromBlob() {
+	ctx := context.Background()
+	b := layer.New(layer.Options{})
+	if err := b.AddFile("/hello.txt", []byte("hello\n"), layer.Attr{}); err != nil {
+		log.Fatal(err)
+	}
+	built, err := b.Build(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	rc, err := built.Compressed(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	blob, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	desc := built.Descriptor()
+	desc.MediaType = layer.MediaTypeDockerLayer // as a docker save holds it
+	l, err := layer.FromBlob(desc, built.DiffID(), func(ctx context.Context) (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(blob)), nil
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	tr, err := l.Uncompressed(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer tr.Close()
+	h, err := tar.NewReader(tr).Next()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(h.Name)
+	fmt.Println(layer.OCIMediaType(l.MediaType()))
+	// Output:
+	// hello.txt
+	// application/vnd.oci.image.layer.v1.tar+gzip
+}
+
+// A layer past Options.SpillThreshold lives in a temporary file until it
+// is released (or garbage collected). Release frees it at once; a Share
+// keeps the bytes for another holder.
+func ExampleLayer_Release() {
+	ctx := context.Background()
+	b := layer.New(layer.Options{SpillThreshold: -1}) // spill from the first byte
+	if err := b.AddFile("/data", bytes.Repeat([]byte("x"), 1<<20), layer.Attr{}); err != nil {
+		log.Fatal(err)
+	}
+	l, err := b.Build(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	kept := l.Share()
+	l.Release()
+	_, err = l.Compressed(ctx)
+	fmt.Println(errors.Is(err, layer.ErrReleased))
+	rc, err := kept.Compressed(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	n, err := io.Copy(io.Discard, rc)
+	rc.Close()
+	fmt.Println(n == kept.Size(), err)
+	kept.Release()
+	// Output:
+	// true
+	// true <nil>
 }

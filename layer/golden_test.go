@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -70,7 +69,7 @@ type golden struct {
 func TestGolden(t *testing.T) {
 	got := map[string]golden{}
 	for _, c := range []Compression{Gzip, Zstd, Uncompressed} {
-		l := build(t, goldenBuilder(t, Options{Compression: c}, t.TempDir()))
+		l := build(t, goldenBuilder(t, Options{Format: Format{Compression: c}}, t.TempDir()))
 		got[c.String()] = golden{string(l.Digest()), string(l.DiffID()), l.Size()}
 	}
 	testenv.Golden(t, filepath.Join("testdata", "golden.json"), got, *update)
@@ -105,7 +104,7 @@ func TestReproducibleAcrossHosts(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(c.procs))
-			defer syscall.Umask(syscall.Umask(c.umask))
+			testenv.Umask(t, c.umask)
 			if loc, err := time.LoadLocation(c.tz); err == nil {
 				old := time.Local
 				time.Local = loc

@@ -47,9 +47,9 @@ func build(t testing.TB, b *Builder) *Layer {
 	return l
 }
 
-func readAll(t testing.TB, open func() (io.ReadCloser, error)) []byte {
+func readAll(t testing.TB, open func(context.Context) (io.ReadCloser, error)) []byte {
 	t.Helper()
-	rc, err := open()
+	rc, err := open(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,14 @@
 package layer
 
 import (
+	"context"
 	"crypto/sha256"
 	_ "crypto/sha512" // digests of sha512 blobs
+	"errors"
 	"fmt"
 	"hash"
 	"io"
+	"sync"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -16,23 +19,52 @@ import (
 // Layer is one built layer: an immutable value that knows its media type,
 // digest, diffID and size, and can open its bytes any number of times. It
 // is safe for concurrent use.
+//
+// Lifetime: a Layer's bytes stay readable for as long as the Layer value is
+// reachable, with no Close to call and no order to keep, until Release is
+// called on it. A layer from Build holds its compressed blob in memory or,
+// past Options.SpillThreshold, in an unlinked temporary file that is closed
+// when the Layer is released or garbage collected. A layer from FromBlob
+// opens its source on every read, so that source must stay readable while
+// the Layer is used. Release frees the bytes now: later opens fail with
+// ErrReleased, while readers already open read on until they are closed. A
+// layer kept by more than one owner (a cache, say) should hand each owner a
+// Share, so that one owner's Release leaves the others' bytes alone.
 type Layer struct {
 	mediaType string
 	digest    digest.Digest
 	diffID    digest.Digest
 	size      int64
 	tarSize   int64 // -1 when unknown
-	open      func() (io.ReadCloser, error)
-	verify    bool // check digest and size on every read
+	verify    bool  // check digest and size on every read
+
+	mu  sync.Mutex
+	src source // nil once released
+}
+
+// source is where a Layer's compressed bytes are kept.
+type source interface {
+	// open opens the bytes; it fails with ErrReleased once the storage
+	// is freed.
+	open(ctx context.Context) (io.ReadCloser, error)
+	// share returns a handle on the same bytes that is released on its
+	// own, or false if the storage is already freed.
+	share() (source, bool)
+	// release gives up this handle; the storage is freed when no handle
+	// or open reader is left.
+	release()
 }
 
 // FromBlob returns a Layer whose compressed bytes already exist elsewhere,
 // such as a blob of an OCI layout: desc gives the media type, digest and
 // size, diffID the digest of the uncompressed tar, and open opens the
-// bytes. Every reader returned by Compressed checks the size and digest and
-// fails with ErrDigestMismatch at the end of a blob that does not match;
-// Uncompressed checks the diffID likewise.
-func FromBlob(desc ocispec.Descriptor, diffID digest.Digest, open func() (io.ReadCloser, error)) (*Layer, error) {
+// bytes, with the context of the Compressed or Uncompressed call. The media
+// type is kept as given (a Docker type stays a Docker type; see
+// OCIMediaType) and must be one ParseMediaType knows. Every reader returned
+// by Compressed checks the size and digest and fails with ErrDigestMismatch
+// at the end of a blob that does not match; Uncompressed checks the diffID
+// likewise.
+func FromBlob(desc ocispec.Descriptor, diffID digest.Digest, open func(ctx context.Context) (io.ReadCloser, error)) (*Layer, error) {
 	if err := desc.Digest.Validate(); err != nil {
 		return nil, fmt.Errorf("layer: from blob: digest %q: %w", desc.Digest, err)
 	}
@@ -42,13 +74,13 @@ func FromBlob(desc ocispec.Descriptor, diffID digest.Digest, open func() (io.Rea
 	if desc.Size < 0 {
 		return nil, fmt.Errorf("layer: from blob %s: negative size %d", desc.Digest, desc.Size)
 	}
-	if _, err := decompressor(desc.MediaType); err != nil {
-		return nil, fmt.Errorf("layer: from blob %s: %w", desc.Digest, err)
+	if _, ok := ParseMediaType(desc.MediaType); !ok {
+		return nil, fmt.Errorf("layer: from blob %s: unsupported layer media type %q; a layer is a tar, gzip or zstd tar stream", desc.Digest, desc.MediaType)
 	}
 	if open == nil {
 		return nil, fmt.Errorf("layer: from blob %s: open is nil", desc.Digest)
 	}
-	return &Layer{mediaType: desc.MediaType, digest: desc.Digest, diffID: diffID, size: desc.Size, tarSize: -1, open: open, verify: true}, nil
+	return &Layer{mediaType: desc.MediaType, digest: desc.Digest, diffID: diffID, size: desc.Size, tarSize: -1, src: openerSource(open), verify: true}, nil
 }
 
 // MediaType returns the layer's OCI (or, for a layer read from a Docker
@@ -74,39 +106,110 @@ func (l *Layer) Descriptor() ocispec.Descriptor {
 	return ocispec.Descriptor{MediaType: l.mediaType, Digest: l.digest, Size: l.size}
 }
 
-// Compressed opens the layer's bytes as they go into a blob. The caller
-// must close the reader.
-func (l *Layer) Compressed() (io.ReadCloser, error) {
-	rc, err := l.open()
-	if err != nil {
+// Compressed opens the layer's bytes as they go into a blob. The reader
+// fails with ctx's error once ctx is done; the caller must close it. After
+// Release it fails with ErrReleased.
+func (l *Layer) Compressed(ctx context.Context) (io.ReadCloser, error) {
+	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("layer: open %s: %w", l.digest, err)
 	}
-	if !l.verify {
-		return rc, nil
+	l.mu.Lock()
+	src := l.src
+	l.mu.Unlock()
+	if src == nil {
+		return nil, fmt.Errorf("layer: open %s: %w; keep the Layer, or a Share of it, until its last read", l.digest, ErrReleased)
 	}
-	return &verifier{rc: rc, h: newHash(l.digest), want: l.digest, size: l.size, what: "blob"}, nil
+	rc, err := src.open(ctx)
+	if err != nil {
+		if errors.Is(err, ErrReleased) {
+			err = fmt.Errorf("%w; keep the Layer, or a Share of it, until its last read", err)
+		}
+		return nil, fmt.Errorf("layer: open %s: %w", l.digest, err)
+	}
+	if l.verify {
+		rc = &verifier{rc: rc, h: newHash(l.digest), want: l.digest, size: l.size, what: "blob"}
+	}
+	return &ctxReadCloser{ctx: ctx, rc: rc}, nil
 }
 
-// Uncompressed opens the layer's tar stream. The caller must close the
-// reader.
-func (l *Layer) Uncompressed() (io.ReadCloser, error) {
-	rc, err := l.Compressed()
+// Uncompressed opens the layer's tar stream. The reader fails with ctx's
+// error once ctx is done; the caller must close it. After Release it fails
+// with ErrReleased.
+func (l *Layer) Uncompressed(ctx context.Context) (io.ReadCloser, error) {
+	rc, err := l.Compressed(ctx)
 	if err != nil {
 		return nil, err
 	}
-	dec, err := decompressor(l.mediaType)
-	if err != nil {
-		rc.Close()
-		return nil, err
-	}
-	tr, err := dec(rc)
+	c, _ := ParseMediaType(l.mediaType) // checked when the layer was made
+	tr, err := newDecompressor(c, rc)
 	if err != nil {
 		rc.Close()
 		return nil, fmt.Errorf("layer: open %s: %w", l.digest, err)
 	}
 	v := &verifier{rc: tr, h: newHash(l.diffID), want: l.diffID, size: l.tarSize, what: "uncompressed layer"}
-	return &stackCloser{Reader: v, closers: []io.Closer{v, rc}}, nil
+	return &stackCloser{Reader: ctxReader{ctx, v}, closers: []io.Closer{v, rc}}, nil
 }
+
+// Release frees the layer's bytes now: a spill file is closed and its disk
+// space returned (once readers already open are closed), bytes held in
+// memory are dropped from this Layer. Later calls of Compressed and
+// Uncompressed fail with ErrReleased; the digest, diffID, size and
+// descriptor stay. Releasing twice is fine. Other Layers made by Share keep
+// their bytes. The error is always nil; it is there for io.Closer-like use.
+func (l *Layer) Release() error {
+	l.mu.Lock()
+	src := l.src
+	l.src = nil
+	l.mu.Unlock()
+	if src != nil {
+		src.release()
+	}
+	return nil
+}
+
+// Share returns a new Layer with the same bytes and metadata, whose Release
+// is its own: the bytes are freed once every Layer sharing them is released
+// (or garbage collected). Sharing copies no bytes. Share of a released Layer
+// returns a released Layer.
+func (l *Layer) Share() *Layer {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c := &Layer{mediaType: l.mediaType, digest: l.digest, diffID: l.diffID, size: l.size, tarSize: l.tarSize, verify: l.verify}
+	if l.src != nil {
+		if s, ok := l.src.share(); ok {
+			c.src = s
+		}
+	}
+	return c
+}
+
+// ctxReader fails with ctx's error once ctx is done, checking it before
+// every read.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (r ctxReader) Read(p []byte) (int, error) {
+	if err := r.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return r.r.Read(p)
+}
+
+type ctxReadCloser struct {
+	ctx context.Context
+	rc  io.ReadCloser
+}
+
+func (r *ctxReadCloser) Read(p []byte) (int, error) {
+	if err := r.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return r.rc.Read(p)
+}
+
+func (r *ctxReadCloser) Close() error { return r.rc.Close() }
 
 type stackCloser struct {
 	io.Reader
@@ -123,32 +226,28 @@ func (s *stackCloser) Close() error {
 	return first
 }
 
-// decompressor returns the function that opens a reader of the tar stream
-// for a media type.
-func decompressor(mediaType string) (func(io.Reader) (io.ReadCloser, error), error) {
-	switch mediaType {
-	case ocispec.MediaTypeImageLayerGzip, MediaTypeDockerLayer, ocispec.MediaTypeImageLayerNonDistributableGzip: //nolint:staticcheck
-		return func(r io.Reader) (io.ReadCloser, error) { return gzip.NewReader(r) }, nil
-	case ocispec.MediaTypeImageLayerZstd, MediaTypeDockerLayerZstd, ocispec.MediaTypeImageLayerNonDistributableZstd: //nolint:staticcheck
-		return func(r io.Reader) (io.ReadCloser, error) {
-			d, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1))
-			if err != nil {
-				return nil, err
-			}
-			return d.IOReadCloser(), nil
-		}, nil
-	case ocispec.MediaTypeImageLayer, MediaTypeDockerLayerTar, ocispec.MediaTypeImageLayerNonDistributable: //nolint:staticcheck
-		return func(r io.Reader) (io.ReadCloser, error) { return io.NopCloser(r), nil }, nil
+// newDecompressor returns a reader of the tar stream that r holds compressed
+// with c.
+func newDecompressor(c Compression, r io.Reader) (io.ReadCloser, error) {
+	switch c {
+	case Gzip:
+		return gzip.NewReader(r)
+	case Zstd:
+		d, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1))
+		if err != nil {
+			return nil, err
+		}
+		return d.IOReadCloser(), nil
 	}
-	return nil, fmt.Errorf("layer: unsupported layer media type %q", mediaType)
+	return io.NopCloser(r), nil
 }
 
-// Docker's layer media types, accepted when reading images that use them.
-const (
-	MediaTypeDockerLayer     = "application/vnd.docker.image.rootfs.diff.tar.gzip"
-	MediaTypeDockerLayerZstd = "application/vnd.docker.image.rootfs.diff.tar.zstd"
-	MediaTypeDockerLayerTar  = "application/vnd.docker.image.rootfs.diff.tar"
-)
+// openerSource is the source of a FromBlob layer: its opener.
+type openerSource func(ctx context.Context) (io.ReadCloser, error)
+
+func (o openerSource) open(ctx context.Context) (io.ReadCloser, error) { return o(ctx) }
+func (o openerSource) share() (source, bool)                           { return o, true }
+func (o openerSource) release()                                        {}
 
 // verifier checks, at EOF, that what was read has the wanted digest and,
 // when size >= 0, the wanted length.

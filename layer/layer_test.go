@@ -1,6 +1,7 @@
 package layer
 
 import (
+	"archive/tar"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -74,7 +75,7 @@ func TestRoundTrip(t *testing.T) {
 	for _, c := range []Compression{Gzip, Zstd, Uncompressed} {
 		t.Run(c.String(), func(t *testing.T) {
 			mt := time.Date(2024, 5, 6, 7, 8, 9, 500, time.FixedZone("x", 3600))
-			l := build(t, goldenBuilder(t, Options{Compression: c, ModTime: mt}, t.TempDir()))
+			l := build(t, goldenBuilder(t, Options{Format: Format{Compression: c, ModTime: mt}}, t.TempDir()))
 			if l.MediaType() != c.MediaType() {
 				t.Errorf("media type %s, want %s", l.MediaType(), c.MediaType())
 			}
@@ -205,9 +206,21 @@ func TestBadInput(t *testing.T) {
 		{"host-dir", func(b *Builder) error { return b.AddHostFile("/x", dir, Attr{}) }, nil, "not a regular file"},
 		{"fs-escape", func(b *Builder) error { return b.AddFS("../x", fstest.MapFS{}, Attr{}) }, ErrInvalidPath, "climbs"},
 		{"symlink-empty", func(b *Builder) error { return b.AddSymlink("/l", "", Attr{}) }, ErrInvalidPath, "empty"},
-		{"tar-garbage", func(b *Builder) error { return b.AddTar(strings.NewReader(strings.Repeat("x", 1024))) }, ErrInvalidTar, "add tar"},
+		{"tar-garbage", func(b *Builder) error {
+			return b.AddTar(context.Background(), strings.NewReader(strings.Repeat("x", 1024)))
+		}, ErrInvalidTar, "add tar"},
+		{"uid-negative", func(b *Builder) error { return b.AddFile("/f", nil, Attr{UID: -1}) }, ErrInvalidAttr, "uid -1"},
+		{"gid-negative", func(b *Builder) error { return b.AddDir("/d", Attr{GID: -2}) }, ErrInvalidAttr, "gid -2"},
+		{"symlink-uid-negative", func(b *Builder) error { return b.AddSymlink("/l", "x", Attr{UID: -3}) }, ErrInvalidAttr, "uid -3"},
+		{"tar-uid-negative", func(b *Builder) error {
+			var buf bytes.Buffer
+			tw := tar.NewWriter(&buf)
+			tw.WriteHeader(&tar.Header{Name: "f", Mode: 0o644, Uid: -1, Typeflag: tar.TypeReg})
+			tw.Close()
+			return b.AddTar(context.Background(), &buf)
+		}, ErrInvalidAttr, "uid -1"},
 		{"bad-level", func(b *Builder) error {
-			_, err := New(Options{Level: 42}).Build(context.Background())
+			_, err := New(Options{Format: Format{Level: 42}}).Build(context.Background())
 			return err
 		}, nil, "use 1 (fastest) to 9"},
 	}
@@ -228,7 +241,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestReplace(t *testing.T) {
-	b := New(Options{Replace: true, Compression: Uncompressed})
+	b := New(Options{Format: Format{Compression: Uncompressed}, Replace: true})
 	for _, err := range []error{
 		b.AddFile("/a", []byte("one"), Attr{}),
 		b.AddFile("/a", []byte("two"), Attr{Mode: 0o600}),
@@ -246,7 +259,7 @@ func TestReplace(t *testing.T) {
 }
 
 func TestImplicitParentTakesExplicitMetadata(t *testing.T) {
-	b := New(Options{Compression: Uncompressed})
+	b := New(Options{Format: Format{Compression: Uncompressed}})
 	if err := b.AddFile("/home/nonroot/.profile", nil, Attr{}); err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +273,7 @@ func TestImplicitParentTakesExplicitMetadata(t *testing.T) {
 }
 
 func TestAddTarNormalizesAndFromTarKeepsBytes(t *testing.T) {
-	src := build(t, goldenBuilder(t, Options{Compression: Uncompressed, ModTime: time.Unix(1700000000, 0)}, t.TempDir()))
+	src := build(t, goldenBuilder(t, Options{Format: Format{Compression: Uncompressed, ModTime: time.Unix(1700000000, 0)}}, t.TempDir()))
 	srcTar := readAll(t, src.Compressed)
 
 	// FromTar keeps the bytes: the diffID is the source's.
@@ -274,12 +287,12 @@ func TestAddTarNormalizesAndFromTarKeepsBytes(t *testing.T) {
 	decompress(t, kept)
 
 	// AddTar normalizes: rebuilding with the epoch gives the epoch layer.
-	b := New(Options{Compression: Uncompressed})
-	if err := b.AddTar(bytes.NewReader(srcTar)); err != nil {
+	b := New(Options{Format: Format{Compression: Uncompressed}})
+	if err := b.AddTar(context.Background(), bytes.NewReader(srcTar)); err != nil {
 		t.Fatal(err)
 	}
 	norm := build(t, b)
-	want := build(t, goldenBuilder(t, Options{Compression: Uncompressed}, t.TempDir()))
+	want := build(t, goldenBuilder(t, Options{Format: Format{Compression: Uncompressed}}, t.TempDir()))
 	if norm.DiffID() != want.DiffID() {
 		t.Errorf("AddTar of a layer dated 2023 gives %s, want the epoch layer %s", norm.DiffID(), want.DiffID())
 	}
@@ -334,15 +347,15 @@ func TestSpillAndBlobReaders(t *testing.T) {
 
 	// A FromBlob layer verifies what it reads.
 	blob := readAll(t, l.Compressed)
-	good, err := FromBlob(l.Descriptor(), l.DiffID(), func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(blob)), nil })
+	good, err := FromBlob(l.Descriptor(), l.DiffID(), func(context.Context) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(blob)), nil })
 	if err != nil {
 		t.Fatal(err)
 	}
 	decompress(t, good)
 	bad := bytes.Clone(blob)
 	bad[len(bad)/2] ^= 1
-	corrupt, _ := FromBlob(l.Descriptor(), l.DiffID(), func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(bad)), nil })
-	rc, _ := corrupt.Compressed()
+	corrupt, _ := FromBlob(l.Descriptor(), l.DiffID(), func(context.Context) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(bad)), nil })
+	rc, _ := corrupt.Compressed(context.Background())
 	if _, err := io.ReadAll(rc); !errors.Is(err, ErrDigestMismatch) {
 		t.Fatalf("reading a corrupt blob: %v, want ErrDigestMismatch", err)
 	}

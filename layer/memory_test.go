@@ -2,7 +2,10 @@ package layer
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"runtime"
+	"runtime/metrics"
 	"testing"
 
 	"github.com/minimage/minimage/internal/testenv"
@@ -49,7 +52,7 @@ func TestMemoryBounded(t *testing.T) {
 	const limit = 64 << 20
 	var l *Layer
 	peak := testenv.PeakHeap(func() {
-		b := New(Options{Level: 1, SpillDir: t.TempDir()})
+		b := New(Options{Format: Format{Level: 1}, SpillDir: t.TempDir()})
 		if err := b.AddReader("/big", newPatternReader(size), size, Attr{}); err != nil {
 			t.Fatal(err)
 		}
@@ -80,4 +83,48 @@ func BenchmarkBuild1GiB(b *testing.B) {
 		}))
 	}
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+}
+
+// BenchmarkSpillThreshold builds layers whose blobs fall on either side
+// of the spill thresholds, with each threshold, reporting throughput and
+// peak live heap: what the default threshold trades.
+//
+//	go test ./layer -run '^$' -bench SpillThreshold -count 6
+func BenchmarkSpillThreshold(b *testing.B) {
+	for _, mib := range []int{8, 24, 64} {
+		// Half incompressible, half text: the blob is about 5/8 of the input.
+		data := append(randomData(mib<<19, 1), textData(mib<<19, 2)...)
+		for _, threshold := range []int64{4 << 20, 32 << 20} {
+			b.Run(fmt.Sprintf("input=%dMiB/threshold=%dMiB", mib, threshold>>20), func(b *testing.B) {
+				b.SetBytes(int64(len(data)))
+				dir := b.TempDir()
+				var peak uint64
+				var blob int64
+				for range b.N {
+					peak = max(peak, testenv.PeakHeap(func() {
+						bl := New(Options{SpillThreshold: threshold, SpillDir: dir})
+						bl.AddFile("/data", data, Attr{})
+						l, err := bl.Build(context.Background())
+						if err != nil {
+							b.Fatal(err)
+						}
+						blob = l.Size()
+						l.Release()
+					}))
+				}
+				b.ReportMetric(float64(blob)/(1<<20), "blob-MiB")
+				// The input is live throughout; what the build adds is the
+				// peak over it.
+				b.ReportMetric(float64(peak-min(peak, liveHeap()))/(1<<20), "build-heap-MiB")
+			})
+		}
+	}
+}
+
+// liveHeap returns the bytes of live heap objects after a collection.
+func liveHeap() uint64 {
+	runtime.GC()
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }

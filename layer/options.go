@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/minimage/minimage/layer/gzip"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -27,13 +28,13 @@ const (
 // Default compression levels, chosen from the measurements in
 // BENCHMARKS.md.
 const (
-	// DefaultGzipLevel is the gzip level used when Options.Level is 0.
+	// DefaultGzipLevel is the gzip level used when Format.Level is 0.
 	// Through the whole layer pipeline on a 33 MB Go binary (bench/
 	// BenchmarkLevels), level 2 runs as fast as level 1 (432 against 428
 	// MiB/s on 2 cores) for a blob 1.5% smaller; level 6 is 2.3% smaller
 	// again but 44% slower.
 	DefaultGzipLevel = 2
-	// DefaultZstdLevel is the zstd level used when Options.Level is 0:
+	// DefaultZstdLevel is the zstd level used when Format.Level is 0:
 	// klauspost/compress/zstd's SpeedDefault, roughly zstd -3, which on a
 	// Go binary makes a blob smaller than gzip level 9 at gzip level 6's
 	// speed.
@@ -41,8 +42,12 @@ const (
 )
 
 // DefaultSpillThreshold is the size of compressed blob, in bytes, that a
-// layer holds in memory before it moves the blob to a temporary file.
-const DefaultSpillThreshold = 32 << 20
+// layer holds in memory before it moves the blob to a temporary file:
+// 4 MiB, which keeps the certificate, time zone and base layers in memory.
+// Against 32 MiB, it costs no measurable speed (BenchmarkSpillThreshold,
+// blobs of 5 to 39 MiB; BenchmarkBuild1GiB) and cuts the heap a build
+// adds from 12-35 MiB to under 8 MiB; see BENCHMARKS.md.
+const DefaultSpillThreshold = 4 << 20
 
 // String returns "gzip", "zstd" or "none".
 func (c Compression) String() string {
@@ -81,33 +86,50 @@ func ParseCompression(s string) (Compression, error) {
 	return 0, fmt.Errorf("layer: unknown compression %q; use gzip, zstd or none", s)
 }
 
-// Options control how a layer is built. The zero value is the documented
-// default for every field: gzip at DefaultGzipLevel, entries dated the Unix
-// epoch, duplicate paths rejected, blobs past DefaultSpillThreshold spilled
-// to os.TempDir.
-type Options struct {
+// Format is what decides a layer's bytes: the same entries built with equal
+// Formats give byte-identical layers, whatever the Options around it. It is
+// comparable, so it can serve as (part of) a cache key; the golden tests pin
+// the digests of its zero value. The zero value is gzip at DefaultGzipLevel
+// in blocks of layer/gzip's DefaultBlockSize, entries dated the Unix epoch.
+type Format struct {
 	// Compression selects gzip (the default), zstd or none.
 	Compression Compression
 
 	// Level is the compression level; 0 means the default for the
 	// compression (DefaultGzipLevel, DefaultZstdLevel). Gzip takes 1 to 9,
-	// zstd 1 to 4 (fastest, default, better, best). It is ignored for
-	// Uncompressed.
+	// zstd 1 to 4 (fastest, default, better, best). Uncompressed takes
+	// only 0.
 	Level int
+
+	// BlockSize is the gzip block size in bytes, from gzip.MinBlockSize to
+	// gzip.MaxBlockSize of package layer/gzip; 0 means its
+	// DefaultBlockSize. Each block is compressed on its own, so the block
+	// size changes the compressed bytes. Only Gzip takes a block size.
+	BlockSize int
 
 	// ModTime is the modification time of every entry, truncated to whole
 	// seconds. The zero value means the Unix epoch; see SourceDateEpoch.
+	// Times before 1970 are allowed; times outside the years 0 to 9999,
+	// which an image config's JSON cannot hold, are not.
 	ModTime time.Time
+}
+
+// Options control how a layer is built: its Format, and how the work runs,
+// which never changes the bytes. The zero value is the documented default
+// for every field: the zero Format, duplicate paths rejected, gzip blocks
+// compressed GOMAXPROCS at a time, blobs past DefaultSpillThreshold spilled
+// to os.TempDir.
+type Options struct {
+	Format
 
 	// Replace lets a later Add of an existing path replace the earlier
 	// entry instead of failing with ErrDuplicate.
 	Replace bool
 
-	// BlockSize and Blocks set the gzip writer's block size in bytes and
-	// the number of blocks compressed at once (see layer/gzip's
-	// SetConcurrency). 0 means the writer's defaults. The block size
-	// changes the compressed bytes; Blocks never does.
-	BlockSize, Blocks int
+	// Blocks is the number of gzip blocks compressed at once (see
+	// layer/gzip's SetConcurrency); 0 means GOMAXPROCS. It never changes
+	// the bytes. Only Gzip takes it.
+	Blocks int
 
 	// SpillThreshold is the number of compressed bytes held in memory
 	// before the blob moves to a temporary file. 0 means
@@ -146,41 +168,76 @@ type Attr struct {
 	Uname, Gname string
 }
 
-func (o Options) level() (int, error) {
-	switch o.Compression {
+// Validate reports whether f can build a layer: a known compression, a
+// level and block size in range for it, and a modification time in the
+// years 0 to 9999. Build calls it; callers that take a format from users can
+// call it first.
+func (f Format) Validate() error {
+	if _, err := f.level(); err != nil {
+		return err
+	}
+	if f.BlockSize != 0 {
+		if f.Compression != Gzip {
+			return fmt.Errorf("layer: block size %d set for %s compression; only gzip is compressed in blocks, so leave BlockSize 0", f.BlockSize, f.Compression)
+		}
+		if f.BlockSize < gzip.MinBlockSize || f.BlockSize > gzip.MaxBlockSize {
+			return fmt.Errorf("layer: gzip block size %d bytes out of range; use %d (32 KiB) to %d (1 GiB), or 0 for the default %d (1 MiB)", f.BlockSize, gzip.MinBlockSize, gzip.MaxBlockSize, gzip.DefaultBlockSize)
+		}
+	}
+	if err := checkTime(f.ModTime); err != nil {
+		return fmt.Errorf("layer: ModTime %w", err)
+	}
+	return nil
+}
+
+// Validate reports whether o can build a layer: its Format is valid (see
+// Format.Validate) and Blocks is 0, or positive with gzip. Build calls it;
+// callers that parse options from users can call it first.
+func (o Options) Validate() error {
+	if err := o.Format.Validate(); err != nil {
+		return err
+	}
+	if o.Blocks != 0 {
+		if o.Compression != Gzip {
+			return fmt.Errorf("layer: %d blocks set for %s compression; only gzip is compressed in parallel blocks, so leave Blocks 0", o.Blocks, o.Compression)
+		}
+		if o.Blocks < 0 {
+			return fmt.Errorf("layer: %d gzip blocks in flight; use 1 or more, or 0 for GOMAXPROCS", o.Blocks)
+		}
+	}
+	return nil
+}
+
+func (f Format) level() (int, error) {
+	switch f.Compression {
 	case Gzip:
-		if o.Level == 0 {
+		if f.Level == 0 {
 			return DefaultGzipLevel, nil
 		}
-		if o.Level < 1 || o.Level > 9 {
-			return 0, fmt.Errorf("layer: gzip level %d out of range; use 1 (fastest) to 9 (smallest), or 0 for the default %d", o.Level, DefaultGzipLevel)
+		if f.Level < 1 || f.Level > 9 {
+			return 0, fmt.Errorf("layer: gzip level %d out of range; use 1 (fastest) to 9 (smallest), or 0 for the default %d", f.Level, DefaultGzipLevel)
 		}
 	case Zstd:
-		if o.Level == 0 {
+		if f.Level == 0 {
 			return DefaultZstdLevel, nil
 		}
-		if o.Level < 1 || o.Level > 4 {
-			return 0, fmt.Errorf("layer: zstd level %d out of range; use 1 (fastest) to 4 (smallest), or 0 for the default %d", o.Level, DefaultZstdLevel)
+		if f.Level < 1 || f.Level > 4 {
+			return 0, fmt.Errorf("layer: zstd level %d out of range; use 1 (fastest) to 4 (smallest), or 0 for the default %d", f.Level, DefaultZstdLevel)
 		}
 	case Uncompressed:
+		if f.Level != 0 {
+			return 0, fmt.Errorf("layer: level %d set for an uncompressed layer; leave Level 0, or choose gzip or zstd", f.Level)
+		}
 		return 0, nil
 	default:
-		return 0, fmt.Errorf("layer: unknown compression %d; use Gzip, Zstd or Uncompressed", int(o.Compression))
+		return 0, fmt.Errorf("layer: unknown compression %d; use Gzip, Zstd or Uncompressed", int(f.Compression))
 	}
-	return o.Level, nil
+	return f.Level, nil
 }
 
-func (o Options) modTime() time.Time {
-	if o.ModTime.IsZero() {
+func (f Format) modTime() time.Time {
+	if f.ModTime.IsZero() {
 		return time.Unix(0, 0).UTC()
 	}
-	return o.ModTime.Truncate(time.Second).UTC()
-}
-
-// Validate reports whether o can build a layer: a known compression and a
-// level in range. Build calls it; callers that parse options from users
-// can call it first.
-func (o Options) Validate() error {
-	_, err := o.level()
-	return err
+	return f.ModTime.Truncate(time.Second).UTC()
 }

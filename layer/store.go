@@ -2,9 +2,11 @@ package layer
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"os"
 	"runtime"
+	"sync"
 )
 
 // blobStore holds a compressed blob as it is written: in memory, in chunks
@@ -38,7 +40,7 @@ func (s *blobStore) Write(p []byte) (int, error) {
 		}
 	}
 	if s.file != nil {
-		n, err := s.file.f.Write(p)
+		n, err := s.file.st.f.Write(p)
 		s.size += int64(n)
 		return n, err
 	}
@@ -69,8 +71,8 @@ func (s *blobStore) spill() error {
 		return err
 	}
 	for _, c := range s.chunks {
-		if _, err := f.f.Write(c); err != nil {
-			f.release()
+		if _, err := f.st.f.Write(c); err != nil {
+			f.unref()
 			return err
 		}
 	}
@@ -81,78 +83,130 @@ func (s *blobStore) spill() error {
 // discard frees what the store holds after a failed build.
 func (s *blobStore) discard() {
 	if s.file != nil {
-		s.file.release()
+		s.file.unref()
 	}
 	s.chunks, s.file = nil, nil
 }
 
-// opener returns a function that opens the stored bytes for reading; it may
-// be called any number of times, concurrently.
-func (s *blobStore) opener() func() (io.ReadCloser, error) {
-	if f, size := s.file, s.size; f != nil {
-		return func() (io.ReadCloser, error) { return f.section(0, size), nil }
+// source hands what the store holds, and its spill file's reference, to a
+// Layer.
+func (s *blobStore) source() source {
+	if s.file != nil {
+		return spillSource{s.file, s.size}
 	}
-	chunks := s.chunks
-	return func() (io.ReadCloser, error) {
-		rs := make([]io.Reader, len(chunks))
-		for i, c := range chunks {
-			rs[i] = bytes.NewReader(c)
-		}
-		return io.NopCloser(io.MultiReader(rs...)), nil
-	}
+	return memSource(s.chunks)
 }
 
-// spillFile is a temporary file, unlinked at once where the OS allows it,
-// and closed (and removed, where unlinking failed) once nothing refers to
-// it any more.
+// memSource is a blob held in memory. Releasing it drops the Layer's
+// reference; the garbage collector frees the bytes once no Share or open
+// reader holds them.
+type memSource [][]byte
+
+func (m memSource) open(context.Context) (io.ReadCloser, error) {
+	rs := make([]io.Reader, len(m))
+	for i, c := range m {
+		rs[i] = bytes.NewReader(c)
+	}
+	return io.NopCloser(io.MultiReader(rs...)), nil
+}
+
+func (m memSource) share() (source, bool) { return m, true }
+func (memSource) release()                {}
+
+// spillSource is a handle on a blob in a spill file.
+type spillSource struct {
+	f    *spillFile
+	size int64
+}
+
+func (s spillSource) open(context.Context) (io.ReadCloser, error) {
+	return s.f.section(0, s.size)
+}
+
+func (s spillSource) share() (source, bool) { return s, s.f.ref() }
+func (s spillSource) release()              { s.f.unref() }
+
+// spillFile is a temporary file, unlinked at once where the OS allows it.
+// It counts its references (the handles of Layers, a Builder's content
+// store, open readers) and is closed, and removed where unlinking failed,
+// when the last one goes, or when the garbage collector finds it
+// unreachable.
 type spillFile struct {
+	st   *spillState
+	mu   sync.Mutex
+	refs int
+}
+
+// spillState is what closing a spill file needs; the cleanup holds it, not
+// the spillFile, which it would keep reachable.
+type spillState struct {
 	f    *os.File
 	name string // "" once unlinked
+	once sync.Once
 }
 
+func (s *spillState) close() {
+	s.once.Do(func() {
+		s.f.Close()
+		if s.name != "" {
+			os.Remove(s.name)
+		}
+	})
+}
+
+// newSpillFile creates a spill file holding one reference, its creator's.
 func newSpillFile(dir, pattern string) (*spillFile, error) {
 	f, err := os.CreateTemp(dir, pattern)
 	if err != nil {
 		return nil, err
 	}
-	sf := &spillFile{f: f, name: f.Name()}
-	if os.Remove(sf.name) == nil {
-		sf.name = ""
+	st := &spillState{f: f, name: f.Name()}
+	if os.Remove(st.name) == nil {
+		st.name = ""
 	}
-	runtime.AddCleanup(sf, func(c spillCleanup) { c.f.Close(); c.remove() }, spillCleanup{f, sf.name})
+	sf := &spillFile{st: st, refs: 1}
+	runtime.AddCleanup(sf, (*spillState).close, st)
 	return sf, nil
 }
 
-type spillCleanup struct {
-	f    *os.File
-	name string
+// ref adds a reference, unless the file is already closed.
+func (sf *spillFile) ref() bool {
+	sf.mu.Lock()
+	defer sf.mu.Unlock()
+	if sf.refs == 0 {
+		return false
+	}
+	sf.refs++
+	return true
 }
 
-func (c spillCleanup) remove() {
-	if c.name != "" {
-		os.Remove(c.name)
+// unref drops a reference and closes the file when it was the last.
+func (sf *spillFile) unref() {
+	sf.mu.Lock()
+	sf.refs--
+	last := sf.refs == 0
+	sf.mu.Unlock()
+	if last {
+		sf.st.close()
 	}
 }
 
-// release closes and removes the file now, for a store whose blob is
-// dropped.
-func (sf *spillFile) release() {
-	sf.f.Close()
-	spillCleanup{sf.f, sf.name}.remove()
-}
-
-// section returns a reader of size bytes at off that keeps sf alive while
-// it is open.
-func (sf *spillFile) section(off, size int64) io.ReadCloser {
-	return &sectionReader{SectionReader: io.NewSectionReader(sf.f, off, size), keep: sf}
+// section returns a reader of size bytes at off that holds a reference
+// until it is closed, or ErrReleased if the file is closed.
+func (sf *spillFile) section(off, size int64) (io.ReadCloser, error) {
+	if !sf.ref() {
+		return nil, ErrReleased
+	}
+	return &sectionReader{SectionReader: io.NewSectionReader(sf.st.f, off, size), f: sf}, nil
 }
 
 type sectionReader struct {
 	*io.SectionReader
-	keep *spillFile
+	f    *spillFile
+	once sync.Once
 }
 
 func (r *sectionReader) Close() error {
-	runtime.KeepAlive(r.keep)
+	r.once.Do(r.f.unref)
 	return nil
 }

@@ -1,6 +1,7 @@
 package tzdata
 
 import (
+	"context"
 	"os/exec"
 	"strings"
 	"testing"
@@ -21,7 +22,7 @@ func runtimeGOROOT(t *testing.T) string {
 // readLayer returns the entries of l's tar stream by name.
 func readLayer(t testing.TB, l *layer.Layer) map[string]testenv.Entry {
 	t.Helper()
-	rc, err := l.Uncompressed()
+	rc, err := l.Uncompressed(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -152,10 +152,9 @@ func (f *buildFlags) recipe(target string, stdout io.Writer) (build.Recipe, erro
 		if err != nil {
 			return r, err
 		}
-		if ok && t.Year() > 9999 {
-			return r, fmt.Errorf("SOURCE_DATE_EPOCH=%s is past the year 9999, which an image config cannot hold; set it to seconds since 1970, such as $(git log -1 --format=%%ct)", os.Getenv("SOURCE_DATE_EPOCH"))
+		if ok {
+			r.Created = t
 		}
-		r.Created = t
 	}
 	if r.Layer.Compression, err = layer.ParseCompression(f.compression); err != nil {
 		return r, fmt.Errorf("--compression: %w", err)

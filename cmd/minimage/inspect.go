@@ -119,7 +119,7 @@ func printInspected(w io.Writer, in inspected) {
 // listFiles reads a layer's tar and lists its entries as "/path",
 // "/dir/", "/link -> target".
 func listFiles(ctx context.Context, l *layer.Layer) ([]string, error) {
-	rc, err := l.Uncompressed()
+	rc, err := l.Uncompressed(ctx)
 	if err != nil {
 		return nil, err
 	}

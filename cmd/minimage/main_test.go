@@ -138,7 +138,7 @@ func extractImage(t *testing.T, layout, platform, dir string) {
 			continue
 		}
 		for _, l := range img.Layers() {
-			rc, err := l.Uncompressed()
+			rc, err := l.Uncompressed(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}

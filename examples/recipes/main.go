@@ -76,7 +76,7 @@ func run(ctx context.Context, binary, pkg, baseRef, out, platform, zones string,
 		Out:      out,
 		Platform: p,
 		Root:     root,
-		Layer:    layer.Options{ModTime: created},
+		Layer:    layer.Options{Format: layer.Format{ModTime: created}},
 	}
 	if zones != "" {
 		opts.Zones = strings.Split(zones, ",")

@@ -140,7 +140,7 @@ func Build(ctx context.Context, opts Options) ([]Recipe, error) {
 		if err != nil {
 			return nil, fmt.Errorf("recipes: %w", err)
 		}
-		bs, err := SizesOf(baseImg)
+		bs, err := SizesOf(ctx, baseImg)
 		if err != nil {
 			return nil, fmt.Errorf("recipes: base %s: %w", opts.Base, err)
 		}
@@ -161,7 +161,7 @@ func Build(ctx context.Context, opts Options) ([]Recipe, error) {
 	for i := range out {
 		r := &out[i]
 		var err error
-		if r.Sizes, err = SizesOf(r.Image); err != nil {
+		if r.Sizes, err = SizesOf(ctx, r.Image); err != nil {
 			return nil, fmt.Errorf("recipes: %s: %w", r.Tag, err)
 		}
 	}
@@ -171,14 +171,14 @@ func Build(ctx context.Context, opts Options) ([]Recipe, error) {
 // SizesOf returns img's sizes. A layer read from a layout does not know
 // its tar size, so its tar stream is read (and its diffID checked) to
 // count it.
-func SizesOf(img *image.Image) (Sizes, error) {
+func SizesOf(ctx context.Context, img *image.Image) (Sizes, error) {
 	layers := img.Layers()
 	s := Sizes{Layers: len(layers), Compressed: int64(len(img.RawConfig()) + len(img.RawManifest()))}
 	for _, l := range layers {
 		s.Compressed += l.Size()
 		n := l.TarSize()
 		if n < 0 {
-			rc, err := l.Uncompressed()
+			rc, err := l.Uncompressed(ctx)
 			if err != nil {
 				return Sizes{}, err
 			}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -97,7 +98,7 @@ func TestRecipes(t *testing.T) {
 			if r.Sizes.Compressed != want {
 				t.Errorf("%s: compressed %d, the layout's blobs add up to %d", tag, r.Sizes.Compressed, want)
 			}
-			if got, err := SizesOf(img); err != nil || got != r.Sizes {
+			if got, err := SizesOf(context.Background(), img); err != nil || got != r.Sizes {
 				t.Errorf("%s: sizes %+v, recounted from the tar streams %+v (%v)", tag, r.Sizes, got, err)
 			}
 			if u := r.Sizes.Uncompressed; u < binSize || u%512 != 0 {

@@ -91,9 +91,10 @@ func Diff(ctx context.Context, got, want image.Artifact) (string, error) {
 // asks for a regular file (or hard link) with that content, a key ending
 // in "/" (or the value Opaque) for a directory, Symlink and Hardlink for
 // links, and Whiteout for the path to be absent. Paths that want does not
-// name are not checked, nor are modes and owners; compare Files with a
-// map of File, or use EqualFiles, for that. It ends the test if a layer
-// cannot be read.
+// name are not checked, nor are modes and owners unless a value sets them
+// with With (times are never checked); compare Files with a map of File,
+// or use EqualFiles, for all of them. It ends the test if a layer cannot
+// be read.
 func AssertFiles(t testing.TB, img *image.Image, want Layer) {
 	t.Helper()
 	files, err := Flatten(t.Context(), img)
@@ -117,6 +118,25 @@ func AssertFiles(t testing.TB, img *image.Image, want Layer) {
 func check(files map[string]File, key, value string) string {
 	p := absPath(key)
 	f, ok := files[p]
+	attr, value, with, err := splitAttr(value)
+	if err != nil {
+		return fmt.Sprintf("%s: %v", p, err)
+	}
+	if line := checkKind(p, f, ok, key, value); line != "" || !ok || value == Whiteout || !with {
+		return line
+	}
+	if attr.Mode != 0 && unixMode(f.Mode) != unixMode(attr.Mode) {
+		return fmt.Sprintf("%s: got %s, want mode %04o", p, f, unixMode(attr.Mode))
+	}
+	if f.UID != attr.UID || f.GID != attr.GID {
+		return fmt.Sprintf("%s: got %s, want owner %d:%d", p, f, attr.UID, attr.GID)
+	}
+	return ""
+}
+
+// checkKind returns how f, the file at p (ok false when there is none),
+// fails the wanted entry key: value of a Layer, without attributes, or "".
+func checkKind(p string, f File, ok bool, key, value string) string {
 	if value == Whiteout {
 		if ok {
 			return fmt.Sprintf("%s: got %s, want it absent", p, f)

@@ -52,11 +52,11 @@ func run(t *testing.T, f func(tb testing.TB)) (r *recorder) {
 func TestEqualFiles(t *testing.T) {
 	a := FromLayers(t, "", Layer{"etc/os-release": "ID=a\n", "bin/app": "app", "only/a": "x"})
 	// The same files spread over two layers, compressed otherwise: equal.
-	l1, err := Layer{"etc/os-release": "ID=a\n", "only/a": "x"}.Build(context.Background(), layer.Options{Compression: layer.Uncompressed})
+	l1, err := Layer{"etc/os-release": "ID=a\n", "only/a": "x"}.Build(context.Background(), layer.Options{Format: layer.Format{Compression: layer.Uncompressed}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	l2, err := Layer{"bin/app": "app"}.Build(context.Background(), layer.Options{Compression: layer.Zstd})
+	l2, err := Layer{"bin/app": "app"}.Build(context.Background(), layer.Options{Format: layer.Format{Compression: layer.Zstd}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/layer"
@@ -30,7 +31,8 @@ import (
 // Keys may also spell whiteout files out (".wh.name"), as a layer tar
 // holds them. Parent directories are created as needed. Files are mode
 // 0644, directories 0755, links 0777, all owned by 0:0 and dated the Unix
-// epoch; use FromFS with an fstest.MapFS to give other modes.
+// epoch (or layer.Options.ModTime); With gives an entry a mode, owner or
+// time of its own.
 type Layer map[string]string
 
 // Special values of a Layer. Each starts with a NUL byte, which no text
@@ -66,52 +68,76 @@ const (
 // of l are copied; l may change once Build returns. It is safe to call
 // concurrently on the same Layer as long as no one changes it.
 func (l Layer) Build(ctx context.Context, opts layer.Options) (*layer.Layer, error) {
-	b := layer.New(opts)
+	// Entries with times of their own are dated after the build, in the
+	// uncompressed tar, which is then compressed as opts say.
+	times := map[string]time.Time{}
+	bopts := opts
+	for _, v := range l {
+		if a, _, _, err := splitAttr(v); err == nil && !a.ModTime.IsZero() {
+			bopts.Compression, bopts.Level, bopts.BlockSize, bopts.Blocks, bopts.Progress = layer.Uncompressed, 0, 0, 0, nil
+			break
+		}
+	}
+	b := layer.New(bopts)
 	for _, key := range slices.Sorted(maps.Keys(l)) {
-		if err := addEntry(b, key, l[key]); err != nil {
+		name, t, err := addEntry(b, key, l[key])
+		if err != nil {
 			return nil, err
+		}
+		if !t.IsZero() {
+			times[name] = t
 		}
 	}
 	built, err := b.Build(ctx)
+	if err == nil && len(times) > 0 {
+		built, err = setTimes(ctx, built, times, opts)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("imagetest: %w", err)
 	}
 	return built, nil
 }
 
-func addEntry(b *layer.Builder, key, value string) error {
+// addEntry adds the entry of a Layer to b, and returns its name in the
+// tar (without a trailing "/") and the time With gave it.
+func addEntry(b *layer.Builder, key, value string) (string, time.Time, error) {
+	attr, value, _, err := splitAttr(value)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	a := attr.layerAttr()
 	name := strings.TrimSuffix(key, "/")
 	isDir := name != key
 	// Cleaned without a leading "/", so that package layer sees and
 	// rejects a ".." that climbs above the root.
 	clean := path.Clean(name)
 	if clean == "/" || clean == "." {
-		return fmt.Errorf("imagetest: layer path %q names the root; give a path such as \"/etc/os-release\"", key)
+		return "", time.Time{}, fmt.Errorf("imagetest: layer path %q names the root; give a path such as \"/etc/os-release\"", key)
 	}
-	var err error
 	switch {
 	case value == Whiteout:
 		dir, base := path.Split(clean)
-		err = b.AddFile(dir+whiteoutPrefix+base, nil, layer.Attr{})
+		clean = dir + whiteoutPrefix + base
+		err = b.AddFile(clean, nil, a)
 	case value == Opaque:
-		if err = b.AddDir(clean, layer.Attr{}); err == nil {
+		if err = b.AddDir(clean, a); err == nil {
 			err = b.AddFile(clean+"/"+opaqueName, nil, layer.Attr{})
 		}
 	case isDir && value != "":
-		return fmt.Errorf("imagetest: layer path %q ends in \"/\", a directory, but has content; drop the slash for a file", key)
+		return "", time.Time{}, fmt.Errorf("imagetest: layer path %q ends in \"/\", a directory, but has content; drop the slash for a file", key)
 	case isDir:
-		err = b.AddDir(clean, layer.Attr{})
+		err = b.AddDir(clean, a)
 	case strings.HasPrefix(value, symlinkTo):
-		err = b.AddSymlink(clean, strings.TrimPrefix(value, symlinkTo), layer.Attr{})
+		err = b.AddSymlink(clean, strings.TrimPrefix(value, symlinkTo), a)
 	case strings.HasPrefix(value, hardlinkTo):
-		err = b.AddHardlink(clean, strings.TrimPrefix(value, hardlinkTo), layer.Attr{})
+		err = b.AddHardlink(clean, strings.TrimPrefix(value, hardlinkTo), a)
 	default:
-		err = b.AddFile(clean, []byte(value), layer.Attr{})
+		err = b.AddFile(clean, []byte(value), a)
 	}
 	if err != nil {
-		return fmt.Errorf("imagetest: %w", err)
+		return "", time.Time{}, fmt.Errorf("imagetest: %w", err)
 	}
-	return nil
+	return strings.TrimPrefix(clean, "/"), attr.ModTime, nil
 }
 
 // FromLayers returns an image for platform ("os/arch", or "" for

@@ -128,7 +128,7 @@ type change struct {
 // apply reads l and applies it to files. A layer's whiteouts only affect
 // the layers below it, so all of them are applied before its entries.
 func apply(ctx context.Context, files map[string]File, l *layer.Layer) (err error) {
-	rc, err := l.Uncompressed()
+	rc, err := l.Uncompressed(ctx)
 	if err != nil {
 		return err
 	}

@@ -183,7 +183,7 @@ func TestLayerErrors(t *testing.T) {
 func TestFlattenBadHardlink(t *testing.T) {
 	// A tar whose hard link points to a file of no layer, as other tools
 	// may write, is an error that names the layer.
-	l, err := layer.FromTar(context.Background(), strings.NewReader(tarOf(t, "link", "missing")), layer.Options{Compression: layer.Uncompressed})
+	l, err := layer.FromTar(context.Background(), strings.NewReader(tarOf(t, "link", "missing")), layer.Options{Format: layer.Format{Compression: layer.Uncompressed}})
 	if err != nil {
 		t.Skipf("package layer rejects the tar itself: %v", err)
 	}

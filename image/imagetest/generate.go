@@ -32,7 +32,7 @@ func (g *generator) layer(ctx context.Context, i int) (*layer.Layer, error) {
 	// output is fixed by its algorithm, while the Rand methods' use of it
 	// is an implementation detail that a Go release may change.
 	src := rand.NewPCG(g.spec.Seed, g.platform^(uint64(i)*0x9e3779b97f4a7c15))
-	b := layer.New(layer.Options{Compression: g.spec.Compression})
+	b := layer.New(layer.Options{Format: layer.Format{Compression: g.spec.Compression}})
 	dir := fmt.Sprintf("usr/share/fixture/layer%d", i)
 	if err := b.AddDir(dir, layer.Attr{}); err != nil {
 		return nil, fmt.Errorf("imagetest: %w", err)

@@ -133,7 +133,7 @@ func (s Spec) normalize() (Spec, []image.Platform, error) {
 	if s.Size == 0 {
 		s.Size = defaultSize
 	}
-	if err := (layer.Options{Compression: s.Compression}).Validate(); err != nil {
+	if err := (layer.Options{Format: layer.Format{Compression: s.Compression}}).Validate(); err != nil {
 		return s, nil, fmt.Errorf("imagetest: spec: %w", err)
 	}
 	names := s.Platforms

@@ -64,7 +64,7 @@ func TestMirror(t *testing.T) {
 func osRelease(img *image.Image) (string, error) {
 	layers := img.Layers()
 	for i := len(layers) - 1; i >= 0; i-- {
-		rc, err := layers[i].Uncompressed()
+		rc, err := layers[i].Uncompressed(context.Background())
 		if err != nil {
 			return "", err
 		}

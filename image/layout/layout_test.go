@@ -48,7 +48,7 @@ func readBack(t *testing.T, dir, tag string, p image.Platform, want *image.Image
 		t.Fatalf("%s: digest %s, want %s", tag, got.Digest(), want.Digest())
 	}
 	for _, ly := range got.Layers() {
-		rc, err := ly.Uncompressed()
+		rc, err := ly.Uncompressed(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -156,7 +156,7 @@ func TestLayoutCorruptBlob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc, _ := img.Layers()[1].Compressed()
+	rc, _ := img.Layers()[1].Compressed(context.Background())
 	_, err = io.Copy(io.Discard, rc)
 	if !errors.Is(err, layer.ErrDigestMismatch) {
 		t.Errorf("read corrupt layer: %v", err)
@@ -208,8 +208,8 @@ func TestLayoutRefusesForeignOrCorrupt(t *testing.T) {
 // failingLayer is a layer whose blob reader fails after half its bytes.
 func failingLayer(t *testing.T) *layer.Layer {
 	good := fixture.Layer(t, "big", strings.Repeat("x", 64<<10))
-	l, err := layer.FromBlob(good.Descriptor(), good.DiffID(), func() (io.ReadCloser, error) {
-		rc, _ := good.Compressed()
+	l, err := layer.FromBlob(good.Descriptor(), good.DiffID(), func(ctx context.Context) (io.ReadCloser, error) {
+		rc, _ := good.Compressed(ctx)
 		return struct {
 			io.Reader
 			io.Closer

@@ -359,7 +359,7 @@ func (t *Tarball) dockerEntry(ctx context.Context, e dockerEntry) (*image.Image,
 		if err != nil {
 			return nil, err
 		}
-		l, err := layer.FromBlob(desc, cfg.RootFS.DiffIDs[i], func() (io.ReadCloser, error) {
+		l, err := layer.FromBlob(desc, cfg.RootFS.DiffIDs[i], func(context.Context) (io.ReadCloser, error) {
 			return t.fsys.Open(rel)
 		})
 		if err != nil {

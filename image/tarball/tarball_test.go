@@ -196,7 +196,7 @@ func TestReadTarball(t *testing.T) {
 func checkLayers(t *testing.T, img *image.Image) {
 	t.Helper()
 	for _, ly := range img.Layers() {
-		rc, err := ly.Uncompressed()
+		rc, err := ly.Uncompressed(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -362,8 +362,8 @@ var (
 // failingLayer is a layer whose blob reader fails after half its bytes.
 func failingLayer(t *testing.T) *layer.Layer {
 	good := fixture.Layer(t, "big", strings.Repeat("x", 64<<10))
-	l, err := layer.FromBlob(good.Descriptor(), good.DiffID(), func() (io.ReadCloser, error) {
-		rc, _ := good.Compressed()
+	l, err := layer.FromBlob(good.Descriptor(), good.DiffID(), func(ctx context.Context) (io.ReadCloser, error) {
+		rc, _ := good.Compressed(ctx)
 		return struct {
 			io.Reader
 			io.Closer

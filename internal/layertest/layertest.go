@@ -26,7 +26,7 @@ func PinOf(tb testing.TB, name string, build func(layer.Options) (*layer.Layer, 
 	if err != nil {
 		tb.Fatalf("%s: %v", name, err)
 	}
-	u, err := build(layer.Options{Compression: layer.Uncompressed})
+	u, err := build(layer.Options{Format: layer.Format{Compression: layer.Uncompressed}})
 	if err != nil {
 		tb.Fatalf("%s, uncompressed: %v", name, err)
 	}

@@ -42,7 +42,7 @@ func writeIn(t testing.TB, data []byte, level, blockSize, blocks, chunk int) []b
 // TestDeterminism checks that the bytes do not depend on GOMAXPROCS, the
 // number of blocks in flight or how the input is split into writes.
 func TestDeterminism(t *testing.T) {
-	const blockSize = minBlockSize
+	const blockSize = MinBlockSize
 	data := testInput(300<<10+3, 8) // ten blocks, the last one short
 	for _, level := range []int{1, 6} {
 		want := writeIn(t, data, level, blockSize, 1, 0)

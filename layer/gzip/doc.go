@@ -24,10 +24,11 @@
 // [Writer.Flush], and the version of this module and of klauspost/compress.
 // They do not depend on GOMAXPROCS, on the number of blocks in flight, on how
 // the input is split across Write calls, on timing, or on the CPU
-// architecture. Unlike compress/gzip, which writes whatever the caller puts
-// in Header, nothing is read from the host: the header holds no name, no
-// comment and a modification time of 0 unless the caller sets them, and its
-// OS byte is 255 ("unknown") unless the caller sets Header.OS.
+// architecture. As with compress/gzip, nothing is read from the host: the
+// header holds no name, no comment and a modification time of 0 unless the
+// caller sets them, and its OS byte is 255 ("unknown") unless the caller sets
+// Header.OS. The one default that differs from compress/gzip's is the level
+// DefaultCompression stands for (see its documentation).
 //
 // # Memory and concurrency
 //

@@ -58,7 +58,7 @@ func FuzzRoundTrip(f *testing.F) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := z.SetConcurrency(minBlockSize, b); err != nil {
+			if err := z.SetConcurrency(MinBlockSize, b); err != nil {
 				t.Fatal(err)
 			}
 			p := data

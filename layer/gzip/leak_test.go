@@ -28,7 +28,7 @@ func TestNoGoroutineLeft(t *testing.T) {
 	for _, blocks := range []int{1, 2, 8} {
 		// After Close.
 		z, _ := NewWriterLevel(io.Discard, 1)
-		z.SetConcurrency(minBlockSize, blocks)
+		z.SetConcurrency(MinBlockSize, blocks)
 		z.Write(data)
 		if err := z.Close(); err != nil {
 			t.Fatal(err)

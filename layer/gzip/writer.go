@@ -12,8 +12,8 @@ import (
 
 // Header is the gzip file header. It is compress/gzip's Header, so values
 // move freely between the two packages. A Writer writes Name, Comment, Extra,
-// ModTime and OS as compress/gzip does; only the defaults differ in that
-// nothing comes from the host (see the package documentation).
+// ModTime and OS as compress/gzip does, with the same defaults: no name, no
+// comment, no time and OS 255 ("unknown").
 type Header = stdgzip.Header
 
 // Compression levels, as in compress/gzip. Any level from HuffmanOnly to
@@ -37,13 +37,17 @@ const (
 	ConstantCompression = HuffmanOnly
 )
 
-// DefaultBlockSize is the block size of a new Writer: 1 MiB.
-const DefaultBlockSize = 1 << 20
+// Block sizes, in bytes, that SetConcurrency takes.
+const (
+	// DefaultBlockSize is the block size of a new Writer: 1 MiB.
+	DefaultBlockSize = 1 << 20
+	// MinBlockSize is the smallest block size: 32 KiB, the deflate window.
+	MinBlockSize = dictSize
+	// MaxBlockSize is the largest block size: 1 GiB.
+	MaxBlockSize = 1 << 30
+)
 
 const (
-	minBlockSize = dictSize
-	maxBlockSize = 1 << 30
-
 	// minWrite is the smallest chunk a Writer hands to the underlying
 	// writer, except to complete a Flush or Close.
 	minWrite = 64 << 10
@@ -59,6 +63,11 @@ var errClosed = errors.New("gzip: write to a closed Writer; call Reset to start 
 // Output is buffered: it reaches the underlying writer in chunks of at least
 // 64 KiB, in full only after Flush or Close. The first error the underlying
 // writer returns is kept and returned by every later call.
+//
+// The zero Writer, made ready with Reset, is like compress/gzip's: it
+// compresses at level 0 (NoCompression), in blocks of DefaultBlockSize
+// compressed GOMAXPROCS at a time. Writers made by NewWriterLevel keep their
+// level across Reset, so a sync.Pool of Writers is best filled by it.
 //
 // A Writer is not safe for concurrent use: call its methods from one
 // goroutine at a time.
@@ -123,8 +132,8 @@ func NewWriterLevel(w io.Writer, level int) (*Writer, error) {
 // Call it before the first Write, ReadFrom, Flush or Close of a stream. The
 // settings are kept across Reset.
 func (z *Writer) SetConcurrency(blockSize, blocks int) error {
-	if blockSize < minBlockSize || blockSize > maxBlockSize {
-		return fmt.Errorf("gzip: block size %d bytes is out of range: use %d (32 KiB) to %d (1 GiB); the default is %d (1 MiB)", blockSize, minBlockSize, maxBlockSize, DefaultBlockSize)
+	if blockSize < MinBlockSize || blockSize > MaxBlockSize {
+		return fmt.Errorf("gzip: block size %d bytes is out of range: use %d (32 KiB) to %d (1 GiB); the default is %d (1 MiB)", blockSize, MinBlockSize, MaxBlockSize, DefaultBlockSize)
 	}
 	if blocks < 1 {
 		return fmt.Errorf("gzip: %d blocks is too few: use 1 (compress on the calling goroutine) or more (blocks compressed in parallel); the default is GOMAXPROCS", blocks)
@@ -242,7 +251,8 @@ func (z *Writer) Close() error {
 
 // Reset discards the Writer's state, waiting for blocks still compressing,
 // and makes it equal to a new Writer with the same level and concurrency
-// settings writing to w. It reuses the buffers it can.
+// settings writing to w. It reuses the buffers it can. On a zero Writer it
+// sets the defaults described on Writer.
 func (z *Writer) Reset(w io.Writer) {
 	z.release()
 	*z = Writer{
@@ -254,6 +264,18 @@ func (z *Writer) Reset(w io.Writer) {
 		queue:     z.queue[:0],
 		free:      z.free[:0],
 		pending:   z.pending[:0],
+	}
+	z.setDefaults()
+}
+
+// setDefaults gives a zero Writer's unset concurrency settings their
+// defaults; a block size of 0 would never fill a block past its dictionary.
+func (z *Writer) setDefaults() {
+	if z.blockSize == 0 {
+		z.blockSize = DefaultBlockSize
+	}
+	if z.blocks == 0 {
+		z.blocks = runtime.GOMAXPROCS(0)
 	}
 }
 
@@ -269,6 +291,7 @@ func (z *Writer) begin() error {
 	if z.started {
 		return nil
 	}
+	z.setDefaults()
 	if cap(z.pending) < 2*minWrite {
 		// Room for a chunk just under minWrite plus one that completes it;
 		// see output.

@@ -20,12 +20,12 @@ func TestRoundTrip(t *testing.T) {
 		"text":   text,
 		"random": randomBytes(300<<10, 2),
 		"zeros":  make([]byte, 500<<10),
-		"exact":  text[:4*minBlockSize], // ends on a block boundary
+		"exact":  text[:4*MinBlockSize], // ends on a block boundary
 	}
 	for name, data := range inputs {
 		for _, level := range allLevels {
 			for _, blocks := range []int{1, 3} {
-				z := compress(t, data, level, minBlockSize, blocks)
+				z := compress(t, data, level, MinBlockSize, blocks)
 				if got := gunzip(t, z); !bytes.Equal(got, data) {
 					t.Fatalf("%s level %d blocks %d: round trip changed the data", name, level, blocks)
 				}
@@ -95,7 +95,7 @@ func TestInvalidSettings(t *testing.T) {
 		}
 	}
 	z := NewWriter(io.Discard)
-	for _, c := range [][2]int{{minBlockSize - 1, 1}, {maxBlockSize + 1, 1}, {DefaultBlockSize, 0}, {DefaultBlockSize, -1}} {
+	for _, c := range [][2]int{{MinBlockSize - 1, 1}, {MaxBlockSize + 1, 1}, {DefaultBlockSize, 0}, {DefaultBlockSize, -1}} {
 		if err := z.SetConcurrency(c[0], c[1]); err == nil || !strings.Contains(err.Error(), "use ") {
 			t.Errorf("SetConcurrency(%d, %d): error %v, want one saying what to use", c[0], c[1], err)
 		}
@@ -103,11 +103,11 @@ func TestInvalidSettings(t *testing.T) {
 	if _, err := z.Write([]byte("x")); err != nil {
 		t.Fatal(err)
 	}
-	if err := z.SetConcurrency(minBlockSize, 2); err == nil {
+	if err := z.SetConcurrency(MinBlockSize, 2); err == nil {
 		t.Error("SetConcurrency after Write succeeded")
 	}
 	z.Reset(io.Discard)
-	if err := z.SetConcurrency(minBlockSize, 2); err != nil {
+	if err := z.SetConcurrency(MinBlockSize, 2); err != nil {
 		t.Errorf("SetConcurrency after Reset: %v", err)
 	}
 }
@@ -137,7 +137,7 @@ func TestFlush(t *testing.T) {
 	for _, blocks := range []int{1, 4} {
 		var buf bytes.Buffer
 		z, _ := NewWriterLevel(&buf, 6)
-		z.SetConcurrency(minBlockSize, blocks)
+		z.SetConcurrency(MinBlockSize, blocks)
 		if err := z.Flush(); err != nil {
 			t.Fatal(err)
 		}
@@ -178,10 +178,10 @@ func TestFlush(t *testing.T) {
 
 func TestReset(t *testing.T) {
 	data := testInput(300<<10, 4)
-	want := compress(t, data, 6, minBlockSize, 2)
+	want := compress(t, data, 6, MinBlockSize, 2)
 	var buf bytes.Buffer
 	z, _ := NewWriterLevel(&buf, 6)
-	z.SetConcurrency(minBlockSize, 2)
+	z.SetConcurrency(MinBlockSize, 2)
 	z.Name = "dropped by Reset"
 	z.Write(data[:100000]) // abandoned mid-stream
 	for range 3 {
@@ -199,10 +199,10 @@ func TestReset(t *testing.T) {
 
 func TestReadFrom(t *testing.T) {
 	data := testInput(300<<10, 5)
-	want := compress(t, data, 1, minBlockSize, 3)
+	want := compress(t, data, 1, MinBlockSize, 3)
 	var buf bytes.Buffer
 	z, _ := NewWriterLevel(&buf, 1)
-	z.SetConcurrency(minBlockSize, 3)
+	z.SetConcurrency(MinBlockSize, 3)
 	// OneByteReader and HalfReader give reads of odd sizes.
 	n, err := z.ReadFrom(iotest.HalfReader(bytes.NewReader(data)))
 	if err != nil || n != int64(len(data)) {

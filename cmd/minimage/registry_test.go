@@ -1,0 +1,133 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opencontainers/go-digest"
+)
+
+// serve runs "minimage registry serve args" until the test ends or stop is
+// called, and returns the address it printed.
+func serve(t *testing.T, args ...string) (addr string, stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	var stderr bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		err := runRegistry(ctx, append([]string{"serve"}, args...), pw, &stderr)
+		pw.Close()
+		done <- err
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		cancel()
+		t.Fatalf("no address printed: %v; stderr: %s; run: %v", err, stderr.String(), <-done)
+	}
+	go io.Copy(io.Discard, pr)
+	var once bool
+	stop = func() {
+		if once {
+			return
+		}
+		once = true
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("registry serve: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("registry serve did not stop after the interrupt")
+		}
+	}
+	t.Cleanup(stop)
+	return strings.TrimSpace(line), stop
+}
+
+func TestRegistryServe(t *testing.T) {
+	dir := t.TempDir()
+	addr, stop := serve(t, "--address", "127.0.0.1:0", "--dir", dir)
+	data := []byte("kept across restarts")
+	d := digest.FromBytes(data)
+	resp, err := http.Post("http://"+addr+"/v2/repo/blobs/uploads/?digest="+d.String(), "application/octet-stream", bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("push: %s", resp.Status)
+	}
+	stop()
+	if _, err := http.Get("http://" + addr + "/v2/"); err == nil {
+		t.Fatal("the registry still answers after the interrupt")
+	}
+
+	addr, _ = serve(t, "--address", "127.0.0.1:0", "--dir", dir, "--read-only")
+	resp, err = http.Get("http://" + addr + "/v2/repo/blobs/" + d.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || string(body) != string(data) {
+		t.Errorf("after a restart on the same --dir: %s %q", resp.Status, body)
+	}
+	resp, err = http.Post("http://"+addr+"/v2/repo/blobs/uploads/", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("push with --read-only: %s, want 405", resp.Status)
+	}
+}
+
+func TestRegistryServeAuth(t *testing.T) {
+	addr, _ := serve(t, "--address", "127.0.0.1:0", "--user", "u", "--password", "p", "--token-auth")
+	resp, err := http.Get("http://" + addr + "/v2/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer realm=") {
+		t.Errorf("--token-auth: %s, WWW-Authenticate %q", resp.Status, resp.Header.Get("WWW-Authenticate"))
+	}
+}
+
+func TestRegistryUsage(t *testing.T) {
+	tests := []struct {
+		args []string
+		want error
+	}{
+		{nil, errUsage},
+		{[]string{"start"}, errUsage},
+		{[]string{"serve", "extra"}, errUsage},
+		{[]string{"serve", "--nope"}, errUsage},
+		{[]string{"serve", "--token-auth"}, errUsage},
+		{[]string{"serve", "-h"}, flag.ErrHelp},
+		{[]string{"--help"}, flag.ErrHelp},
+	}
+	for _, tt := range tests {
+		var stderr bytes.Buffer
+		err := runRegistry(context.Background(), tt.args, io.Discard, &stderr)
+		if !errors.Is(err, tt.want) {
+			t.Errorf("registry %q: %v, want %v", tt.args, err, tt.want)
+		}
+	}
+	// A port in use is an error that says what to do.
+	addr, _ := serve(t, "--address", "127.0.0.1:0")
+	err := runRegistry(context.Background(), []string{"serve", "--address", addr}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--address") {
+		t.Errorf("serve on a busy port: %v", err)
+	}
+}

@@ -1,0 +1,60 @@
+package layer
+
+import ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+// Docker's layer media types, accepted when reading images that use them.
+const (
+	MediaTypeDockerLayer     = "application/vnd.docker.image.rootfs.diff.tar.gzip"
+	MediaTypeDockerLayerZstd = "application/vnd.docker.image.rootfs.diff.tar.zstd"
+	MediaTypeDockerLayerTar  = "application/vnd.docker.image.rootfs.diff.tar"
+	// MediaTypeDockerForeignLayer is a gzip layer that registries do not
+	// serve themselves (Windows base layers); OCI calls it
+	// non-distributable.
+	MediaTypeDockerForeignLayer = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
+	// MediaTypeDockerForeignLayerTar is the uncompressed
+	// MediaTypeDockerForeignLayer.
+	MediaTypeDockerForeignLayerTar = "application/vnd.docker.image.rootfs.foreign.diff.tar"
+)
+
+// layerTypes is the one table of tar layer media types: how each is
+// compressed, and the OCI type that names the same bytes.
+var layerTypes = map[string]struct {
+	c   Compression
+	oci string
+}{
+	ocispec.MediaTypeImageLayer:     {Uncompressed, ocispec.MediaTypeImageLayer},
+	ocispec.MediaTypeImageLayerGzip: {Gzip, ocispec.MediaTypeImageLayerGzip},
+	ocispec.MediaTypeImageLayerZstd: {Zstd, ocispec.MediaTypeImageLayerZstd},
+	//nolint:staticcheck // deprecated by OCI, still found in images
+	ocispec.MediaTypeImageLayerNonDistributable: {Uncompressed, ocispec.MediaTypeImageLayerNonDistributable},
+	//nolint:staticcheck
+	ocispec.MediaTypeImageLayerNonDistributableGzip: {Gzip, ocispec.MediaTypeImageLayerNonDistributableGzip},
+	//nolint:staticcheck
+	ocispec.MediaTypeImageLayerNonDistributableZstd: {Zstd, ocispec.MediaTypeImageLayerNonDistributableZstd},
+	MediaTypeDockerLayer:                            {Gzip, ocispec.MediaTypeImageLayerGzip},
+	MediaTypeDockerLayerZstd:                        {Zstd, ocispec.MediaTypeImageLayerZstd},
+	MediaTypeDockerLayerTar:                         {Uncompressed, ocispec.MediaTypeImageLayer},
+	MediaTypeDockerForeignLayer:                     {Gzip, ocispec.MediaTypeImageLayerNonDistributableGzip},     //nolint:staticcheck
+	MediaTypeDockerForeignLayerTar:                  {Uncompressed, ocispec.MediaTypeImageLayerNonDistributable}, //nolint:staticcheck
+}
+
+// ParseMediaType returns how a layer of media type mt is compressed. ok is
+// false when mt is not a tar layer type: OCI's (including the deprecated
+// non-distributable ones) and Docker's are known. Parameters are not
+// accepted; mt must be exactly one of the types.
+func ParseMediaType(mt string) (c Compression, ok bool) {
+	t, ok := layerTypes[mt]
+	return t.c, ok
+}
+
+// OCIMediaType returns the OCI media type that names the same bytes as the
+// layer type mt: MediaTypeDockerLayer gives
+// ocispec.MediaTypeImageLayerGzip, a Docker foreign layer the OCI
+// non-distributable type. An OCI type, or a type that is not a tar layer
+// type, is returned unchanged.
+func OCIMediaType(mt string) string {
+	if t, ok := layerTypes[mt]; ok {
+		return t.oci
+	}
+	return mt
+}

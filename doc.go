@@ -21,12 +21,17 @@
 //	image/tarball one file for docker, podman, skopeo and crane: an OCI
 //	             layout plus a docker manifest.json, read and written
 //	image/imagetest fixture images for Go tests
-//	cmd/minimage the command line for release scripts and shells
+//	build        a recipe (package or binary, platforms, base, zones…) in;
+//	             go build run, images or an index out, with a report of
+//	             what went in: what the command line runs
+//	cmd/minimage the command line: flags → build.Recipe → outputs
 //
 // Imports point downwards only: layer/gzip knows nothing of images, layer
 // knows nothing of manifests beyond a descriptor, certs, tzdata and base
 // only produce layers, image composes them, and the transports
-// (image/layout, image/tarball) use only image's exported API. A test
+// (image/layout, image/tarball) use only image's exported API; build
+// composes the producers and the transports, and nothing imports the
+// command line. A test
 // (TestImportGraph) keeps it so.
 //
 // The same inputs and options give byte-identical blobs and digests on

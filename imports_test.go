@@ -51,7 +51,7 @@ func TestImportGraph(t *testing.T) {
 			if strings.HasPrefix(dep, "cmd/") || strings.HasPrefix(dep, "examples/") {
 				t.Errorf("%s imports %s: nothing imports a command or an example", pkg, dep)
 			}
-			if dep == "internal/testenv" || dep == "internal/fixture" || dep == "internal/layertest" {
+			if dep == "internal/testenv" || dep == "internal/fixture" || dep == "internal/layertest" || dep == "internal/registrytest" {
 				t.Errorf("%s imports the test helper %s", pkg, dep)
 			}
 			to, ok := rank[dep]

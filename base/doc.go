@@ -19,6 +19,11 @@
 // layers of their own here (packages certs and tzdata), so that an image
 // carries only what it uses.
 //
-// Images run as [DefaultUser], the unprivileged nonroot user, in
-// [NonrootHome], unless the caller asks for root or another user.
+// This package provides files, not an image config. Package build, which
+// "minimage build" runs, makes images of these files run as [DefaultUser],
+// the unprivileged nonroot user, with [NonrootHome] as the working
+// directory, as distroless's nonroot images do (static.bzl: user 65532,
+// workdir /home/nonroot; its root images work in /). An image that runs as
+// root or another user gets no working directory (runtimes take "/"), since
+// /home/nonroot is closed to everyone but nonroot.
 package base

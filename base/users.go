@@ -21,8 +21,8 @@ const (
 	RootUser = "0:0"
 )
 
-// NonrootHome is nonroot's home directory, the working directory of images
-// that run as DefaultUser.
+// NonrootHome is nonroot's home directory (mode 0700), which package build
+// makes the working directory of images that run as DefaultUser.
 const NonrootHome = "/home/nonroot"
 
 // passwd and group hold /etc/passwd and /etc/group, in the order and with

@@ -14,7 +14,7 @@ require (
 	github.com/anchore/go-struct-converter v0.1.0 // indirect
 	github.com/klauspost/compress v1.20.4 // indirect
 	golang.org/x/crypto/x509roots/fallback v0.0.0-20261030153154-30a33513ff6d // indirect
-	golang.org/x/sys v0.49.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
 )
 
 replace github.com/minimage/minimage => ../

@@ -9,35 +9,39 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
-	"time"
 
-	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/layer"
 )
 
 // buildFlags are the flags of "minimage build".
 type buildFlags struct {
-	output, created, user, baseRef, workdir, compression, localtime string
-	level                                                           int
-	noCerts, quiet, bare, allowDynamic, zoneZip                     bool
-	tags, platforms, zones, env, labels, annotations, ports, files  listFlag
+	created, user, baseRef, workdir, compression, localtime, ldflags string
+	binCache                                                         string
+	level                                                            int
+	noCerts, quiet, bare, allowDynamic, zoneZip                      bool
+	outputs, tags, platforms, zones, env, labels, annotations        listFlag
+	ports, files, buildTags                                          listFlag
 }
 
 func newBuildFlagSet(f *buildFlags, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("minimage build", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	f.platforms.split, f.zones.split = true, true
+	f.platforms.split, f.zones.split, f.buildTags.split = true, true, true
 	str := func(p *string, names []string, def, help string) {
 		for _, n := range names {
 			fs.StringVar(p, n, def, help)
 		}
 	}
-	str(&f.output, []string{"o", "output"}, "", "write to `PATH`: a directory (OCI layout, created or added to), a file ending in .tar, or - for a tarball on stdout")
+	for _, n := range []string{"o", "output"} {
+		fs.Var(&f.outputs, n, "write to `PATH`: a directory (OCI layout, created or added to), a file ending in .tar, or - for a tarball on stdout (repeatable: one build, several outputs)")
+	}
 	for _, n := range []string{"t", "tag"} {
 		fs.Var(&f.tags, n, "tag the image `REF` (repeatable; default NAME:latest from the binary's name)")
 	}
-	fs.Var(&f.platforms, "platform", "comma-separated `LIST` of platforms such as linux/amd64,linux/arm64 (default linux/"+runtime.GOARCH+"); several give an index")
+	fs.Var(&f.platforms, "platform", "comma-separated `LIST` of platforms such as linux/amd64,linux/arm64,linux/arm/v7 (default linux/"+runtime.GOARCH+"); several give an index")
 	fs.Var(&f.zones, "zones", "`ZONES` to include: comma-separated zone names and globs such as Europe/*, or all (default none)")
 	str(&f.localtime, []string{"localtime"}, "", "make /etc/localtime point at `ZONE` (added to --zones)")
 	fs.BoolVar(&f.zoneZip, "zoneinfo-zip", false, "ship the zones as one zip with ZONEINFO set, for Go-only images, instead of /usr/share/zoneinfo")
@@ -48,13 +52,16 @@ func newBuildFlagSet(f *buildFlags, stderr io.Writer) *flag.FlagSet {
 	fs.Var(&f.env, "env", "set `K=V` in the environment (repeatable)")
 	fs.Var(&f.labels, "label", "set the config label `K=V` (repeatable)")
 	fs.Var(&f.annotations, "annotation", "set the manifest annotation `K=V` (repeatable)")
-	str(&f.workdir, []string{"workdir"}, "", "working `DIR` of the entrypoint")
-	fs.Var(&f.ports, "port", "expose `PORT[/PROTO]` (repeatable)")
+	str(&f.workdir, []string{"workdir"}, "", "working `DIR` of the entrypoint (default /home/nonroot for nonroot on minimage's base files, else the base's)")
+	fs.Var(&f.ports, "port", "expose `PORT[/PROTO]`, PROTO tcp, udp or sctp (repeatable)")
 	fs.Var(&f.files, "file", "add the host file `SRC:DST` (repeatable)")
 	str(&f.compression, []string{"compression"}, "gzip", "layer compression: gzip, zstd or none")
 	fs.IntVar(&f.level, "level", 0, "compression `N` (gzip 1-9, zstd 1-4; default gzip 2, zstd 2)")
 	str(&f.created, []string{"created"}, "", "creation `TIME`, RFC 3339 or Unix seconds (default $SOURCE_DATE_EPOCH, else the Unix epoch)")
 	fs.BoolVar(&f.allowDynamic, "allow-dynamic", false, "accept a dynamically linked binary (the base must hold its C library)")
+	str(&f.ldflags, []string{"ldflags"}, "", "go build -ldflags `FLAGS`, such as \"-s -w -X main.version=v1\"")
+	fs.Var(&f.buildTags, "build-tags", "comma-separated go build -tags `LIST`")
+	str(&f.binCache, []string{"bin-cache"}, defaultBinCache(), "keep go build's binaries in `DIR` between runs, so an unchanged program is not linked again; empty: do not keep them")
 	for _, n := range []string{"q", "quiet"} {
 		fs.BoolVar(&f.quiet, n, false, "print nothing but errors and the result")
 	}
@@ -72,146 +79,142 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	plan, err := f.plan(target)
+	rec, err := f.recipe(target, stdout)
 	if err != nil {
 		if errors.Is(err, errUsage) {
 			fs.Usage()
 		}
-		return err
+		return cliError{err}
 	}
 	prog := newProgress(stderr, f.quiet)
-	res, err := plan.build(ctx, prog)
-	if err != nil {
-		return err
-	}
-	if err := plan.write(ctx, res, stdout); err != nil {
-		return err
-	}
+	rec.Progress = prog.event
+	res, err := build.Run(ctx, rec)
 	prog.done()
-	return report(stdout, stderr, plan, res)
-}
-
-// buildPlan is a validated build: everything parsed before any work.
-type buildPlan struct {
-	target      string
-	binary      bool
-	platforms   []image.Platform
-	created     time.Time
-	layerOpts   layer.Options
-	user        string
-	tags        []string
-	output      string
-	base        string
-	baseTag     string
-	env, labels map[string]string
-	annotations map[string]string
-	flags       *buildFlags
-}
-
-func (f *buildFlags) plan(target string) (*buildPlan, error) {
-	p := &buildPlan{target: target, flags: f, output: f.output}
-	if p.output == "" {
-		return nil, fmt.Errorf("%w: no output; add -o DIR (an OCI layout), -o FILE.tar or -o - (a tarball on stdout)", errUsage)
+	if err != nil {
+		return cliError{err}
 	}
-	p.binary = isBinaryPath(target)
-	if !p.binary {
-		if _, err := os.Stat(target); err != nil && (strings.HasPrefix(target, ".") || filepath.IsAbs(target)) {
-			return nil, fmt.Errorf("TARGET %s does not exist; give a Go package directory such as ./cmd/server, an import path, or a built binary", target)
+	return report(stdout, stderr, rec, res)
+}
+
+// cliError drops the "build: " the build package puts before its errors,
+// as the command line says "minimage build: " already.
+type cliError struct{ err error }
+
+func (e cliError) Error() string { return strings.TrimPrefix(e.err.Error(), "build: ") }
+func (e cliError) Unwrap() error { return e.err }
+
+// flagError names the flag whose value the build package refused.
+func flagError(flag string, err error) error {
+	return fmt.Errorf("%s: %w", flag, cliError{err})
+}
+
+// recipe maps the flags to a build recipe. The recipe's own checks run in
+// build.Run, before any work.
+func (f *buildFlags) recipe(target string, stdout io.Writer) (build.Recipe, error) {
+	var r build.Recipe
+	if len(f.outputs.values) == 0 {
+		return r, fmt.Errorf("%w: no output; add -o DIR (an OCI layout), -o FILE.tar or -o - (a tarball on stdout)", errUsage)
+	}
+	for _, o := range f.outputs.values {
+		if o == "-" {
+			if slices.ContainsFunc(r.Outputs, func(o build.Output) bool { return o.Writer != nil }) {
+				return r, fmt.Errorf("%w: -o - is given twice", errUsage)
+			}
+			r.Outputs = append(r.Outputs, build.Output{Format: build.Tarball, Path: "stdout", Writer: stdout})
+			continue
 		}
-	}
-	plats := f.platforms.values
-	if len(plats) == 0 {
-		plats = []string{"linux/" + runtime.GOARCH}
-	}
-	seen := map[string]bool{}
-	for _, s := range plats {
-		pl, err := image.ParsePlatform(s)
+		out, err := build.ParseOutput(o)
 		if err != nil {
-			return nil, fmt.Errorf("--platform: %w", err)
+			return r, flagError("-o", err)
 		}
-		if pl.OS != "linux" {
-			return nil, fmt.Errorf("--platform %s: minimage builds linux images only; a %s image needs that OS's own base layers", pl, pl.OS)
-		}
-		if seen[pl.String()] {
-			return nil, fmt.Errorf("--platform lists %s twice", pl)
-		}
-		seen[pl.String()] = true
-		p.platforms = append(p.platforms, pl)
+		r.Outputs = append(r.Outputs, out)
 	}
-	if p.binary && len(p.platforms) > 1 {
-		return nil, fmt.Errorf("TARGET %s is a built binary, which serves one platform; give a Go package to build for %d platforms", target, len(p.platforms))
+	if isBinaryPath(target) {
+		r.Binary = target
+	} else {
+		r.Package = target
+	}
+	for _, s := range f.platforms.values {
+		pl, err := build.ParsePlatform(s)
+		if err != nil {
+			return r, flagError("--platform", err)
+		}
+		r.Platforms = append(r.Platforms, pl)
 	}
 	var err error
 	switch {
 	case f.created != "":
-		if p.created, err = parseCreated(f.created); err != nil {
-			return nil, err
+		if r.Created, err = parseCreated(f.created); err != nil {
+			return r, err
 		}
 	default:
 		t, ok, err := layer.SourceDateEpoch()
 		if err != nil {
-			return nil, err
+			return r, err
 		}
 		if ok {
-			p.created = t
+			r.Created = t
 		}
 	}
-	comp, err := layer.ParseCompression(f.compression)
-	if err != nil {
-		return nil, fmt.Errorf("--compression: %w", err)
+	if r.Layer.Compression, err = layer.ParseCompression(f.compression); err != nil {
+		return r, fmt.Errorf("--compression: %w", err)
 	}
-	p.layerOpts = layer.Options{Format: layer.Format{Compression: comp, Level: f.level, ModTime: p.created}}
-	if err := p.layerOpts.Validate(); err != nil {
-		return nil, fmt.Errorf("--level: %w", err)
+	r.Layer.Level = f.level
+	if r.Env, err = keyValueList("env", f.env.values); err != nil {
+		return r, err
 	}
-	if p.user, err = parseUser(f.user); err != nil {
-		return nil, err
+	if r.Labels, err = keyValues("label", f.labels.values); err != nil {
+		return r, err
 	}
-	if p.env, err = keyValues("env", f.env.values); err != nil {
-		return nil, err
-	}
-	if p.labels, err = keyValues("label", f.labels.values); err != nil {
-		return nil, err
-	}
-	if p.annotations, err = keyValues("annotation", f.annotations.values); err != nil {
-		return nil, err
+	if r.Annotations, err = keyValues("annotation", f.annotations.values); err != nil {
+		return r, err
 	}
 	for _, file := range f.files.values {
 		src, dst, ok := strings.Cut(file, ":")
 		if !ok || src == "" || dst == "" {
-			return nil, fmt.Errorf("--file %q: want SRC:DST, such as config.yaml:/etc/app/config.yaml", file)
+			return r, fmt.Errorf("--file %q: want SRC:DST, such as config.yaml:/etc/app/config.yaml", file)
 		}
+		r.Files = append(r.Files, build.File{Source: src, Path: dst})
 	}
 	if f.bare && (f.baseRef != "" || len(f.zones.values) > 0 || f.localtime != "") {
-		return nil, fmt.Errorf("%w: --bare is the binary alone; it cannot take --base, --zones or --localtime", errUsage)
+		return r, fmt.Errorf("%w: --bare is the binary alone; it cannot take --base, --zones or --localtime", errUsage)
 	}
 	if f.baseRef != "" {
-		p.base, p.baseTag = splitRef(f.baseRef)
-		if _, err := os.Stat(p.base); err != nil {
-			return nil, fmt.Errorf("--base %s: %w", p.base, err)
+		if r.Base, err = build.OpenBase(f.baseRef); err != nil {
+			return r, err
 		}
 	}
-	p.tags = f.tags.values
-	if len(p.tags) == 0 {
-		p.tags = []string{binaryName(target) + ":latest"}
+	r.Bare, r.NoCerts, r.AllowDynamic = f.bare, f.noCerts, f.allowDynamic
+	r.Zones, r.Localtime, r.ZoneinfoZip = f.zones.values, f.localtime, f.zoneZip
+	r.User, r.WorkingDir = f.user, f.workdir
+	for _, s := range f.ports.values {
+		port, err := build.ParsePort(s)
+		if err != nil {
+			return r, flagError("--port", err)
+		}
+		r.Ports = append(r.Ports, port)
 	}
-	return p, nil
+	r.GoBuild = build.GoBuild{Ldflags: f.ldflags, Tags: f.buildTags.values, Cache: f.binCache}
+	r.Tags = f.tags.values
+	if len(r.Tags) == 0 {
+		r.Tags = []string{r.Name() + ":latest"}
+	}
+	return r, nil
 }
 
-// splitRef splits PATH[:TAG]. Both may hold colons (a tag such as
-// "app:v1"), so the path is the shortest prefix before a colon that
-// exists on disk.
-func splitRef(s string) (path, tag string) {
-	if _, err := os.Stat(s); err == nil {
-		return s, ""
+// isBinaryPath reports whether target names an existing regular file (an
+// already-built binary) rather than a Go package.
+func isBinaryPath(target string) bool {
+	fi, err := os.Stat(target)
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// defaultBinCache is minimage/bin in the user's cache directory, beside
+// Go's own build cache; "" where there is none.
+func defaultBinCache() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
 	}
-	for i := 0; i < len(s); i++ {
-		if s[i] != ':' || i == 0 {
-			continue
-		}
-		if _, err := os.Stat(s[:i]); err == nil {
-			return s[:i], s[i+1:]
-		}
-	}
-	return s, ""
+	return filepath.Join(dir, "minimage", "bin")
 }

@@ -45,11 +45,32 @@ func keyValues(flag string, vs []string) (map[string]string, error) {
 	return m, nil
 }
 
-// parseCreated reads --created: RFC 3339 or Unix seconds.
+// keyValueList checks K=V flags and keeps them in order, naming the flag
+// in its error.
+func keyValueList(flag string, vs []string) ([]string, error) {
+	for _, v := range vs {
+		if k, _, ok := strings.Cut(v, "="); !ok || k == "" {
+			return nil, fmt.Errorf("--%s %q: want KEY=VALUE", flag, v)
+		}
+	}
+	return vs, nil
+}
+
+// The times an image config can hold: encoding/json writes years 0 to
+// 9999 only.
+var (
+	minCreated = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxCreated = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+)
+
+// parseCreated reads --created: RFC 3339 or Unix seconds, before 1970 too
+// ("-1" and "1969-12-31T23:59:59Z" are the same time), in the years 0 to
+// 9999 that an image config can hold.
 func parseCreated(v string) (time.Time, error) {
 	if sec, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if sec < 0 {
-			return time.Time{}, fmt.Errorf("--created %q: a time before 1970 is not allowed", v)
+		// Compare seconds: time.Unix wraps round for the extremes of int64.
+		if sec < minCreated.Unix() || sec > maxCreated.Unix() {
+			return time.Time{}, fmt.Errorf("--created %q: outside the years 0 to 9999, which an image config can hold; give seconds since 1970, such as $(git log -1 --format=%%ct)", v)
 		}
 		return time.Unix(sec, 0).UTC(), nil
 	}
@@ -58,25 +79,4 @@ func parseCreated(v string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("--created %q: want RFC 3339 (2024-01-02T15:04:05Z) or Unix seconds (1704207845)", v)
 	}
 	return t.UTC(), nil
-}
-
-// parseUser reads --user: nonroot, root, or UID[:GID].
-func parseUser(v string) (string, error) {
-	switch v {
-	case "", "nonroot":
-		return "65532:65532", nil
-	case "root":
-		return "0:0", nil
-	}
-	uid, gid, hasGID := strings.Cut(v, ":")
-	if _, err := strconv.ParseUint(uid, 10, 31); err != nil {
-		return "", fmt.Errorf("--user %q: want nonroot, root, or UID[:GID] with numeric ids", v)
-	}
-	if !hasGID {
-		return uid, nil
-	}
-	if _, err := strconv.ParseUint(gid, 10, 31); err != nil {
-		return "", fmt.Errorf("--user %q: the group %q is not a number", v, gid)
-	}
-	return v, nil
 }

@@ -8,9 +8,14 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 
+	"github.com/minimage/minimage/build"
+	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/tarball"
 	"github.com/minimage/minimage/layer"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -44,7 +49,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	path, tag := splitRef(ref)
+	path, tag := build.SplitRef(ref)
 	lay, err := openLayout(path)
 	if err != nil {
 		return err
@@ -171,3 +176,11 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
+
+// openLayout opens a layout directory or a tarball.
+func openLayout(p string) (image.Source, error) {
+	if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+		return layout.Read(p)
+	}
+	return tarball.Read(p)
+}

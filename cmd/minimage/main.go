@@ -21,6 +21,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"syscall"
 )
 
 const usage = `minimage builds minimal OCI images for Go programs, with no container engine.
@@ -35,7 +36,14 @@ Run "minimage COMMAND -h" for a command's flags.
 `
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// SIGTERM (what docker stop, systemd and CI runners send) stops a
+	// build as Ctrl-C does: go build is interrupted, temporary files are
+	// removed, outputs keep what they held. A second signal kills.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -68,6 +76,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	default:
 		fmt.Fprintf(stderr, "minimage: unknown command %q\n\n%s", args[0], usage)
 		return 2
+	}
+	if err != nil && ctx.Err() != nil {
+		// Say which signal stopped the command, not "context canceled".
+		err = context.Cause(ctx)
 	}
 	switch {
 	case err == nil:

@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -43,19 +44,27 @@ func (p *progress) note(format string, args ...any) {
 	fmt.Fprintf(p.w, "minimage: "+format+"\n", args...)
 }
 
-// layer returns the layer.Options.Progress callback for one layer.
-func (p *progress) layer(name string) func(layer.Progress) {
-	if p.quiet || !p.tty {
-		return nil
+// event prints one build.Event: the build package's progress callback,
+// which it calls one at a time.
+func (p *progress) event(e build.Event) {
+	switch e.Kind {
+	case build.Step:
+		p.step("%s", e.Message)
+	case build.Note:
+		p.note("%s", e.Message)
+	case build.LayerBytes:
+		p.layer(e.Layer, e.Bytes)
 	}
-	return func(lp layer.Progress) {
-		if time.Since(p.last) < 100*time.Millisecond {
-			return
-		}
-		p.last = time.Now()
-		fmt.Fprintf(p.w, "\r  %s: %s in, %s out ", name, mib(lp.In), mib(lp.Out))
-		p.live = true
+}
+
+// layer shows a live byte count for one layer on a terminal.
+func (p *progress) layer(name string, lp layer.Progress) {
+	if p.quiet || !p.tty || time.Since(p.last) < 100*time.Millisecond {
+		return
 	}
+	p.last = time.Now()
+	fmt.Fprintf(p.w, "\r  %s: %s in, %s out ", name, mib(lp.In), mib(lp.Out))
+	p.live = true
 }
 
 func (p *progress) clear() {

@@ -4,32 +4,26 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/image"
 )
 
 // report prints what a build wrote: the artifact's digest, each
-// platform's manifest digest and size, and where. With a tarball on
-// stdout the report goes to stderr.
-func report(stdout, stderr io.Writer, p *buildPlan, res *buildResult) error {
+// platform's manifest digest and size, the tags and where it went. With a
+// tarball on stdout the report goes to stderr.
+func report(stdout, stderr io.Writer, r build.Recipe, res *build.Result) error {
 	w := stdout
-	if p.output == "-" {
-		w = stderr
-	}
-	where := p.output
-	switch {
-	case p.output == "-":
-		where = "stdout (tarball)"
-	case len(where) > 4 && where[len(where)-4:] == ".tar":
-		where += " (tarball)"
-	default:
-		where += " (OCI layout)"
+	for _, o := range r.Outputs {
+		if o.Writer != nil {
+			w = stderr
+		}
 	}
 	kind := "image"
-	if _, ok := res.artifact.(*image.Index); ok {
+	if _, ok := res.Artifact.(*image.Index); ok {
 		kind = "index"
 	}
-	fmt.Fprintf(w, "%s %s\n", kind, res.artifact.Descriptor().Digest)
-	for _, img := range res.images {
+	fmt.Fprintf(w, "%s %s\n", kind, res.Artifact.Descriptor().Digest)
+	for _, img := range res.Images {
 		var size int64
 		for _, l := range img.Layers() {
 			size += l.Size()
@@ -37,10 +31,12 @@ func report(stdout, stderr io.Writer, p *buildPlan, res *buildResult) error {
 		d := img.Descriptor()
 		fmt.Fprintf(w, "  %-14s manifest %s  %s in %d layers\n", img.Platform(), d.Digest, human(size), len(img.Layers()))
 	}
-	for _, t := range p.tags {
+	for _, t := range r.Tags {
 		fmt.Fprintf(w, "tagged %s\n", t)
 	}
-	fmt.Fprintf(w, "wrote %s\n", where)
+	for _, o := range r.Outputs {
+		fmt.Fprintf(w, "wrote %s (%s)\n", o.Path, o.Format)
+	}
 	return nil
 }
 

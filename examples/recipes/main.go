@@ -28,12 +28,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strings"
 
-	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -63,7 +61,7 @@ func run(ctx context.Context, binary, pkg, baseRef, out, platform, zones string,
 	if (binary == "") == (pkg == "") {
 		return errors.New("recipes: give exactly one of -binary PATH and -pkg PACKAGE")
 	}
-	p, err := image.ParsePlatform(platform)
+	p, err := build.ParsePlatform(platform)
 	if err != nil {
 		return fmt.Errorf("recipes: -platform: %w", err)
 	}
@@ -71,18 +69,9 @@ func run(ctx context.Context, binary, pkg, baseRef, out, platform, zones string,
 	if err != nil {
 		return fmt.Errorf("recipes: %w", err)
 	}
-	if pkg != "" {
-		tmp, err := os.MkdirTemp("", "recipes-*")
-		if err != nil {
-			return fmt.Errorf("recipes: %w", err)
-		}
-		defer os.RemoveAll(tmp)
-		if binary, err = goBuild(ctx, pkg, filepath.Join(tmp, "app"), p); err != nil {
-			return err
-		}
-	}
 	opts := Options{
 		Binary:   binary,
+		Package:  pkg,
 		Base:     baseRef,
 		Out:      out,
 		Platform: p,
@@ -102,19 +91,4 @@ func run(ctx context.Context, binary, pkg, baseRef, out, platform, zones string,
 	}
 	fmt.Print(".\n\n")
 	return WriteTable(os.Stdout, recipes)
-}
-
-// goBuild compiles pkg for p into bin, statically and with -trimpath, as
-// the Dockerfiles' build stage does.
-func goBuild(ctx context.Context, pkg, bin string, p image.Platform) (string, error) {
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", bin, pkg)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+p.OS, "GOARCH="+p.Architecture)
-	if p.Architecture == "arm" && p.Variant != "" {
-		cmd.Env = append(cmd.Env, "GOARM="+strings.TrimPrefix(p.Variant, "v"))
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("recipes: go build %s for %s: %w", pkg, p, err)
-	}
-	return bin, nil
 }

@@ -5,16 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
-	"github.com/minimage/minimage/base"
-	"github.com/minimage/minimage/certs"
+	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/image"
-	"github.com/minimage/minimage/image/layout"
-	"github.com/minimage/minimage/image/tarball"
 	"github.com/minimage/minimage/layer"
-	"github.com/minimage/minimage/tzdata"
 )
 
 // The tags the recipes get in the output layout.
@@ -33,6 +28,11 @@ type Options struct {
 	// Binary is the host path of a statically linked Go binary for
 	// Platform (CGO_ENABLED=0 go build).
 	Binary string
+
+	// Package is a Go package to compile for Platform instead, as the
+	// Dockerfiles' build stage does (CGO_ENABLED=0, -trimpath). Give
+	// exactly one of Binary and Package.
+	Package string
 
 	// Base is PATH[:TAG]: an OCI layout directory or a tarball (docker
 	// save, skopeo copy, minimage build -o x.tar) and the tag of the image
@@ -93,91 +93,76 @@ type Recipe struct {
 	Base *Sizes
 }
 
-// Build builds the recipes from one binary, writes them into opts.Out and
-// returns them in order: scratch, on-base (when opts.Base is set),
-// default. Each layer is built once; the CA bundle layer recipe 2 and 3
-// share is stored once in the layout.
+// Build builds the recipes from one binary with package build, writes
+// them into opts.Out and returns them in order: scratch, on-base (when
+// opts.Base is set), default. The CA bundle layer recipes 2 and 3 share
+// has the same bytes, so the layout stores it once.
 func Build(ctx context.Context, opts Options) ([]Recipe, error) {
 	switch {
-	case opts.Binary == "":
-		return nil, errors.New("recipes: no binary: set Options.Binary to a statically linked Go binary")
+	case (opts.Binary == "") == (opts.Package == ""):
+		return nil, errors.New("recipes: set exactly one of Options.Binary, a statically linked Go binary, and Options.Package, a Go package")
 	case opts.Out == "":
 		return nil, errors.New("recipes: no output: set Options.Out to the OCI layout directory to write")
 	}
 	if opts.Platform.OS == "" || opts.Platform.Architecture == "" {
 		return nil, fmt.Errorf("recipes: platform %q: give an OS and an architecture, such as linux/amd64", opts.Platform)
 	}
-	user := image.DefaultUser
-	if opts.Root {
-		user = "0:0"
-	}
-	addBinary := func(img *image.Image) (*image.Image, error) {
-		img, err := img.AddBinary(ctx, BinaryPath, opts.Binary, image.BinaryOptions{Layer: opts.Layer})
-		if err != nil {
-			return nil, fmt.Errorf("recipes: %w", err)
-		}
-		return img.WithUser(user), nil
-	}
-	caLayer, err := certs.Layer(ctx, certs.Options{Layer: opts.Layer})
-	if err != nil {
-		return nil, fmt.Errorf("recipes: %w", err)
-	}
-
 	var out []Recipe
+	add := func(tag, title string, r build.Recipe) error {
+		r.Binary, r.Package, r.Path, r.Platforms = opts.Binary, opts.Package, BinaryPath, []image.Platform{opts.Platform}
+		if opts.Root {
+			r.User = "root"
+		}
+		r.Layer, r.Created = opts.Layer, opts.Layer.ModTime
+		r.Outputs = []build.Output{{Format: build.Layout, Path: opts.Out}}
+		r.Tags = []string{tag}
+		res, err := build.Run(ctx, r)
+		if err != nil {
+			return fmt.Errorf("recipes: %s: %w", tag, err)
+		}
+		out = append(out, Recipe{Tag: tag, Title: title, Image: res.Images[0]})
+		return nil
+	}
 
 	// 1. FROM scratch + COPY --from=build /src/app /app: one layer.
-	scratch, err := addBinary(image.New(opts.Platform))
-	if err != nil {
+	if err := add(TagScratch, "1. `FROM scratch`", build.Recipe{Bare: true}); err != nil {
 		return nil, err
 	}
-	out = append(out, Recipe{Tag: TagScratch, Title: "1. `FROM scratch`", Image: scratch})
 
 	// 2. FROM alpine + apk add ca-certificates: the base's layers, the
 	// CA bundle, the binary.
 	if opts.Base != "" {
-		baseImg, baseName, err := openBase(ctx, opts.Base, opts.Platform)
+		b, err := build.OpenBase(opts.Base)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("recipes: %w", err)
 		}
-		onBase, err := addBinary(image.FromBase(baseImg, baseName).
-			AppendLayer(caLayer, image.History{CreatedBy: "minimage: CA certificates"}))
+		baseImg, err := b.Image(ctx, opts.Platform)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("recipes: %w", err)
 		}
 		bs, err := SizesOf(ctx, baseImg)
 		if err != nil {
 			return nil, fmt.Errorf("recipes: base %s: %w", opts.Base, err)
 		}
-		out = append(out, Recipe{Tag: TagOnBase, Title: "2. `FROM " + baseName + "` + CA bundle", Image: onBase, Base: &bs})
+		name := b.Name()
+		if name == "" {
+			name = "base"
+		}
+		if err := add(TagOnBase, "2. `FROM "+name+"` + CA bundle", build.Recipe{Base: b}); err != nil {
+			return nil, err
+		}
+		out[len(out)-1].Base = &bs
 	}
 
 	// 3. The distroless-style default: base files, CA bundle, zones.
-	baseLayer, err := base.Layer(ctx, base.Options{Layer: opts.Layer})
-	if err != nil {
-		return nil, fmt.Errorf("recipes: %w", err)
-	}
-	def := image.New(opts.Platform).
-		AppendLayer(baseLayer, image.History{CreatedBy: "minimage: base files"}).
-		AppendLayer(caLayer, image.History{CreatedBy: "minimage: CA certificates"})
-	if len(opts.Zones) > 0 {
-		zones, err := tzdata.Layer(ctx, tzdata.Options{Zones: opts.Zones, Layer: opts.Layer})
-		if err != nil {
-			return nil, fmt.Errorf("recipes: %w", err)
-		}
-		def = def.AppendLayer(zones, image.History{CreatedBy: "minimage: time zones"})
-	}
-	if def, err = addBinary(def); err != nil {
+	if err := add(TagDefault, "3. minimage default", build.Recipe{Zones: opts.Zones}); err != nil {
 		return nil, err
 	}
-	out = append(out, Recipe{Tag: TagDefault, Title: "3. minimage default", Image: def})
-
 	for i := range out {
 		r := &out[i]
+		var err error
 		if r.Sizes, err = SizesOf(ctx, r.Image); err != nil {
 			return nil, fmt.Errorf("recipes: %s: %w", r.Tag, err)
-		}
-		if err := layout.Write(ctx, opts.Out, r.Image, layout.Options{Tags: []string{r.Tag}}); err != nil {
-			return nil, fmt.Errorf("recipes: write %s: %w", r.Tag, err)
 		}
 	}
 	return out, nil
@@ -239,49 +224,4 @@ func human(n int64) string {
 		return fmt.Sprintf("%.1f KiB (%d B)", float64(n)/(1<<10), n)
 	}
 	return fmt.Sprintf("%d B", n)
-}
-
-// openBase opens the image that ref (PATH[:TAG]) names for p, and returns
-// it and the name to record for it.
-func openBase(ctx context.Context, ref string, p image.Platform) (*image.Image, string, error) {
-	path, tag := splitRef(ref)
-	var (
-		lay image.Source
-		err error
-	)
-	if fi, serr := os.Stat(path); serr == nil && fi.IsDir() {
-		lay, err = layout.Read(path)
-	} else {
-		lay, err = tarball.Read(path)
-	}
-	if err != nil {
-		return nil, "", fmt.Errorf("recipes: base %s: %w", ref, err)
-	}
-	img, err := lay.Image(ctx, tag, p)
-	if err != nil {
-		return nil, "", fmt.Errorf("recipes: base %s: %w", ref, err)
-	}
-	name := tag
-	if name == "" {
-		name = "base"
-	}
-	return img, name, nil
-}
-
-// splitRef splits PATH[:TAG]. Both may hold colons (a tag such as
-// "alpine:3.20"), so the path is the shortest prefix before a colon that
-// exists on disk, as minimage build --base reads it.
-func splitRef(s string) (path, tag string) {
-	if _, err := os.Stat(s); err == nil {
-		return s, ""
-	}
-	for i := 1; i < len(s); i++ {
-		if s[i] != ':' {
-			continue
-		}
-		if _, err := os.Stat(s[:i]); err == nil {
-			return s[:i], s[i+1:]
-		}
-	}
-	return s, ""
 }

@@ -15,18 +15,13 @@ import (
 	"fmt"
 	"log"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/minimage/minimage/base"
-	"github.com/minimage/minimage/certs"
+	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/image"
-	"github.com/minimage/minimage/image/layout"
-	"github.com/minimage/minimage/image/tarball"
 	"github.com/minimage/minimage/layer"
-	"github.com/minimage/minimage/tzdata"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -53,78 +48,44 @@ func release(ctx context.Context, pkg, version, out string, platforms []string) 
 	if err != nil {
 		return "", err
 	}
-	opts := layer.Options{Format: layer.Format{ModTime: created}}
-
-	// Layers every platform shares are built once and stored once.
-	baseLayer, err := base.Layer(ctx, base.Options{Layer: opts})
-	if err != nil {
-		return "", err
-	}
-	caLayer, err := certs.Layer(ctx, certs.Options{Layer: opts})
-	if err != nil {
-		return "", err
-	}
-	zoneLayer, err := tzdata.Layer(ctx, tzdata.Options{Zones: []string{"Europe/*", "America/*"}, Layer: opts})
-	if err != nil {
-		return "", err
-	}
-
-	tmp, err := os.MkdirTemp("", "release-*")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(tmp)
-
-	var imgs []*image.Image
+	var plats []image.Platform
 	for _, s := range platforms {
-		p, err := image.ParsePlatform(s)
+		p, err := build.ParsePlatform(s)
 		if err != nil {
 			return "", err
 		}
-		bin, err := goBuild(ctx, pkg, tmp, p)
-		if err != nil {
-			return "", err
-		}
-		img := image.New(p).Append(baseLayer, caLayer, zoneLayer)
-		if img, err = img.AddBinary(ctx, "/app", bin, image.BinaryOptions{Layer: opts}); err != nil {
-			return "", err
-		}
-		if !created.IsZero() {
-			img = img.WithCreated(created)
-		}
-		imgs = append(imgs, img.
-			WithAnnotation(ocispec.AnnotationVersion, version).
-			WithAnnotation(ocispec.AnnotationTitle, filepath.Base(pkg)).
-			WithLabel(ocispec.AnnotationVersion, version))
+		plats = append(plats, p)
 	}
-	ix, err := image.NewIndex(imgs...)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return "", err
+	}
+	name := filepath.Base(pkg)
+	annotations := map[string]string{
+		ocispec.AnnotationVersion: version,
+		ocispec.AnnotationTitle:   name,
+	}
+	if !created.IsZero() {
+		annotations[ocispec.AnnotationCreated] = created.Format(time.RFC3339)
+	}
+	// One build: the layers every platform shares are built once and
+	// stored once, the go builds of the platforms overlap, and both
+	// outputs get the same index.
+	res, err := build.Run(ctx, build.Recipe{
+		Package:     pkg,
+		Path:        "/app",
+		Platforms:   plats,
+		Zones:       []string{"Europe/*", "America/*"},
+		Created:     created,
+		Labels:      map[string]string{ocispec.AnnotationVersion: version},
+		Annotations: annotations,
+		Outputs: []build.Output{
+			{Format: build.Layout, Path: filepath.Join(out, "layout")},
+			{Format: build.Tarball, Path: filepath.Join(out, name+".tar")},
+		},
+		Tags: []string{name + ":" + version, name + ":latest"},
+	})
 	if err != nil {
 		return "", err
 	}
-	ix = ix.WithAnnotation(ocispec.AnnotationVersion, version)
-	if !created.IsZero() {
-		ix = ix.WithAnnotation(ocispec.AnnotationCreated, created.Format(time.RFC3339))
-	}
-
-	name := filepath.Base(pkg)
-	tags := []string{name + ":" + version, name + ":latest"}
-	if err := layout.Write(ctx, filepath.Join(out, "layout"), ix, layout.Options{Tags: tags}); err != nil {
-		return "", err
-	}
-	if err := tarball.WriteFile(ctx, filepath.Join(out, name+".tar"), ix, tarball.Options{Tags: tags}); err != nil {
-		return "", err
-	}
-	return ix.Digest().String(), nil
-}
-
-// goBuild compiles pkg for p, statically.
-func goBuild(ctx context.Context, pkg, dir string, p image.Platform) (string, error) {
-	bin := filepath.Join(dir, strings.ReplaceAll(p.String(), "/", "-"))
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", bin, pkg)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+p.OS, "GOARCH="+p.Architecture)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go build %s for %s: %w", pkg, p, err)
-	}
-	return bin, nil
+	return res.Artifact.Digest().String(), nil
 }

@@ -1,0 +1,114 @@
+package build
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/tarball"
+)
+
+// Base is the image a build starts from: a layout, a tarball, a registry,
+// or images in memory. Its layers come first in the built image,
+// unchanged, and its config is inherited.
+type Base interface {
+	// Image returns the base image for p, exactly as stored: its digest
+	// is the one the built image records as its base. A base that has no
+	// image for p returns an error wrapping image.ErrNotFound.
+	Image(ctx context.Context, p image.Platform) (*image.Image, error)
+
+	// Name returns the reference the built images record as
+	// org.opencontainers.image.base.name, such as
+	// "docker.io/library/alpine:3.20"; "" records none.
+	Name() string
+}
+
+// OpenBase opens the base that ref names: PATH[:TAG] of an OCI layout
+// directory or a tarball (as minimage, docker save or skopeo write them).
+// PATH and TAG may both hold colons ("alpine.tar:alpine:3.20"): PATH is the
+// shortest prefix before a colon that exists on disk. Without a TAG the
+// layout must hold one entry. The TAG is the base's Name.
+func OpenBase(ref string) (Base, error) {
+	path, tag := SplitRef(ref)
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("build: base %s: %w", ref, err)
+	}
+	var src image.Source
+	if fi.IsDir() {
+		src, err = layout.Read(path)
+	} else {
+		src, err = tarball.Read(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("build: base %s: %w", ref, err)
+	}
+	return &sourceBase{ref: ref, tag: tag, src: src}, nil
+}
+
+// SourceBase returns the base tagged tag in src, such as a layout, a
+// tarball or a registry; tag is also its Name.
+func SourceBase(src image.Source, tag string) Base {
+	return &sourceBase{ref: tag, tag: tag, src: src}
+}
+
+type sourceBase struct {
+	ref, tag string
+	src      image.Source
+}
+
+func (b *sourceBase) Image(ctx context.Context, p image.Platform) (*image.Image, error) {
+	img, err := b.src.Image(ctx, b.tag, p)
+	if err != nil {
+		return nil, fmt.Errorf("build: base %s: %w", b.ref, err)
+	}
+	return img, nil
+}
+
+func (b *sourceBase) Name() string { return b.tag }
+
+// SplitRef splits PATH[:TAG]. Both may hold colons (a tag such as
+// "app:v1"), so PATH is the shortest prefix before a colon that exists on
+// disk; a ref that exists whole is all PATH.
+func SplitRef(s string) (path, tag string) {
+	if _, err := os.Stat(s); err == nil {
+		return s, ""
+	}
+	for i := 1; i < len(s); i++ {
+		if s[i] != ':' {
+			continue
+		}
+		if _, err := os.Stat(s[:i]); err == nil {
+			return s[:i], s[i+1:]
+		}
+	}
+	return s, ""
+}
+
+// BaseOf returns a Base of images in memory, such as ones built with
+// package image or taken from a registry: Image picks the one for a
+// platform (an empty variant matches any), and name is the base's Name.
+func BaseOf(name string, imgs ...*image.Image) Base {
+	return imagesBase{name: name, imgs: imgs}
+}
+
+type imagesBase struct {
+	name string
+	imgs []*image.Image
+}
+
+func (b imagesBase) Image(ctx context.Context, p image.Platform) (*image.Image, error) {
+	var have []string
+	for _, img := range b.imgs {
+		ip := img.Platform()
+		if samePlatform(ip, p) || ip.OS == p.OS && ip.Architecture == p.Architecture && (p.Variant == "" || ip.Variant == "") {
+			return img, nil
+		}
+		have = append(have, ip.String())
+	}
+	return nil, fmt.Errorf("build: base %s: %w: no image for %s; it has %v", b.name, image.ErrNotFound, p, have)
+}
+
+func (b imagesBase) Name() string { return b.name }

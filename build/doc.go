@@ -1,0 +1,46 @@
+// Package build does what "minimage build" does, as a library: a [Recipe]
+// (a Go package or a built binary, platforms, a base, zones, certificates,
+// user, environment, labels, ports, extra files, compression, outputs) goes
+// in; [Run] checks it, compiles the package for each platform, assembles one
+// image per platform (an index for several), writes the outputs and returns a
+// [Result] with a [Report] of what went in: per platform the binary's full Go
+// build information, the CA bundle's version, the tzdata release and zones,
+// and the base's name and digest.
+//
+// # Checks before work
+//
+// Run refuses a recipe it cannot finish before it compiles or compresses
+// anything: an unknown platform ("x86_64" suggests amd64), a bad port, a
+// time an image config cannot hold, an unknown zone, a missing file, an
+// output whose directory does not exist or whose name says an archive
+// format minimage does not write, a base that has no image for a platform.
+// Each of these errors wraps [ErrInvalid].
+//
+// # Compiling
+//
+// Run owns go build: CGO_ENABLED=0, -trimpath, GOOS and GOARCH from the
+// platform, and GOARM, GOAMD64 or GOARM64 from its variant; GOFLAGS and the
+// rest of the environment pass through. Ldflags, build tags and other flags
+// come from [GoBuild]. With GoBuild.Cache set, the binaries stay in that
+// directory between runs, and go build skips linking one that is up to
+// date.
+//
+// # Overlap
+//
+// The work runs concurrently where it can without changing a byte: the
+// shared layers (base files, CA bundle, zones, files) are built while
+// go build runs; several platforms' go build run at once, GOMAXPROCS shared
+// between them through go build's -p flag, and each binary is compressed
+// while the next platform compiles. Every goroutine is joined before Run
+// returns, also on error; cancelling the context interrupts go build and
+// its children (they run in a process group of their own) and removes the
+// temporary build directory.
+//
+// # Defaults
+//
+// A recipe's zero values are minimage's defaults: the platform
+// linux/GOARCH of the running program, minimage's base files (package base),
+// the Mozilla CA bundle (package certs), no zones, user nonroot (65532:65532)
+// working in /home/nonroot as distroless's nonroot images do, gzip at the
+// default level, and every time at the Unix epoch.
+package build

@@ -1,0 +1,105 @@
+package build_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+
+	"github.com/minimage/minimage/build"
+	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/tarball"
+)
+
+// Build a tiny Go program for two platforms into an OCI layout and a
+// tarball in one run, and read the report.
+func Example() {
+	dir, err := os.MkdirTemp("", "build-example-*")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	src := map[string]string{
+		"go.mod":  "module example.com/greet\n\ngo 1.22\n",
+		"main.go": "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hello\") }\n",
+	}
+	for name, data := range src {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+
+	res, err := build.Run(context.Background(), build.Recipe{
+		Package: ".",
+		Dir:     dir,
+		Path:    "/greet",
+		Platforms: []image.Platform{
+			{OS: "linux", Architecture: "amd64"},
+			{OS: "linux", Architecture: "arm64"},
+		},
+		Zones: []string{"Europe/Paris"},
+		Ports: []string{"8080"},
+		Outputs: []build.Output{
+			{Format: build.Layout, Path: filepath.Join(dir, "layout")},
+			{Format: build.Tarball, Path: filepath.Join(dir, "greet.tar")},
+		},
+		Tags: []string{"greet:v1"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%s of %d images\n", res.Artifact.MediaType(), len(res.Images))
+	for _, p := range res.Report.Platforms {
+		bi := p.Binary.BuildInfo
+		fmt.Printf("%s: %s from %s (%s), zones %v, %d layers\n",
+			p.Platform, p.Binary.Path, bi.Path, bi.Main.Path, p.Zones.Zones, len(res.Images[0].Layers()))
+	}
+	// Output:
+	// application/vnd.oci.image.index.v1+json of 2 images
+	// linux/amd64: /greet from example.com/greet (example.com/greet), zones [Europe/Paris], 4 layers
+	// linux/arm64: /greet from example.com/greet (example.com/greet), zones [Europe/Paris], 4 layers
+}
+
+// ParsePlatform knows the other names of Go's architectures.
+func ExampleParsePlatform() {
+	for _, s := range []string{"linux/arm/v7", "linux/x86_64", "linux/amd64/v9"} {
+		p, err := build.ParsePlatform(s)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		fmt.Println("ok:", p)
+	}
+	// Output:
+	// ok: linux/arm/v7
+	// build: platform linux/x86_64: unknown architecture "x86_64"; did you mean linux/amd64? (Go's spelling)
+	// build: platform linux/amd64/v9: unknown amd64 variant "v9"; give v1, v2, v3 or v4, or none
+}
+
+// Build on an image from a layout or tarball: PATH[:TAG].
+func ExampleOpenBase() {
+	dir, err := os.MkdirTemp("", "base-example-*")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	// A base to build on, as docker save or skopeo copy would leave it.
+	amd64 := image.Platform{OS: "linux", Architecture: "amd64"}
+	baseImg := image.New(amd64).WithEnv("PATH", "/usr/bin:/bin")
+	if err := tarball.WriteFile(context.Background(), filepath.Join(dir, "base.tar"), baseImg, tarball.Options{Tags: []string{"mybase:v1"}}); err != nil {
+		log.Fatal(err)
+	}
+
+	b, err := build.OpenBase(filepath.Join(dir, "base.tar") + ":mybase:v1")
+	if err != nil {
+		log.Fatal(err)
+	}
+	img, err := b.Image(context.Background(), amd64)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(b.Name(), img.Config().Config.Env)
+	// Output:
+	// mybase:v1 [PATH=/usr/bin:/bin]
+}

@@ -1,0 +1,23 @@
+package build
+
+import (
+	"context"
+
+	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/tarball"
+)
+
+// writeOutput writes a to o, tagged tags. The writers are atomic: a
+// layout keeps every image it held until its index.json is replaced, a
+// tarball file is written beside its path and renamed.
+func writeOutput(ctx context.Context, o Output, a image.Artifact, tags []string) error {
+	switch {
+	case o.Writer != nil:
+		return tarball.Write(ctx, o.Writer, a, tarball.Options{Tags: tags})
+	case o.Format == Tarball:
+		return tarball.WriteFile(ctx, o.Path, a, tarball.Options{Tags: tags})
+	default:
+		return layout.Write(ctx, o.Path, a, layout.Options{Tags: tags})
+	}
+}

@@ -1,0 +1,284 @@
+package build
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/minimage/minimage/base"
+	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/layer"
+	"github.com/minimage/minimage/tzdata"
+)
+
+// plan is a checked recipe: everything Run needs, worked out before any
+// work starts.
+type plan struct {
+	r         Recipe
+	platforms []image.Platform
+	bases     []*image.Image // per platform; nil without a Base
+	user      string
+	workdir   string // "" leaves the config's
+	ports     []string
+	env       [][2]string
+	zones     *ZonesReport // nil without zones
+	dest      string       // the binary's path in the image
+	layer     layer.Options
+	parallel  int // go builds at once
+	procs     int // go build -p
+
+	mu sync.Mutex // serializes r.Progress
+}
+
+// plan checks r and resolves its defaults, reading only what it must:
+// the base's manifests and configs and a Binary's headers.
+func (r Recipe) plan(ctx context.Context) (*plan, error) {
+	p := &plan{r: r}
+	if err := p.checkTarget(); err != nil {
+		return nil, err
+	}
+	if err := p.checkPlatforms(); err != nil {
+		return nil, err
+	}
+	if err := checkCreated(r.Created); err != nil {
+		return nil, err
+	}
+	p.layer = r.Layer
+	p.layer.ModTime, p.layer.Progress = r.Created, nil
+	if err := p.layer.Validate(); err != nil {
+		return nil, invalid("%w", err)
+	}
+	if r.Bare && (r.Base != nil || len(r.Zones) > 0 || r.Localtime != "") {
+		return nil, invalid("a bare image is the binary alone; it cannot take a base, zones or a localtime")
+	}
+	var err error
+	if p.user, err = parseUser(r.User); err != nil {
+		return nil, err
+	}
+	if err := p.checkConfig(); err != nil {
+		return nil, err
+	}
+	if err := p.checkZones(); err != nil {
+		return nil, err
+	}
+	if err := checkFiles(r.Files); err != nil {
+		return nil, err
+	}
+	if err := checkOutputs(r.Outputs); err != nil {
+		return nil, err
+	}
+	if r.Base != nil {
+		for _, pl := range p.platforms {
+			img, err := r.Base.Image(ctx, pl)
+			if err != nil {
+				return nil, err
+			}
+			p.bases = append(p.bases, img)
+		}
+	}
+	p.parallel = r.GoBuild.Parallel
+	if p.parallel <= 0 {
+		p.parallel = min(len(p.platforms), runtime.GOMAXPROCS(0))
+	}
+	p.procs = max(1, runtime.GOMAXPROCS(0)/p.parallel)
+	return p, nil
+}
+
+// checkTarget checks Package or Binary and sets dest.
+func (p *plan) checkTarget() error {
+	r := &p.r
+	switch {
+	case (r.Package == "") == (r.Binary == ""):
+		return invalid("give exactly one of Package (a Go package to compile) and Binary (a built binary)")
+	case r.Binary != "":
+		fi, err := os.Stat(r.Binary)
+		if err != nil {
+			return invalid("binary %s: %v", r.Binary, err)
+		}
+		if !fi.Mode().IsRegular() {
+			return invalid("binary %s: not a regular file", r.Binary)
+		}
+	case strings.HasPrefix(r.Package, ".") || filepath.IsAbs(r.Package):
+		full := r.Package
+		if !filepath.IsAbs(full) && r.Dir != "" {
+			full = filepath.Join(r.Dir, full)
+		}
+		if _, err := os.Stat(full); err != nil {
+			return invalid("package %s does not exist; give a Go package directory such as ./cmd/server, an import path, or a built binary", r.Package)
+		}
+	}
+	p.dest = path.Clean("/" + r.Path)
+	if r.Path == "" {
+		p.dest = "/" + r.Name()
+	}
+	if p.dest == "/" {
+		return invalid("path %q: the binary needs a file name, such as /app", r.Path)
+	}
+	return nil
+}
+
+// checkPlatforms checks the platforms and, for a Binary, the binary
+// against its platform.
+func (p *plan) checkPlatforms() error {
+	r := &p.r
+	p.platforms = r.Platforms
+	if len(p.platforms) == 0 {
+		p.platforms = []image.Platform{{OS: "linux", Architecture: runtime.GOARCH}}
+	}
+	for i, pl := range p.platforms {
+		if err := checkPlatform(pl); err != nil {
+			return err
+		}
+		for _, q := range p.platforms[:i] {
+			if samePlatform(pl, q) {
+				return invalid("platform %s is given twice", pl)
+			}
+		}
+	}
+	if r.Binary == "" {
+		return nil
+	}
+	if len(p.platforms) > 1 {
+		return invalid("binary %s serves one platform; give a Go package to build for %d platforms", r.Binary, len(p.platforms))
+	}
+	f, err := os.Open(r.Binary)
+	if err != nil {
+		return invalid("binary %s: %v", r.Binary, err)
+	}
+	defer f.Close()
+	if _, err := image.CheckBinary(f, r.Binary, p.platforms[0], image.BinaryOptions{AllowDynamic: r.AllowDynamic}); err != nil {
+		return invalid("%w", err)
+	}
+	return nil
+}
+
+// checkConfig checks the environment, labels, annotations, ports and
+// working directory.
+func (p *plan) checkConfig() error {
+	r := &p.r
+	for _, kv := range r.Env {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return invalid("env %q: want KEY=VALUE", kv)
+		}
+		p.env = append(p.env, [2]string{k, v})
+	}
+	for what, m := range map[string]map[string]string{"label": r.Labels, "annotation": r.Annotations} {
+		if _, ok := m[""]; ok {
+			return invalid("%s with an empty key: want KEY=VALUE", what)
+		}
+	}
+	for _, s := range r.Ports {
+		port, err := ParsePort(s)
+		if err != nil {
+			return err
+		}
+		p.ports = append(p.ports, port)
+	}
+	uid, _, _ := strings.Cut(p.user, ":")
+	switch {
+	case r.WorkingDir != "":
+		p.workdir = path.Clean("/" + r.WorkingDir)
+	case r.Base == nil && !r.Bare && uid == fmt.Sprint(base.NonrootUID):
+		p.workdir = base.NonrootHome
+	}
+	return nil
+}
+
+// checkZones checks Zones and Localtime against the embedded tzdata.
+func (p *plan) checkZones() error {
+	r := &p.r
+	if len(r.Zones) == 0 && r.Localtime == "" {
+		if r.ZoneinfoZip {
+			return invalid("zoneinfo zip without zones; name the zones to include")
+		}
+		return nil
+	}
+	pats := r.Zones
+	if r.Localtime != "" {
+		if _, err := tzdata.Canonical(r.Localtime); err != nil {
+			return invalid("localtime: %w", err)
+		}
+		pats = append(pats[:len(pats):len(pats)], r.Localtime)
+	}
+	names, err := tzdata.Select(pats...)
+	if err != nil {
+		return invalid("zones: %w", err)
+	}
+	p.zones = &ZonesReport{Release: tzdata.Release, Zones: names, Localtime: r.Localtime, Zip: r.ZoneinfoZip}
+	return nil
+}
+
+// checkFiles checks that each file exists and goes to its own path.
+func checkFiles(files []File) error {
+	seen := map[string]string{}
+	for _, f := range files {
+		dst := path.Clean("/" + f.Path)
+		if f.Path == "" || dst == "/" {
+			return invalid("file %s: give the path it takes in the image, such as /etc/app/config.yaml", f.Source)
+		}
+		if prev, ok := seen[dst]; ok {
+			return invalid("file %s is given twice (from %s and %s); give each path once", dst, prev, f.Source)
+		}
+		seen[dst] = f.Source
+		fi, err := os.Stat(f.Source)
+		if err != nil {
+			return invalid("file %s: %v", f.Source, err)
+		}
+		if !fi.Mode().IsRegular() {
+			return invalid("file %s: not a regular file", f.Source)
+		}
+	}
+	return nil
+}
+
+// checkOutputs checks each output and that no two are the same.
+func checkOutputs(outs []Output) error {
+	seen := map[string]bool{}
+	for _, o := range outs {
+		if err := checkOutput(o); err != nil {
+			return err
+		}
+		if o.Writer != nil {
+			continue
+		}
+		abs, err := filepath.Abs(o.Path)
+		if err != nil {
+			return invalid("output %s: %v", o.Path, err)
+		}
+		if seen[abs] {
+			return invalid("output %s is given twice", o.Path)
+		}
+		seen[abs] = true
+	}
+	return nil
+}
+
+// emit passes e to Recipe.Progress, one call at a time.
+func (p *plan) emit(e Event) {
+	if p.r.Progress == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.r.Progress(e)
+}
+
+func (p *plan) step(format string, args ...any) {
+	p.emit(Event{Kind: Step, Message: fmt.Sprintf(format, args...)})
+}
+
+// layerOptions returns the options of a new layer, reporting its bytes
+// as name.
+func (p *plan) layerOptions(name string) layer.Options {
+	lo := p.layer
+	if p.r.Progress != nil {
+		lo.Progress = func(b layer.Progress) { p.emit(Event{Kind: LayerBytes, Layer: name, Bytes: b}) }
+	}
+	return lo
+}

@@ -1,0 +1,275 @@
+package build
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/layer"
+)
+
+// Recipe says what Run builds and where it writes it. Its zero value is
+// not runnable: set Package or Binary. Every other field's zero value is
+// the documented default. Run reads the recipe and does not keep it.
+type Recipe struct {
+	// Package is the Go package to compile for each platform: a
+	// directory ("./cmd/server", resolved in Dir) or an import path
+	// ("example.com/app/cmd/server"). A directory is built from inside
+	// it, so the module it belongs to is used wherever Run runs. Exactly
+	// one of Package and Binary is set.
+	Package string
+
+	// Binary is the host path of a binary already built for the one
+	// platform in Platforms. It is checked before any work: an ELF
+	// executable for that platform, statically linked unless
+	// AllowDynamic is set.
+	Binary string
+
+	// Dir is the directory go build runs in and Package is resolved in;
+	// "" means the current directory.
+	Dir string
+
+	// Path is where the binary goes in the image, which is also the
+	// entrypoint; "" means "/" + Name().
+	Path string
+
+	// Platforms are the images to build, one per platform; several make
+	// an index, in this order. nil means linux/GOARCH of the running
+	// program. Only linux platforms with an architecture and variant Go
+	// can build for are accepted; see ParsePlatform.
+	Platforms []image.Platform
+
+	// Base is the image to build on, per platform, instead of
+	// minimage's base files; see OpenBase. Its layers come first,
+	// unchanged, and its config is inherited.
+	Base Base
+
+	// Bare builds the binary alone, like FROM scratch: no base files, no
+	// CA bundle, no zones. It cannot be combined with Base, Zones or
+	// Localtime.
+	Bare bool
+
+	// NoCerts leaves out the Mozilla CA bundle.
+	NoCerts bool
+
+	// Zones are the time zones to include: names and patterns as package
+	// tzdata takes them ("Europe/Paris", "America/*", "all").
+	Zones []string
+
+	// Localtime makes /etc/localtime the zone it names (and includes it).
+	Localtime string
+
+	// ZoneinfoZip ships the zones as one zip with ZONEINFO set in the
+	// environment, for images whose programs are all Go.
+	ZoneinfoZip bool
+
+	// Files are host files to add, in one layer below the binary.
+	Files []File
+
+	// User is who the image runs as: "" or "nonroot" (65532:65532),
+	// "root" (0:0), or numeric "UID[:GID]". It is set on a Base's config
+	// too.
+	User string
+
+	// WorkingDir is the entrypoint's working directory. "" means
+	// /home/nonroot (base.NonrootHome) for an image of minimage's base
+	// files that runs as nonroot, as distroless's nonroot images do; on a
+	// Base, the base's; otherwise none, which runtimes take as "/".
+	WorkingDir string
+
+	// Env holds "KEY=VALUE" entries, set in this order; a later KEY
+	// replaces an earlier one in place.
+	Env []string
+
+	// Labels are config labels, on every image.
+	Labels map[string]string
+
+	// Annotations are manifest annotations, on every image and on the
+	// index.
+	Annotations map[string]string
+
+	// Ports are exposed ports, "PORT" or "PORT/PROTO" with PROTO tcp, udp
+	// or sctp and PORT 1 to 65535.
+	Ports []string
+
+	// Created is the images' creation time and every layer entry's
+	// modification time. The zero value is the Unix epoch (see
+	// layer.SourceDateEpoch to take it from SOURCE_DATE_EPOCH). Years 0
+	// to 9999 are accepted: what an image config can hold.
+	Created time.Time
+
+	// Layer holds the options every new layer is built with: its Format
+	// (compression, level, block size; its ModTime is Created) and how
+	// the work runs (gzip blocks in flight, spill threshold and
+	// directory). Run sets its Progress.
+	Layer layer.Options
+
+	// AllowDynamic accepts a dynamically linked binary, for a Base that
+	// holds its C library.
+	AllowDynamic bool
+
+	// GoBuild holds more settings for go build.
+	GoBuild GoBuild
+
+	// Outputs are where the artifact is written, in order, each
+	// atomically (a layout keeps what it held, a tarball file is replaced
+	// whole). None means Run only builds.
+	Outputs []Output
+
+	// Tags name the artifact in every output: "v1" or "app:v1" in a
+	// layout's index.json, docker references such as "app:v1" in a
+	// tarball. nil means none.
+	Tags []string
+
+	// Progress, if set, is told what Run is doing. Run serializes the
+	// calls, so it need not be safe for concurrent use, but it must not
+	// block for long.
+	Progress func(Event)
+}
+
+// GoBuild holds the settings of go build beyond the ones Run always sets
+// (CGO_ENABLED=0, -trimpath, GOOS, GOARCH and the variant's GOARM,
+// GOAMD64 or GOARM64).
+type GoBuild struct {
+	// Ldflags is passed as -ldflags, such as "-s -w -X main.version=v1".
+	Ldflags string
+
+	// Tags are build tags, passed as -tags.
+	Tags []string
+
+	// Flags are more go build flags, after the others, such as
+	// "-mod=vendor" or "-buildvcs=false". GOFLAGS in the environment
+	// applies too.
+	Flags []string
+
+	// Env holds "KEY=VALUE" entries added to the environment after Run's
+	// own, so they win (CGO_ENABLED=1 with AllowDynamic builds with cgo).
+	Env []string
+
+	// Parallel is how many go build commands run at once; GOMAXPROCS is
+	// shared between them with go build's -p flag. 0 means as many as
+	// there are platforms, up to GOMAXPROCS.
+	Parallel int
+
+	// Cache, if set, is a directory that keeps the binaries go build
+	// writes, one per package and platform, between runs: go build then
+	// finds a binary up to date and skips linking it, most of the time a
+	// go build takes when its packages are in Go's build cache. Run
+	// locks an entry while go build writes it and Run copies it, so
+	// concurrent runs may share the directory. "" means go build writes
+	// into a temporary directory and always links.
+	Cache string
+}
+
+// File is a host file added to the image.
+type File struct {
+	// Source is the host path of a regular file. Its permission bits
+	// decide the mode in the image: 0755 when any execute bit is set,
+	// else 0644. It is owned by 0:0.
+	Source string
+	// Path is the absolute path in the image.
+	Path string
+}
+
+// OutputFormat is what an Output holds.
+type OutputFormat int
+
+const (
+	// Layout is an OCI image-layout directory, created or added to.
+	Layout OutputFormat = iota
+	// Tarball is one tar file: an OCI layout plus docker's manifest.json,
+	// which docker load, podman load and skopeo read.
+	Tarball
+)
+
+func (f OutputFormat) String() string {
+	if f == Tarball {
+		return "tarball"
+	}
+	return "OCI layout"
+}
+
+// Output is one place Run writes the artifact to.
+type Output struct {
+	// Format is a Layout directory or a Tarball file.
+	Format OutputFormat
+	// Path is the directory or file. With Writer set it only names the
+	// output in messages.
+	Path string
+	// Writer, if set, receives a Tarball instead of the file Path; Run
+	// does not close it.
+	Writer io.Writer
+}
+
+// Event is one report of progress, passed to Recipe.Progress.
+type Event struct {
+	// Kind says what the event reports.
+	Kind EventKind
+	// Message is the step or note, such as "go build ./cmd/app for
+	// linux/arm64"; empty for LayerBytes.
+	Message string
+	// Layer names the layer being built, such as "binary linux/amd64",
+	// for LayerBytes.
+	Layer string
+	// Bytes is how far that layer is, for LayerBytes.
+	Bytes layer.Progress
+}
+
+// EventKind is what an Event reports.
+type EventKind int
+
+const (
+	// Step is a step starting.
+	Step EventKind = iota
+	// Note is something the user should know even when steps are not
+	// shown, such as what a bare image lacks.
+	Note
+	// LayerBytes is how many bytes of a layer are done, about every MiB.
+	LayerBytes
+)
+
+// Name returns the program's name: the last element of Path if set, else
+// of Package or Binary, lower-cased, without ".exe", an "@version" or a
+// major-version element ("example.com/tool/v2" gives "tool"). The package
+// "." is named after its directory.
+func (r Recipe) Name() string {
+	if r.Path != "" {
+		return programName(r.Path)
+	}
+	t := r.Package
+	if t == "" {
+		t = r.Binary
+	}
+	t = strings.TrimRight(filepath.ToSlash(t), "/")
+	if t == "." || t == "" {
+		dir := r.Dir
+		if dir == "" {
+			dir = "."
+		}
+		if abs, err := filepath.Abs(dir); err == nil {
+			t = filepath.ToSlash(abs)
+		} else if wd, err := os.Getwd(); err == nil {
+			t = filepath.ToSlash(wd)
+		}
+	}
+	return programName(t)
+}
+
+func programName(t string) string {
+	t = strings.TrimRight(t, "/")
+	base := t[strings.LastIndex(t, "/")+1:]
+	base = strings.TrimSuffix(base, ".exe")
+	if i := strings.IndexByte(base, '@'); i > 0 {
+		base = base[:i]
+	}
+	// A major-version suffix (example.com/tool/v2) names no program.
+	if len(base) >= 2 && base[0] == 'v' && strings.Trim(base[1:], "0123456789") == "" {
+		if rest := strings.TrimSuffix(t, "/"+base); rest != t {
+			return programName(rest)
+		}
+	}
+	return strings.ToLower(base)
+}

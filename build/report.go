@@ -1,0 +1,155 @@
+package build
+
+import (
+	"crypto/sha1"
+	"crypto/sha256"
+	"debug/buildinfo"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+
+	"github.com/minimage/minimage/certs"
+	"github.com/minimage/minimage/image"
+	"github.com/opencontainers/go-digest"
+)
+
+// Result is what Run built.
+type Result struct {
+	// Artifact is what the outputs hold: an *image.Image for one
+	// platform, an *image.Index of Images for several.
+	Artifact image.Artifact
+	// Images holds one image per platform, in Recipe.Platforms order.
+	Images []*image.Image
+	// Report says what went into each image.
+	Report Report
+}
+
+// Report says what went into each image a build made, for a bill of
+// materials or a release note.
+type Report struct {
+	// Platforms holds one entry per image, in Result.Images order.
+	Platforms []PlatformReport
+}
+
+// PlatformReport is what went into the image of one platform.
+type PlatformReport struct {
+	// Platform is the image's platform.
+	Platform image.Platform
+	// Digest is the image manifest's digest.
+	Digest digest.Digest
+	// Binary is the program.
+	Binary BinaryReport
+	// Base is the image built on; nil for minimage's base files or a
+	// bare image.
+	Base *BaseReport
+	// Certs is the CA bundle; nil when left out.
+	Certs *CertsReport
+	// Zones are the time zones; nil when there are none.
+	Zones *ZonesReport
+	// Files are Recipe.Files, in order.
+	Files []FileReport
+}
+
+// BinaryReport describes the program in an image.
+type BinaryReport struct {
+	// Path is where it is in the image, also the entrypoint.
+	Path string
+	// Package is the Go package compiled, "" for Recipe.Binary.
+	Package string
+	// Digest is the sha256 of the file, SHA1 its SHA-1 (which SPDX
+	// requires), and Size its length in bytes.
+	Digest digest.Digest
+	SHA1   [sha1.Size]byte
+	Size   int64
+	// BuildInfo is the build information Go embedded in the binary
+	// (debug/buildinfo): Go version, main module, every dependency with
+	// its version and go.sum hash, and the build settings. nil for a
+	// binary not built by Go.
+	BuildInfo *debug.BuildInfo
+}
+
+// BaseReport is the image a build started from.
+type BaseReport struct {
+	// Name is Base.Name(), such as "alpine:3.20"; it may be empty.
+	Name string
+	// Digest is the base image's manifest digest, as stored.
+	Digest digest.Digest
+}
+
+// CertsReport is the CA bundle in an image.
+type CertsReport struct {
+	// Version is the version of the golang.org/x/crypto/x509roots/fallback
+	// module the bundle comes from (certs.Version).
+	Version string
+	// Path is the file's path in the image.
+	Path string
+	// Count is the number of certificates in the file.
+	Count int
+}
+
+// ZonesReport is the time zone data in an image.
+type ZonesReport struct {
+	// Release is the IANA tzdata release, such as "2025c".
+	Release string
+	// Zones are the zone and link names included, sorted.
+	Zones []string
+	// Localtime is the zone /etc/localtime points to, or "".
+	Localtime string
+	// Zip reports the zones as one zip file (ZONEINFO) rather than a
+	// tree.
+	Zip bool
+}
+
+// FileReport is one host file added to an image.
+type FileReport struct {
+	// Path is the file's path in the image; Source its host path.
+	Path, Source string
+	// Digest is the sha256 of the content, SHA1 its SHA-1, and Size its
+	// length.
+	Digest digest.Digest
+	SHA1   [sha1.Size]byte
+	Size   int64
+}
+
+// certsReport describes the bundle certs.Layer builds by default.
+func certsReport() *CertsReport {
+	return &CertsReport{Version: certs.Version(), Path: certs.Path, Count: certs.Count() - certs.Constrained()}
+}
+
+// fileHashes are what the report says of a file's bytes.
+type fileHashes struct {
+	sha256 digest.Digest
+	sha1   [sha1.Size]byte
+	size   int64
+}
+
+// hashFile returns the hashes and size of the file at path.
+func hashFile(path string) (fileHashes, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return fileHashes{}, err
+	}
+	defer f.Close()
+	h256, h1 := sha256.New(), sha1.New()
+	n, err := io.Copy(io.MultiWriter(h256, h1), f)
+	if err != nil {
+		return fileHashes{}, fmt.Errorf("read %s: %w", path, err)
+	}
+	fh := fileHashes{sha256: digest.NewDigest(digest.SHA256, h256), size: n}
+	h1.Sum(fh.sha1[:0])
+	return fh, nil
+}
+
+// binaryReport reads the digest and Go build information of a binary.
+func binaryReport(path, dest, pkg string) (BinaryReport, error) {
+	h, err := hashFile(path)
+	if err != nil {
+		return BinaryReport{}, fmt.Errorf("build: binary: %w", err)
+	}
+	br := BinaryReport{Path: dest, Package: pkg, Digest: h.sha256, SHA1: h.sha1, Size: h.size}
+	if bi, err := buildinfo.ReadFile(path); err == nil {
+		br.BuildInfo = bi
+	}
+	return br, nil
+}

@@ -1,0 +1,349 @@
+package build
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/minimage/minimage/base"
+	"github.com/minimage/minimage/certs"
+	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/layer"
+	"github.com/minimage/minimage/tzdata"
+)
+
+// Run checks r, builds its images and writes them to r.Outputs.
+//
+// Nothing is compiled, compressed or written before every check passes
+// (see the package documentation); those errors wrap ErrInvalid. Then the
+// shared layers are built while go build compiles each platform, each
+// binary is added as soon as it is there, and the artifact is written to
+// each output in turn, atomically. Run stops promptly when ctx is
+// cancelled, interrupting go build and removing its temporary directory,
+// and returns only after everything it started has stopped.
+func Run(ctx context.Context, r Recipe) (*Result, error) {
+	p, err := r.plan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := p.build(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range r.Outputs {
+		p.step("writing %s (%s)", o.Path, o.Format)
+		if err := writeOutput(ctx, o, res.Artifact, r.Tags); err != nil {
+			return nil, fmt.Errorf("build: output %s: %w", o.Path, err)
+		}
+	}
+	return res, nil
+}
+
+// binary is a program ready to go into an image: its host path and what
+// the report says of it.
+type binary struct {
+	path   string
+	report BinaryReport
+}
+
+// sharedParts is what every platform's image shares: layers, and the report
+// of Recipe.Files.
+type sharedParts struct {
+	layers []sharedLayer
+	files  []FileReport
+}
+
+type sharedLayer struct {
+	layer     *layer.Layer
+	createdBy string
+}
+
+// build runs the pipeline: shared layers, go builds and images, each in
+// goroutines of their own, all joined before it returns.
+func (p *plan) build(ctx context.Context) (*Result, error) {
+	if p.r.Bare {
+		p.emit(Event{Kind: Note, Message: fmt.Sprintf("bare: the image holds the binary alone and runs as %s; it has no /etc/passwd, no CA certificates and no time zones", p.user)})
+	}
+	var tmp string
+	if p.r.Package != "" {
+		var err error
+		if tmp, err = os.MkdirTemp("", "minimage-build-*"); err != nil {
+			return nil, fmt.Errorf("build: %w", err)
+		}
+		defer os.RemoveAll(tmp) // after g.wait: nothing uses it then
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	g := &group{cancel: cancel}
+	n := len(p.platforms)
+
+	var (
+		shared     sharedParts
+		sharedErr  error
+		sharedDone = make(chan struct{})
+	)
+	g.do(func() error {
+		shared, sharedErr = p.sharedLayers(ctx)
+		close(sharedDone)
+		return sharedErr
+	})
+
+	// The go builds start in platform order, p.parallel at a time.
+	bins := make([]chan binary, n)
+	for i := range bins {
+		bins[i] = make(chan binary, 1)
+	}
+	g.do(func() error {
+		slots := make(chan struct{}, p.parallel)
+		for i, pl := range p.platforms {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			g.do(func() error {
+				defer func() { <-slots }()
+				b, err := p.binary(ctx, pl, tmp)
+				if err != nil {
+					return err
+				}
+				bins[i] <- b
+				return nil
+			})
+		}
+		return nil
+	})
+
+	// Each binary is compressed as soon as it is there, in platform
+	// order, while the next ones compile.
+	imgs := make([]*image.Image, n)
+	reports := make([]PlatformReport, n)
+	g.do(func() error {
+		select {
+		case <-sharedDone:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if sharedErr != nil {
+			return sharedErr
+		}
+		for i := range p.platforms {
+			var b binary
+			select {
+			case b = <-bins[i]:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			var err error
+			if imgs[i], reports[i], err = p.image(ctx, i, b, shared); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err := g.wait(); err != nil {
+		return nil, err
+	}
+
+	res := &Result{Images: imgs, Report: Report{Platforms: reports}}
+	if n == 1 {
+		res.Artifact = imgs[0]
+		return res, nil
+	}
+	ix, err := image.NewIndex(imgs...)
+	if err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	for k, v := range p.r.Annotations {
+		ix = ix.WithAnnotation(k, v)
+	}
+	res.Artifact = ix
+	return res, nil
+}
+
+// binary compiles the package for pl into dir, or takes Recipe.Binary,
+// and reads what the report says of it.
+func (p *plan) binary(ctx context.Context, pl image.Platform, dir string) (binary, error) {
+	b := binary{path: p.r.Binary}
+	if p.r.Package != "" {
+		p.step("go build %s for %s", p.r.Package, pl)
+		name := strings.ReplaceAll(pl.String(), "/", "-")
+		abs, err := filepath.Abs(filepath.Join(dir, name))
+		if err != nil {
+			return binary{}, fmt.Errorf("build: %w", err)
+		}
+		gotmp := abs + ".tmp"
+		if err := os.Mkdir(gotmp, 0o700); err != nil {
+			return binary{}, fmt.Errorf("build: %w", err)
+		}
+		gb := newGoBuild(&p.r, p.procs)
+		run := gb.run
+		if p.r.GoBuild.Cache != "" {
+			run = gb.runCached
+		}
+		if err := run(ctx, pl, abs, gotmp); err != nil {
+			return binary{}, err
+		}
+		b.path = abs
+	}
+	var err error
+	b.report, err = binaryReport(b.path, p.dest, p.r.Package)
+	return b, err
+}
+
+// image assembles the image of platform i: base, shared layers, binary,
+// config.
+func (p *plan) image(ctx context.Context, i int, b binary, shared sharedParts) (*image.Image, PlatformReport, error) {
+	pl := p.platforms[i]
+	rep := PlatformReport{Platform: pl, Binary: b.report, Zones: p.zones}
+	img := image.New(pl)
+	if p.bases != nil {
+		bi := p.bases[i]
+		img = image.FromBase(bi, p.r.Base.Name())
+		rep.Base = &BaseReport{Name: p.r.Base.Name(), Digest: bi.Digest()}
+	}
+	for _, s := range shared.layers {
+		if slices.ContainsFunc(img.Layers(), func(l *layer.Layer) bool { return l.Digest() == s.layer.Digest() }) {
+			continue // the base already has it, such as the CA bundle
+		}
+		img = img.AppendLayer(s.layer, image.History{CreatedBy: s.createdBy})
+	}
+	if !p.r.Bare && !p.r.NoCerts {
+		rep.Certs = certsReport()
+	}
+	p.step("adding the binary for %s", pl)
+	img, err := img.AddBinary(ctx, p.dest, b.path, image.BinaryOptions{
+		AllowDynamic: p.r.AllowDynamic,
+		Layer:        p.layerOptions("binary " + pl.String()),
+	})
+	if err != nil {
+		return nil, PlatformReport{}, fmt.Errorf("build: %w", err)
+	}
+	img = p.configure(img)
+	rep.Digest = img.Digest()
+	rep.Files = shared.files
+	return img, rep, nil
+}
+
+// configure applies the recipe's runtime config and annotations.
+func (p *plan) configure(img *image.Image) *image.Image {
+	r := &p.r
+	img = img.WithUser(p.user)
+	if !r.Created.IsZero() {
+		img = img.WithCreated(r.Created)
+	}
+	if r.ZoneinfoZip && p.zones != nil {
+		for _, kv := range tzdata.Env(tzdata.Options{Zip: true}) {
+			k, v, _ := strings.Cut(kv, "=")
+			img = img.WithEnv(k, v)
+		}
+	}
+	for _, kv := range p.env {
+		img = img.WithEnv(kv[0], kv[1])
+	}
+	for k, v := range r.Labels {
+		img = img.WithLabel(k, v)
+	}
+	for k, v := range r.Annotations {
+		img = img.WithAnnotation(k, v)
+	}
+	if p.workdir != "" {
+		img = img.WithWorkingDir(p.workdir)
+	}
+	for _, port := range p.ports {
+		img = img.WithExposedPort(port)
+	}
+	return img
+}
+
+// sharedLayers builds the layers every platform shares, each once: the
+// base files, the CA bundle, the zones and Recipe.Files, whose hashes it
+// reports.
+func (p *plan) sharedLayers(ctx context.Context) (sharedParts, error) {
+	r := &p.r
+	var out []sharedLayer
+	add := func(what string, build func(lo layer.Options) (*layer.Layer, error)) error {
+		p.step("building the %s layer", what)
+		l, err := build(p.layerOptions(what))
+		if err != nil {
+			return fmt.Errorf("build: %s: %w", what, err)
+		}
+		out = append(out, sharedLayer{l, "minimage: " + what})
+		return nil
+	}
+	if !r.Bare && r.Base == nil {
+		if err := add("base files", func(lo layer.Options) (*layer.Layer, error) {
+			return base.Layer(ctx, base.Options{Layer: lo})
+		}); err != nil {
+			return sharedParts{}, err
+		}
+	}
+	if !r.Bare && !r.NoCerts {
+		if err := add("CA certificates", func(lo layer.Options) (*layer.Layer, error) {
+			return certs.Layer(ctx, certs.Options{Layer: lo})
+		}); err != nil {
+			return sharedParts{}, err
+		}
+	}
+	if p.zones != nil {
+		if err := add("time zones", func(lo layer.Options) (*layer.Layer, error) {
+			return tzdata.Layer(ctx, tzdata.Options{Zones: r.Zones, Localtime: r.Localtime, Zip: r.ZoneinfoZip, Layer: lo})
+		}); err != nil {
+			return sharedParts{}, err
+		}
+	}
+	if len(r.Files) > 0 {
+		if err := add("files", func(lo layer.Options) (*layer.Layer, error) {
+			b := layer.New(lo)
+			for _, f := range r.Files {
+				if err := b.AddHostFile(f.Path, f.Source, layer.Attr{}); err != nil {
+					return nil, fmt.Errorf("file %s: %w", f.Source, err)
+				}
+			}
+			return b.Build(ctx)
+		}); err != nil {
+			return sharedParts{}, err
+		}
+	}
+	var files []FileReport
+	for _, f := range r.Files {
+		h, err := hashFile(f.Source)
+		if err != nil {
+			return sharedParts{}, fmt.Errorf("build: file %w", err)
+		}
+		files = append(files, FileReport{Path: path.Clean("/" + f.Path), Source: f.Source, Digest: h.sha256, SHA1: h.sha1, Size: h.size})
+	}
+	return sharedParts{out, files}, nil
+}
+
+// group runs functions in goroutines and waits for all of them; the
+// first error cancels the rest.
+type group struct {
+	wg     sync.WaitGroup
+	once   sync.Once
+	err    error
+	cancel context.CancelFunc
+}
+
+func (g *group) do(f func() error) {
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		if err := f(); err != nil {
+			g.once.Do(func() {
+				g.err = err
+				g.cancel()
+			})
+		}
+	}()
+}
+
+func (g *group) wait() error {
+	g.wg.Wait()
+	return g.err
+}

@@ -1,0 +1,292 @@
+package main
+
+// The registry commands, push and pull, and the flags they share. main.go
+// dispatches to them:
+//
+//	case "push":
+//		err = runPush(ctx, args[1:], stdout, stderr)
+//	case "pull":
+//		err = runPull(ctx, args[1:], stdout, stderr)
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/remote"
+	"github.com/minimage/minimage/image/tarball"
+)
+
+// registryStdin is where --password-stdin reads; tests replace it.
+var registryStdin io.Reader = os.Stdin
+
+// registryFlags are the flags every command that talks to a registry
+// takes: push, pull, and build's --push and --base.
+type registryFlags struct {
+	caFiles       listFlag
+	allowHTTP     bool
+	skipVerify    bool
+	username      string
+	passwordStdin bool
+	retries       int
+	jobs          int
+	quiet         bool
+}
+
+func (f *registryFlags) register(fs *flag.FlagSet) {
+	fs.Var(&f.caFiles, "ca-file", "trust the certificate authorities in this PEM `file` too (repeatable; SSL_CERT_FILE works as well)")
+	fs.BoolVar(&f.allowHTTP, "insecure-allow-http", false, "talk plain HTTP to the registry: no TLS at all")
+	fs.BoolVar(&f.skipVerify, "insecure-skip-tls-verify", false, "accept any TLS certificate the registry shows")
+	fs.StringVar(&f.username, "username", "", "log in as `user` (with --password-stdin); without it, credentials come from docker's and podman's files")
+	fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password from the first line of standard input")
+	fs.IntVar(&f.retries, "retries", remote.DefaultRetries, "retry a failed request or blob `n` times (0: never)")
+	fs.IntVar(&f.jobs, "jobs", remote.DefaultJobs, "upload `n` blobs at once")
+	fs.BoolVar(&f.quiet, "q", false, "print nothing on stderr but errors")
+}
+
+// options turns the flags into remote.Options.
+func (f *registryFlags) options(stderr io.Writer) (remote.Options, error) {
+	o := remote.Options{
+		CAFiles:               f.caFiles.values,
+		InsecureAllowHTTP:     f.allowHTTP,
+		InsecureSkipTLSVerify: f.skipVerify,
+		Retries:               f.retries,
+		Jobs:                  f.jobs,
+	}
+	if f.retries == 0 {
+		o.Retries = -1 // remote's 0 means its default
+	}
+	if f.retries < 0 || f.jobs < 1 {
+		return o, fmt.Errorf("%w: --retries takes 0 or more, --jobs 1 or more", errUsage)
+	}
+	switch {
+	case f.passwordStdin && f.username == "":
+		return o, fmt.Errorf("%w: --password-stdin needs --username", errUsage)
+	case f.username != "" && !f.passwordStdin:
+		return o, fmt.Errorf("%w: --username needs --password-stdin (a password is never a flag, so that it stays out of ps and shell history)", errUsage)
+	case f.username != "":
+		line, err := bufio.NewReader(registryStdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return o, fmt.Errorf("--password-stdin: %v", err)
+		}
+		o.Username, o.Password = f.username, strings.TrimRight(line, "\r\n")
+		if o.Password == "" {
+			return o, fmt.Errorf("%w: --password-stdin: standard input holds no password", errUsage)
+		}
+	}
+	if !f.quiet {
+		o.Progress = blobProgress(stderr)
+	}
+	return o, nil
+}
+
+// blobProgress prints a line per blob as its push ends, and each retry.
+func blobProgress(w io.Writer) func(remote.Progress) {
+	return func(p remote.Progress) {
+		d := p.Descriptor.Digest.String()
+		if len(d) > 19 {
+			d = d[:19]
+		}
+		switch p.State {
+		case remote.Exists, remote.Mounted:
+			fmt.Fprintf(w, "minimage: %s %s\n", d, p.State)
+		case remote.Uploaded:
+			fmt.Fprintf(w, "minimage: %s pushed %s\n", d, mib(p.Total))
+		case remote.Retrying:
+			fmt.Fprintf(w, "minimage: %s retrying: %v\n", d, p.Err)
+		}
+	}
+}
+
+const pushUsage = `Usage: minimage push [flags] SRC[:TAG] REGISTRY/REPOSITORY[:TAG]
+
+Push the image or index tagged TAG in SRC, an OCI layout directory or a
+tarball (TAG may be left out when SRC holds one entry), to a registry, and
+print REGISTRY/REPOSITORY[:TAG]@sha256:… on stdout. The digest pushed is
+the one in SRC. Only what the registry lacks is sent.
+
+Flags:
+`
+
+// pushedRef is one pushed reference, as --json and --image-refs give it.
+type pushedRef struct {
+	Reference string `json:"reference"` // REGISTRY/REPOSITORY[:TAG]@DIGEST
+	Digest    string `json:"digest"`
+	MediaType string `json:"mediaType"`
+	Size      int64  `json:"size"`
+}
+
+func runPush(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("push", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var rf registryFlags
+	rf.register(fs)
+	imageRefs := fs.String("image-refs", "", "also write the pushed reference with its digest to `file`")
+	asJSON := fs.Bool("json", false, "print the pushed reference as JSON")
+	fs.Usage = func() { fmt.Fprint(fs.Output(), pushUsage); fs.PrintDefaults() }
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if len(pos) != 2 {
+		fs.Usage()
+		return fmt.Errorf("%w: want SRC[:TAG] and REGISTRY/REPOSITORY[:TAG], got %d arguments", errUsage, len(pos))
+	}
+	opts, err := rf.options(stderr)
+	if err != nil {
+		return err
+	}
+	a, err := openArtifact(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	desc, err := remote.Push(ctx, pos[1], a, opts)
+	if err != nil {
+		return err
+	}
+	ref := pos[1]
+	if i := strings.LastIndexByte(ref, '@'); i >= 0 {
+		ref = ref[:i]
+	}
+	out := pushedRef{Reference: ref + "@" + desc.Digest.String(), Digest: desc.Digest.String(), MediaType: desc.MediaType, Size: desc.Size}
+	if *imageRefs != "" {
+		if err := os.WriteFile(*imageRefs, []byte(out.Reference+"\n"), 0o644); err != nil {
+			return fmt.Errorf("--image-refs: %v", err)
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	_, err = fmt.Fprintln(stdout, out.Reference)
+	return err
+}
+
+// openArtifact opens PATH[:TAG]: an OCI layout directory or a tarball.
+func openArtifact(ctx context.Context, src string) (image.Artifact, error) {
+	path, tag := splitSource(src)
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w; give an OCI layout directory or a tarball, with :TAG when it holds several", src, err)
+	}
+	if st.IsDir() {
+		l, err := layout.Read(path)
+		if err != nil {
+			return nil, err
+		}
+		return l.Artifact(ctx, tag)
+	}
+	t, err := tarball.Read(path)
+	if err != nil {
+		return nil, err
+	}
+	return t.Artifact(ctx, tag)
+}
+
+const pullUsage = `Usage: minimage pull [flags] REGISTRY/REPOSITORY[:TAG][@DIGEST] -o DIR|FILE.tar
+
+Pull an image or index from a registry into an OCI layout directory or a
+tarball (a name ending in .tar), every blob checked against its digest and
+the manifests kept as stored, so the digest is the registry's. With
+--platform, only that platform's image is pulled.
+
+Flags:
+`
+
+func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("pull", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var rf registryFlags
+	rf.register(fs)
+	out := fs.String("o", "", "write to this layout `directory`, or to this tarball when it ends in .tar")
+	platform := fs.String("platform", "", "pull only the image for `os/arch[/variant]`, such as linux/arm64")
+	tag := fs.String("tag", "", "name the image `tag` in the output (default: the reference's tag, or its repository and tag in a tarball)")
+	fs.Usage = func() { fmt.Fprint(fs.Output(), pullUsage); fs.PrintDefaults() }
+	src, err := parseCommand(fs, args, "REGISTRY/REPOSITORY[:TAG]")
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		fs.Usage()
+		return fmt.Errorf("%w: -o DIR|FILE.tar is required", errUsage)
+	}
+	opts, err := rf.options(stderr)
+	if err != nil {
+		return err
+	}
+	var a image.Artifact
+	if *platform != "" {
+		p, err := image.ParsePlatform(*platform)
+		if err != nil {
+			return fmt.Errorf("%w: --platform: %v", errUsage, err)
+		}
+		a, err = remote.PullImage(ctx, src, p, opts)
+		if err != nil {
+			return err
+		}
+	} else if a, err = remote.Pull(ctx, src, opts); err != nil {
+		return err
+	}
+	name := *tag
+	tarOut := strings.HasSuffix(*out, ".tar")
+	if name == "" {
+		name = outputTag(src, tarOut)
+	}
+	if !rf.quiet {
+		fmt.Fprintf(stderr, "minimage: pulled %s (%s)\n", src, a.Digest())
+	}
+	if tarOut {
+		err = tarball.WriteFile(ctx, *out, a, tarball.Options{Tags: []string{name}})
+	} else {
+		err = layout.Write(ctx, *out, a, layout.Options{Tags: []string{name}})
+	}
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "%s@%s\n", strings.SplitN(src, "@", 2)[0], a.Digest())
+	return err
+}
+
+// outputTag names a pulled artifact: the tag alone in a layout ("v1", as
+// skopeo's oci:DIR:v1 matches), the repository and tag in a tarball (what
+// docker load shows). Without a tag, "latest".
+func outputTag(src string, tarOut bool) string {
+	name := strings.SplitN(src, "@", 2)[0]
+	repo, tag := name, "latest"
+	if i := strings.LastIndexByte(name, ':'); i > strings.LastIndexByte(name, '/') {
+		repo, tag = name[:i], name[i+1:]
+	}
+	if tarOut {
+		return repo + ":" + tag
+	}
+	return tag
+}
+
+// splitSource splits PATH[:TAG]. Both may hold colons, so PATH is the
+// whole of src when that exists, else the shortest prefix before a colon
+// that exists.
+func splitSource(src string) (path, tag string) {
+	if _, err := os.Stat(src); err == nil {
+		return src, ""
+	}
+	for i := 1; i < len(src); i++ {
+		if src[i] == ':' {
+			if _, err := os.Stat(src[:i]); err == nil {
+				return src[:i], src[i+1:]
+			}
+		}
+	}
+	return src, ""
+}

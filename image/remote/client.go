@@ -1,0 +1,132 @@
+package remote
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net/http"
+	"os"
+
+	"oras.land/oras-go/v2/registry"
+	orasremote "oras.land/oras-go/v2/registry/remote"
+	"oras.land/oras-go/v2/registry/remote/auth"
+)
+
+// userAgent is sent with every request.
+const userAgent = "minimage"
+
+// client is one repository of one registry, as Push and Pull talk to it.
+type client struct {
+	ref   reference
+	opts  Options
+	creds *credentials
+	repo  *orasremote.Repository
+	own   *http.Transport // the transport newClient made, if it made one
+}
+
+// newClient builds the HTTP stack for ref: TLS (or plain HTTP when
+// allowed), retries, then oras-go's authentication on top.
+func newClient(r reference, opts Options) (*client, error) {
+	creds, err := newCredentials(r, opts)
+	if err != nil {
+		return nil, err
+	}
+	base, err := transport(r, opts)
+	if err != nil {
+		return nil, err
+	}
+	hc := &http.Client{Transport: &retryTransport{base: base, retries: opts.retries()}}
+	if opts.HTTPClient != nil {
+		hc.CheckRedirect = opts.HTTPClient.CheckRedirect
+		hc.Jar = opts.HTTPClient.Jar
+		hc.Timeout = opts.HTTPClient.Timeout
+	}
+	ac := &auth.Client{
+		Client:     hc,
+		Header:     http.Header{"User-Agent": {userAgent}},
+		Credential: creds.get,
+		Cache:      auth.NewCache(),
+	}
+	repo := &orasremote.Repository{
+		Client:    ac,
+		Reference: registry.Reference{Registry: r.Registry, Repository: r.Repository, Reference: r.version()},
+		PlainHTTP: opts.InsecureAllowHTTP,
+	}
+	c := &client{ref: r, opts: opts, creds: creds, repo: repo}
+	c.own, _ = base.(*http.Transport)
+	if opts.HTTPClient != nil {
+		c.own = nil
+	}
+	return c, nil
+}
+
+// closeIdle closes the connections the client's own transport keeps
+// open, once no more requests will be sent.
+func (c *client) closeIdle() {
+	if c.own != nil {
+		c.own.CloseIdleConnections()
+	}
+}
+
+// transport returns the round tripper under the retries: the caller's,
+// or one with the TLS settings of opts.
+func transport(r reference, opts Options) (http.RoundTripper, error) {
+	if opts.HTTPClient != nil {
+		if len(opts.CAFiles) > 0 || opts.InsecureSkipTLSVerify {
+			return nil, fmt.Errorf("remote: %s: Options.HTTPClient is set, so its transport decides TLS: set CAFiles and InsecureSkipTLSVerify in it, not in Options", r.Registry)
+		}
+		if opts.HTTPClient.Transport == nil {
+			return http.DefaultTransport, nil
+		}
+		return opts.HTTPClient.Transport, nil
+	}
+	pool, err := rootCAs(opts.CAFiles)
+	if err != nil {
+		return nil, fmt.Errorf("remote: %s: %w", r.Registry, err)
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{
+		RootCAs:            pool,
+		InsecureSkipVerify: opts.InsecureSkipTLSVerify, // the caller asked, by its own name
+		MinVersion:         tls.VersionTLS12,
+	}
+	t.MaxIdleConnsPerHost = opts.jobs() + 2
+	return t, nil
+}
+
+// rootCAs returns the system roots plus SSL_CERT_FILE plus files. The
+// system pool reads SSL_CERT_FILE only once per process; reading it here
+// makes a value set later count too.
+func rootCAs(files []string) (*x509.CertPool, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if f := os.Getenv("SSL_CERT_FILE"); f != "" {
+		if err := addPEM(pool, f, "SSL_CERT_FILE"); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range files {
+		if err := addPEM(pool, f, "CA file"); err != nil {
+			return nil, err
+		}
+	}
+	return pool, nil
+}
+
+func addPEM(pool *x509.CertPool, path, what string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if !pool.AppendCertsFromPEM(data) {
+		return fmt.Errorf("%s %s: no PEM certificate in it; give a file of -----BEGIN CERTIFICATE----- blocks", what, path)
+	}
+	return nil
+}
+
+// wrap turns err into an *Error for op on this client's repository.
+func (c *client) wrap(err error, op string) error {
+	return wrapError(err, op, c.ref, c.creds.describe(), c.creds.secrets()...)
+}

@@ -1,0 +1,53 @@
+// Package remote pushes artifacts to OCI registries and pulls them back:
+// the registry transport, a sibling of image/layout and image/tarball.
+// It speaks the OCI distribution protocol through oras-go v2 and adds
+// what a release script needs around it.
+//
+//	desc, err := remote.Push(ctx, "ghcr.io/me/app:v1", idx, remote.Options{})
+//	img, err := remote.PullImage(ctx, "alpine:3.20", image.Platform{OS: "linux", Architecture: "arm64"}, remote.Options{})
+//
+// # Digests
+//
+// Push sends the bytes of an artifact's manifest as they are, so the
+// digest in the registry is the artifact's own, for an image and for a
+// multi-platform index alike. Pull keeps the bytes as stored, and checks
+// every manifest, index, config and layer against its digest.
+//
+// # Requests
+//
+// Push sends only what the registry lacks. A push of what a tag already
+// names takes two requests (the authentication challenge and a HEAD of
+// the tag). Otherwise each blob is asked for (HEAD) and, when missing,
+// mounted from another repository of the same registry where it is known
+// to be (pulled or pushed there earlier by this process), or uploaded;
+// Options.Jobs blobs at once. Index children go before the index, and the
+// tag is set last, by the PUT of the top manifest.
+//
+// # Failures
+//
+// Requests answered 429 or 503 are sent again after the Retry-After the
+// registry asks for (at most MaxRetryAfter), other 5xx answers and broken
+// connections after an exponential backoff. A blob upload that breaks is
+// started over, after asking whether the blob arrived after all; a
+// download that breaks resumes with a range request. Options.Retries
+// bounds each. Errors are *Error values whose one-line message names the
+// registry, repository, operation, HTTP status and where the credentials
+// came from, with sentinels (ErrUnauthorized, ErrCertificate, …) for
+// errors.Is; no password, token or upload URL appears in them.
+//
+// # Credentials
+//
+// In this order: Options.Username and Password; docker's config.json
+// ($DOCKER_CONFIG, else ~/.docker): credHelpers, credsStore and auths;
+// $REGISTRY_AUTH_FILE and podman's ${XDG_RUNTIME_DIR}/containers/auth.json
+// (whose keys may name a repository, the longest match winning); else
+// anonymous. Credentials are looked up when the registry first asks for
+// them, and sent to that registry only. Basic and bearer-token challenges
+// are answered.
+//
+// # TLS
+//
+// HTTPS is verified against the system roots, SSL_CERT_FILE and
+// Options.CAFiles. InsecureSkipTLSVerify accepts any certificate;
+// InsecureAllowHTTP speaks plain HTTP. Neither is ever chosen on its own.
+package remote

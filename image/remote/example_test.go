@@ -1,0 +1,96 @@
+package remote_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+
+	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/imagetest"
+	"github.com/minimage/minimage/image/remote"
+)
+
+// Push a two-platform index to a registry over TLS with a password, push
+// it again (which sends nothing), and pull one platform back. The
+// registry here is imagetest's, on a loopback port; against a real one,
+// leave HTTPClient out and set CAFiles if its CA is not a public one.
+func ExamplePush() {
+	ctx := context.Background()
+	reg, err := imagetest.StartRegistry(imagetest.RegistryOptions{TLS: true, User: "ci", Password: "s3cret"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer reg.Close()
+	idx, err := imagetest.Spec{Seed: 1, Platforms: []string{"linux/amd64", "linux/arm64"}}.Index(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	opts := remote.Options{
+		HTTPClient: reg.Client(), // trusts the registry's CA
+		Username:   "ci",
+		Password:   "s3cret",
+	}
+	ref := reg.Host() + "/app:v1"
+	desc, err := remote.Push(ctx, ref, idx, opts)
+	if err != nil {
+		log.Fatal(err) // one line: registry, repository, operation, status, credentials
+	}
+	fmt.Println("pushed the index's own digest:", desc.Digest == idx.Digest())
+
+	reg.ResetLog()
+	if _, err := remote.Push(ctx, ref, idx, opts); err != nil {
+		log.Fatal(err)
+	}
+	for _, r := range reg.Log() {
+		fmt.Println("push again:", r.Method, r.Path, r.Status)
+	}
+
+	arm, err := remote.PullImage(ctx, ref, image.Platform{OS: "linux", Architecture: "arm64"}, opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("pulled", arm.Platform(), arm.Digest() == idx.Images()[1].Digest())
+	// Output:
+	// pushed the index's own digest: true
+	// push again: HEAD /v2/app/manifests/v1 401
+	// push again: HEAD /v2/app/manifests/v1 200
+	// pulled linux/arm64 true
+}
+
+// Report each blob as a push goes, as a command line does on stderr.
+func ExampleOptions_progress() {
+	ctx := context.Background()
+	reg, err := imagetest.StartRegistry(imagetest.RegistryOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer reg.Close()
+	img, err := imagetest.Spec{Seed: 2, Layers: 2}.Image(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	opts := remote.Options{
+		InsecureAllowHTTP: true, // this registry serves plain HTTP
+		Jobs:              1,    // one blob at a time, for a stable order
+		Progress: func(p remote.Progress) {
+			if p.State != remote.Uploading {
+				fmt.Println(p.Descriptor.MediaType, p.State)
+			}
+		},
+	}
+	if _, err := remote.Push(ctx, reg.Host()+"/app:v1", img, opts); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("under another tag:")
+	if _, err := remote.Push(ctx, reg.Host()+"/app:v2", img, opts); err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// application/vnd.oci.image.layer.v1.tar+gzip uploaded
+	// application/vnd.oci.image.layer.v1.tar+gzip uploaded
+	// application/vnd.oci.image.config.v1+json uploaded
+	// application/vnd.oci.image.manifest.v1+json uploaded
+	// under another tag:
+	// application/vnd.oci.image.manifest.v1+json uploaded
+}

@@ -1,0 +1,134 @@
+package remote
+
+import (
+	"net/http"
+	"time"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// Defaults for the zero fields of Options.
+const (
+	// DefaultRetries is how many times a failed request or blob upload
+	// is tried again when Options.Retries is 0.
+	DefaultRetries = 5
+
+	// DefaultJobs is how many blobs are uploaded at once when
+	// Options.Jobs is 0.
+	DefaultJobs = 4
+
+	// MaxRetryAfter caps how long a Retry-After header makes a request
+	// wait; a registry asking for longer gets MaxRetryAfter.
+	MaxRetryAfter = 30 * time.Second
+)
+
+// Options configures how Push and Pull talk to a registry. The zero value
+// is the default: TLS verified against the system roots (and SSL_CERT_FILE
+// when set), credentials looked up in the usual files, DefaultRetries
+// retries, DefaultJobs uploads at once, no progress.
+//
+// An Options value is read, never changed, by the calls it is passed to,
+// so one value may serve several calls at once.
+type Options struct {
+	// CAFiles are PEM files of certificate authorities to trust besides
+	// the system roots. SSL_CERT_FILE, when set, is trusted too.
+	CAFiles []string
+
+	// InsecureAllowHTTP speaks plain HTTP to the registry: no TLS at all.
+	// Without it, Push and Pull use HTTPS only and never fall back to
+	// HTTP on their own.
+	InsecureAllowHTTP bool
+
+	// InsecureSkipTLSVerify accepts any certificate the registry shows.
+	// It is a separate switch from InsecureAllowHTTP: the connection is
+	// still encrypted, to a server that is not authenticated.
+	InsecureSkipTLSVerify bool
+
+	// Username and Password, when Username is set, are the credentials
+	// for the registry, ahead of every credential file. A Username with
+	// an empty Password is an error.
+	Username string
+	Password string
+
+	// Retries is how many times a failed request or blob upload is tried
+	// again; 0 means DefaultRetries, a negative value none. Requests
+	// answered 429 or 503 wait as long as Retry-After says, up to
+	// MaxRetryAfter; others back off exponentially.
+	Retries int
+
+	// Jobs is how many blobs are uploaded at once; 0 means DefaultJobs.
+	Jobs int
+
+	// Progress, when set, is called for each blob and manifest: once
+	// when the registry is found to hold it already (Exists), or once it
+	// is mounted (Mounted) or uploaded (Uploaded), and for an upload also
+	// as it starts and about every MiB (Uploading), and when an attempt
+	// fails and is retried (Retrying). Calls never overlap, so it need
+	// not lock; it runs on the upload's path, so it should return
+	// quickly.
+	Progress func(Progress)
+
+	// HTTPClient, when set, sends every request, as httptest's
+	// Server.Client or a client with a custom transport does. Its
+	// transport then decides TLS: CAFiles and InsecureSkipTLSVerify must
+	// be unset, and SSL_CERT_FILE is not read. Push and Pull add their
+	// retries and authentication on top of it and do not change it.
+	HTTPClient *http.Client
+}
+
+// State says what happened to one blob in a Progress report.
+type State int
+
+// The states of a blob.
+const (
+	// Exists: the registry already held the blob; nothing was sent.
+	Exists State = iota
+	// Mounted: the registry copied the blob from another repository.
+	Mounted
+	// Uploading: Done of Total bytes have been sent.
+	Uploading
+	// Uploaded: the whole blob was sent and accepted.
+	Uploaded
+	// Retrying: an attempt failed; the blob is tried again after a pause.
+	Retrying
+)
+
+var stateNames = [...]string{"exists", "mounted", "uploading", "uploaded", "retrying"}
+
+// String returns the state in lower case, as progress lines print it.
+func (s State) String() string {
+	if int(s) < len(stateNames) {
+		return stateNames[s]
+	}
+	return "unknown"
+}
+
+// Progress reports the state of one blob during a push.
+type Progress struct {
+	// Descriptor names the blob: digest, size and media type.
+	Descriptor ocispec.Descriptor
+	// State is what is happening to it.
+	State State
+	// Done is how many bytes have been sent in this attempt; Total is
+	// the blob's size.
+	Done, Total int64
+	// Err is the error that made an attempt fail, for State Retrying.
+	Err error
+}
+
+func (o Options) retries() int {
+	switch {
+	case o.Retries < 0:
+		return 0
+	case o.Retries == 0:
+		return DefaultRetries
+	}
+	return o.Retries
+}
+
+func (o Options) jobs() int {
+	if o.Jobs <= 0 {
+		return DefaultJobs
+	}
+	return o.Jobs
+}

@@ -8,6 +8,7 @@ import (
 	"hash"
 	"io"
 	"io/fs"
+	"runtime"
 	"sync"
 	"time"
 
@@ -24,7 +25,7 @@ func (b *Builder) Build(ctx context.Context) (*Layer, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := newPipeline(b.opts)
+	p, err := newPipeline(ctx, b.opts)
 	if err != nil {
 		return nil, err
 	}
@@ -145,6 +146,7 @@ func copyCtx(ctx context.Context, dst io.Writer, src io.Reader, progress func())
 // compressed, hashed again (digest), counted and stored.
 type pipeline struct {
 	opts       Options
+	slot       bool // holds one of buildSlots
 	diff, dig  hash.Hash
 	comp       io.WriteCloser
 	store      *blobStore
@@ -153,7 +155,9 @@ type pipeline struct {
 	mediaType  string
 }
 
-func newPipeline(o Options) (*pipeline, error) {
+// newPipeline takes one of buildSlots, waiting for it until ctx is done,
+// and returns a pipeline that holds it until finish or abort.
+func newPipeline(ctx context.Context, o Options) (*pipeline, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
@@ -161,12 +165,28 @@ func newPipeline(o Options) (*pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &pipeline{opts: o, diff: sha256.New(), dig: sha256.New(), store: newBlobStore(o), mediaType: o.Compression.MediaType()}
+	running, err := buildSlots.acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("layer: waiting for another build to finish (see SetMaxBuilds): %w", err)
+	}
+	if o.Blocks == 0 && running > 1 && o.Compression == Gzip {
+		// The running builds share the CPUs; blocks never change bytes.
+		o.Blocks = max(1, runtime.GOMAXPROCS(0)/running)
+	}
+	p := &pipeline{opts: o, slot: true, diff: sha256.New(), dig: sha256.New(), store: newBlobStore(o), mediaType: o.Compression.MediaType()}
 	p.comp, err = newCompressor(outWriter{p}, o, level)
 	if err != nil {
+		p.releaseSlot()
 		return nil, err
 	}
 	return p, nil
+}
+
+func (p *pipeline) releaseSlot() {
+	if p.slot {
+		p.slot = false
+		buildSlots.release()
+	}
 }
 
 // Write takes uncompressed tar bytes.
@@ -197,9 +217,11 @@ func (p *pipeline) progress() {
 func (p *pipeline) abort() {
 	p.comp.Close()
 	p.store.discard()
+	p.releaseSlot()
 }
 
 func (p *pipeline) finish() (*Layer, error) {
+	defer p.releaseSlot()
 	if err := p.comp.Close(); err != nil {
 		p.store.discard()
 		return nil, fmt.Errorf("layer: compress: %w", err)

@@ -129,7 +129,7 @@ func (c *contentStore) add(r io.Reader, size int64) (func() (io.ReadCloser, erro
 // reading with ctx's error once ctx is done. To normalize a tar instead,
 // use a Builder and AddTar.
 func FromTar(ctx context.Context, r io.Reader, opts Options) (*Layer, error) {
-	p, err := newPipeline(opts)
+	p, err := newPipeline(ctx, opts)
 	if err != nil {
 		return nil, err
 	}

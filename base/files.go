@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"slices"
 
+	"github.com/minimage/minimage/internal/layercache"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -68,25 +69,42 @@ type Options struct {
 	Layer layer.Options
 }
 
-// Layer returns a layer holding Files. Errors come from the layer package;
-// it stops promptly when ctx is cancelled.
+// Layer returns a layer holding Files. Layers are cached per process: a
+// second call with an equal opts.Layer.Format returns a Share of the
+// cached layer without building again, so the caller may Release what it
+// gets; opts.Layer.Progress is then called once, with the layer's sizes.
+// It is safe for concurrent use. Errors come from the layer package; it
+// stops promptly when ctx is cancelled.
 func Layer(ctx context.Context, opts Options) (*layer.Layer, error) {
-	b := layer.New(opts.Layer)
-	for _, f := range files {
-		a := layer.Attr{Mode: f.Mode &^ fs.ModeDir, UID: f.UID, GID: f.GID}
-		var err error
-		if f.Mode.IsDir() {
-			err = b.AddDir(f.Path, a)
-		} else {
-			err = b.AddFile(f.Path, f.Data, a)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("base: layer: %w", err)
+	}
+	l, err := cache.Layer(ctx, opts.Layer.Format, opts.Layer.Progress, func() (*layer.Layer, error) {
+		b := layer.New(opts.Layer)
+		for _, f := range files {
+			a := layer.Attr{Mode: f.Mode &^ fs.ModeDir, UID: f.UID, GID: f.GID}
+			var err error
+			if f.Mode.IsDir() {
+				err = b.AddDir(f.Path, a)
+			} else {
+				err = b.AddFile(f.Path, f.Data, a)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("base: %w", err)
+			}
 		}
+		l, err := b.Build(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("base: %w", err)
 		}
+		return l, nil
+	})
+	if err != nil && err == ctx.Err() {
+		// Cancelled while another caller built the layer.
+		return nil, fmt.Errorf("base: layer: %w", err)
 	}
-	l, err := b.Build(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("base: %w", err)
-	}
-	return l, nil
+	return l, err
 }
+
+// cache holds the base layers built, by Format: the files are fixed.
+var cache layercache.Cache[layer.Format]

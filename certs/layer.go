@@ -63,33 +63,33 @@ func File(opts Options) ([]byte, error) {
 // by 0:0, with its parent directories (0755, 0:0).
 //
 // Layers are cached per process: a second call with equal options
-// (ExtraPEM compared by content, opts.Layer by its Format; Progress unset)
-// returns a Share of the cached layer without building again, so the
-// caller may Release what it gets. It is safe for concurrent use. An error wraps ErrMalformedPEM or ErrNotCA for bad
-// ExtraPEM, or comes from the layer package.
+// (ExtraPEM compared by content, opts.Layer by its Format) returns a Share
+// of the cached layer without building again, so the caller may Release
+// what it gets; opts.Layer.Progress is then called once, with the layer's
+// sizes. It is safe for concurrent use. An error wraps ErrMalformedPEM or
+// ErrNotCA for bad ExtraPEM, or comes from the layer package.
 func Layer(ctx context.Context, opts Options) (*layer.Layer, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("certs: layer: %w", err)
 	}
-	key := newCacheKey(opts)
-	if l := cache.get(key); l != nil {
-		return l.Share(), nil
-	}
-	data, err := File(opts)
-	if err != nil {
-		return nil, err
-	}
-	builds.Add(1)
-	b := layer.New(opts.Layer)
-	if err := b.AddFile(Path, data, layer.Attr{Mode: 0o644}); err != nil {
-		return nil, fmt.Errorf("certs: %w", err)
-	}
-	l, err := b.Build(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("certs: %w", err)
-	}
-	if !key.ok {
+	l, err := cache.Layer(ctx, newCacheKey(opts), opts.Layer.Progress, func() (*layer.Layer, error) {
+		data, err := File(opts)
+		if err != nil {
+			return nil, err
+		}
+		b := layer.New(opts.Layer)
+		if err := b.AddFile(Path, data, layer.Attr{Mode: 0o644}); err != nil {
+			return nil, fmt.Errorf("certs: %w", err)
+		}
+		l, err := b.Build(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("certs: %w", err)
+		}
 		return l, nil
+	})
+	if err != nil && err == ctx.Err() {
+		// Cancelled while another caller built the layer.
+		return nil, fmt.Errorf("certs: layer: %w", err)
 	}
-	return cache.put(key, l).Share(), nil
+	return l, err
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/minimage/minimage/internal/layercache"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -57,7 +58,39 @@ func Env(opts Options) []string {
 // documentation describes its files. Errors wrap ErrUnknownZone,
 // ErrNoZones or path.ErrBadPattern for a bad selection, or come from the
 // layer package. It stops promptly when ctx is cancelled.
+//
+// Layers are cached per process: a second call with equal options (Zones
+// in the same order, opts.Layer by its Format) returns a Share of the
+// cached layer without building again, so the caller may Release what it
+// gets; opts.Layer.Progress is then called once, with the layer's sizes.
+// It is safe for concurrent use.
 func Layer(ctx context.Context, opts Options) (*layer.Layer, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("tzdata: layer: %w", err)
+	}
+	key := cacheKey{format: opts.Layer.Format, zones: strings.Join(opts.Zones, "\x00"), localtime: opts.Localtime, zip: opts.Zip}
+	l, err := cache.Layer(ctx, key, opts.Layer.Progress, func() (*layer.Layer, error) {
+		return build(ctx, opts)
+	})
+	if err != nil && err == ctx.Err() {
+		// Cancelled while another caller built the layer.
+		return nil, fmt.Errorf("tzdata: layer: %w", err)
+	}
+	return l, err
+}
+
+// cacheKey holds what decides a layer's bytes: the layer's Format and the
+// selection as given. It is comparable.
+type cacheKey struct {
+	format    layer.Format
+	zones     string // Options.Zones joined by NUL, which no name holds
+	localtime string
+	zip       bool
+}
+
+var cache layercache.Cache[cacheKey]
+
+func build(ctx context.Context, opts Options) (*layer.Layer, error) {
 	sel, err := resolve(opts)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,10 @@
 //
 //	cd bench && go run ./cmd/e2ecli -n 9
 //
+// The library cases package the same binary with the library alone (base,
+// CA bundle, binary; image/layout or image/tarball), without the command's
+// build report.
+//
 // The input is a static Go program of about -size bytes that embeds the
 // toolchain's own executables, built once and cached under os.TempDir by
 // Go version. The minimage command is built from the repository at the
@@ -13,6 +17,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -25,6 +30,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/minimage/minimage/base"
+	"github.com/minimage/minimage/certs"
+	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/tarball"
 	"github.com/minimage/minimage/layer"
 	"github.com/minimage/minimage/layer/gzip"
 )
@@ -32,12 +42,20 @@ import (
 func main() {
 	n := flag.Int("n", 9, "rounds; the medians of them are printed")
 	size := flag.Int64("size", 104e6, "size of the embedded payload, bytes; the binary is about 2 MB more")
-	cli := flag.String("cli", "", "minimage commands to run, comma-separated (default: built from ../cmd/minimage)")
+	cli := flag.String("cli", "", "minimage commands to run, comma-separated (default: built from ../cmd/minimage; run from bench/)")
 	compress := flag.String("compress", "", "internal: compress this file to nowhere and exit")
+	lib := flag.String("lib", "", "internal: package the binary -bin into the layout or tarball at this path with the library and exit")
+	libBin := flag.String("bin", "", "internal: the binary for -lib")
 	flag.Parse()
 	log.SetFlags(0)
 	if *compress != "" {
 		if err := compressFile(*compress); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
+	if *lib != "" {
+		if err := packageLib(*lib, *libBin); err != nil {
 			log.Fatal(err)
 		}
 		return
@@ -54,7 +72,7 @@ func main() {
 	}
 	if *cli == "" {
 		*cli = filepath.Join(work, "minimage")
-		if err := run("", "go", "build", "-o", *cli, "github.com/minimage/minimage/cmd/minimage"); err != nil {
+		if err := run("..", "go", "build", "-o", *cli, "./cmd/minimage"); err != nil {
 			log.Fatal(err)
 		}
 	}
@@ -71,7 +89,11 @@ func main() {
 		name string
 		args []string
 	}
-	cases := []testCase{{"compress", []string{self, "-compress", bin}}}
+	cases := []testCase{
+		{"compress", []string{self, "-compress", bin}},
+		{"library -o DIR", []string{self, "-lib", out, "-bin", bin}},
+		{"library -o x.tar", []string{self, "-lib", out + ".tar", "-bin", bin}},
+	}
 	clis := strings.Split(*cli, ",")
 	for k, c := range clis {
 		suffix := ""
@@ -192,6 +214,34 @@ func compressFile(path string) error {
 		return err
 	}
 	return zw.Close()
+}
+
+// packageLib does what "minimage build -o out bin" does, with the library
+// alone: the base, CA and binary layers, the image, the layout or tarball;
+// without the command's build report.
+func packageLib(out, bin string) error {
+	ctx := context.Background()
+	var lo layer.Options
+	if !strings.HasSuffix(out, ".tar") {
+		lo.SpillDir = layout.SpillDir(out)
+	}
+	bl, err := base.Layer(ctx, base.Options{Layer: lo})
+	if err != nil {
+		return err
+	}
+	ca, err := certs.Layer(ctx, certs.Options{Layer: lo})
+	if err != nil {
+		return err
+	}
+	img := image.New(image.Platform{OS: "linux", Architecture: runtime.GOARCH}).Append(bl, ca)
+	if img, err = img.AddBinary(ctx, "/"+filepath.Base(bin), bin, image.BinaryOptions{Layer: lo}); err != nil {
+		return err
+	}
+	tags := []string{filepath.Base(bin) + ":latest"}
+	if strings.HasSuffix(out, ".tar") {
+		return tarball.WriteFile(ctx, out, img, tarball.Options{Tags: tags})
+	}
+	return layout.Write(ctx, out, img, layout.Options{Tags: []string{"latest"}})
 }
 
 // blobSize returns the size of the largest blob of the layout dir: the

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"sync"
 	"testing/fstest"
 	"time"
 
@@ -168,4 +169,30 @@ func ExampleLayer_Release() {
 	// Output:
 	// true
 	// true <nil>
+}
+
+// A test binary whose parallel tests each build large layers can bound the
+// memory they take together: at most two builds run at once, whatever
+// the number of tests.
+func ExampleSetMaxBuilds() {
+	prev := layer.SetMaxBuilds(2)
+	defer layer.SetMaxBuilds(prev)
+
+	var wg sync.WaitGroup
+	digests := make([]string, 8)
+	for i := range digests {
+		wg.Go(func() {
+			b := layer.New(layer.Options{})
+			b.AddFile("/data", bytes.Repeat([]byte("x"), 1<<20), layer.Attr{})
+			l, err := b.Build(context.Background())
+			if err != nil {
+				log.Fatal(err)
+			}
+			defer l.Release()
+			digests[i] = l.Digest().String()
+		})
+	}
+	wg.Wait()
+	fmt.Println(len(digests), digests[0] == digests[7])
+	// Output: 8 true
 }

@@ -1,15 +1,18 @@
 package layout_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/layer"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -130,4 +133,37 @@ func ExampleLayout_Verify() {
 	n, err := l.Verify(ctx)
 	fmt.Println(n, err) // the config and the manifest
 	// Output: 2 <nil>
+}
+
+// Build a large layer with its blob spilling next to the layout, so that
+// Write links the spill file into place rather than writing every byte a
+// second time.
+func ExampleSpillDir() {
+	root, err := os.MkdirTemp("", "example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(root)
+	dir := filepath.Join(root, "layout")
+	ctx := context.Background()
+
+	opts := layer.Options{SpillDir: layout.SpillDir(dir), SpillThreshold: -1}
+	b := layer.New(opts)
+	if err := b.AddFile("/app/data", bytes.Repeat([]byte("minimage "), 1<<20), layer.Attr{}); err != nil {
+		log.Fatal(err)
+	}
+	l, err := b.Build(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer l.Release()
+	if err := layout.Write(ctx, dir, image.New(linuxAMD64).Append(l), layout.Options{Tags: []string{"v1"}}); err != nil {
+		log.Fatal(err)
+	}
+	st, err := os.Stat(filepath.Join(dir, "blobs", "sha256", l.Digest().Encoded()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(st.Size() == l.Size())
+	// Output: true
 }

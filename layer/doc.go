@@ -7,9 +7,16 @@
 // into the compressor (the diffID), and the compressed bytes are hashed and
 // counted on their way out (the digest and size). The uncompressed tar is
 // never held in memory; the compressed blob is held once, in memory or, past
-// [Options.SpillThreshold], in an unlinked temporary file. Nothing is
-// compressed twice. The blob stays readable for as long as the Layer value
-// lives, or until [Layer.Release] frees it; see [Layer] for the rule.
+// [Options.SpillThreshold], in a temporary file without a name. Nothing is
+// compressed twice, and nothing need be written twice: a writer can give the
+// spill file a name ([Layer.Link]; image/layout does) or copy it in the
+// kernel (io.Copy to an *os.File; image/tarball does). The blob stays
+// readable for as long as the Layer value lives, or until [Layer.Release]
+// frees it; see [Layer] for the rule.
+//
+// At most GOMAXPROCS layers are built at once in a process, whatever the
+// number of goroutines building them, which bounds their memory; see
+// [SetMaxBuilds].
 //
 // A layer's [Format] (compression, level, block size, time) decides its
 // bytes; the rest of [Options] decides only how the work runs.

@@ -137,8 +137,11 @@ type Options struct {
 	SpillThreshold int64
 
 	// SpillDir is the directory for temporary files; "" means os.TempDir.
-	// The files are unlinked as soon as they are created where the
-	// operating system allows it, so nothing is left behind on a crash.
+	// The files have no name (Linux's O_TMPFILE) or are unlinked as soon
+	// as they are created where the operating system allows it, so
+	// nothing is left behind on a crash. A blob spilled on the file system
+	// it will be written to can be linked there rather than copied (see
+	// Layer.Link and image/layout's SpillDir).
 	SpillDir string
 
 	// Progress, if set, is called from the goroutine that runs Build as the

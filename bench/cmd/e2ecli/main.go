@@ -127,16 +127,18 @@ func main() {
 	}
 	fmt.Printf("input %s: %.1f MB; binary layer blob %.1f MB; %s, GOMAXPROCS %d, %d rounds, medians\n",
 		filepath.Base(bin), float64(fi.Size())/1e6, float64(blob)/1e6, runtime.Version(), runtime.GOMAXPROCS(0), *n)
-	fmt.Printf("%-20s %9s %7s %9s %7s %10s %12s %12s\n", "case", "wall", "ratio", "cpu", "ratio", "peak RSS", "written", "cancelled")
+	fmt.Printf("%-20s %9s %7s %9s %7s %9s %7s %10s %12s %12s\n", "case", "wall", "ratio", "min wall", "ratio", "cpu", "ratio", "peak RSS", "written", "cancelled")
 	floor := median(res[0], func(s sample) float64 { return s.wall.Seconds() })
 	cpuFloor := median(res[0], func(s sample) float64 { return s.cpu.Seconds() })
+	minFloor := minimum(res[0], func(s sample) float64 { return s.wall.Seconds() })
 	for i, c := range cases {
 		w := median(res[i], func(s sample) float64 { return s.wall.Seconds() })
 		cpu := median(res[i], func(s sample) float64 { return s.cpu.Seconds() })
+		mw := minimum(res[i], func(s sample) float64 { return s.wall.Seconds() })
 		rss := median(res[i], func(s sample) float64 { return float64(s.rss) })
 		wr := median(res[i], func(s sample) float64 { return float64(s.written) })
 		cw := median(res[i], func(s sample) float64 { return float64(s.cancelled) })
-		fmt.Printf("%-20s %8.3fs %6.2fx %8.3fs %6.2fx %6.1f MiB %9.1f MB %9.1f MB\n", c.name, w, w/floor, cpu, cpu/cpuFloor, rss/(1<<20), wr/1e6, cw/1e6)
+		fmt.Printf("%-20s %8.3fs %6.2fx %8.3fs %6.2fx %8.3fs %6.2fx %6.1f MiB %9.1f MB %9.1f MB\n", c.name, w, w/floor, mw, mw/minFloor, cpu, cpu/cpuFloor, rss/(1<<20), wr/1e6, cw/1e6)
 	}
 }
 
@@ -187,6 +189,14 @@ func measure(tmp string, args []string) (sample, error) {
 		}
 	}
 	return s, nil
+}
+
+func minimum[T any](xs []T, f func(T) float64) float64 {
+	m := f(xs[0])
+	for _, x := range xs[1:] {
+		m = min(m, f(x))
+	}
+	return m
 }
 
 func median[T any](xs []T, f func(T) float64) float64 {

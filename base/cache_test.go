@@ -37,3 +37,25 @@ func TestLayerCache(t *testing.T) {
 		t.Error("another Format gave the cached layer")
 	}
 }
+
+// BenchmarkLayer measures a cached layer against a build.
+func BenchmarkLayer(b *testing.B) {
+	ctx := context.Background()
+	b.Run("cached", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := Layer(ctx, Options{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("uncached", func(b *testing.B) {
+		// A new time each round misses the cache: the cost of a build.
+		var i int64
+		for b.Loop() {
+			i++
+			if _, err := Layer(ctx, Options{Layer: layer.Options{Format: layer.Format{ModTime: time.Unix(i, 0)}}}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

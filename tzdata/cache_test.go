@@ -2,7 +2,9 @@ package tzdata
 
 import (
 	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/minimage/minimage/layer"
 )
@@ -39,5 +41,29 @@ func TestLayerCache(t *testing.T) {
 	}
 	if _, err := Layer(ctx, Options{Zones: []string{"Nowhere/Atlantis"}}); err == nil {
 		t.Error("an unknown zone gave a layer")
+	}
+}
+
+// BenchmarkLayer measures a cached layer against a build, for three zones
+// and for all of them.
+func BenchmarkLayer(b *testing.B) {
+	ctx := context.Background()
+	for name, zones := range map[string][]string{"3": {"Europe/Paris", "America/New_York", "Asia/Tokyo"}, "all": {All}} {
+		b.Run(fmt.Sprintf("zones=%s/cached", name), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Layer(ctx, Options{Zones: zones}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("zones=%s/uncached", name), func(b *testing.B) {
+			var i int64
+			for b.Loop() {
+				i++
+				if _, err := Layer(ctx, Options{Zones: zones, Layer: layer.Options{Format: layer.Format{ModTime: time.Unix(i, 0)}}}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

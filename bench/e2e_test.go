@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -78,6 +79,35 @@ func BenchmarkPackage(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkPackageParallel runs the minimage job 8 times at once in one
+// process, as 8 parallel tests would, and reports the peak live heap of
+// them all: layer.SetMaxBuilds keeps it to that of a few builds.
+//
+//	cd bench && go test -run='^$' -bench=PackageParallel -benchtime=1x -count=3
+func BenchmarkPackageParallel(b *testing.B) {
+	big := bigBinary(b)
+	const n = 8
+	var peak uint64
+	for range b.N {
+		root := b.TempDir()
+		peak = max(peak, testenv.PeakHeap(func() {
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Go(func() {
+					if err := packageMinimage(filepath.Join(root, fmt.Sprint(i)), big); err != nil {
+						b.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+		}))
+		b.StopTimer()
+		os.RemoveAll(root)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 }
 
 func packageMinimage(dir, bin string) error {

@@ -47,6 +47,23 @@ func TestWriteFileLargeLayers(t *testing.T) {
 	if want := tarBytes(t, img, "app:v1"); !bytes.Equal(got, want) {
 		t.Fatalf("WriteFile wrote %d bytes that differ from Write's %d", len(got), len(want))
 	}
+	// The same straight into an *os.File, opened for appending too (where
+	// the kernel will not copy).
+	for name, flag := range map[string]int{"file": os.O_WRONLY | os.O_CREATE | os.O_TRUNC, "appending": os.O_WRONLY | os.O_CREATE | os.O_APPEND} {
+		f, err := os.OpenFile(filepath.Join(dir, name+".tar"), flag, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tarball.Write(context.Background(), f, img, tarball.Options{Tags: []string{"app:v1"}}); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		if b, _ := os.ReadFile(f.Name()); !bytes.Equal(b, got) {
+			t.Errorf("Write to an *os.File (%s) wrote %d bytes that differ from WriteFile's", name, len(b))
+		}
+		os.Remove(f.Name())
+	}
+
 	tb, err := tarball.Read(p)
 	if err != nil {
 		t.Fatal(err)

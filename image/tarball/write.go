@@ -50,8 +50,10 @@ type Options struct {
 // The bytes are deterministic: entries sorted by name, dated the Unix
 // epoch, owned by 0:0, mode 0644 (0755 for directories), USTAR headers
 // unless a blob is larger than USTAR can say. Layers stream from their
-// blobs into w; nothing is held whole in memory beyond the JSON. Write
-// stops when ctx is cancelled. It does not close w.
+// blobs into w; nothing is held whole in memory beyond the JSON. When w is
+// an *os.File, a layer spilled to a file is copied by the kernel
+// (copy_file_range) where it can. Write stops when ctx is cancelled. It
+// does not close w.
 func Write(ctx context.Context, w io.Writer, a image.Artifact, opts Options) error {
 	tags := make([]oci.DockerTag, len(opts.Tags))
 	for i, s := range opts.Tags {
@@ -88,8 +90,11 @@ func Write(ctx context.Context, w io.Writer, a image.Artifact, opts Options) err
 	slices.SortFunc(ents, func(a, b entry) int { return strings.Compare(a.name, b.name) })
 
 	tw := &tarWriter{w: w}
-	if f, ok := w.(*fileWriter); ok {
-		tw.w, tw.f = f.bw, f
+	switch f := w.(type) {
+	case *fileWriter:
+		tw.w, tw.file, tw.flush = f.bw, f.f, f.bw.Flush
+	case *os.File:
+		tw.file = f
 	}
 	epoch := time.Unix(0, 0)
 	for _, e := range ents {
@@ -117,13 +122,14 @@ func Write(ctx context.Context, w io.Writer, a image.Artifact, opts Options) err
 }
 
 // tarWriter writes a tar stream as archive/tar's Writer does, byte for
-// byte, but lets a blob's bytes go past it: to a file (WriteFile), a
-// layer's spill file is then copied by the kernel (see
-// layer.Layer.Compressed), not through memory.
+// byte, but lets a blob's bytes go past it: to a file (WriteFile's, or an
+// *os.File given to Write), a layer's spill file is then copied by the
+// kernel (see layer.Layer.Compressed), not through memory.
 type tarWriter struct {
-	w   io.Writer
-	f   *fileWriter // the file under w, or nil
-	hdr bytes.Buffer
+	w     io.Writer
+	file  *os.File     // the file under w, or nil
+	flush func() error // flushes w into file, or nil
+	hdr   bytes.Buffer
 }
 
 // header writes h's header blocks; h.Size bytes of content and the padding
@@ -147,13 +153,15 @@ func (t *tarWriter) blob(ctx context.Context, b image.Blob, size int64) error {
 	}
 	defer rc.Close()
 	var n int64
-	if t.f != nil && b.Layer() != nil && size >= directCopy {
+	if t.file != nil && b.Layer() != nil && size >= directCopy {
 		// A large layer goes straight to the file, which lets a spilled
 		// one be copied in the kernel; the layer's reader checks ctx.
-		if err := t.f.bw.Flush(); err != nil {
-			return err
+		if t.flush != nil {
+			if err := t.flush(); err != nil {
+				return err
+			}
 		}
-		n, err = io.Copy(t.f.f, rc)
+		n, err = io.Copy(t.file, rc)
 	} else {
 		n, err = io.Copy(t.w, oci.CtxReader{Ctx: ctx, R: rc})
 	}

@@ -1,9 +1,10 @@
 // Command e2ecli measures the minimage command end to end against the
-// compressor alone, each as its own process, interleaved: wall time, peak
-// RSS and bytes written to disk (getrusage's ru_oublock, the kernel's
-// write_bytes, as /usr/bin/time -v reports it).
+// compressor alone, each as its own process, in rotating order: wall time
+// (median and best), CPU time, peak RSS (/usr/bin/time) and bytes written
+// to storage (the kernel's write_bytes and cancelled_write_bytes, from
+// /proc/PID/io).
 //
-//	cd bench && go run ./cmd/e2ecli -n 9
+//	cd bench && go run ./cmd/e2ecli -n 9 [-cli OLD,NEW]
 //
 // The library cases package the same binary with the library alone (base,
 // CA bundle, binary; image/layout or image/tarball), without the command's

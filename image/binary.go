@@ -6,8 +6,10 @@ import (
 	"debug/elf"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/minimage/minimage/layer"
@@ -31,6 +33,13 @@ type BinaryOptions struct {
 	// History describes the layer in the config's history; an empty
 	// CreatedBy becomes "minimage: binary <dest>".
 	History History
+
+	// Files are more regular files for the binary's layer, path in the
+	// image to content, each mode 0644 and owned by 0:0, such as a
+	// software bill of materials that describes the binary. A path that
+	// is the binary's is an error. The contents are not copied and must
+	// not change until AddBinary returns. CheckBinary ignores them.
+	Files map[string][]byte
 }
 
 // BinaryInfo is what CheckBinary learns about a binary.
@@ -168,6 +177,11 @@ func (img *Image) AddBinary(ctx context.Context, dest, hostPath string, opts Bin
 	b := layer.New(opts.Layer)
 	if err := b.AddReader(dest, io.NewSectionReader(f, 0, st.Size()), st.Size(), layer.Attr{Mode: 0o755}); err != nil {
 		return nil, fmt.Errorf("image: add binary %q: %w", hostPath, err)
+	}
+	for _, p := range slices.Sorted(maps.Keys(opts.Files)) {
+		if err := b.AddFile(p, opts.Files[p], layer.Attr{Mode: 0o644}); err != nil {
+			return nil, fmt.Errorf("image: add binary %q: file %s: %w", hostPath, p, err)
+		}
 	}
 	l, err := b.Build(ctx)
 	if err != nil {

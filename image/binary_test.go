@@ -1,6 +1,7 @@
 package image_test
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"errors"
@@ -143,6 +144,39 @@ func TestAddBinary(t *testing.T) {
 	}
 	if img2.Config().Config.Entrypoint[0] != "/bin/other" || img2.Annotations()[ocispec.AnnotationSource] != "https://mine" || img2.Config().Config.Labels[image.LabelGoVersion] != "mine" {
 		t.Errorf("overrode: %v %v", img2.Config().Config, img2.Annotations())
+	}
+
+	// Files go into the binary's layer, 0644, root-owned; one at the
+	// binary's path is an error.
+	withFiles := opts
+	withFiles.Files = map[string][]byte{"/usr/share/sbom/hello.spdx.json": []byte("{}\n"), "etc/note": []byte("n")}
+	img3, err := image.New(amd64).AddBinary(ctx, "/hello", bin("amd64"), withFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(img3.Layers()); n != 1 {
+		t.Fatalf("%d layers, want the binary's alone", n)
+	}
+	rc3, err := img3.Layers()[0].Uncompressed(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc3.Close()
+	got := map[string]string{}
+	for _, e := range testenv.ReadTar(t, rc3) {
+		if h := e.Header; h.Typeflag == tar.TypeReg && h.Name != "hello" {
+			got[h.Name] = string(e.Body)
+			if h.Mode != 0o644 || h.Uid != 0 || h.Gid != 0 {
+				t.Errorf("file %s: mode %o, owner %d:%d; want 0644, 0:0", h.Name, h.Mode, h.Uid, h.Gid)
+			}
+		}
+	}
+	if len(got) != 2 || got["usr/share/sbom/hello.spdx.json"] != "{}\n" || got["etc/note"] != "n" {
+		t.Errorf("files in the binary's layer: %q", got)
+	}
+	withFiles.Files = map[string][]byte{"/hello": []byte("x")}
+	if _, err := image.New(amd64).AddBinary(ctx, "/hello", bin("amd64"), withFiles); !errors.Is(err, layer.ErrDuplicate) {
+		t.Errorf("a file at the binary's path: %v, want layer.ErrDuplicate", err)
 	}
 
 	// Errors go through errors.Is and leave nothing changed.

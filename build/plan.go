@@ -29,8 +29,10 @@ type plan struct {
 	zones     *ZonesReport // nil without zones
 	dest      string       // the binary's path in the image
 	layer     layer.Options
-	parallel  int // go builds at once
-	procs     int // go build -p
+	parallel  int    // go builds at once
+	procs     int    // go build -p
+	sbomName  string // the image reference the SBOMs name; "" with SBOM.None
+	sbomPath  string // the SBOM's path in the image, or ""
 
 	mu sync.Mutex // serializes r.Progress
 }
@@ -70,6 +72,9 @@ func (r Recipe) plan(ctx context.Context) (*plan, error) {
 		return nil, err
 	}
 	if err := checkOutputs(r.Outputs); err != nil {
+		return nil, err
+	}
+	if err := p.checkSBOM(); err != nil {
 		return nil, err
 	}
 	if r.Base != nil {

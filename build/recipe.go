@@ -107,6 +107,11 @@ type Recipe struct {
 	// directory). Run sets its Progress.
 	Layer layer.Options
 
+	// SBOM says where each image's software bill of materials goes; see
+	// SBOMOptions. The zero value makes the documents (Result.SBOMs) and
+	// writes them nowhere.
+	SBOM SBOMOptions
+
 	// AllowDynamic accepts a dynamically linked binary, for a Base that
 	// holds its C library.
 	AllowDynamic bool

@@ -41,6 +41,9 @@ func Run(ctx context.Context, r Recipe) (*Result, error) {
 			return nil, fmt.Errorf("build: output %s: %w", o.Path, err)
 		}
 	}
+	if err := p.writeSBOMs(ctx, res); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 
@@ -123,6 +126,10 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 	// order, while the next ones compile.
 	imgs := make([]*image.Image, n)
 	reports := make([]PlatformReport, n)
+	var docs [][]byte
+	if !p.r.SBOM.None {
+		docs = make([][]byte, n)
+	}
 	g.do(func() error {
 		select {
 		case <-sharedDone:
@@ -139,9 +146,18 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 			case <-ctx.Done():
 				return ctx.Err()
 			}
-			var err error
-			if imgs[i], reports[i], err = p.image(ctx, i, b, shared); err != nil {
+			img, rep, doc, err := p.image(ctx, i, b, shared)
+			if err != nil {
 				return err
+			}
+			imgs[i], reports[i] = img, rep
+			if docs != nil && doc == nil {
+				if doc, err = p.sbom(rep); err != nil {
+					return err
+				}
+			}
+			if docs != nil {
+				docs[i] = doc
 			}
 		}
 		return nil
@@ -150,7 +166,7 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 
-	res := &Result{Images: imgs, Report: Report{Platforms: reports}}
+	res := &Result{Images: imgs, Report: Report{Platforms: reports}, SBOMs: docs, sbomName: p.sbomName}
 	if n == 1 {
 		res.Artifact = imgs[0]
 		return res, nil
@@ -197,8 +213,9 @@ func (p *plan) binary(ctx context.Context, pl image.Platform, dir string) (binar
 }
 
 // image assembles the image of platform i: base, shared layers, binary,
-// config.
-func (p *plan) image(ctx context.Context, i int, b binary, shared sharedParts) (*image.Image, PlatformReport, error) {
+// config. With an SBOM in the image it returns the document too, which
+// then carries no image digest; otherwise the document is nil.
+func (p *plan) image(ctx context.Context, i int, b binary, shared sharedParts) (*image.Image, PlatformReport, []byte, error) {
 	pl := p.platforms[i]
 	rep := PlatformReport{Platform: pl, Binary: b.report, Zones: p.zones}
 	img := image.New(pl)
@@ -216,18 +233,28 @@ func (p *plan) image(ctx context.Context, i int, b binary, shared sharedParts) (
 	if !p.r.Bare && !p.r.NoCerts {
 		rep.Certs = certsReport()
 	}
+	rep.Files = shared.files
+	var doc []byte
+	var files map[string][]byte
+	if p.sbomPath != "" {
+		var err error
+		if doc, err = p.sbom(rep); err != nil {
+			return nil, PlatformReport{}, nil, err
+		}
+		files = map[string][]byte{p.sbomPath: doc}
+	}
 	p.step("adding the binary for %s", pl)
 	img, err := img.AddBinary(ctx, p.dest, b.path, image.BinaryOptions{
 		AllowDynamic: p.r.AllowDynamic,
 		Layer:        p.layerOptions("binary " + pl.String()),
+		Files:        files,
 	})
 	if err != nil {
-		return nil, PlatformReport{}, fmt.Errorf("build: %w", err)
+		return nil, PlatformReport{}, nil, fmt.Errorf("build: %w", err)
 	}
 	img = p.configure(img)
 	rep.Digest = img.Digest()
-	rep.Files = shared.files
-	return img, rep, nil
+	return img, rep, doc, nil
 }
 
 // configure applies the recipe's runtime config and annotations.

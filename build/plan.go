@@ -29,10 +29,11 @@ type plan struct {
 	zones     *ZonesReport // nil without zones
 	dest      string       // the binary's path in the image
 	layer     layer.Options
-	parallel  int    // go builds at once
-	procs     int    // go build -p
-	sbomName  string // the image reference the SBOMs name; "" with SBOM.None
-	sbomPath  string // the SBOM's path in the image, or ""
+	parallel  int // go builds at once
+	procs     int // go build -p
+
+	sbomName string // the image reference the SBOMs name; "" with SBOM.None
+	sbomPath string // the SBOM's path in the image, or ""
 
 	mu sync.Mutex // serializes r.Progress
 }

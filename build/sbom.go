@@ -13,6 +13,7 @@ import (
 	"github.com/minimage/minimage/certs"
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/internal/oci"
 	"github.com/minimage/minimage/sbom"
 	"github.com/minimage/minimage/tzdata"
@@ -95,6 +96,41 @@ func (r *Result) Referrers() ([]*image.Manifest, error) {
 		ms[i] = m
 	}
 	return ms, nil
+}
+
+// PushReferrers pushes Referrers to the repository ref names, each by its
+// digest, after the images (remote.Push them first): ref's tag or digest
+// does not matter, and no tag moves. A registry with the OCI 1.1
+// referrers API lists them there; for one without it, each push adds the
+// referrer to the index the referrers tag schema names ("sha256-HEX", the
+// subject's digest), as oras does. It returns the descriptors pushed, in
+// Images order; none for a Result without SBOMs.
+func (r *Result) PushReferrers(ctx context.Context, ref string, opts remote.Options) ([]ocispec.Descriptor, error) {
+	ms, err := r.Referrers()
+	if err != nil {
+		return nil, err
+	}
+	repo := repository(ref)
+	var ds []ocispec.Descriptor
+	for _, m := range ms {
+		d, err := remote.Push(ctx, repo+"@"+m.Digest().String(), m, opts)
+		if err != nil {
+			return ds, fmt.Errorf("build: push the SBOM referrer of %s: %w", m.Subject().Digest, err)
+		}
+		ds = append(ds, d)
+	}
+	return ds, nil
+}
+
+// repository returns ref without its tag and digest.
+func repository(ref string) string {
+	if i := strings.IndexByte(ref, '@'); i >= 0 {
+		ref = ref[:i]
+	}
+	if i := strings.LastIndexByte(ref, ':'); i > strings.LastIndexByte(ref, '/') {
+		ref = ref[:i]
+	}
+	return ref
 }
 
 // checkSBOM checks Recipe.SBOM and sets the documents' name.

@@ -24,6 +24,7 @@ type buildFlags struct {
 	noCerts, quiet, bare, allowDynamic, zoneZip                      bool
 	outputs, tags, platforms, zones, env, labels, annotations        listFlag
 	ports, files, buildTags                                          listFlag
+	sbom                                                             sbomFlags
 }
 
 func newBuildFlagSet(f *buildFlags, stderr io.Writer) *flag.FlagSet {
@@ -65,6 +66,7 @@ func newBuildFlagSet(f *buildFlags, stderr io.Writer) *flag.FlagSet {
 	for _, n := range []string{"q", "quiet"} {
 		fs.BoolVar(&f.quiet, n, false, "print nothing but errors and the result")
 	}
+	f.sbom.register(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: minimage build [flags] TARGET\n\nTARGET is a Go package (./cmd/server, an import path), built with CGO_ENABLED=0\nand -trimpath for each platform, or the path of an already-built binary.\n\nFlags (one dash or two):\n")
 		fs.PrintDefaults()
@@ -198,6 +200,9 @@ func (f *buildFlags) recipe(target string, stdout io.Writer) (build.Recipe, erro
 	r.Tags = f.tags.values
 	if len(r.Tags) == 0 {
 		r.Tags = []string{r.Name() + ":latest"}
+	}
+	if err := f.sbom.apply(&r); err != nil {
+		return r, err
 	}
 	return r, nil
 }

@@ -155,6 +155,9 @@ func runPush(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	if err := pushLayoutReferrers(ctx, pos[0], pos[1], a, opts, rf.quiet, stderr); err != nil {
+		return err
+	}
 	ref := pos[1]
 	if i := strings.LastIndexByte(ref, '@'); i >= 0 {
 		ref = ref[:i]
@@ -185,6 +188,9 @@ func openArtifact(ctx context.Context, src string) (image.Artifact, error) {
 		l, err := layout.Read(path)
 		if err != nil {
 			return nil, err
+		}
+		if d, ok := onlyImage(l); ok && tag == "" {
+			return image.Load(ctx, l, d)
 		}
 		return l.Artifact(ctx, tag)
 	}

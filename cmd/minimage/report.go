@@ -37,6 +37,7 @@ func report(stdout, stderr io.Writer, r build.Recipe, res *build.Result) error {
 	for _, o := range r.Outputs {
 		fmt.Fprintf(w, "wrote %s (%s)\n", o.Path, o.Format)
 	}
+	reportSBOMs(w, r, res)
 	return nil
 }
 

@@ -103,3 +103,53 @@ func ExampleOpenBase() {
 	// Output:
 	// mybase:v1 [PATH=/usr/bin:/bin]
 }
+
+// Write each image's SPDX document into a directory and, as an OCI
+// referrer of its image, into the layout; Result.PushReferrers attaches
+// the same documents to the images in a registry.
+func ExampleSBOMOptions() {
+	dir, err := os.MkdirTemp("", "sbom-example-*")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	src := map[string]string{
+		"go.mod":  "module example.com/greet\n\ngo 1.22\n",
+		"main.go": "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hello\") }\n",
+	}
+	for name, data := range src {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+
+	res, err := build.Run(context.Background(), build.Recipe{
+		Package:   ".",
+		Dir:       dir,
+		Path:      "/greet",
+		Platforms: []image.Platform{{OS: "linux", Architecture: "arm64"}},
+		Outputs:   []build.Output{{Format: build.Layout, Path: filepath.Join(dir, "layout")}},
+		Tags:      []string{"v1"},
+		SBOM:      build.SBOMOptions{Dir: filepath.Join(dir, "sbom"), Referrer: true},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	files, err := os.ReadDir(filepath.Join(dir, "sbom"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, f := range files {
+		fmt.Println(f.Name())
+	}
+	refs, err := res.Referrers()
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, m := range refs {
+		fmt.Println(m.ArtifactType(), "referring to", m.Subject().Digest == res.Images[0].Digest())
+	}
+	// Output:
+	// greet-linux-arm64.spdx.json
+	// application/spdx+json referring to true
+}

@@ -32,13 +32,14 @@ type SBOMOptions struct {
 
 	// Name is the image reference the documents name, such as
 	// "example.com/app:v1". "" means the first of Recipe.Tags ("v1", a
-	// tag alone, after Recipe.Name() and a colon), else Recipe.Name().
+	// tag alone, after Recipe.Name() and a colon), else Recipe.Name();
+	// see Recipe.SBOMName.
 	Name string
 
 	// Dir, if set, is a directory, created if needed (its parent must
-	// exist), that gets each document as sbom.FileName(Name, platform):
-	// "app-linux-amd64.spdx.json". A file of that name is replaced
-	// atomically.
+	// exist), that gets each document as sbom.FileName(Recipe.SBOMName(),
+	// platform): "app-linux-amd64.spdx.json". A file of that name is
+	// replaced atomically.
 	Dir string
 
 	// Referrer adds each document to every Layout output as an OCI 1.1
@@ -58,6 +59,21 @@ type SBOMOptions struct {
 	// no image digest, everywhere they go (a referrer's subject still
 	// names the image). The file changes the image and so its digest.
 	InImage string
+}
+
+// SBOMName returns the image reference the SBOMs name, which also names
+// their files (sbom.FileName): SBOM.Name if set, else the first of Tags
+// ("v1", a tag alone, after Name() and a colon), else Name().
+func (r Recipe) SBOMName() string {
+	switch {
+	case r.SBOM.Name != "":
+		return r.SBOM.Name
+	case len(r.Tags) == 0:
+		return r.Name()
+	case strings.ContainsAny(r.Tags[0], ":/@"):
+		return r.Tags[0]
+	}
+	return r.Name() + ":" + r.Tags[0]
 }
 
 // SBOMInImagePath returns where minimage build --sbom-in-image puts an
@@ -142,16 +158,7 @@ func (p *plan) checkSBOM() error {
 		}
 		return nil
 	}
-	p.sbomName = s.Name
-	if p.sbomName == "" {
-		p.sbomName = p.r.Name()
-		if len(p.r.Tags) > 0 {
-			p.sbomName = p.r.Tags[0]
-			if !strings.ContainsAny(p.sbomName, ":/@") {
-				p.sbomName = p.r.Name() + ":" + p.sbomName
-			}
-		}
-	}
+	p.sbomName = p.r.SBOMName()
 	if s.InImage != "" {
 		p.sbomPath = path.Clean("/" + s.InImage)
 		if p.sbomPath == "/" || strings.HasSuffix(s.InImage, "/") {

@@ -3,6 +3,7 @@ package build
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -18,6 +19,7 @@ import (
 	"github.com/minimage/minimage/sbom"
 	"github.com/minimage/minimage/tzdata"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	orasremote "oras.land/oras-go/v2/registry/remote"
 )
 
 // SBOMOptions say where Run puts the software bill of materials of each
@@ -114,24 +116,42 @@ func (r *Result) Referrers() ([]*image.Manifest, error) {
 	return ms, nil
 }
 
-// PushReferrers pushes Referrers to the repository ref names, each by its
-// digest, after the images (remote.Push them first): ref's tag or digest
-// does not matter, and no tag moves. A registry with the OCI 1.1
-// referrers API lists them there; for one without it, each push adds the
-// referrer to the index the referrers tag schema names ("sha256-HEX", the
-// subject's digest), as oras does. It returns the descriptors pushed, in
-// Images order; none for a Result without SBOMs.
+// PushReferrers pushes Referrers to the repository ref names, after the
+// images (remote.Push them first); see the function PushReferrers. It
+// returns the descriptors pushed, in Images order; none for a Result
+// without SBOMs.
 func (r *Result) PushReferrers(ctx context.Context, ref string, opts remote.Options) ([]ocispec.Descriptor, error) {
 	ms, err := r.Referrers()
 	if err != nil {
 		return nil, err
 	}
+	as := make([]image.Artifact, len(ms))
+	for i, m := range ms {
+		as[i] = m
+	}
+	return PushReferrers(ctx, ref, as, opts)
+}
+
+// PushReferrers pushes artifacts that refer to others (a subject), such
+// as Result.Referrers, to the repository ref names, each by its digest:
+// ref's tag or digest does not matter, and no tag moves. A registry with
+// the OCI 1.1 referrers API lists them there. For one without it, each
+// push adds the referrer to the index the referrers tag schema names
+// ("sha256-HEX", the subject's digest) and deletes the index it replaces,
+// as oras does; where the registry refuses deletes, the old index stays
+// behind, untagged, and the push still succeeds. It returns the
+// descriptors pushed, in order, and stops at the first error.
+func PushReferrers(ctx context.Context, ref string, referrers []image.Artifact, opts remote.Options) ([]ocispec.Descriptor, error) {
 	repo := repository(ref)
 	var ds []ocispec.Descriptor
-	for _, m := range ms {
-		d, err := remote.Push(ctx, repo+"@"+m.Digest().String(), m, opts)
+	for _, a := range referrers {
+		d, err := remote.Push(ctx, repo+"@"+a.Digest().String(), a, opts)
+		var gc *orasremote.ReferrersError
+		if errors.As(err, &gc) && gc.IsReferrersIndexDelete() {
+			d, err = a.Descriptor(), nil
+		}
 		if err != nil {
-			return ds, fmt.Errorf("build: push the SBOM referrer of %s: %w", m.Subject().Digest, err)
+			return ds, fmt.Errorf("build: push referrer %s: %w", a.Digest(), err)
 		}
 		ds = append(ds, d)
 	}

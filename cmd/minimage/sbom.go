@@ -15,7 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/image"
@@ -188,7 +187,7 @@ func pushLayoutReferrers(ctx context.Context, src, ref string, a image.Artifact,
 	if err != nil {
 		return err
 	}
-	ds, err := pushReferrers(ctx, ref, refs, opts)
+	ds, err := build.PushReferrers(ctx, ref, refs, opts)
 	if err != nil {
 		return err
 	}
@@ -198,25 +197,4 @@ func pushLayoutReferrers(ctx context.Context, src, ref string, a image.Artifact,
 		}
 	}
 	return nil
-}
-
-// pushReferrers pushes referrers into the repository ref names, each by
-// its digest, so that no tag moves.
-func pushReferrers(ctx context.Context, ref string, refs []image.Artifact, opts remote.Options) ([]ocispec.Descriptor, error) {
-	repo := ref
-	if i := strings.IndexByte(repo, '@'); i >= 0 {
-		repo = repo[:i]
-	}
-	if i := strings.LastIndexByte(repo, ':'); i > strings.LastIndexByte(repo, '/') {
-		repo = repo[:i]
-	}
-	var ds []ocispec.Descriptor
-	for _, r := range refs {
-		d, err := remote.Push(ctx, repo+"@"+r.Digest().String(), r, opts)
-		if err != nil {
-			return ds, err
-		}
-		ds = append(ds, d)
-	}
-	return ds, nil
 }

@@ -100,6 +100,15 @@ func TestRunPush(t *testing.T) {
 	if n := len(reg.Log()); n > 4 {
 		t.Errorf("a re-push of an unchanged build took %d requests, want at most 4: %v", n, reg.Log())
 	}
+	// To a new tag of the same repository: the manifest is there, so
+	// only the tag is put.
+	reg.ResetLog()
+	if _, err := build.Run(ctx, recipe(pushTo("solo:v2"))); err != nil {
+		t.Fatal(err)
+	}
+	if up := blobUploads(reg.Log()); len(up) != 0 || len(reg.Log()) != 3 {
+		t.Errorf("a push of an unchanged build to a new tag: %v, want the tag's HEAD, the manifest's HEAD and its PUT", reg.Log())
+	}
 }
 
 // TestRunRegistryBase builds on a base in a registry and pushes to

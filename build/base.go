@@ -83,7 +83,13 @@ func openRegistryBase(ref string, opts remote.Options) (Base, error) {
 	if err != nil {
 		return nil, invalid("base %s: no such file or directory, and not a registry reference (%w); give an existing layout or tarball PATH[:TAG], or REGISTRY/REPOSITORY:TAG", ref, err)
 	}
-	return &registryBase{ref: r.String(), opts: opts, notFile: ref}, nil
+	b := &registryBase{ref: r.String(), opts: opts}
+	if first, _, _ := strings.Cut(ref, "/"); r.Registry == "docker.io" && first != "docker.io" && first != "index.docker.io" {
+		// No registry named: a missing file is as likely as an image
+		// on Docker Hub, so errors say both.
+		b.notFile = ref
+	}
+	return b, nil
 }
 
 // SourceBase returns the base tagged tag in src, such as a layout, a

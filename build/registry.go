@@ -30,8 +30,9 @@ func RegistryBase(ref string, opts remote.Options) (Base, error) {
 type registryBase struct {
 	ref  string
 	opts remote.Options
-	// notFile is set when OpenBase chose the registry because no file
-	// has the name; errors then say so.
+	// notFile is set when OpenBase read a name without a registry as a
+	// Docker Hub reference because no file has the name; errors then say
+	// so.
 	notFile string
 }
 

@@ -264,15 +264,29 @@ func TestOpenBaseRule(t *testing.T) {
 			t.Errorf("OpenBase(%q): %v, want an ErrInvalid naming both forms", ref, err)
 		}
 	}
-	// A reference to a repository that is not there: the error says no
-	// file was found either.
+	// A reference to a repository that is not there: the error names it.
 	b, err = build.OpenBaseWith(reg.Host()+"/nothing:v1", httpOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = b.Image(ctx, amd64)
-	if !errors.Is(err, remote.ErrNotFound) || !strings.Contains(err.Error(), "no file or directory") {
+	if !errors.Is(err, remote.ErrNotFound) || !strings.Contains(err.Error(), reg.Host()+"/nothing") {
 		t.Errorf("missing repository: %v", err)
+	}
+	// A name without a registry is read as Docker Hub's, and the error
+	// also says that no file has the name. (No request leaves the test:
+	// the reference is only parsed.)
+	b, err = build.OpenBaseWith("mybase:v1", httpOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Name() != "docker.io/library/mybase:v1" {
+		t.Errorf("Name %q", b.Name())
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel() // fail before any request
+	if _, err := b.Image(cancelled, amd64); err == nil || !strings.Contains(err.Error(), "no file or directory mybase:v1") {
+		t.Errorf("a name that is no file, read as Docker Hub's: %v", err)
 	}
 }
 

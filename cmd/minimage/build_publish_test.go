@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -295,5 +296,40 @@ func TestBuildPushFlagErrors(t *testing.T) {
 		if code != tc.code || !strings.Contains(stderr, tc.want) {
 			t.Errorf("build %q: exit %d, %q; want exit %d saying %q", tc.args, code, stderr, tc.code, tc.want)
 		}
+	}
+}
+
+// TestBuildPushCredentialScope checks that --username goes to the --push
+// registry only: a --base on another registry gets that registry's
+// credentials from docker's config.json, and would refuse the flags'.
+func TestBuildPushCredentialScope(t *testing.T) {
+	dst := imagetest.NewRegistry(t, imagetest.RegistryOptions{User: "pusher", Password: "push-pw"})
+	src := imagetest.NewRegistry(t, imagetest.RegistryOptions{User: "reader", Password: "read-pw"})
+	baseImg := imagetest.FromLayers(t, "linux/"+runtime.GOARCH, imagetest.Layer{"/etc/motd": "base\n"})
+	src.Preload(t, "base", baseImg, "v1")
+	docker := t.TempDir()
+	auth := base64.StdEncoding.EncodeToString([]byte("reader:read-pw"))
+	if err := os.WriteFile(filepath.Join(docker, "config.json"), []byte(`{"auths":{"`+src.Host()+`":{"auth":"`+auth+`"}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("DOCKER_CONFIG", docker)
+	code, _, stderr := minimageStdin(t, "push-pw", "build", "-q", "--insecure-allow-http", "--username", "pusher", "--password-stdin",
+		"--base", src.Host()+"/base:v1", "--push", dst.Host()+"/app:v1", helloBinary(t))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, r := range src.Log() {
+		if r.Status == 401 && r.Path != "/v2/" && !strings.HasPrefix(r.Path, "/v2/base/") {
+			t.Errorf("the base's registry refused %v", r)
+		}
+	}
+	// And the other way round: the flags' credentials for the base's
+	// registry when there is no --push.
+	out := filepath.Join(t.TempDir(), "oci")
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	code, _, stderr = minimageStdin(t, "read-pw", "build", "-q", "--insecure-allow-http", "--username", "reader", "--password-stdin",
+		"--base", src.Host()+"/base:v1", "-o", out, helloBinary(t))
+	if code != 0 {
+		t.Fatalf("--base with --username and no --push: exit %d: %s", code, stderr)
 	}
 }

@@ -4,6 +4,8 @@
 //	minimage build [flags] TARGET     build an image of a Go package or binary
 //	minimage inspect [--json] PATH[:TAG]  show an image, its layers and files
 //	minimage verify PATH              check every blob of a layout or tarball
+//	minimage push SRC[:TAG] DST       push a layout's or tarball's image to a registry
+//	minimage pull SRC -o DIR|FILE.tar pull an image from a registry
 //
 // Install it with
 //
@@ -30,6 +32,8 @@ Usage:
   minimage build [flags] TARGET         build an image; TARGET is a Go package or a binary
   minimage inspect [--json] PATH[:TAG]  show an image or index: platforms, config, layers, files
   minimage verify PATH                  check every blob and digest of a layout or tarball
+  minimage push SRC[:TAG] REGISTRY/REPO[:TAG]   push a layout's or tarball's image or index
+  minimage pull REGISTRY/REPO[:TAG] -o DIR|FILE.tar  pull an image or index, every blob checked
   minimage version                      print the version
 
 Run "minimage COMMAND -h" for a command's flags.
@@ -67,6 +71,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runInspect(ctx, args[1:], stdout, stderr)
 	case "verify":
 		err = runVerify(ctx, args[1:], stdout, stderr)
+	case "push":
+		err = runPush(ctx, args[1:], stdout, stderr)
+	case "pull":
+		err = runPull(ctx, args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "minimage", version())
 		return 0

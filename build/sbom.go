@@ -25,17 +25,18 @@ import (
 // SBOMOptions say where Run puts the software bill of materials of each
 // image: one SPDX 2.3 JSON document per platform image (see package
 // sbom), made from the build's report, with the same bytes in every place
-// it goes. The zero value makes the documents (Result.SBOMs, and
-// Result.Referrers for a push) and writes them nowhere.
+// it goes. The zero value makes the documents (Result.SBOMs) and attaches
+// them to the images of every Registry output, each as an OCI 1.1
+// referrer of its platform's manifest (Result.PushReferrers); the pushed
+// digests do not change.
 type SBOMOptions struct {
-	// None makes no documents: Result.SBOMs is nil. It cannot be
-	// combined with Dir, Referrer or InImage.
+	// None makes no documents: Result.SBOMs is nil and nothing is
+	// attached to a push. It cannot be combined with Dir, Referrer or
+	// InImage.
 	None bool
 
 	// Name is the image reference the documents name, such as
-	// "example.com/app:v1". "" means the first of Recipe.Tags ("v1", a
-	// tag alone, after Recipe.Name() and a colon), else Recipe.Name();
-	// see Recipe.SBOMName.
+	// "example.com/app:v1"; see Recipe.SBOMName for the default.
 	Name string
 
 	// Dir, if set, is a directory, created if needed (its parent must
@@ -64,12 +65,23 @@ type SBOMOptions struct {
 }
 
 // SBOMName returns the image reference the SBOMs name, which also names
-// their files (sbom.FileName): SBOM.Name if set, else the first of Tags
-// ("v1", a tag alone, after Name() and a colon), else Name().
+// their files (sbom.FileName): SBOM.Name if set, else the reference of the
+// first Registry output (in full, "docker.io/library/app:latest" for
+// "app"), else the first of Tags ("v1", a tag alone, after Name() and a
+// colon), else Name().
 func (r Recipe) SBOMName() string {
-	switch {
-	case r.SBOM.Name != "":
+	if r.SBOM.Name != "" {
 		return r.SBOM.Name
+	}
+	for _, o := range r.Outputs {
+		if o.Format != Registry {
+			continue
+		}
+		if ref, err := remote.ParseReference(o.Path); err == nil {
+			return ref.String()
+		}
+	}
+	switch {
 	case len(r.Tags) == 0:
 		return r.Name()
 	case strings.ContainsAny(r.Tags[0], ":/@"):
@@ -142,7 +154,11 @@ func (r *Result) PushReferrers(ctx context.Context, ref string, opts remote.Opti
 // behind, untagged, and the push still succeeds. It returns the
 // descriptors pushed, in order, and stops at the first error.
 func PushReferrers(ctx context.Context, ref string, referrers []image.Artifact, opts remote.Options) ([]ocispec.Descriptor, error) {
-	repo := repository(ref)
+	r, err := remote.ParseReference(ref)
+	if err != nil {
+		return nil, fmt.Errorf("build: push referrers: %w", err)
+	}
+	repo := r.Registry + "/" + r.Repository
 	var ds []ocispec.Descriptor
 	for _, a := range referrers {
 		d, err := remote.Push(ctx, repo+"@"+a.Digest().String(), a, opts)
@@ -158,16 +174,6 @@ func PushReferrers(ctx context.Context, ref string, referrers []image.Artifact, 
 	return ds, nil
 }
 
-// repository returns ref without its tag and digest.
-func repository(ref string) string {
-	if i := strings.IndexByte(ref, '@'); i >= 0 {
-		ref = ref[:i]
-	}
-	if i := strings.LastIndexByte(ref, ':'); i > strings.LastIndexByte(ref, '/') {
-		ref = ref[:i]
-	}
-	return ref
-}
 
 // checkSBOM checks Recipe.SBOM and sets the documents' name.
 func (p *plan) checkSBOM() error {
@@ -282,9 +288,22 @@ func sbomFile(p string, sha1 [20]byte, sha256Hex string) (sbom.File, error) {
 }
 
 // writeSBOMs puts the documents where Recipe.SBOM says: the referrers
-// into each layout output, the files into Dir.
+// into each layout output and to each registry output, the files into
+// Dir.
 func (p *plan) writeSBOMs(ctx context.Context, res *Result) error {
 	s := p.r.SBOM
+	if s.None {
+		return nil
+	}
+	for _, o := range p.r.Outputs {
+		if o.Format != Registry {
+			continue
+		}
+		p.step("attaching the SBOMs to %s", o.Path)
+		if _, err := res.PushReferrers(ctx, o.Path, o.Remote); err != nil {
+			return fmt.Errorf("build: output %s: %w", o.Path, err)
+		}
+	}
 	if s.Referrer {
 		ms, err := res.Referrers()
 		if err != nil {

@@ -184,3 +184,50 @@ func TestPushReferrersNoDelete(t *testing.T) {
 		t.Errorf("the tag schema's index lists %+v, want both referrers", list.Manifests)
 	}
 }
+
+// TestRunPushSBOM pushes with a Registry output: by default each
+// platform's SBOM goes along as its referrer, naming the pushed
+// reference; with SBOM.None nothing does. The index digest is the same
+// either way.
+func TestRunPushSBOM(t *testing.T) {
+	reg := imagetest.NewRegistry(t, imagetest.RegistryOptions{})
+	c := regClient{base: reg.URL(), c: reg.Client()}
+	var digests []string
+	for _, none := range []bool{false, true} {
+		repo := map[bool]string{false: "team/hello", true: "team/plain"}[none]
+		res, err := build.Run(t.Context(), build.Recipe{
+			Package:   hello(t),
+			Platforms: []image.Platform{amd64, arm64},
+			Bare:      true,
+			Outputs:   []build.Output{{Format: build.Registry, Path: reg.Host() + "/" + repo + ":v1", Remote: remote.Options{InsecureAllowHTTP: true}}},
+			SBOM:      build.SBOMOptions{None: none},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		digests = append(digests, res.Artifact.Digest().String())
+		for i, img := range res.Images {
+			code, body, _ := c.get(t, "/v2/"+repo+"/referrers/"+img.Digest().String(), "")
+			var list ocispec.Index
+			if code != http.StatusOK || json.Unmarshal(body, &list) != nil {
+				t.Fatalf("referrers: %d %s", code, body)
+			}
+			if none {
+				if len(list.Manifests) != 0 {
+					t.Errorf("SBOM.None: %s has referrers %+v", img.Platform(), list.Manifests)
+				}
+				continue
+			}
+			if len(list.Manifests) != 1 || list.Manifests[0].ArtifactType != sbom.MediaType {
+				t.Fatalf("%s: referrers %+v, want one SPDX document", img.Platform(), list.Manifests)
+			}
+			doc := parseSPDX(t, res.SBOMs[i])
+			if want := reg.Host() + "/team/hello:v1 (" + img.Platform().String() + ")"; doc.Name != want {
+				t.Errorf("document named %q, want %q", doc.Name, want)
+			}
+		}
+	}
+	if digests[0] != digests[1] {
+		t.Errorf("the index is %s with SBOMs pushed, %s without", digests[0], digests[1])
+	}
+}

@@ -34,7 +34,7 @@ type sbomFlags struct {
 }
 
 func (f *sbomFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.mode, "sbom", "spdx", "`MODE` spdx: an SPDX 2.3 SBOM per platform image, attached to it as an OCI referrer when pushed; none: no SBOM anywhere")
+	fs.StringVar(&f.mode, "sbom", "spdx", "`MODE` spdx: an SPDX 2.3 SBOM per platform image, attached to it as an OCI referrer by --push; none: no SBOM anywhere")
 	fs.StringVar(&f.dir, "sbom-out", "", "write each platform's SBOM into `DIR` as NAME-OS-ARCH.spdx.json")
 	fs.BoolVar(&f.referrer, "sbom-referrer", false, "add each platform's SBOM to layout outputs as an OCI referrer (oras discover --oci-layout lists it); the layout then holds more than one entry, so give the tag (oci:DIR:TAG) to tools that read it")
 	fs.Var(&f.inImage, "sbom-in-image", "put each platform's SBOM into its image, at /usr/share/sbom/NAME.spdx.json or at `=PATH`; it changes the image digest, and the SBOM then holds none")
@@ -54,8 +54,8 @@ func (f *sbomFlags) apply(r *build.Recipe) error {
 		return fmt.Errorf("%w: --sbom %q: want spdx or none", errUsage, f.mode)
 	}
 	r.SBOM.Dir, r.SBOM.Referrer = f.dir, f.referrer
-	if f.referrer && !hasLayout(r.Outputs) {
-		return fmt.Errorf("%w: --sbom-referrer adds referrers to OCI layout outputs, and there is none; add -o DIR", errUsage)
+	if f.referrer && !hasOutput(r.Outputs, build.Layout) && !hasOutput(r.Outputs, build.Registry) {
+		return fmt.Errorf("%w: --sbom-referrer adds referrers to OCI layout outputs, and there is none; add -o DIR (a --push attaches them without it)", errUsage)
 	}
 	if f.inImage.set {
 		r.SBOM.InImage = f.inImage.path
@@ -66,9 +66,9 @@ func (f *sbomFlags) apply(r *build.Recipe) error {
 	return nil
 }
 
-func hasLayout(outs []build.Output) bool {
+func hasOutput(outs []build.Output, f build.OutputFormat) bool {
 	for _, o := range outs {
-		if o.Format == build.Layout && o.Writer == nil {
+		if o.Format == f && o.Writer == nil {
 			return true
 		}
 	}
@@ -112,7 +112,7 @@ func reportSBOMs(w io.Writer, r build.Recipe, res *build.Result) {
 			fmt.Fprintf(w, "wrote sbom %s\n", filepath.Join(r.SBOM.Dir, sbom.FileName(r.SBOMName(), img.Platform().String())))
 		}
 	}
-	if r.SBOM.Referrer {
+	if r.SBOM.Referrer || hasOutput(r.Outputs, build.Registry) {
 		refs, _ := res.Referrers()
 		for _, m := range refs {
 			fmt.Fprintf(w, "sbom referrer %s of %s\n", m.Digest(), m.Subject().Digest)

@@ -172,3 +172,49 @@ func TestPushLayoutReferrers(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildPushSBOM runs build --push: each platform's SBOM is attached
+// to its manifest as a referrer, and --sbom=none attaches nothing.
+func TestBuildPushSBOM(t *testing.T) {
+	reg := imagetest.NewRegistry(t, imagetest.RegistryOptions{})
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	hello := filepath.Join(repoRoot(t), "examples", "hello")
+	for _, c := range []struct {
+		repo  string
+		flags []string
+		want  int
+	}{
+		{"hello", nil, 1},
+		{"plain", []string{"--sbom=none"}, 0},
+	} {
+		args := append([]string{"--platform=linux/amd64,linux/arm64", "--bare", "--insecure-allow-http", "--push", reg.Host() + "/" + c.repo + ":v1"}, c.flags...)
+		out := mustBuild(t, append(args, hello)...)
+		if n := strings.Count(out, "sbom referrer"); n != 2*c.want {
+			t.Errorf("%s: the report names %d referrers, want %d:\n%s", c.repo, n, 2*c.want, out)
+		}
+		platforms := 0
+		for _, line := range strings.Split(out, "\n") {
+			f := strings.Fields(line)
+			if len(f) < 3 || f[1] != "manifest" {
+				continue
+			}
+			platforms++
+			resp, err := reg.Client().Get(reg.URL() + "/v2/" + c.repo + "/referrers/" + f[2])
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			var list ocispec.Index
+			if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &list) != nil {
+				t.Fatalf("referrers of %s: %d %s", f[2], resp.StatusCode, body)
+			}
+			if len(list.Manifests) != c.want || c.want == 1 && list.Manifests[0].ArtifactType != sbom.MediaType {
+				t.Errorf("%s %s: referrers %+v, want %d SPDX document", c.repo, f[0], list.Manifests, c.want)
+			}
+		}
+		if platforms != 2 {
+			t.Errorf("%s: the report lists %d platform manifests, want 2:\n%s", c.repo, platforms, out)
+		}
+	}
+}

@@ -174,7 +174,6 @@ func PushReferrers(ctx context.Context, ref string, referrers []image.Artifact, 
 	return ds, nil
 }
 
-
 // checkSBOM checks Recipe.SBOM and sets the documents' name.
 func (p *plan) checkSBOM() error {
 	s := &p.r.SBOM

@@ -65,10 +65,12 @@ type SBOMOptions struct {
 }
 
 // SBOMName returns the image reference the SBOMs name, which also names
-// their files (sbom.FileName): SBOM.Name if set, else the reference of the
-// first Registry output (in full, "docker.io/library/app:latest" for
-// "app"), else the first of Tags ("v1", a tag alone, after Name() and a
-// colon), else Name().
+// their files (sbom.FileName): SBOM.Name if set; else the repository of
+// the first Registry output, in full ("docker.io/library/app" for
+// "app:v1"); else the repository of the first of Tags ("app" for
+// "app:v1"); else Name(). The default names no tag: tags move, and an
+// image gets the same document whatever tags it is pushed under, so that
+// it has one SBOM referrer, not one per tag.
 func (r Recipe) SBOMName() string {
 	if r.SBOM.Name != "" {
 		return r.SBOM.Name
@@ -78,16 +80,22 @@ func (r Recipe) SBOMName() string {
 			continue
 		}
 		if ref, err := remote.ParseReference(o.Path); err == nil {
-			return ref.String()
+			return ref.Registry + "/" + ref.Repository
 		}
 	}
-	switch {
-	case len(r.Tags) == 0:
-		return r.Name()
-	case strings.ContainsAny(r.Tags[0], ":/@"):
-		return r.Tags[0]
+	if len(r.Tags) > 0 {
+		repo := r.Tags[0]
+		if i := strings.IndexByte(repo, '@'); i >= 0 {
+			repo = repo[:i]
+		}
+		if i := strings.LastIndexByte(repo, ':'); i > strings.LastIndexByte(repo, '/') {
+			repo = repo[:i]
+		}
+		if repo != "" && strings.ContainsAny(r.Tags[0], ":/@") {
+			return repo
+		}
 	}
-	return r.Name() + ":" + r.Tags[0]
+	return r.Name()
 }
 
 // SBOMInImagePath returns where minimage build --sbom-in-image puts an

@@ -222,7 +222,7 @@ func TestRunPushSBOM(t *testing.T) {
 				t.Fatalf("%s: referrers %+v, want one SPDX document", img.Platform(), list.Manifests)
 			}
 			doc := parseSPDX(t, res.SBOMs[i])
-			if want := reg.Host() + "/team/hello:v1 (" + img.Platform().String() + ")"; doc.Name != want {
+			if want := reg.Host() + "/team/hello (" + img.Platform().String() + ")"; doc.Name != want {
 				t.Errorf("document named %q, want %q", doc.Name, want)
 			}
 		}

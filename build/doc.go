@@ -29,6 +29,17 @@
 // from the base's repository instead. Package image/remote does the
 // talking; Output.Remote and RegistryBase's options configure it.
 //
+// # Bill of materials
+//
+// Run makes an SPDX 2.3 document for each platform image from the report
+// (package sbom; Result.SBOMs): the program's modules and Go version, the
+// CA bundle, the zones and every file it wrote, with their hashes. It
+// attaches each to its image in every Registry output, as an OCI 1.1
+// referrer that does not change the image's digest, and, as
+// [SBOMOptions] asks, writes them to a directory, adds them to layout
+// outputs as referrers, or puts them into the images. The same inputs
+// give the same documents, byte for byte.
+//
 // # Compiling
 //
 // Run owns go build: CGO_ENABLED=0, -trimpath, GOOS and GOARCH from the

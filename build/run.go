@@ -23,7 +23,8 @@ import (
 // (see the package documentation); those errors wrap ErrInvalid. Then the
 // shared layers are built while go build compiles each platform, each
 // binary is added as soon as it is there, and the artifact is written to
-// each output in turn, atomically. Run stops promptly when ctx is
+// each output in turn, atomically, then the SBOMs where Recipe.SBOM
+// says and to each Registry output. Run stops promptly when ctx is
 // cancelled, interrupting go build and removing its temporary directory,
 // and returns only after everything it started has stopped.
 func Run(ctx context.Context, r Recipe) (*Result, error) {

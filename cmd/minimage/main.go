@@ -6,6 +6,7 @@
 //	minimage verify PATH              check every blob of a layout or tarball
 //	minimage push SRC[:TAG] DST       push a layout's or tarball's image to a registry
 //	minimage pull SRC -o DIR|FILE.tar pull an image from a registry
+//	minimage registry serve           serve an OCI registry, for tests
 //
 // Install it with
 //
@@ -34,6 +35,7 @@ Usage:
   minimage verify PATH                  check every blob and digest of a layout or tarball
   minimage push SRC[:TAG] REGISTRY/REPO[:TAG]   push a layout's or tarball's image or index
   minimage pull REGISTRY/REPO[:TAG] -o DIR|FILE.tar  pull an image or index, every blob checked
+  minimage registry serve [flags]       serve an OCI registry until interrupted, for tests
   minimage version                      print the version
 
 Run "minimage COMMAND -h" for a command's flags.
@@ -75,6 +77,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runPush(ctx, args[1:], stdout, stderr)
 	case "pull":
 		err = runPull(ctx, args[1:], stdout, stderr)
+	case "registry":
+		err = runRegistry(ctx, args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "minimage", version())
 		return 0

@@ -11,4 +11,4 @@ require (
 	oras.land/oras-go/v2 v2.7.0
 )
 
-require golang.org/x/crypto v0.59.0 // indirect
+require golang.org/x/crypto v0.59.0

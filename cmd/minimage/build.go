@@ -26,9 +26,8 @@ type buildFlags struct {
 	ports, files, buildTags                                          listFlag
 }
 
-func newBuildFlagSet(f *buildFlags, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("minimage build", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func newBuildFlagSet(f *buildFlags, stdout, stderr io.Writer) *flag.FlagSet {
+	fs := newFlagSet("minimage build", buildUsage, stdout, stderr)
 	f.platforms.split, f.zones.split, f.buildTags.split = true, true, true
 	str := func(p *string, names []string, def, help string) {
 		for _, n := range names {
@@ -55,7 +54,7 @@ func newBuildFlagSet(f *buildFlags, stderr io.Writer) *flag.FlagSet {
 	str(&f.workdir, []string{"workdir"}, "", "working `DIR` of the entrypoint (default /home/nonroot for nonroot on minimage's base files, else the base's)")
 	fs.Var(&f.ports, "port", "expose `PORT[/PROTO]`, PROTO tcp, udp or sctp (repeatable)")
 	fs.Var(&f.files, "file", "add the host file `SRC:DST` (repeatable)")
-	str(&f.compression, []string{"compression"}, "gzip", "layer compression: gzip, zstd or none")
+	str(&f.compression, []string{"compression"}, "gzip", "layer compression `NAME`: gzip, zstd or none")
 	fs.IntVar(&f.level, "level", 0, "compression `N` (gzip 1-9, zstd 1-4; default gzip 2, zstd 2)")
 	str(&f.created, []string{"created"}, "", "creation `TIME`, RFC 3339 or Unix seconds (default $SOURCE_DATE_EPOCH, else the Unix epoch)")
 	fs.BoolVar(&f.allowDynamic, "allow-dynamic", false, "accept a dynamically linked binary (the base must hold its C library)")
@@ -65,16 +64,21 @@ func newBuildFlagSet(f *buildFlags, stderr io.Writer) *flag.FlagSet {
 	for _, n := range []string{"q", "quiet"} {
 		fs.BoolVar(&f.quiet, n, false, "print nothing but errors and the result")
 	}
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: minimage build [flags] TARGET\n\nTARGET is a Go package (./cmd/server, an import path), built with CGO_ENABLED=0\nand -trimpath for each platform, or the path of an already-built binary.\n\nFlags (one dash or two):\n")
-		fs.PrintDefaults()
-	}
 	return fs
 }
 
+const buildUsage = `Usage: minimage build [flags] TARGET
+
+TARGET is a Go package (./cmd/server, an import path), built with CGO_ENABLED=0
+and -trimpath for each platform, or the path of an already-built binary.
+GOFLAGS and the rest of the environment pass through to go build.
+
+Flags (one dash or two; they may come after TARGET):
+`
+
 func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f buildFlags
-	fs := newBuildFlagSet(&f, stderr)
+	fs := newBuildFlagSet(&f, stdout, stderr)
 	target, err := parseCommand(fs, args, "TARGET")
 	if err != nil {
 		return err

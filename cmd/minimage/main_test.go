@@ -170,8 +170,11 @@ func TestBare(t *testing.T) {
 	if n := len(img.Layers()); n != 1 {
 		t.Fatalf("%d layers, want 1", n)
 	}
-	files, err := listFiles(context.Background(), img.Layers()[0])
-	if err != nil {
+	var files []string
+	if _, _, err := listLayer(context.Background(), img.Layers()[0], func(e listEntry) error {
+		files = append(files, e.Name)
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 	if len(files) != 1 || files[0] != "/hello" {

@@ -274,11 +274,16 @@ func (p *plan) step(format string, args ...any) {
 }
 
 // layerOptions returns the options of a new layer, reporting its bytes
-// as name.
-func (p *plan) layerOptions(name string) layer.Options {
+// as name, of total tar bytes (0: unknown).
+func (p *plan) layerOptions(name string, total int64) layer.Options {
 	lo := p.layer
 	if p.r.Progress != nil {
-		lo.Progress = func(b layer.Progress) { p.emit(Event{Kind: LayerBytes, Layer: name, Bytes: b}) }
+		lo.Progress = func(b layer.Progress) { p.emit(Event{Kind: LayerBytes, Layer: name, Bytes: b, Total: total}) }
 	}
 	return lo
 }
+
+// tarSize is the length of a tar stream that holds one file of size
+// bytes: a header, the content padded to 512-byte blocks, and the two
+// zero blocks that end it.
+func tarSize(size int64) int64 { return 512 + (size+511)/512*512 + 1024 }

@@ -216,6 +216,10 @@ type Event struct {
 	Layer string
 	// Bytes is how far that layer is, for LayerBytes.
 	Bytes layer.Progress
+	// Total is the size the layer's tar stream will have, which
+	// Bytes.In counts towards, where it is known in advance (the binary's
+	// layer); 0 where it is not.
+	Total int64
 }
 
 // EventKind is what an Event reports.

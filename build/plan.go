@@ -81,6 +81,12 @@ func (r Recipe) plan(ctx context.Context) (*plan, error) {
 			p.bases = append(p.bases, img)
 		}
 	}
+	if p.user == "" {
+		if err := p.resolveUser(ctx); err != nil {
+			return nil, err
+		}
+	}
+	p.setWorkdir()
 	p.parallel = r.GoBuild.Parallel
 	if p.parallel <= 0 {
 		p.parallel = min(len(p.platforms), runtime.GOMAXPROCS(0))
@@ -180,6 +186,12 @@ func (p *plan) checkConfig() error {
 		}
 		p.ports = append(p.ports, port)
 	}
+	return nil
+}
+
+// setWorkdir sets the working directory once the user is known.
+func (p *plan) setWorkdir() {
+	r := &p.r
 	uid, _, _ := strings.Cut(p.user, ":")
 	switch {
 	case r.WorkingDir != "":
@@ -187,7 +199,6 @@ func (p *plan) checkConfig() error {
 	case r.Base == nil && !r.Bare && uid == fmt.Sprint(base.NonrootUID):
 		p.workdir = base.NonrootHome
 	}
-	return nil
 }
 
 // checkZones checks Zones and Localtime against the embedded tzdata.

@@ -45,7 +45,7 @@ func newBuildFlagSet(f *buildFlags, stdout, stderr io.Writer) *flag.FlagSet {
 	str(&f.localtime, []string{"localtime"}, "", "make /etc/localtime point at `ZONE` (added to --zones)")
 	fs.BoolVar(&f.zoneZip, "zoneinfo-zip", false, "ship the zones as one zip with ZONEINFO set, for Go-only images, instead of /usr/share/zoneinfo")
 	fs.BoolVar(&f.noCerts, "no-certs", false, "leave out the Mozilla CA bundle")
-	str(&f.user, []string{"user"}, "nonroot", "run as `USER`: nonroot (65532), root, or UID[:GID]")
+	str(&f.user, []string{"user"}, "nonroot", "run as `USER[:GROUP]`: nonroot (65532), nobody, root or another name the image's /etc/passwd holds (the base's with --base), or numeric UID[:GID]")
 	str(&f.baseRef, []string{"base"}, "", "build on the image at `PATH[:TAG]`, an OCI layout directory or tarball, instead of minimage's base files")
 	fs.BoolVar(&f.bare, "bare", false, "the binary alone, like FROM scratch: no base files, no certificates, no zones")
 	fs.Var(&f.env, "env", "set `K=V` in the environment (repeatable)")

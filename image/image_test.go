@@ -20,8 +20,8 @@ func TestParsePlatform(t *testing.T) {
 	}{
 		{in: "linux/amd64", want: amd64},
 		{in: "linux/arm/v7", want: image.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}},
-		{in: "linux", wantErr: "has 1 parts"},
-		{in: "linux/amd64/v1/x", wantErr: "has 4 parts"},
+		{in: "linux", wantErr: `platform "linux": want OS/ARCH or OS/ARCH/VARIANT, such as linux/amd64 or linux/arm/v7; it names no architecture`},
+		{in: "linux/amd64/v1/x", wantErr: "want OS/ARCH or OS/ARCH/VARIANT, such as linux/amd64 or linux/arm/v7; it has more parts than that"},
 		{in: "linux//v7", wantErr: `bad architecture ""`},
 		{in: "Linux/amd64", wantErr: `bad os "Linux"`},
 		{in: "linux/arm/v 7", wantErr: `bad variant "v 7"`},

@@ -50,6 +50,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err := notTerminal(stdout); err != nil {
 			return err
 		}
+	} else if err := checkOutputFile(*out); err != nil {
+		return err
 	}
 	src, tag, err := openSource(ctx, ref, &rf, stderr)
 	if err != nil {
@@ -69,6 +71,18 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return oci.WriteAtomic(filepath.Dir(abs), filepath.Base(abs), func(w io.Writer) error {
 		return exportTar(ctx, w, img)
 	})
+}
+
+// checkOutputFile refuses, before any work, an output that names a
+// directory or lies in one that does not exist.
+func checkOutputFile(out string) error {
+	if fi, err := os.Stat(out); err == nil && fi.IsDir() {
+		return fmt.Errorf("%w: -o %s is a directory; give a file name, such as %s", errUsage, out, filepath.Join(out, "rootfs.tar"))
+	}
+	if _, err := os.Stat(filepath.Dir(out)); err != nil {
+		return fmt.Errorf("-o %s: %s does not exist; create it first", out, filepath.Dir(out))
+	}
+	return nil
 }
 
 // exportImage picks the image to export: the one for p, or the only one.

@@ -62,6 +62,15 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	if p != (image.Platform{}) && f.raw == "" {
+		var all []*image.Image
+		for _, e := range entries {
+			all = append(all, artifactImages(e.a)...)
+		}
+		if !slices.ContainsFunc(all, func(img *image.Image) bool { return samePlatform(p, img.Platform()) }) {
+			return fmt.Errorf("%w: no image for %s in %s; it has %s", image.ErrNotFound, p, ref, platformList(all))
+		}
+	}
 	switch f.raw {
 	case "":
 	case "manifest", "config", "index":

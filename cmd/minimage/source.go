@@ -34,6 +34,8 @@ func openLayout(p string) (image.Source, error) {
 		return layout.Read(p)
 	case !fi.Mode().IsRegular():
 		return nil, &notImageError{p, fmt.Sprintf("it is a %s", fileKind(fi.Mode())), image.ErrNotLayout}
+	case fi.Size() == 0:
+		return nil, &notImageError{p, "it is empty", image.ErrNotLayout}
 	}
 	t, err := tarball.Read(p)
 	if errors.Is(err, image.ErrNotLayout) && strings.Contains(err.Error(), "not a tar file") {

@@ -124,6 +124,9 @@ func (f *buildFlags) recipe(target string, stdout io.Writer) (build.Recipe, erro
 			if slices.ContainsFunc(r.Outputs, func(o build.Output) bool { return o.Writer != nil }) {
 				return r, fmt.Errorf("%w: -o - is given twice", errUsage)
 			}
+			if err := notTerminal(stdout); err != nil {
+				return r, err
+			}
 			r.Outputs = append(r.Outputs, build.Output{Format: build.Tarball, Path: "stdout", Writer: stdout})
 			continue
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -118,5 +119,5 @@ func notTerminal(w io.Writer) error {
 	if null, err := os.Stat(os.DevNull); err == nil && os.SameFile(fi, null) {
 		return nil
 	}
-	return fmt.Errorf("%w: -o - writes a tar to stdout, which is a terminal; redirect it (> rootfs.tar, | tar -tv) or give -o FILE.tar", errUsage)
+	return errors.New("-o - writes a tar to stdout, which is a terminal; redirect it (> image.tar, | tar -tv) or give -o FILE.tar")
 }

@@ -194,7 +194,7 @@ func TestExportRefuses(t *testing.T) {
 	imagetest.EqualFiles(t, exportedImage(t, []byte(out), arm.Platform()), arm)
 }
 
-// TestExportNotToTerminal: -o - refuses a terminal (a character device),
+// TestExportNotToTerminal: export and build -o - refuse a terminal (a character device),
 // but not /dev/null.
 func TestExportNotToTerminal(t *testing.T) {
 	dir := imagetest.WriteLayout(t, imagetest.Image(t, imagetest.Spec{Seed: 1}), "v1")
@@ -204,8 +204,11 @@ func TestExportNotToTerminal(t *testing.T) {
 	}
 	defer tty.Close()
 	var errb bytes.Buffer
-	if code := run(t.Context(), []string{"export", dir, "-o", "-"}, tty, &errb); code != 2 || !strings.Contains(errb.String(), "terminal") {
-		t.Errorf("export -o - to a character device: exit %d, %q", code, errb.String())
+	for _, args := range [][]string{{"export", dir, "-o", "-"}, {"build", "-q", "-o", "-", helloBinary(t)}} {
+		errb.Reset()
+		if code := run(t.Context(), args, tty, &errb); code != 1 || !strings.Contains(errb.String(), "stdout, which is a terminal") {
+			t.Errorf("%s -o - to a character device: exit %d, %q", args[0], code, errb.String())
+		}
 	}
 	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	if err != nil {

@@ -220,6 +220,7 @@ func (p *plan) image(ctx context.Context, i int, b binary, shared sharedParts) (
 	img, err := img.AddBinary(ctx, p.dest, b.path, image.BinaryOptions{
 		AllowDynamic: p.r.AllowDynamic,
 		Layer:        p.layerOptions("binary "+pl.String(), tarSize(b.report.Size)),
+		History:      image.History{CreatedBy: binaryCreatedBy(b.report)},
 	})
 	if err != nil {
 		return nil, PlatformReport{}, fmt.Errorf("build: %w", err)
@@ -273,7 +274,7 @@ func (p *plan) sharedLayers(ctx context.Context) (sharedParts, error) {
 		if err != nil {
 			return fmt.Errorf("build: %s: %w", what, err)
 		}
-		out = append(out, sharedLayer{l, "minimage: " + what})
+		out = append(out, sharedLayer{l, p.createdBy(what)})
 		return nil
 	}
 	if !r.Bare && r.Base == nil {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -91,7 +92,15 @@ func TestRunIndex(t *testing.T) {
 		for _, h := range img.Config().History {
 			history = append(history, h.CreatedBy)
 		}
-		want := []string{"minimage: base files", "minimage: CA certificates", "minimage: time zones", "minimage: files", "minimage: binary /hello"}
+		// Each layer says what made it: the CA bundle's version, the
+		// zones, the files' and the binary's paths.
+		want := []string{
+			"minimage: base files /etc/group /etc/nsswitch.conf /etc/os-release /etc/passwd; directories /home /home/nonroot /root /tmp",
+			fmt.Sprintf("minimage: CA certificates /etc/ssl/certs/ca-certificates.crt (%d, from golang.org/x/crypto/x509roots/fallback %s)", certs.Count()-certs.Constrained(), certs.Version()),
+			"minimage: time zones Europe/Paris (tzdata " + tzdata.Release + ", 1 zone in /usr/share/zoneinfo)",
+			"minimage: files /etc/app/app.yaml",
+			"minimage: binary /hello (github.com/minimage/minimage/examples/hello, " + res.Report.Platforms[i].Binary.BuildInfo.GoVersion + ")",
+		}
 		if !slices.Equal(history, want) {
 			t.Errorf("%s: layers %q, want %q", pl, history, want)
 		}

@@ -413,3 +413,28 @@ func TestInspectUntagged(t *testing.T) {
 		t.Errorf("inspect:\n%s", out)
 	}
 }
+
+// TestInspectRegistry: SRC may be a registry reference; inspect and
+// export read it as they read a layout, layers only as they list them.
+func TestInspectRegistry(t *testing.T) {
+	reg := imagetest.NewRegistry(t, imagetest.RegistryOptions{})
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	img := whiteoutImage(t)
+	ix := attestationIndex(t, img)
+	reg.Preload(t, "team/app", ix, "v1")
+	ref := reg.Host() + "/team/app:v1"
+	out := inspectOK(t, "--insecure-allow-http", ref)
+	for _, want := range []string{"tag " + ref, "index " + ix.Digest().String(), "attestation sha256:", "/usr/bin/tool-alias"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("inspect %s does not show %q:\n%s", ref, want, out)
+		}
+	}
+	if got := inspectOK(t, "--insecure-allow-http", "--raw", "index", ref); got != string(ix.RawManifest()) {
+		t.Errorf("inspect --raw index of %s: %d bytes, not the %d pushed", ref, len(got), len(ix.RawManifest()))
+	}
+	code, tarOut, errs := minimage(t, "export", "--insecure-allow-http", ref, "-o", "-")
+	if code != 0 {
+		t.Fatalf("export %s: exit %d\n%s", ref, code, errs)
+	}
+	imagetest.EqualFiles(t, exportedImage(t, []byte(tarOut), img.Platform()), img)
+}

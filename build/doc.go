@@ -13,8 +13,21 @@
 // anything: an unknown platform ("x86_64" suggests amd64), a bad port, a
 // time an image config cannot hold, an unknown zone, a missing file, an
 // output whose directory does not exist or whose name says an archive
-// format minimage does not write, a base that has no image for a platform.
-// Each of these errors wraps [ErrInvalid].
+// format minimage does not write, a registry reference that is not one,
+// a base that has no image for a platform. Each of these errors wraps
+// [ErrInvalid].
+//
+// # Registries
+//
+// A base may come from a registry ([RegistryBase], or [OpenBase] with a
+// reference such as "ghcr.io/me/base:v1" that is not a path on disk), and
+// an output may be one ([Registry]): Run then pushes the artifact it
+// built, the same bytes and digest a layout or tarball output gets, with
+// no layout in between. Its manifests and configs are checked against
+// their digests when the recipe is checked; its layers are read only if
+// an output needs their bytes: a push to the base's registry mounts them
+// from the base's repository instead. Package image/remote does the
+// talking; Output.Remote and RegistryBase's options configure it.
 //
 // # Compiling
 //

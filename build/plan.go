@@ -252,6 +252,17 @@ func checkFiles(files []File) error {
 func checkOutputs(outs []Output) error {
 	seen := map[string]bool{}
 	for _, o := range outs {
+		if o.Format == Registry {
+			ref, err := checkRegistryOutput(o)
+			if err != nil {
+				return err
+			}
+			if seen[ref] {
+				return invalid("output %s is given twice", o.Path)
+			}
+			seen[ref] = true
+			continue
+		}
 		if err := checkOutput(o); err != nil {
 			return err
 		}

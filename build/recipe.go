@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -186,25 +187,41 @@ const (
 	// Tarball is one tar file: an OCI layout plus docker's manifest.json,
 	// which docker load, podman load and skopeo read.
 	Tarball
+	// Registry is a repository of a registry the artifact is pushed to
+	// (see image/remote): Path is REGISTRY/REPOSITORY[:TAG], the tag
+	// "latest" when it has none, and Output.Remote says how to talk to
+	// the registry. Recipe.Tags do not apply: the reference names the
+	// tag, so push to several tags with several outputs. Only what the
+	// registry lacks is sent; a base's layers pulled from another
+	// repository of the same registry are mounted, not uploaded.
+	Registry
 )
 
 func (f OutputFormat) String() string {
-	if f == Tarball {
+	switch f {
+	case Tarball:
 		return "tarball"
+	case Registry:
+		return "registry"
 	}
 	return "OCI layout"
 }
 
 // Output is one place Run writes the artifact to.
 type Output struct {
-	// Format is a Layout directory or a Tarball file.
+	// Format is a Layout directory, a Tarball file or a Registry.
 	Format OutputFormat
-	// Path is the directory or file. With Writer set it only names the
-	// output in messages.
+	// Path is the directory or file, or for a Registry the reference
+	// pushed to, REGISTRY/REPOSITORY[:TAG] (without a digest: Run checks
+	// outputs before the digest is known). With Writer set it only names
+	// the output in messages.
 	Path string
 	// Writer, if set, receives a Tarball instead of the file Path; Run
 	// does not close it.
 	Writer io.Writer
+	// Remote says how to talk to a Registry: TLS, credentials, retries,
+	// uploads at once, progress. The zero value is remote's default.
+	Remote remote.Options
 }
 
 // Event is one report of progress, passed to Recipe.Progress.

@@ -36,7 +36,11 @@ func Run(ctx context.Context, r Recipe) (*Result, error) {
 		return nil, err
 	}
 	for _, o := range r.Outputs {
-		p.step("writing %s (%s)", o.Path, o.Format)
+		if o.Format == Registry {
+			p.step("pushing %s", o.Path)
+		} else {
+			p.step("writing %s (%s)", o.Path, o.Format)
+		}
 		if err := writeOutput(ctx, o, res.Artifact, r.Tags); err != nil {
 			return nil, fmt.Errorf("build: output %s: %w", o.Path, err)
 		}

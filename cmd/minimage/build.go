@@ -24,6 +24,7 @@ type buildFlags struct {
 	noCerts, quiet, bare, allowDynamic, zoneZip                      bool
 	outputs, tags, platforms, zones, env, labels, annotations        listFlag
 	ports, files, buildTags                                          listFlag
+	publish                                                          publishFlags
 }
 
 func newBuildFlagSet(f *buildFlags, stdout, stderr io.Writer) *flag.FlagSet {
@@ -46,7 +47,7 @@ func newBuildFlagSet(f *buildFlags, stdout, stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&f.zoneZip, "zoneinfo-zip", false, "ship the zones as one zip with ZONEINFO set, for Go-only images, instead of /usr/share/zoneinfo")
 	fs.BoolVar(&f.noCerts, "no-certs", false, "leave out the Mozilla CA bundle")
 	str(&f.user, []string{"user"}, "nonroot", "run as `USER[:GROUP]`: nonroot (65532), nobody, root or another name the image's /etc/passwd holds (the base's with --base), or numeric UID[:GID]")
-	str(&f.baseRef, []string{"base"}, "", "build on the image at `PATH[:TAG]`, an OCI layout directory or tarball, instead of minimage's base files")
+	str(&f.baseRef, []string{"base"}, "", "build on the image at `PATH[:TAG]`, an OCI layout directory or tarball, or REGISTRY/REPO:TAG when no such path exists, instead of minimage's base files")
 	fs.BoolVar(&f.bare, "bare", false, "the binary alone, like FROM scratch: no base files, no certificates, no zones")
 	fs.Var(&f.env, "env", "set `K=V` in the environment (repeatable)")
 	fs.Var(&f.labels, "label", "set the config label `K=V` (repeatable)")
@@ -61,6 +62,7 @@ func newBuildFlagSet(f *buildFlags, stdout, stderr io.Writer) *flag.FlagSet {
 	str(&f.ldflags, []string{"ldflags"}, "", "go build -ldflags `FLAGS`, such as \"-s -w -X main.version=v1\"")
 	fs.Var(&f.buildTags, "build-tags", "comma-separated go build -tags `LIST`")
 	str(&f.binCache, []string{"bin-cache"}, defaultBinCache(), "keep go build's binaries in `DIR` between runs, so an unchanged program is not linked again; empty: do not keep them")
+	f.publish.register(fs)
 	for _, n := range []string{"q", "quiet"} {
 		fs.BoolVar(&f.quiet, n, false, "print nothing but errors and the result")
 	}
@@ -83,6 +85,9 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if err := f.publish.prepare(stderr, f.quiet, slices.Contains(f.outputs.values, "-")); err != nil {
+		return err
+	}
 	rec, err := f.recipe(target, stdout)
 	if err != nil {
 		if errors.Is(err, errUsage) {
@@ -96,6 +101,9 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	prog.done()
 	if err != nil {
 		return cliError{err}
+	}
+	if done, err := f.publish.published(stdout, rec, res); done || err != nil {
+		return err
 	}
 	return report(stdout, stderr, rec, res)
 }
@@ -116,8 +124,8 @@ func flagError(flag string, err error) error {
 // build.Run, before any work.
 func (f *buildFlags) recipe(target string, stdout io.Writer) (build.Recipe, error) {
 	var r build.Recipe
-	if len(f.outputs.values) == 0 {
-		return r, fmt.Errorf("%w: no output; add -o DIR (an OCI layout), -o FILE.tar or -o - (a tarball on stdout)", errUsage)
+	if len(f.outputs.values) == 0 && len(f.publish.push.values) == 0 {
+		return r, fmt.Errorf("%w: no output; add -o DIR (an OCI layout), -o FILE.tar, -o - (a tarball on stdout) or --push REGISTRY/REPO:TAG", errUsage)
 	}
 	for _, o := range f.outputs.values {
 		if o == "-" {
@@ -136,6 +144,7 @@ func (f *buildFlags) recipe(target string, stdout io.Writer) (build.Recipe, erro
 		}
 		r.Outputs = append(r.Outputs, out)
 	}
+	r.Outputs = append(r.Outputs, f.publish.outputs()...)
 	if isBinaryPath(target) {
 		r.Binary = target
 	} else {
@@ -187,7 +196,7 @@ func (f *buildFlags) recipe(target string, stdout io.Writer) (build.Recipe, erro
 		return r, fmt.Errorf("%w: --bare is the binary alone; it cannot take --base, --zones or --localtime", errUsage)
 	}
 	if f.baseRef != "" {
-		if r.Base, err = build.OpenBase(f.baseRef); err != nil {
+		if r.Base, err = f.publish.base(f.baseRef); err != nil {
 			return r, err
 		}
 	}

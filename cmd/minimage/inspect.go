@@ -2,15 +2,19 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/layer"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -106,6 +110,18 @@ func openSource(ctx context.Context, ref string, rf *registryFlags, stderr io.Wr
 		return s, "", err
 	}
 	path, tag := splitSource(ref)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		if r, err := remote.ParseReference(ref); err == nil && !strings.HasSuffix(path, ".tar") {
+			full := r.Registry + "/" + r.Repository
+			if r.Tag != "" {
+				full += ":" + r.Tag
+			}
+			if r.Digest != "" {
+				full += "@" + r.Digest.String()
+			}
+			return nil, "", fmt.Errorf("%s does not exist; give an OCI layout directory or an image tarball, or for a registry image name its registry: %s", path, full)
+		}
+	}
 	src, err := openLayout(path)
 	return src, tag, err
 }

@@ -5,6 +5,9 @@
 //	minimage inspect [flags] SRC[:TAG]  show an image, its layers and files
 //	minimage export [flags] SRC[:TAG]   write an image's flattened filesystem as a tar
 //	minimage verify PATH                check every blob of a layout or tarball
+//	minimage push SRC[:TAG] DST         push a layout's or tarball's image to a registry
+//	minimage pull SRC -o DIR|FILE.tar   pull an image from a registry
+//	minimage registry serve             serve an OCI registry, for tests
 //
 // Install it with
 //

@@ -42,6 +42,12 @@ type registryFlags struct {
 }
 
 func (f *registryFlags) register(fs *flag.FlagSet) {
+	f.registerConnection(fs)
+	fs.BoolVar(&f.quiet, "q", false, "print nothing on stderr but errors")
+}
+
+// registerConnection registers the flags but -q, which build has.
+func (f *registryFlags) registerConnection(fs *flag.FlagSet) {
 	fs.Var(&f.caFiles, "ca-file", "trust the certificate authorities in this PEM `file` too (repeatable; SSL_CERT_FILE works as well)")
 	fs.BoolVar(&f.allowHTTP, "insecure-allow-http", false, "talk plain HTTP to the registry: no TLS at all")
 	fs.BoolVar(&f.skipVerify, "insecure-skip-tls-verify", false, "accept any TLS certificate the registry shows")
@@ -49,7 +55,6 @@ func (f *registryFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password from the first line of standard input")
 	fs.IntVar(&f.retries, "retries", remote.DefaultRetries, "retry a failed request or blob `n` times (0: never)")
 	fs.IntVar(&f.jobs, "jobs", remote.DefaultJobs, "upload `n` blobs at once")
-	fs.BoolVar(&f.quiet, "q", false, "print nothing on stderr but errors")
 }
 
 // options turns the flags into remote.Options.

@@ -17,6 +17,25 @@ func FuzzRead(f *testing.F) {
 	f.Add(tarBytes(f, fixture.Image(f, amd64), "app:v1"))
 	f.Add(tarBytes(f, fixture.Index(f)))
 	f.Add([]byte("not a tarball"))
+	// A docker archive (manifest.json only), and docker save's legacy
+	// names, seed the docker-archive reader.
+	img := fixture.Image(f, amd64)
+	dockerOnly := rewriteTar(f, tarBytes(f, img, "app:v1"), func(name string, body []byte) (string, []byte) {
+		if name == "index.json" || name == "oci-layout" {
+			return "", nil
+		}
+		return name, body
+	})
+	f.Add(dockerOnly)
+	f.Add(rewriteTar(f, dockerOnly, func(name string, body []byte) (string, []byte) {
+		if name == "manifest.json" {
+			return name, []byte(`[{"Config":"blobs/sha256/` + img.ConfigDigest().Encoded() + `","RepoTags":["a:b"],"Layers":["x/layer.tar","x/layer.tar"]}]`)
+		}
+		if name == "blobs/sha256/"+img.Layers()[0].Digest().Encoded() {
+			return "x/layer.tar", body
+		}
+		return name, body
+	}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p := filepath.Join(t.TempDir(), "f.tar")
 		os.WriteFile(p, data, 0o644)

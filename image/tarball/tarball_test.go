@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/tarball"
@@ -209,7 +210,7 @@ func checkLayers(t *testing.T, img *image.Image) {
 
 // rewriteTar copies a tarball, dropping the entries drop says to and
 // renaming and changing others with edit.
-func rewriteTar(t *testing.T, data []byte, edit func(name string, body []byte) (string, []byte)) []byte {
+func rewriteTar(t testing.TB, data []byte, edit func(name string, body []byte) (string, []byte)) []byte {
 	t.Helper()
 	var out bytes.Buffer
 	tw := tar.NewWriter(&out)
@@ -459,5 +460,79 @@ func TestDockerArchiveAsBase(t *testing.T) {
 	}
 	if n, err := back.Verify(t.Context()); err != nil || n != len(child.Blobs()) {
 		t.Errorf("verify: %d, %v", n, err)
+	}
+}
+
+// A docker archive whose manifest.json lists one layer file thousands of
+// times hashes that file once; past image.MaxDescriptors names it is
+// refused at once (issue 17, item 1).
+func TestDockerArchiveFanOut(t *testing.T) {
+	big := fixture.Layer(t, "big", strings.Repeat("0123456789abcdef", 1<<18)) // 4 MiB
+	diffIDs := make([]string, 0, 3000)
+	layers := make([]string, 0, 3000)
+	for range 3000 {
+		diffIDs = append(diffIDs, `"`+big.DiffID().String()+`"`)
+		layers = append(layers, `"a/layer.tar"`)
+	}
+	cfg := `{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[` + strings.Join(diffIDs, ",") + `]}}`
+	rc, err := big.Compressed(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	layerBytes, _ := io.ReadAll(rc)
+	rc.Close()
+	mk := func(layers []string) string {
+		var buf bytes.Buffer
+		tw := tar.NewWriter(&buf)
+		put := func(name string, data []byte) {
+			tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg})
+			tw.Write(data)
+		}
+		put("cfg.json", []byte(cfg))
+		put("a/layer.tar", layerBytes)
+		put("manifest.json", []byte(`[{"Config":"cfg.json","RepoTags":["app:v1"],"Layers":[`+strings.Join(layers, ",")+`]}]`))
+		tw.Close()
+		return writeTemp(t, buf.Bytes())
+	}
+	start := time.Now()
+	l, err := tarball.Read(mk(layers))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := l.Image(t.Context(), "app:v1", amd64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(img.Layers()); n != 3000 {
+		t.Fatalf("%d layers", n)
+	}
+	if n, err := l.Verify(t.Context()); err != nil || n != 2 {
+		t.Errorf("verify: %d blobs, %v; want the config and the one layer file", n, err)
+	}
+	if el := time.Since(start); el > 10*time.Second {
+		t.Errorf("took %v: the layer file was read once per reference", el)
+	}
+	many := make([]string, image.MaxDescriptors+1)
+	for i := range many {
+		many[i] = `"a/layer.tar"`
+	}
+	if _, err := tarball.Read(mk(many)); !errors.Is(err, image.ErrCorrupt) {
+		t.Errorf("%d layer names: %v, want ErrCorrupt", len(many), err)
+	}
+}
+
+// A layer an image lists twice is stored once (issue 17, item 10).
+func TestLayerListedTwiceStoredOnce(t *testing.T) {
+	l := fixture.Layer(t, "dup", "x")
+	img := fixture.Image(t, amd64).Append(l, l)
+	names, _ := untar(t, tarBytes(t, img))
+	n := 0
+	for _, name := range names {
+		if name == "blobs/sha256/"+l.Digest().Encoded() {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the layer is stored %d times", n)
 	}
 }

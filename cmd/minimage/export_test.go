@@ -140,6 +140,23 @@ func TestExport(t *testing.T) {
 	}
 }
 
+// TestExportOpaqueRoot: an opaque whiteout at the root hides every
+// lower layer.
+func TestExportOpaqueRoot(t *testing.T) {
+	img := imagetest.FromLayers(t, "",
+		imagetest.Layer{"/a": "a", "/d/b": "b"},
+		imagetest.Layer{"/.wh..wh..opq": "", "/c": "c"},
+	)
+	code, out, errs := minimage(t, "export", imagetest.WriteLayout(t, img, "v1"), "-o", "-")
+	if code != 0 {
+		t.Fatalf("export: exit %d\n%s", code, errs)
+	}
+	files := imagetest.Files(t, exportedImage(t, []byte(out), img.Platform()))
+	if len(files) != 1 || files["/c"].Content != "c" {
+		t.Errorf("export of an image whose top layer is opaque at / holds %v, want /c alone", files)
+	}
+}
+
 // TestExportCarriedLinks: two hard links to a file a higher layer
 // deletes keep its content, and stay one file.
 func TestExportCarriedLinks(t *testing.T) {

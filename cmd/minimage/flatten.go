@@ -10,15 +10,15 @@ package main
 // The second pass copies those entries, with their content, in layer
 // order, so that a hard link comes after its target, also when the
 // target is in a lower layer; a directory is written with its topmost
-// entry's metadata before the first entry beneath it. A hard link whose target a higher layer deletes or replaces
-// keeps the content it had: the target's content is written under the
-// link's name where the target was, and further links to it point there.
+// entry's metadata before the first entry beneath it. A hard link whose
+// target a higher layer deletes or replaces keeps the content it had: the
+// target's content is written under the link's name where the target
+// was, and further links to it point there.
 //
 // Memory is a few words per path of the image and a header per
-// directory, never file contents.
-// Whiteout files are not written. The order of a layer's own entries is
-// kept, and of one path listed twice in a layer, the last counts, as
-// when a runtime extracts it.
+// directory, never file contents. Whiteout files are not written. The
+// order of a layer's own entries is kept, and of one path listed twice
+// in a layer, the last counts, as when a runtime extracts it.
 
 import (
 	"archive/tar"
@@ -169,12 +169,14 @@ func (fl *flattener) final(p string, v entryAt) bool {
 	if !ok || s.top != v || s.deleted > v.layer {
 		return false
 	}
-	for d := path.Dir(p); d != "/"; d = path.Dir(d) {
+	for d := path.Dir(p); ; d = path.Dir(d) {
 		if s, ok := fl.paths[d]; ok && s.hidden > v.layer {
 			return false
 		}
+		if d == "/" {
+			return true
+		}
 	}
-	return true
 }
 
 // write copies the entry v of the second pass to tw if it is in the

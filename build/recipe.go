@@ -71,8 +71,11 @@ type Recipe struct {
 	Files []File
 
 	// User is who the image runs as: "" or "nonroot" (65532:65532),
-	// "root" (0:0), or numeric "UID[:GID]". It is set on a Base's config
-	// too.
+	// "root" (0:0), numeric "UID[:GID]", or "USER[:GROUP]" with names
+	// the image's /etc/passwd and /etc/group hold ("nobody" is
+	// 65534:65534 in minimage's base files; with a Base, its files are
+	// read). A name becomes numeric ids in the config, the user's primary
+	// group unless GROUP is given. It is set on a Base's config too.
 	User string
 
 	// WorkingDir is the entrypoint's working directory. "" means
@@ -238,6 +241,10 @@ type Event struct {
 	Layer string
 	// Bytes is how far that layer is, for LayerBytes.
 	Bytes layer.Progress
+	// Total is the size the layer's tar stream will have, which
+	// Bytes.In counts towards, where it is known in advance (the binary's
+	// layer); 0 where it is not.
+	Total int64
 }
 
 // EventKind is what an Event reports.

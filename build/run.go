@@ -251,8 +251,9 @@ func (p *plan) image(ctx context.Context, i int, b binary, shared sharedParts) (
 	p.step("adding the binary for %s", pl)
 	img, err := img.AddBinary(ctx, p.dest, b.path, image.BinaryOptions{
 		AllowDynamic: p.r.AllowDynamic,
-		Layer:        p.layerOptions("binary " + pl.String()),
+		Layer:        p.layerOptions("binary "+pl.String(), tarSize(b.report.Size)),
 		Files:        files,
+		History:      image.History{CreatedBy: binaryCreatedBy(b.report)},
 	})
 	if err != nil {
 		return nil, PlatformReport{}, nil, fmt.Errorf("build: %w", err)
@@ -301,11 +302,11 @@ func (p *plan) sharedLayers(ctx context.Context) (sharedParts, error) {
 	var out []sharedLayer
 	add := func(what string, build func(lo layer.Options) (*layer.Layer, error)) error {
 		p.step("building the %s layer", what)
-		l, err := build(p.layerOptions(what))
+		l, err := build(p.layerOptions(what, 0))
 		if err != nil {
 			return fmt.Errorf("build: %s: %w", what, err)
 		}
-		out = append(out, sharedLayer{l, "minimage: " + what})
+		out = append(out, sharedLayer{l, p.createdBy(what)})
 		return nil
 	}
 	if !r.Bare && r.Base == nil {

@@ -74,6 +74,27 @@ func TestCheckBinary(t *testing.T) {
 	}
 }
 
+// TestCheckBinaryNotELF: a file that is no Linux program gets an error
+// that says what it is, not the ELF reader's "bad magic number".
+func TestCheckBinaryNotELF(t *testing.T) {
+	for _, tc := range []struct {
+		name, data, says string
+	}{
+		{"go.mod", "module github.com/x/y\n\ngo 1.22\n", `it is a text file ("module github.com/x/y"), not a compiled program`},
+		{"run.sh", "#!/bin/sh\necho hi\n", `it is a script ("#!/bin/sh"), not a compiled program`},
+		{"app.exe", "MZ\x90\x00\x03\x00\x00\x00", "Windows executable (PE), not a Linux one"},
+		{"app-darwin", "\xcf\xfa\xed\xfe\x07\x00\x00\x01", "macOS executable (Mach-O), not a Linux one"},
+		{"empty", "", "the file is empty"},
+		{"short.elf", "\x7fELF\x02\x01", "damaged or truncated ELF file"},
+		{"data", "\x00\x01\x02\x03\x04", "it does not start with ELF's magic bytes 7f 45 4c 46 but with 00 01 02 03"},
+	} {
+		_, err := image.CheckBinary(strings.NewReader(tc.data), tc.name, amd64, image.BinaryOptions{})
+		if !errors.Is(err, image.ErrNotELF) || !strings.Contains(err.Error(), tc.says) || !strings.Contains(err.Error(), "GOOS=linux GOARCH=amd64") || strings.Contains(err.Error(), "magic number") {
+			t.Errorf("%s: %v; want it to say %q", tc.name, err, tc.says)
+		}
+	}
+}
+
 func TestBinaryInfoSource(t *testing.T) {
 	for mod, want := range map[string]string{
 		"github.com/x/y":          "https://github.com/x/y",

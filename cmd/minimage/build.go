@@ -28,9 +28,8 @@ type buildFlags struct {
 	publish                                                          publishFlags
 }
 
-func newBuildFlagSet(f *buildFlags, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("minimage build", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func newBuildFlagSet(f *buildFlags, stdout, stderr io.Writer) *flag.FlagSet {
+	fs := newFlagSet("minimage build", buildUsage, stdout, stderr)
 	f.platforms.split, f.zones.split, f.buildTags.split = true, true, true
 	str := func(p *string, names []string, def, help string) {
 		for _, n := range names {
@@ -48,7 +47,7 @@ func newBuildFlagSet(f *buildFlags, stderr io.Writer) *flag.FlagSet {
 	str(&f.localtime, []string{"localtime"}, "", "make /etc/localtime point at `ZONE` (added to --zones)")
 	fs.BoolVar(&f.zoneZip, "zoneinfo-zip", false, "ship the zones as one zip with ZONEINFO set, for Go-only images, instead of /usr/share/zoneinfo")
 	fs.BoolVar(&f.noCerts, "no-certs", false, "leave out the Mozilla CA bundle")
-	str(&f.user, []string{"user"}, "nonroot", "run as `USER`: nonroot (65532), root, or UID[:GID]")
+	str(&f.user, []string{"user"}, "nonroot", "run as `USER[:GROUP]`: nonroot (65532), nobody, root or another name the image's /etc/passwd holds (the base's with --base), or numeric UID[:GID]")
 	str(&f.baseRef, []string{"base"}, "", "build on the image at `PATH[:TAG]`, an OCI layout directory or tarball, or REGISTRY/REPO:TAG when no such path exists, instead of minimage's base files")
 	fs.BoolVar(&f.bare, "bare", false, "the binary alone, like FROM scratch: no base files, no certificates, no zones")
 	fs.Var(&f.env, "env", "set `K=V` in the environment (repeatable)")
@@ -57,7 +56,7 @@ func newBuildFlagSet(f *buildFlags, stderr io.Writer) *flag.FlagSet {
 	str(&f.workdir, []string{"workdir"}, "", "working `DIR` of the entrypoint (default /home/nonroot for nonroot on minimage's base files, else the base's)")
 	fs.Var(&f.ports, "port", "expose `PORT[/PROTO]`, PROTO tcp, udp or sctp (repeatable)")
 	fs.Var(&f.files, "file", "add the host file `SRC:DST` (repeatable)")
-	str(&f.compression, []string{"compression"}, "gzip", "layer compression: gzip, zstd or none")
+	str(&f.compression, []string{"compression"}, "gzip", "layer compression `NAME`: gzip, zstd or none")
 	fs.IntVar(&f.level, "level", 0, "compression `N` (gzip 1-9, zstd 1-4; default gzip 2, zstd 2)")
 	str(&f.created, []string{"created"}, "", "creation `TIME`, RFC 3339 or Unix seconds (default $SOURCE_DATE_EPOCH, else the Unix epoch)")
 	fs.BoolVar(&f.allowDynamic, "allow-dynamic", false, "accept a dynamically linked binary (the base must hold its C library)")
@@ -69,16 +68,21 @@ func newBuildFlagSet(f *buildFlags, stderr io.Writer) *flag.FlagSet {
 		fs.BoolVar(&f.quiet, n, false, "print nothing but errors and the result")
 	}
 	f.sbom.register(fs)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: minimage build [flags] TARGET\n\nTARGET is a Go package (./cmd/server, an import path), built with CGO_ENABLED=0\nand -trimpath for each platform, or the path of an already-built binary.\n\nFlags (one dash or two):\n")
-		fs.PrintDefaults()
-	}
 	return fs
 }
 
+const buildUsage = `Usage: minimage build [flags] TARGET
+
+TARGET is a Go package (./cmd/server, an import path), built with CGO_ENABLED=0
+and -trimpath for each platform, or the path of an already-built binary.
+GOFLAGS and the rest of the environment pass through to go build.
+
+Flags (one dash or two; they may come after TARGET):
+`
+
 func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f buildFlags
-	fs := newBuildFlagSet(&f, stderr)
+	fs := newBuildFlagSet(&f, stdout, stderr)
 	target, err := parseCommand(fs, args, "TARGET")
 	if err != nil {
 		return err
@@ -129,6 +133,9 @@ func (f *buildFlags) recipe(target string, stdout io.Writer) (build.Recipe, erro
 		if o == "-" {
 			if slices.ContainsFunc(r.Outputs, func(o build.Output) bool { return o.Writer != nil }) {
 				return r, fmt.Errorf("%w: -o - is given twice", errUsage)
+			}
+			if err := notTerminal(stdout); err != nil {
+				return r, err
 			}
 			r.Outputs = append(r.Outputs, build.Output{Format: build.Tarball, Path: "stdout", Writer: stdout})
 			continue

@@ -130,13 +130,11 @@ type pushedRef struct {
 }
 
 func runPush(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("push", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("minimage push", pushUsage, stdout, stderr)
 	var rf registryFlags
 	rf.register(fs)
 	imageRefs := fs.String("image-refs", "", "also write the pushed reference with its digest to `file`")
 	asJSON := fs.Bool("json", false, "print the pushed reference as JSON")
-	fs.Usage = func() { fmt.Fprint(fs.Output(), pushUsage); fs.PrintDefaults() }
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -217,14 +215,12 @@ Flags:
 `
 
 func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("pull", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("minimage pull", pullUsage, stdout, stderr)
 	var rf registryFlags
 	rf.register(fs)
 	out := fs.String("o", "", "write to this layout `directory`, or to this tarball when it ends in .tar")
 	platform := fs.String("platform", "", "pull only the image for `os/arch[/variant]`, such as linux/arm64")
 	tag := fs.String("tag", "", "name the image `tag` in the output (default: the reference's tag, or its repository and tag in a tarball)")
-	fs.Usage = func() { fmt.Fprint(fs.Output(), pullUsage); fs.PrintDefaults() }
 	src, err := parseCommand(fs, args, "REGISTRY/REPOSITORY[:TAG]")
 	if err != nil {
 		return err

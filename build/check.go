@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/minimage/minimage/base"
 	"github.com/minimage/minimage/image"
 )
 
@@ -346,25 +345,4 @@ func checkCreated(t time.Time) error {
 		return invalid("created time %s: year %d is outside 0 to 9999, which an image config can hold; give seconds since 1970, not milliseconds", t.Format(time.RFC3339), y)
 	}
 	return nil
-}
-
-// parseUser reads Recipe.User: nonroot, root, or UID[:GID].
-func parseUser(v string) (string, error) {
-	switch v {
-	case "", "nonroot":
-		return base.DefaultUser, nil
-	case "root":
-		return base.RootUser, nil
-	}
-	uid, gid, hasGID := strings.Cut(v, ":")
-	if _, err := strconv.ParseUint(uid, 10, 31); err != nil {
-		return "", invalid("user %q: want nonroot, root, or UID[:GID] with numeric ids", v)
-	}
-	if !hasGID {
-		return uid, nil
-	}
-	if _, err := strconv.ParseUint(gid, 10, 31); err != nil {
-		return "", invalid("user %q: the group %q is not a number; want UID[:GID]", v, gid)
-	}
-	return v, nil
 }

@@ -13,8 +13,32 @@
 // anything: an unknown platform ("x86_64" suggests amd64), a bad port, a
 // time an image config cannot hold, an unknown zone, a missing file, an
 // output whose directory does not exist or whose name says an archive
-// format minimage does not write, a base that has no image for a platform.
-// Each of these errors wraps [ErrInvalid].
+// format minimage does not write, a registry reference that is not one,
+// a base that has no image for a platform. Each of these errors wraps
+// [ErrInvalid].
+//
+// # Registries
+//
+// A base may come from a registry ([RegistryBase], or [OpenBase] with a
+// reference such as "ghcr.io/me/base:v1" that is not a path on disk), and
+// an output may be one ([Registry]): Run then pushes the artifact it
+// built, the same bytes and digest a layout or tarball output gets, with
+// no layout in between. Its manifests and configs are checked against
+// their digests when the recipe is checked; its layers are read only if
+// an output needs their bytes: a push to the base's registry mounts them
+// from the base's repository instead. Package image/remote does the
+// talking; Output.Remote and RegistryBase's options configure it.
+//
+// # Bill of materials
+//
+// Run makes an SPDX 2.3 document for each platform image from the report
+// (package sbom; Result.SBOMs): the program's modules and Go version, the
+// CA bundle, the zones and every file it wrote, with their hashes. It
+// attaches each to its image in every Registry output, as an OCI 1.1
+// referrer that does not change the image's digest, and, as
+// [SBOMOptions] asks, writes them to a directory, adds them to layout
+// outputs as referrers, or puts them into the images. The same inputs
+// give the same documents, byte for byte.
 //
 // # Compiling
 //

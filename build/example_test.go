@@ -9,6 +9,8 @@ import (
 
 	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/imagetest"
+	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/image/tarball"
 )
 
@@ -102,4 +104,119 @@ func ExampleOpenBase() {
 	fmt.Println(b.Name(), img.Config().Config.Env)
 	// Output:
 	// mybase:v1 [PATH=/usr/bin:/bin]
+}
+
+// Build on a base in a registry and push the result to another
+// repository of it: the base's layers are mounted there from the base's
+// repository, never downloaded or uploaded. The registry here is
+// imagetest's, on a loopback port and plain HTTP; against a real one,
+// leave InsecureAllowHTTP out.
+func ExampleRegistryBase() {
+	ctx := context.Background()
+	reg, err := imagetest.StartRegistry(imagetest.RegistryOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer reg.Close()
+	amd64 := image.Platform{OS: "linux", Architecture: "amd64"}
+	baseImg, err := imagetest.Spec{Seed: 1, Layers: 2}.Image(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := reg.Put(ctx, "base", baseImg, "v1"); err != nil {
+		log.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "registry-example-*")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/app\n\ngo 1.22\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644)
+
+	opts := remote.Options{InsecureAllowHTTP: true}
+	b, err := build.RegistryBase(reg.Host()+"/base:v1", opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	push := opts
+	push.Jobs = 1 // one blob at a time, for a stable order
+	push.Progress = func(p remote.Progress) {
+		for i, l := range baseImg.Layers() {
+			if p.Descriptor.Digest == l.Digest() {
+				fmt.Printf("base layer %d: %s\n", i, p.State)
+			}
+		}
+	}
+	res, err := build.Run(ctx, build.Recipe{
+		Package:   ".",
+		Dir:       dir,
+		Platforms: []image.Platform{amd64},
+		Base:      b,
+		Outputs:   []build.Output{{Format: build.Registry, Path: reg.Host() + "/app:v1", Remote: push}},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	pushed, err := remote.Pull(ctx, reg.Host()+"/app:v1", opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("the registry holds the built digest:", pushed.Digest() == res.Artifact.Digest())
+	fmt.Println("built on the base:", res.Report.Platforms[0].Base.Digest == baseImg.Digest())
+	// Output:
+	// base layer 0: mounted
+	// base layer 1: mounted
+	// the registry holds the built digest: true
+	// built on the base: true
+}
+
+// Write each image's SPDX document into a directory and, as an OCI
+// referrer of its image, into the layout; Result.PushReferrers attaches
+// the same documents to the images in a registry.
+func ExampleSBOMOptions() {
+	dir, err := os.MkdirTemp("", "sbom-example-*")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	src := map[string]string{
+		"go.mod":  "module example.com/greet\n\ngo 1.22\n",
+		"main.go": "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hello\") }\n",
+	}
+	for name, data := range src {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+
+	res, err := build.Run(context.Background(), build.Recipe{
+		Package:   ".",
+		Dir:       dir,
+		Path:      "/greet",
+		Platforms: []image.Platform{{OS: "linux", Architecture: "arm64"}},
+		Outputs:   []build.Output{{Format: build.Layout, Path: filepath.Join(dir, "layout")}},
+		Tags:      []string{"v1"},
+		SBOM:      build.SBOMOptions{Dir: filepath.Join(dir, "sbom"), Referrer: true},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	files, err := os.ReadDir(filepath.Join(dir, "sbom"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, f := range files {
+		fmt.Println(f.Name())
+	}
+	refs, err := res.Referrers()
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, m := range refs {
+		fmt.Println(m.ArtifactType(), "referring to", m.Subject().Digest == res.Images[0].Digest())
+	}
+	// Output:
+	// greet-linux-arm64.spdx.json
+	// application/spdx+json referring to true
 }

@@ -32,6 +32,9 @@ type plan struct {
 	parallel  int // go builds at once
 	procs     int // go build -p
 
+	sbomName string // the image reference the SBOMs name; "" with SBOM.None
+	sbomPath string // the SBOM's path in the image, or ""
+
 	mu sync.Mutex // serializes r.Progress
 }
 
@@ -72,6 +75,9 @@ func (r Recipe) plan(ctx context.Context) (*plan, error) {
 	if err := checkOutputs(r.Outputs); err != nil {
 		return nil, err
 	}
+	if err := p.checkSBOM(); err != nil {
+		return nil, err
+	}
 	if r.Base != nil {
 		for _, pl := range p.platforms {
 			img, err := r.Base.Image(ctx, pl)
@@ -81,6 +87,12 @@ func (r Recipe) plan(ctx context.Context) (*plan, error) {
 			p.bases = append(p.bases, img)
 		}
 	}
+	if p.user == "" {
+		if err := p.resolveUser(ctx); err != nil {
+			return nil, err
+		}
+	}
+	p.setWorkdir()
 	p.parallel = r.GoBuild.Parallel
 	if p.parallel <= 0 {
 		p.parallel = min(len(p.platforms), runtime.GOMAXPROCS(0))
@@ -180,6 +192,12 @@ func (p *plan) checkConfig() error {
 		}
 		p.ports = append(p.ports, port)
 	}
+	return nil
+}
+
+// setWorkdir sets the working directory once the user is known.
+func (p *plan) setWorkdir() {
+	r := &p.r
 	uid, _, _ := strings.Cut(p.user, ":")
 	switch {
 	case r.WorkingDir != "":
@@ -187,7 +205,6 @@ func (p *plan) checkConfig() error {
 	case r.Base == nil && !r.Bare && uid == fmt.Sprint(base.NonrootUID):
 		p.workdir = base.NonrootHome
 	}
-	return nil
 }
 
 // checkZones checks Zones and Localtime against the embedded tzdata.
@@ -241,6 +258,17 @@ func checkFiles(files []File) error {
 func checkOutputs(outs []Output) error {
 	seen := map[string]bool{}
 	for _, o := range outs {
+		if o.Format == Registry {
+			ref, err := checkRegistryOutput(o)
+			if err != nil {
+				return err
+			}
+			if seen[ref] {
+				return invalid("output %s is given twice", o.Path)
+			}
+			seen[ref] = true
+			continue
+		}
 		if err := checkOutput(o); err != nil {
 			return err
 		}
@@ -274,11 +302,16 @@ func (p *plan) step(format string, args ...any) {
 }
 
 // layerOptions returns the options of a new layer, reporting its bytes
-// as name.
-func (p *plan) layerOptions(name string) layer.Options {
+// as name, of total tar bytes (0: unknown).
+func (p *plan) layerOptions(name string, total int64) layer.Options {
 	lo := p.layer
 	if p.r.Progress != nil {
-		lo.Progress = func(b layer.Progress) { p.emit(Event{Kind: LayerBytes, Layer: name, Bytes: b}) }
+		lo.Progress = func(b layer.Progress) { p.emit(Event{Kind: LayerBytes, Layer: name, Bytes: b, Total: total}) }
 	}
 	return lo
 }
+
+// tarSize is the length of a tar stream that holds one file of size
+// bytes: a header, the content padded to 512-byte blocks, and the two
+// zero blocks that end it.
+func tarSize(size int64) int64 { return 512 + (size+511)/512*512 + 1024 }

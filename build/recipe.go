@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -70,8 +71,11 @@ type Recipe struct {
 	Files []File
 
 	// User is who the image runs as: "" or "nonroot" (65532:65532),
-	// "root" (0:0), or numeric "UID[:GID]". It is set on a Base's config
-	// too.
+	// "root" (0:0), numeric "UID[:GID]", or "USER[:GROUP]" with names
+	// the image's /etc/passwd and /etc/group hold ("nobody" is
+	// 65534:65534 in minimage's base files; with a Base, its files are
+	// read). A name becomes numeric ids in the config, the user's primary
+	// group unless GROUP is given. It is set on a Base's config too.
 	User string
 
 	// WorkingDir is the entrypoint's working directory. "" means
@@ -106,6 +110,11 @@ type Recipe struct {
 	// the work runs (gzip blocks in flight, spill threshold and
 	// directory). Run sets its Progress.
 	Layer layer.Options
+
+	// SBOM says where each image's software bill of materials goes; see
+	// SBOMOptions. The zero value makes the documents (Result.SBOMs) and
+	// writes them nowhere.
+	SBOM SBOMOptions
 
 	// AllowDynamic accepts a dynamically linked binary, for a Base that
 	// holds its C library.
@@ -183,25 +192,41 @@ const (
 	// Tarball is one tar file: an OCI layout plus docker's manifest.json,
 	// which docker load, podman load and skopeo read.
 	Tarball
+	// Registry is a repository of a registry the artifact is pushed to
+	// (see image/remote): Path is REGISTRY/REPOSITORY[:TAG], the tag
+	// "latest" when it has none, and Output.Remote says how to talk to
+	// the registry. Recipe.Tags do not apply: the reference names the
+	// tag, so push to several tags with several outputs. Only what the
+	// registry lacks is sent; a base's layers pulled from another
+	// repository of the same registry are mounted, not uploaded.
+	Registry
 )
 
 func (f OutputFormat) String() string {
-	if f == Tarball {
+	switch f {
+	case Tarball:
 		return "tarball"
+	case Registry:
+		return "registry"
 	}
 	return "OCI layout"
 }
 
 // Output is one place Run writes the artifact to.
 type Output struct {
-	// Format is a Layout directory or a Tarball file.
+	// Format is a Layout directory, a Tarball file or a Registry.
 	Format OutputFormat
-	// Path is the directory or file. With Writer set it only names the
-	// output in messages.
+	// Path is the directory or file, or for a Registry the reference
+	// pushed to, REGISTRY/REPOSITORY[:TAG] (without a digest: Run checks
+	// outputs before the digest is known). With Writer set it only names
+	// the output in messages.
 	Path string
 	// Writer, if set, receives a Tarball instead of the file Path; Run
 	// does not close it.
 	Writer io.Writer
+	// Remote says how to talk to a Registry: TLS, credentials, retries,
+	// uploads at once, progress. The zero value is remote's default.
+	Remote remote.Options
 }
 
 // Event is one report of progress, passed to Recipe.Progress.
@@ -216,6 +241,10 @@ type Event struct {
 	Layer string
 	// Bytes is how far that layer is, for LayerBytes.
 	Bytes layer.Progress
+	// Total is the size the layer's tar stream will have, which
+	// Bytes.In counts towards, where it is known in advance (the binary's
+	// layer); 0 where it is not.
+	Total int64
 }
 
 // EventKind is what an Event reports.

@@ -23,6 +23,12 @@ type Result struct {
 	Images []*image.Image
 	// Report says what went into each image.
 	Report Report
+	// SBOMs holds each image's SPDX 2.3 JSON document (package sbom), in
+	// Images order; nil with Recipe.SBOM.None. Referrers attaches them to
+	// the images.
+	SBOMs [][]byte
+
+	sbomName string // the image reference the SBOMs name
 }
 
 // Report says what went into each image a build made, for a bill of

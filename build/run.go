@@ -23,7 +23,8 @@ import (
 // (see the package documentation); those errors wrap ErrInvalid. Then the
 // shared layers are built while go build compiles each platform, each
 // binary is added as soon as it is there, and the artifact is written to
-// each output in turn, atomically. Run stops promptly when ctx is
+// each output in turn, atomically, then the SBOMs where Recipe.SBOM
+// says and to each Registry output. Run stops promptly when ctx is
 // cancelled, interrupting go build and removing its temporary directory,
 // and returns only after everything it started has stopped.
 func Run(ctx context.Context, r Recipe) (*Result, error) {
@@ -36,10 +37,17 @@ func Run(ctx context.Context, r Recipe) (*Result, error) {
 		return nil, err
 	}
 	for _, o := range r.Outputs {
-		p.step("writing %s (%s)", o.Path, o.Format)
+		if o.Format == Registry {
+			p.step("pushing %s", o.Path)
+		} else {
+			p.step("writing %s (%s)", o.Path, o.Format)
+		}
 		if err := writeOutput(ctx, o, res.Artifact, r.Tags); err != nil {
 			return nil, fmt.Errorf("build: output %s: %w", o.Path, err)
 		}
+	}
+	if err := p.writeSBOMs(ctx, res); err != nil {
+		return nil, err
 	}
 	return res, nil
 }
@@ -123,6 +131,10 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 	// order, while the next ones compile.
 	imgs := make([]*image.Image, n)
 	reports := make([]PlatformReport, n)
+	var docs [][]byte
+	if !p.r.SBOM.None {
+		docs = make([][]byte, n)
+	}
 	g.do(func() error {
 		select {
 		case <-sharedDone:
@@ -139,9 +151,18 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 			case <-ctx.Done():
 				return ctx.Err()
 			}
-			var err error
-			if imgs[i], reports[i], err = p.image(ctx, i, b, shared); err != nil {
+			img, rep, doc, err := p.image(ctx, i, b, shared)
+			if err != nil {
 				return err
+			}
+			imgs[i], reports[i] = img, rep
+			if docs != nil && doc == nil {
+				if doc, err = p.sbom(rep); err != nil {
+					return err
+				}
+			}
+			if docs != nil {
+				docs[i] = doc
 			}
 		}
 		return nil
@@ -150,7 +171,7 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 
-	res := &Result{Images: imgs, Report: Report{Platforms: reports}}
+	res := &Result{Images: imgs, Report: Report{Platforms: reports}, SBOMs: docs, sbomName: p.sbomName}
 	if n == 1 {
 		res.Artifact = imgs[0]
 		return res, nil
@@ -197,8 +218,9 @@ func (p *plan) binary(ctx context.Context, pl image.Platform, dir string) (binar
 }
 
 // image assembles the image of platform i: base, shared layers, binary,
-// config.
-func (p *plan) image(ctx context.Context, i int, b binary, shared sharedParts) (*image.Image, PlatformReport, error) {
+// config. With an SBOM in the image it returns the document too, which
+// then carries no image digest; otherwise the document is nil.
+func (p *plan) image(ctx context.Context, i int, b binary, shared sharedParts) (*image.Image, PlatformReport, []byte, error) {
 	pl := p.platforms[i]
 	rep := PlatformReport{Platform: pl, Binary: b.report, Zones: p.zones}
 	img := image.New(pl)
@@ -216,18 +238,29 @@ func (p *plan) image(ctx context.Context, i int, b binary, shared sharedParts) (
 	if !p.r.Bare && !p.r.NoCerts {
 		rep.Certs = certsReport()
 	}
+	rep.Files = shared.files
+	var doc []byte
+	var files map[string][]byte
+	if p.sbomPath != "" {
+		var err error
+		if doc, err = p.sbom(rep); err != nil {
+			return nil, PlatformReport{}, nil, err
+		}
+		files = map[string][]byte{p.sbomPath: doc}
+	}
 	p.step("adding the binary for %s", pl)
 	img, err := img.AddBinary(ctx, p.dest, b.path, image.BinaryOptions{
 		AllowDynamic: p.r.AllowDynamic,
-		Layer:        p.layerOptions("binary " + pl.String()),
+		Layer:        p.layerOptions("binary "+pl.String(), tarSize(b.report.Size)),
+		Files:        files,
+		History:      image.History{CreatedBy: binaryCreatedBy(b.report)},
 	})
 	if err != nil {
-		return nil, PlatformReport{}, fmt.Errorf("build: %w", err)
+		return nil, PlatformReport{}, nil, fmt.Errorf("build: %w", err)
 	}
 	img = p.configure(img)
 	rep.Digest = img.Digest()
-	rep.Files = shared.files
-	return img, rep, nil
+	return img, rep, doc, nil
 }
 
 // configure applies the recipe's runtime config and annotations.
@@ -269,11 +302,11 @@ func (p *plan) sharedLayers(ctx context.Context) (sharedParts, error) {
 	var out []sharedLayer
 	add := func(what string, build func(lo layer.Options) (*layer.Layer, error)) error {
 		p.step("building the %s layer", what)
-		l, err := build(p.layerOptions(what))
+		l, err := build(p.layerOptions(what, 0))
 		if err != nil {
 			return fmt.Errorf("build: %s: %w", what, err)
 		}
-		out = append(out, sharedLayer{l, "minimage: " + what})
+		out = append(out, sharedLayer{l, p.createdBy(what)})
 		return nil
 	}
 	if !r.Bare && r.Base == nil {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -91,7 +92,15 @@ func TestRunIndex(t *testing.T) {
 		for _, h := range img.Config().History {
 			history = append(history, h.CreatedBy)
 		}
-		want := []string{"minimage: base files", "minimage: CA certificates", "minimage: time zones", "minimage: files", "minimage: binary /hello"}
+		// Each layer says what made it: the CA bundle's version, the
+		// zones, the files' and the binary's paths.
+		want := []string{
+			"minimage: base files /etc/group /etc/nsswitch.conf /etc/os-release /etc/passwd; directories /home /home/nonroot /root /tmp",
+			fmt.Sprintf("minimage: CA certificates /etc/ssl/certs/ca-certificates.crt (%d, from golang.org/x/crypto/x509roots/fallback %s)", certs.Count()-certs.Constrained(), certs.Version()),
+			"minimage: time zones Europe/Paris (tzdata " + tzdata.Release + ", 1 zone in /usr/share/zoneinfo)",
+			"minimage: files /etc/app/app.yaml",
+			"minimage: binary /hello (github.com/minimage/minimage/examples/hello, " + res.Report.Platforms[i].Binary.BuildInfo.GoVersion + ")",
+		}
 		if !slices.Equal(history, want) {
 			t.Errorf("%s: layers %q, want %q", pl, history, want)
 		}
@@ -156,10 +165,27 @@ func TestRunIndex(t *testing.T) {
 		}
 	}
 	var steps []string
+	binaryBytes := 0
 	for _, e := range events {
 		if e.Kind == build.Step {
 			steps = append(steps, e.Message)
 		}
+		if e.Kind == build.LayerBytes && strings.HasPrefix(e.Layer, "binary ") {
+			// The binary's layer: one file, so its tar's size is known.
+			binaryBytes++
+			size := res.Report.Platforms[0].Binary.Size
+			if e.Layer == "binary linux/arm64" {
+				size = res.Report.Platforms[1].Binary.Size
+			}
+			if e.Total != 512+(size+511)/512*512+1024 || e.Bytes.In > e.Total {
+				t.Errorf("%s: %d of %d tar bytes, for a binary of %d bytes", e.Layer, e.Bytes.In, e.Total, size)
+			}
+		} else if e.Kind == build.LayerBytes && e.Total != 0 {
+			t.Errorf("%s: a total of %d given for a layer whose size is not known in advance", e.Layer, e.Total)
+		}
+	}
+	if binaryBytes == 0 {
+		t.Error("no progress reported for the binaries' layers")
 	}
 	for _, want := range []string{"go build " + r.Package + " for linux/arm64", "building the time zones layer", "adding the binary for linux/amd64", "writing " + r.Outputs[1].Path + " (tarball)"} {
 		if !slices.Contains(steps, want) {

@@ -210,9 +210,6 @@ func TestConformanceServe(t *testing.T) {
 	addr, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil {
 		cmd.Wait()
-		if strings.Contains(stderr.String(), "unknown command") {
-			t.Skip("cmd/minimage does not dispatch \"registry\" yet")
-		}
 		t.Fatalf("minimage registry serve printed no address: %v\n%s", err, stderr.String())
 	}
 	defer func() {

@@ -1,14 +1,19 @@
 package image
 
 import (
+	"bytes"
 	"context"
 	"debug/buildinfo"
 	"debug/elf"
+	"encoding/binary"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/minimage/minimage/layer"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -31,6 +36,13 @@ type BinaryOptions struct {
 	// History describes the layer in the config's history; an empty
 	// CreatedBy becomes "minimage: binary <dest>".
 	History History
+
+	// Files are more regular files for the binary's layer, path in the
+	// image to content, each mode 0644 and owned by 0:0, such as a
+	// software bill of materials that describes the binary. A path that
+	// is the binary's is an error. The contents are not copied and must
+	// not change until AddBinary returns. CheckBinary ignores them.
+	Files map[string][]byte
 }
 
 // BinaryInfo is what CheckBinary learns about a binary.
@@ -86,7 +98,7 @@ func CheckBinary(r io.ReaderAt, name string, p Platform, opts BinaryOptions) (Bi
 	}
 	f, err := elf.NewFile(r)
 	if err != nil {
-		return bi, fmt.Errorf("image: binary %q: %w for %s: %v; build it with GOOS=linux", name, ErrNotELF, p, err)
+		return bi, fmt.Errorf("image: binary %q: %w for %s: %s; give a program built with GOOS=linux GOARCH=%s", name, ErrNotELF, p, notELF(r, err), p.Architecture)
 	}
 	defer f.Close()
 	if f.Type != elf.ET_EXEC && f.Type != elf.ET_DYN {
@@ -169,6 +181,11 @@ func (img *Image) AddBinary(ctx context.Context, dest, hostPath string, opts Bin
 	if err := b.AddReader(dest, io.NewSectionReader(f, 0, st.Size()), st.Size(), layer.Attr{Mode: 0o755}); err != nil {
 		return nil, fmt.Errorf("image: add binary %q: %w", hostPath, err)
 	}
+	for _, p := range slices.Sorted(maps.Keys(opts.Files)) {
+		if err := b.AddFile(p, opts.Files[p], layer.Attr{Mode: 0o644}); err != nil {
+			return nil, fmt.Errorf("image: add binary %q: file %s: %w", hostPath, p, err)
+		}
+	}
 	l, err := b.Build(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("image: add binary %q: %w", hostPath, err)
@@ -243,4 +260,43 @@ func elfArch(f *elf.File) string {
 		return "mips"
 	}
 	return ""
+}
+
+// notELF says what a file that is not an ELF executable is instead, from
+// its first bytes: what the user gave by mistake, rather than the ELF
+// reader's "bad magic number".
+func notELF(r io.ReaderAt, err error) string {
+	head := make([]byte, 64)
+	n, _ := r.ReadAt(head, 0)
+	head = head[:n]
+	switch {
+	case n == 0:
+		return "the file is empty"
+	case bytes.HasPrefix(head, []byte("\x7fELF")):
+		return fmt.Sprintf("it is a damaged or truncated ELF file (%v)", err)
+	case bytes.HasPrefix(head, []byte("MZ")):
+		return "it is a Windows executable (PE), not a Linux one"
+	case n >= 4 && slices.Contains([]uint32{0xfeedface, 0xfeedfacf, 0xcafebabe}, binary.BigEndian.Uint32(head)) ||
+		n >= 4 && slices.Contains([]uint32{0xfeedface, 0xfeedfacf}, binary.LittleEndian.Uint32(head)):
+		return "it is a macOS executable (Mach-O), not a Linux one"
+	case bytes.HasPrefix(head, []byte("#!")):
+		line, _, _ := bytes.Cut(head, []byte("\n"))
+		return fmt.Sprintf("it is a script (%q), not a compiled program", line)
+	case isText(head):
+		line, _, _ := bytes.Cut(head, []byte("\n"))
+		if len(line) > 24 {
+			line = append(line[:24:24], "…"...)
+		}
+		return fmt.Sprintf("it is a text file (%q), not a compiled program", line)
+	}
+	return fmt.Sprintf("it does not start with ELF's magic bytes 7f 45 4c 46 but with % x", head[:min(n, 4)])
+}
+
+// isText reports whether b is UTF-8 text without control characters
+// other than tabs and line ends; a rune cut at the end of b counts.
+func isText(b []byte) bool {
+	for i := 0; i < utf8.UTFMax-1 && len(b) > 0 && !utf8.Valid(b); i++ {
+		b = b[:len(b)-1]
+	}
+	return utf8.Valid(b) && !bytes.ContainsFunc(b, func(r rune) bool { return r < ' ' && r != '\n' && r != '\r' && r != '\t' })
 }

@@ -1,6 +1,7 @@
 package image_test
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"errors"
@@ -69,6 +70,27 @@ func TestCheckBinary(t *testing.T) {
 		}
 		if tc.bin != "script" && tc.bin != "shared" && !strings.HasPrefix(bi.GoVersion, "go") {
 			t.Errorf("%s: GoVersion %q", name, bi.GoVersion)
+		}
+	}
+}
+
+// TestCheckBinaryNotELF: a file that is no Linux program gets an error
+// that says what it is, not the ELF reader's "bad magic number".
+func TestCheckBinaryNotELF(t *testing.T) {
+	for _, tc := range []struct {
+		name, data, says string
+	}{
+		{"go.mod", "module github.com/x/y\n\ngo 1.22\n", `it is a text file ("module github.com/x/y"), not a compiled program`},
+		{"run.sh", "#!/bin/sh\necho hi\n", `it is a script ("#!/bin/sh"), not a compiled program`},
+		{"app.exe", "MZ\x90\x00\x03\x00\x00\x00", "Windows executable (PE), not a Linux one"},
+		{"app-darwin", "\xcf\xfa\xed\xfe\x07\x00\x00\x01", "macOS executable (Mach-O), not a Linux one"},
+		{"empty", "", "the file is empty"},
+		{"short.elf", "\x7fELF\x02\x01", "damaged or truncated ELF file"},
+		{"data", "\x00\x01\x02\x03\x04", "it does not start with ELF's magic bytes 7f 45 4c 46 but with 00 01 02 03"},
+	} {
+		_, err := image.CheckBinary(strings.NewReader(tc.data), tc.name, amd64, image.BinaryOptions{})
+		if !errors.Is(err, image.ErrNotELF) || !strings.Contains(err.Error(), tc.says) || !strings.Contains(err.Error(), "GOOS=linux GOARCH=amd64") || strings.Contains(err.Error(), "magic number") {
+			t.Errorf("%s: %v; want it to say %q", tc.name, err, tc.says)
 		}
 	}
 }
@@ -143,6 +165,39 @@ func TestAddBinary(t *testing.T) {
 	}
 	if img2.Config().Config.Entrypoint[0] != "/bin/other" || img2.Annotations()[ocispec.AnnotationSource] != "https://mine" || img2.Config().Config.Labels[image.LabelGoVersion] != "mine" {
 		t.Errorf("overrode: %v %v", img2.Config().Config, img2.Annotations())
+	}
+
+	// Files go into the binary's layer, 0644, root-owned; one at the
+	// binary's path is an error.
+	withFiles := opts
+	withFiles.Files = map[string][]byte{"/usr/share/sbom/hello.spdx.json": []byte("{}\n"), "etc/note": []byte("n")}
+	img3, err := image.New(amd64).AddBinary(ctx, "/hello", bin("amd64"), withFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(img3.Layers()); n != 1 {
+		t.Fatalf("%d layers, want the binary's alone", n)
+	}
+	rc3, err := img3.Layers()[0].Uncompressed(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc3.Close()
+	got := map[string]string{}
+	for _, e := range testenv.ReadTar(t, rc3) {
+		if h := e.Header; h.Typeflag == tar.TypeReg && h.Name != "hello" {
+			got[h.Name] = string(e.Body)
+			if h.Mode != 0o644 || h.Uid != 0 || h.Gid != 0 {
+				t.Errorf("file %s: mode %o, owner %d:%d; want 0644, 0:0", h.Name, h.Mode, h.Uid, h.Gid)
+			}
+		}
+	}
+	if len(got) != 2 || got["usr/share/sbom/hello.spdx.json"] != "{}\n" || got["etc/note"] != "n" {
+		t.Errorf("files in the binary's layer: %q", got)
+	}
+	withFiles.Files = map[string][]byte{"/hello": []byte("x")}
+	if _, err := image.New(amd64).AddBinary(ctx, "/hello", bin("amd64"), withFiles); !errors.Is(err, layer.ErrDuplicate) {
+		t.Errorf("a file at the binary's path: %v, want layer.ErrDuplicate", err)
 	}
 
 	// Errors go through errors.Is and leave nothing changed.

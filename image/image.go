@@ -69,11 +69,14 @@ func (img *Image) Layers() []*layer.Layer { return slices.Clone(img.layers) }
 func (img *Image) Annotations() map[string]string { return maps.Clone(img.annotations) }
 
 // Append returns img with layers added on top, each with a history entry
-// that has no description. Use AppendLayer to describe a layer.
+// whose created_by names the layer by its digest, such as "minimage:
+// layer sha256:1aac4d018805", so that docker history and inspect tell the
+// layers apart. Use AppendLayer to say what made a layer.
 func (img *Image) Append(layers ...*layer.Layer) *Image {
 	n := img.clone()
 	for _, l := range layers {
-		n.appendLayer(l, History{})
+		d := l.Digest().String()
+		n.appendLayer(l, History{CreatedBy: "minimage: layer " + d[:min(len(d), len("sha256:")+12)]})
 	}
 	return n
 }

@@ -22,7 +22,11 @@ type Platform struct {
 func ParsePlatform(s string) (Platform, error) {
 	parts := strings.Split(s, "/")
 	if len(parts) < 2 || len(parts) > 3 {
-		return Platform{}, fmt.Errorf("image: platform %q: has %d parts; use os/arch or os/arch/variant, e.g. linux/amd64 or linux/arm/v7", s, len(parts))
+		what := "it names no architecture"
+		if len(parts) > 3 {
+			what = "it has more parts than that"
+		}
+		return Platform{}, fmt.Errorf("image: platform %q: want OS/ARCH or OS/ARCH/VARIANT, such as linux/amd64 or linux/arm/v7; %s", s, what)
 	}
 	names := []string{"os", "architecture", "variant"}
 	for i, p := range parts {

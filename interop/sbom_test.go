@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -83,6 +84,7 @@ func TestSBOMValid(t *testing.T) {
 		t.Log("-short: no image built")
 	} else {
 		docs["image"] = generateSBOM(t, sbomImage(t).input)
+		docs["cli"] = sbomImage(t).cliDoc
 	}
 	for name, data := range docs {
 		t.Run(name, func(t *testing.T) {
@@ -269,11 +271,14 @@ func awkwardInput() sbom.Input {
 }
 
 // A real image for the SBOM tests: minimage's own command (it has module
-// dependencies) built by the minimage command with two zones, and the
-// Input a build would give for it, made from the layout's bytes alone.
+// dependencies) built by the minimage command with two zones, the SBOM
+// that command wrote for it (--sbom-out), and the Input a build would give
+// for it, made from the layout's bytes alone.
 type sbomFixture struct {
 	layout string
 	input  sbom.Input
+	exe    string // the minimage command that built it
+	cliDoc []byte // the SBOM it wrote
 }
 
 var (
@@ -290,13 +295,23 @@ func sbomImage(t *testing.T) *sbomFixture {
 			sbomErr = err.Error()
 			return
 		}
-		layout := filepath.Join(dir, "layout")
-		cmd := exec.Command("go", "-C", "..", "run", "./cmd/minimage", "build", "--zones", "Europe/Paris,America/New_York", "-o", layout, "./cmd/minimage")
+		layout, exe, sbomDir := filepath.Join(dir, "layout"), filepath.Join(dir, "minimage"), filepath.Join(dir, "sbom")
+		if out, err := exec.Command("go", "-C", "..", "build", "-o", exe, "./cmd/minimage").CombinedOutput(); err != nil {
+			sbomErr = "go build ./cmd/minimage: " + err.Error() + "\n" + string(out)
+			return
+		}
+		cmd := exec.Command(exe, "build", "--zones", "Europe/Paris,America/New_York", "-o", layout, "--sbom-out", sbomDir, "./cmd/minimage")
+		cmd.Dir = ".."
 		if out, err := cmd.CombinedOutput(); err != nil {
 			sbomErr = "minimage build: " + err.Error() + "\n" + string(out)
 			return
 		}
-		sbomFix = &sbomFixture{layout: layout}
+		doc, err := os.ReadFile(filepath.Join(sbomDir, "minimage-linux-"+runtime.GOARCH+".spdx.json"))
+		if err != nil {
+			sbomErr = "minimage build --sbom-out: " + err.Error()
+			return
+		}
+		sbomFix = &sbomFixture{layout: layout, exe: exe, cliDoc: doc}
 	})
 	if sbomFix == nil {
 		t.Fatal(sbomErr)

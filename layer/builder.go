@@ -276,11 +276,11 @@ func (b *Builder) sorted() ([]*entry, error) {
 			t = byPath[t.linkname]
 		}
 		if t == nil || t.kind != kindFile {
-			what := "nothing"
+			what := "is not in the layer"
 			if t != nil {
-				what = "a " + t.kind.String()
+				what = "is a " + t.kind.String()
 			}
-			return nil, fmt.Errorf("layer: hard link %q: %w: %q is %s; a hard link must point to a regular file of the same layer", "/"+e.path, ErrLinkTarget, "/"+e.linkname, what)
+			return nil, fmt.Errorf("layer: hard link %q: %w: %q %s; a hard link must point to a regular file of the same layer (add the file first, or use a symlink)", "/"+e.path, ErrLinkTarget, "/"+e.linkname, what)
 		}
 		leaders[t] = append(leaders[t], e)
 	}

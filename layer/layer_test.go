@@ -176,7 +176,7 @@ func TestBadInput(t *testing.T) {
 			b.AddHardlink("/a", "/nope", Attr{})
 			_, err := b.Build(context.Background())
 			return err
-		}, ErrLinkTarget, `"/nope" is nothing`},
+		}, ErrLinkTarget, `"/nope" is not in the layer`},
 		{"hardlink-dir", func(b *Builder) error {
 			b.AddDir("/d", Attr{})
 			b.AddHardlink("/a", "/d", Attr{})

@@ -24,11 +24,12 @@ type buildFlags struct {
 	noCerts, quiet, bare, allowDynamic, zoneZip                      bool
 	outputs, tags, platforms, zones, env, labels, annotations        listFlag
 	ports, files, buildTags                                          listFlag
+	sbom                                                             sbomFlags
+	publish                                                          publishFlags
 }
 
-func newBuildFlagSet(f *buildFlags, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("minimage build", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func newBuildFlagSet(f *buildFlags, stdout, stderr io.Writer) *flag.FlagSet {
+	fs := newFlagSet("minimage build", buildUsage, stdout, stderr)
 	f.platforms.split, f.zones.split, f.buildTags.split = true, true, true
 	str := func(p *string, names []string, def, help string) {
 		for _, n := range names {
@@ -46,8 +47,8 @@ func newBuildFlagSet(f *buildFlags, stderr io.Writer) *flag.FlagSet {
 	str(&f.localtime, []string{"localtime"}, "", "make /etc/localtime point at `ZONE` (added to --zones)")
 	fs.BoolVar(&f.zoneZip, "zoneinfo-zip", false, "ship the zones as one zip with ZONEINFO set, for Go-only images, instead of /usr/share/zoneinfo")
 	fs.BoolVar(&f.noCerts, "no-certs", false, "leave out the Mozilla CA bundle")
-	str(&f.user, []string{"user"}, "nonroot", "run as `USER`: nonroot (65532), root, or UID[:GID]")
-	str(&f.baseRef, []string{"base"}, "", "build on the image at `PATH[:TAG]`, an OCI layout directory or tarball, instead of minimage's base files")
+	str(&f.user, []string{"user"}, "nonroot", "run as `USER[:GROUP]`: nonroot (65532), nobody, root or another name the image's /etc/passwd holds (the base's with --base), or numeric UID[:GID]")
+	str(&f.baseRef, []string{"base"}, "", "build on the image at `PATH[:TAG]`, an OCI layout directory or tarball, or REGISTRY/REPO:TAG when no such path exists, instead of minimage's base files")
 	fs.BoolVar(&f.bare, "bare", false, "the binary alone, like FROM scratch: no base files, no certificates, no zones")
 	fs.Var(&f.env, "env", "set `K=V` in the environment (repeatable)")
 	fs.Var(&f.labels, "label", "set the config label `K=V` (repeatable)")
@@ -55,28 +56,38 @@ func newBuildFlagSet(f *buildFlags, stderr io.Writer) *flag.FlagSet {
 	str(&f.workdir, []string{"workdir"}, "", "working `DIR` of the entrypoint (default /home/nonroot for nonroot on minimage's base files, else the base's)")
 	fs.Var(&f.ports, "port", "expose `PORT[/PROTO]`, PROTO tcp, udp or sctp (repeatable)")
 	fs.Var(&f.files, "file", "add the host file `SRC:DST` (repeatable)")
-	str(&f.compression, []string{"compression"}, "gzip", "layer compression: gzip, zstd or none")
+	str(&f.compression, []string{"compression"}, "gzip", "layer compression `NAME`: gzip, zstd or none")
 	fs.IntVar(&f.level, "level", 0, "compression `N` (gzip 1-9, zstd 1-4; default gzip 2, zstd 2)")
 	str(&f.created, []string{"created"}, "", "creation `TIME`, RFC 3339 or Unix seconds (default $SOURCE_DATE_EPOCH, else the Unix epoch)")
 	fs.BoolVar(&f.allowDynamic, "allow-dynamic", false, "accept a dynamically linked binary (the base must hold its C library)")
 	str(&f.ldflags, []string{"ldflags"}, "", "go build -ldflags `FLAGS`, such as \"-s -w -X main.version=v1\"")
 	fs.Var(&f.buildTags, "build-tags", "comma-separated go build -tags `LIST`")
 	str(&f.binCache, []string{"bin-cache"}, defaultBinCache(), "keep go build's binaries in `DIR` between runs, so an unchanged program is not linked again; empty: do not keep them")
+	f.publish.register(fs)
 	for _, n := range []string{"q", "quiet"} {
 		fs.BoolVar(&f.quiet, n, false, "print nothing but errors and the result")
 	}
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: minimage build [flags] TARGET\n\nTARGET is a Go package (./cmd/server, an import path), built with CGO_ENABLED=0\nand -trimpath for each platform, or the path of an already-built binary.\n\nFlags (one dash or two):\n")
-		fs.PrintDefaults()
-	}
+	f.sbom.register(fs)
 	return fs
 }
 
+const buildUsage = `Usage: minimage build [flags] TARGET
+
+TARGET is a Go package (./cmd/server, an import path), built with CGO_ENABLED=0
+and -trimpath for each platform, or the path of an already-built binary.
+GOFLAGS and the rest of the environment pass through to go build.
+
+Flags (one dash or two; they may come after TARGET):
+`
+
 func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f buildFlags
-	fs := newBuildFlagSet(&f, stderr)
+	fs := newBuildFlagSet(&f, stdout, stderr)
 	target, err := parseCommand(fs, args, "TARGET")
 	if err != nil {
+		return err
+	}
+	if err := f.publish.prepare(stderr, f.quiet, slices.Contains(f.outputs.values, "-")); err != nil {
 		return err
 	}
 	rec, err := f.recipe(target, stdout)
@@ -92,6 +103,9 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	prog.done()
 	if err != nil {
 		return cliError{err}
+	}
+	if done, err := f.publish.published(stdout, rec, res); done || err != nil {
+		return err
 	}
 	return report(stdout, stderr, rec, res)
 }
@@ -112,13 +126,16 @@ func flagError(flag string, err error) error {
 // build.Run, before any work.
 func (f *buildFlags) recipe(target string, stdout io.Writer) (build.Recipe, error) {
 	var r build.Recipe
-	if len(f.outputs.values) == 0 {
-		return r, fmt.Errorf("%w: no output; add -o DIR (an OCI layout), -o FILE.tar or -o - (a tarball on stdout)", errUsage)
+	if len(f.outputs.values) == 0 && len(f.publish.push.values) == 0 {
+		return r, fmt.Errorf("%w: no output; add -o DIR (an OCI layout), -o FILE.tar, -o - (a tarball on stdout) or --push REGISTRY/REPO:TAG", errUsage)
 	}
 	for _, o := range f.outputs.values {
 		if o == "-" {
 			if slices.ContainsFunc(r.Outputs, func(o build.Output) bool { return o.Writer != nil }) {
 				return r, fmt.Errorf("%w: -o - is given twice", errUsage)
+			}
+			if err := notTerminal(stdout); err != nil {
+				return r, err
 			}
 			r.Outputs = append(r.Outputs, build.Output{Format: build.Tarball, Path: "stdout", Writer: stdout})
 			continue
@@ -129,6 +146,7 @@ func (f *buildFlags) recipe(target string, stdout io.Writer) (build.Recipe, erro
 		}
 		r.Outputs = append(r.Outputs, out)
 	}
+	r.Outputs = append(r.Outputs, f.publish.outputs()...)
 	if isBinaryPath(target) {
 		r.Binary = target
 	} else {
@@ -180,7 +198,7 @@ func (f *buildFlags) recipe(target string, stdout io.Writer) (build.Recipe, erro
 		return r, fmt.Errorf("%w: --bare is the binary alone; it cannot take --base, --zones or --localtime", errUsage)
 	}
 	if f.baseRef != "" {
-		if r.Base, err = build.OpenBase(f.baseRef); err != nil {
+		if r.Base, err = f.publish.base(f.baseRef); err != nil {
 			return r, err
 		}
 	}
@@ -198,6 +216,9 @@ func (f *buildFlags) recipe(target string, stdout io.Writer) (build.Recipe, erro
 	r.Tags = f.tags.values
 	if len(r.Tags) == 0 {
 		r.Tags = []string{r.Name() + ":latest"}
+	}
+	if err := f.sbom.apply(&r); err != nil {
+		return r, err
 	}
 	return r, nil
 }

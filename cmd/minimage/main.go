@@ -1,9 +1,13 @@
 // Command minimage builds minimal OCI images for Go programs, with no
 // container engine.
 //
-//	minimage build [flags] TARGET     build an image of a Go package or binary
-//	minimage inspect [--json] PATH[:TAG]  show an image, its layers and files
-//	minimage verify PATH              check every blob of a layout or tarball
+//	minimage build [flags] TARGET       build an image of a Go package or binary
+//	minimage inspect [flags] SRC[:TAG]  show an image, its layers and files
+//	minimage export [flags] SRC[:TAG]   write an image's flattened filesystem as a tar
+//	minimage verify PATH                check every blob of a layout or tarball
+//	minimage push SRC[:TAG] DST         push a layout's or tarball's image to a registry
+//	minimage pull SRC -o DIR|FILE.tar   pull an image from a registry
+//	minimage registry serve             serve an OCI registry, for tests
 //
 // Install it with
 //
@@ -21,18 +25,24 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
 const usage = `minimage builds minimal OCI images for Go programs, with no container engine.
 
 Usage:
-  minimage build [flags] TARGET         build an image; TARGET is a Go package or a binary
-  minimage inspect [--json] PATH[:TAG]  show an image or index: platforms, config, layers, files
-  minimage verify PATH                  check every blob and digest of a layout or tarball
-  minimage version                      print the version
+  minimage build [flags] TARGET          build an image; TARGET is a Go package or a binary
+  minimage inspect [flags] SRC[:TAG]     show an image or index: tags, platforms, config, layers, files
+  minimage export [flags] SRC[:TAG] -o F show an image's flattened filesystem as one tar (F: FILE.tar or -)
+  minimage verify PATH                   check every blob and digest of a layout or tarball
+  minimage push [flags] SRC[:TAG] REF    push an image or index to a registry
+  minimage pull [flags] REF -o DIR|F.tar pull an image or index from a registry
+  minimage registry serve [flags]        run a registry, for tests
+  minimage version                       print the version
 
-Run "minimage COMMAND -h" for a command's flags.
+SRC is an OCI layout directory or a tarball (docker save, podman save, skopeo, minimage build -o F.tar).
+Run "minimage COMMAND --help" for a command's flags.
 `
 
 func main() {
@@ -52,6 +62,9 @@ func main() {
 // errUsage marks errors after which the usage is printed.
 var errUsage = errors.New("usage")
 
+// commands are the commands run knows, for "did you mean".
+var commands = []string{"build", "inspect", "export", "verify", "push", "pull", "registry", "version", "help"}
+
 // run executes one command line and returns the exit code: 0 on success,
 // 1 on failure, 2 on a usage error.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -65,6 +78,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runBuild(ctx, args[1:], stdout, stderr)
 	case "inspect":
 		err = runInspect(ctx, args[1:], stdout, stderr)
+	case "export":
+		err = runExport(ctx, args[1:], stdout, stderr)
+	case "push":
+		err = runPush(ctx, args[1:], stdout, stderr)
+	case "pull":
+		err = runPull(ctx, args[1:], stdout, stderr)
+	case "registry":
+		err = runRegistry(ctx, args[1:], stdout, stderr)
 	case "verify":
 		err = runVerify(ctx, args[1:], stdout, stderr)
 	case "version", "-version", "--version":
@@ -74,7 +95,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
-		fmt.Fprintf(stderr, "minimage: unknown command %q\n\n%s", args[0], usage)
+		if s := suggest(args[0], commands); s != "" {
+			fmt.Fprintf(stderr, "minimage: unknown command %q; did you mean %q?\n", args[0], s)
+		} else {
+			fmt.Fprintf(stderr, "minimage: unknown command %q\n\n%s", args[0], usage)
+		}
 		return 2
 	}
 	if err != nil && ctx.Err() != nil {
@@ -87,7 +112,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errUsage):
-		fmt.Fprintf(stderr, "minimage %s: %v\n", args[0], err)
+		fmt.Fprintf(stderr, "minimage %s: %s\n", args[0], strings.TrimPrefix(err.Error(), errUsage.Error()+": "))
 		return 2
 	default:
 		fmt.Fprintf(stderr, "minimage %s: %v\n", args[0], err)
@@ -103,7 +128,7 @@ func parseCommand(fs *flag.FlagSet, args []string, what string) (string, error) 
 		if errors.Is(err, flag.ErrHelp) {
 			return "", err
 		}
-		return "", fmt.Errorf("%w: %v", errUsage, err)
+		return "", fmt.Errorf("%w: %w", errUsage, err)
 	}
 	if len(pos) != 1 {
 		fs.Usage()
@@ -113,18 +138,32 @@ func parseCommand(fs *flag.FlagSet, args []string, what string) (string, error) 
 }
 
 // parseInterspersed parses flags that may come before or after the
-// positional arguments, as in "minimage build ./cmd/app -o out".
+// positional arguments, as in "minimage build ./cmd/app -o out". For -h
+// or --help it prints the usage and returns flag.ErrHelp; a mistyped
+// flag's error suggests the closest one (parseError), with no usage.
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	usage := fs.Usage
+	fs.Usage = func() {} // the flag package's call on an error
+	defer func() { fs.Usage = usage }()
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, err
+			if errors.Is(err, flag.ErrHelp) {
+				usage()
+				return nil, err
+			}
+			return nil, parseError(fs, err)
 		}
 		args = fs.Args()
 		if len(args) == 0 {
-			return pos, nil
+			break
 		}
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+	if helpAsked(fs) {
+		usage()
+		return nil, flag.ErrHelp
+	}
+	return pos, nil
 }

@@ -11,7 +11,10 @@ import (
 )
 
 // progress reports long work on stderr: a line a step, and a live byte
-// count per layer when stderr is a terminal. It is silent with -q.
+// count per layer when stderr is a terminal, with the percentage and
+// total where the size is known. With -q it prints nothing: no steps, no
+// notes, no counts. The live line is cleared before anything else is
+// printed, errors included (done).
 type progress struct {
 	w     io.Writer
 	quiet bool
@@ -38,10 +41,10 @@ func (p *progress) step(format string, args ...any) {
 	fmt.Fprintf(p.w, "minimage: "+format+"\n", args...)
 }
 
-// note prints something the user should know even with -q.
+// note prints something the user should know, such as what a bare image
+// lacks; -q silences it too.
 func (p *progress) note(format string, args ...any) {
-	p.clear()
-	fmt.Fprintf(p.w, "minimage: "+format+"\n", args...)
+	p.step(format, args...)
 }
 
 // event prints one build.Event: the build package's progress callback,
@@ -53,17 +56,24 @@ func (p *progress) event(e build.Event) {
 	case build.Note:
 		p.note("%s", e.Message)
 	case build.LayerBytes:
-		p.layer(e.Layer, e.Bytes)
+		p.layer(e.Layer, e.Bytes, e.Total)
 	}
 }
 
-// layer shows a live byte count for one layer on a terminal.
-func (p *progress) layer(name string, lp layer.Progress) {
+// layer shows a live byte count for one layer on a terminal: "binary
+// linux/amd64: 2.0 of 4.2 MiB (48%), 1.2 MiB compressed" where the total
+// is known.
+func (p *progress) layer(name string, lp layer.Progress, total int64) {
 	if p.quiet || !p.tty || time.Since(p.last) < 100*time.Millisecond {
 		return
 	}
 	p.last = time.Now()
-	fmt.Fprintf(p.w, "\r  %s: %s in, %s out ", name, mib(lp.In), mib(lp.Out))
+	if total > 0 {
+		pct := min(100, lp.In*100/total)
+		fmt.Fprintf(p.w, "\r\033[K  %s: %.1f of %s (%d%%), %s compressed", name, float64(lp.In)/(1<<20), mib(total), pct, mib(lp.Out))
+	} else {
+		fmt.Fprintf(p.w, "\r\033[K  %s: %s, %s compressed", name, mib(lp.In), mib(lp.Out))
+	}
 	p.live = true
 }
 

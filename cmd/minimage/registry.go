@@ -26,12 +26,7 @@ Flags:
 
 // runRegistry runs "minimage registry serve".
 func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("minimage registry serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, registryUsage)
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("minimage registry serve", registryUsage, stdout, stderr)
 	address := fs.String("address", "127.0.0.1:5000", "`HOST:PORT` to listen on; port 0 picks a free one")
 	dir := fs.String("dir", "", "keep blobs, manifests and tags in `DIR`, which a later run serves again")
 	readOnly := fs.Bool("read-only", false, "refuse pushes and deletes (405 UNSUPPORTED)")
@@ -39,21 +34,24 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	password := fs.String("password", "", "the password of --user")
 	bearer := fs.Bool("token-auth", false, "with --user: bearer-token auth through the registry's /token endpoint, instead of basic auth")
 	if len(args) == 0 || args[0] != "serve" {
-		fs.Usage()
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help") {
+			fmt.Fprint(stdout, registryUsage)
+			printFlags(stdout, fs)
 			return flag.ErrHelp
 		}
+		fs.Usage()
 		return fmt.Errorf("%w: want \"minimage registry serve [flags]\"", errUsage)
 	}
-	if err := fs.Parse(args[1:]); err != nil {
+	pos, err := parseInterspersed(fs, args[1:])
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return fmt.Errorf("%w: %w", errUsage, err)
 	}
-	if fs.NArg() > 0 {
+	if len(pos) > 0 {
 		fs.Usage()
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, pos[0])
 	}
 	opts := registry.Options{ReadOnly: *readOnly}
 	switch {

@@ -42,6 +42,12 @@ type registryFlags struct {
 }
 
 func (f *registryFlags) register(fs *flag.FlagSet) {
+	f.registerConnection(fs)
+	fs.BoolVar(&f.quiet, "q", false, "print nothing on stderr but errors")
+}
+
+// registerConnection registers the flags but -q, which build has.
+func (f *registryFlags) registerConnection(fs *flag.FlagSet) {
 	fs.Var(&f.caFiles, "ca-file", "trust the certificate authorities in this PEM `file` too (repeatable; SSL_CERT_FILE works as well)")
 	fs.BoolVar(&f.allowHTTP, "insecure-allow-http", false, "talk plain HTTP to the registry: no TLS at all")
 	fs.BoolVar(&f.skipVerify, "insecure-skip-tls-verify", false, "accept any TLS certificate the registry shows")
@@ -49,7 +55,6 @@ func (f *registryFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password from the first line of standard input")
 	fs.IntVar(&f.retries, "retries", remote.DefaultRetries, "retry a failed request or blob `n` times (0: never)")
 	fs.IntVar(&f.jobs, "jobs", remote.DefaultJobs, "upload `n` blobs at once")
-	fs.BoolVar(&f.quiet, "q", false, "print nothing on stderr but errors")
 }
 
 // options turns the flags into remote.Options.
@@ -125,13 +130,11 @@ type pushedRef struct {
 }
 
 func runPush(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("push", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("minimage push", pushUsage, stdout, stderr)
 	var rf registryFlags
 	rf.register(fs)
 	imageRefs := fs.String("image-refs", "", "also write the pushed reference with its digest to `file`")
 	asJSON := fs.Bool("json", false, "print the pushed reference as JSON")
-	fs.Usage = func() { fmt.Fprint(fs.Output(), pushUsage); fs.PrintDefaults() }
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -153,6 +156,9 @@ func runPush(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	desc, err := remote.Push(ctx, pos[1], a, opts)
 	if err != nil {
+		return err
+	}
+	if err := pushLayoutReferrers(ctx, pos[0], pos[1], a, opts, rf.quiet, stderr); err != nil {
 		return err
 	}
 	ref := pos[1]
@@ -186,6 +192,9 @@ func openArtifact(ctx context.Context, src string) (image.Artifact, error) {
 		if err != nil {
 			return nil, err
 		}
+		if d, ok := onlyImage(l); ok && tag == "" {
+			return image.Load(ctx, l, d)
+		}
 		return l.Artifact(ctx, tag)
 	}
 	t, err := tarball.Read(path)
@@ -206,14 +215,12 @@ Flags:
 `
 
 func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("pull", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("minimage pull", pullUsage, stdout, stderr)
 	var rf registryFlags
 	rf.register(fs)
 	out := fs.String("o", "", "write to this layout `directory`, or to this tarball when it ends in .tar")
 	platform := fs.String("platform", "", "pull only the image for `os/arch[/variant]`, such as linux/arm64")
 	tag := fs.String("tag", "", "name the image `tag` in the output (default: the reference's tag, or its repository and tag in a tarball)")
-	fs.Usage = func() { fmt.Fprint(fs.Output(), pullUsage); fs.PrintDefaults() }
 	src, err := parseCommand(fs, args, "REGISTRY/REPOSITORY[:TAG]")
 	if err != nil {
 		return err

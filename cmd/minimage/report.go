@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/image"
@@ -31,12 +32,21 @@ func report(stdout, stderr io.Writer, r build.Recipe, res *build.Result) error {
 		d := img.Descriptor()
 		fmt.Fprintf(w, "  %-14s manifest %s  %s in %d layers\n", img.Platform(), d.Digest, human(size), len(img.Layers()))
 	}
-	for _, t := range r.Tags {
-		fmt.Fprintf(w, "tagged %s\n", t)
+	// Tags name the artifact in layouts and tarballs; a push's tag is
+	// in its reference.
+	if slices.ContainsFunc(r.Outputs, func(o build.Output) bool { return o.Format != build.Registry }) {
+		for _, t := range r.Tags {
+			fmt.Fprintf(w, "tagged %s\n", t)
+		}
 	}
 	for _, o := range r.Outputs {
+		if o.Format == build.Registry {
+			fmt.Fprintf(w, "pushed %s\n", pushedReference(o.Path, res.Artifact))
+			continue
+		}
 		fmt.Fprintf(w, "wrote %s (%s)\n", o.Path, o.Format)
 	}
+	reportSBOMs(w, r, res)
 	return nil
 }
 

@@ -259,6 +259,9 @@ func (l *Layout) Image(ctx context.Context, tag string, p image.Platform) (*imag
 		}
 		last = err
 	}
+	if tag == "" {
+		return nil, fmt.Errorf("layout: %s: %w", l.name, last)
+	}
 	return nil, fmt.Errorf("layout: %s: tag %q: %w", l.name, tag, last)
 }
 

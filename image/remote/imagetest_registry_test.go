@@ -64,6 +64,14 @@ func TestPushReferrer(t *testing.T) {
 	if _, err := Push(ctx, reg.Host()+"/app@"+sbom.Digest().String(), sbom, opts); err != nil {
 		t.Fatal(err)
 	}
+	// Again: the manifest is there, which one HEAD finds.
+	reg.ResetLog()
+	if _, err := Push(ctx, reg.Host()+"/app@"+sbom.Digest().String(), sbom, opts); err != nil {
+		t.Fatal(err)
+	}
+	if log := reg.Log(); len(log) != 1 || log[0].Method != http.MethodHead {
+		t.Errorf("a push by digest of a manifest the registry holds sent %v, want one HEAD", log)
+	}
 	resp, err := reg.Client().Get(reg.URL() + "/v2/app/referrers/" + img.Digest().String())
 	if err != nil {
 		t.Fatal(err)

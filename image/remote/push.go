@@ -74,6 +74,11 @@ func (p *pusher) push(ctx context.Context, a image.Artifact, root ocispec.Descri
 	if err != nil {
 		return c.wrap(err, "check manifest "+short(root))
 	}
+	if exists && c.ref.Tag == "" {
+		// Pushed by digest, and there: nothing to put.
+		p.rep.send(Progress{Descriptor: root, State: Exists, Done: root.Size, Total: root.Size})
+		return nil
+	}
 	if !exists {
 		var data, manifests []blob
 		for _, b := range artifactBlobs(a) {

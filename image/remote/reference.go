@@ -22,6 +22,36 @@ var (
 	hostPattern   = regexp.MustCompile(`^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]+)?$`)
 )
 
+// Reference is a parsed REGISTRY/REPOSITORY[:TAG][@DIGEST], as
+// ParseReference reads it.
+type Reference struct {
+	// Registry is the registry's host[:port]; "docker.io" for Docker
+	// Hub, however the reference spelled it.
+	Registry string
+	// Repository is the repository in it, such as "library/alpine".
+	Repository string
+	// Tag is the tag; "latest" when the reference has neither tag nor
+	// digest, "" when it has a digest alone.
+	Tag string
+	// Digest is the manifest's digest, "" when the reference has none.
+	Digest digest.Digest
+}
+
+// ParseReference parses s as Push and Pull do, and as docker and podman
+// do: a first component with a dot or a colon, or "localhost", names the
+// registry; otherwise the registry is Docker Hub, where a one-component
+// name is under "library/" ("alpine:3.20" is
+// docker.io/library/alpine:3.20). It sends no request. Errors wrap
+// ErrInvalidReference.
+func ParseReference(s string) (Reference, error) {
+	r, err := parseReference(s)
+	return Reference(r), err
+}
+
+// String returns the reference in its full form, such as
+// "docker.io/library/alpine:3.20".
+func (r Reference) String() string { return reference(r).String() }
+
 // reference is a parsed REGISTRY/REPOSITORY[:TAG][@DIGEST].
 type reference struct {
 	Registry   string // host[:port]; "docker.io" for Docker Hub

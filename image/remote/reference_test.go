@@ -68,3 +68,19 @@ func FuzzParseReference(f *testing.F) {
 		}
 	})
 }
+
+func TestParseReferenceExported(t *testing.T) {
+	r, err := ParseReference("alpine:3.20")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Reference{"docker.io", "library/alpine", "3.20", ""}); r != want {
+		t.Errorf("ParseReference = %+v, want %+v", r, want)
+	}
+	if got := r.String(); got != "docker.io/library/alpine:3.20" {
+		t.Errorf("String = %q", got)
+	}
+	if _, err := ParseReference("Not/A:Ref:"); !errors.Is(err, ErrInvalidReference) {
+		t.Errorf("bad reference: %v, want ErrInvalidReference", err)
+	}
+}

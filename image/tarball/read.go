@@ -311,6 +311,9 @@ func (t *Tarball) dockerImage(ctx context.Context, tag string, p image.Platform)
 		}
 		have = append(have, img.Platform().String())
 	}
+	if tag == "" {
+		return nil, fmt.Errorf("tarball: %s: %w: no image for %s; it has %q", t.name, image.ErrNotFound, p, have)
+	}
 	return nil, fmt.Errorf("tarball: %s: tag %q: %w: no image for %s; it has %q", t.name, tag, image.ErrNotFound, p, have)
 }
 

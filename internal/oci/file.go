@@ -37,9 +37,10 @@ func WriteAtomic(dir, name string, write func(io.Writer) error) (err error) {
 			os.Remove(f.Name())
 		}
 	}()
-	if err := write(f); err != nil {
-		// An error of the file itself (ENOSPC, say) names the
-		// temporary file, which will be gone: name the target.
+	// An error of the file itself (ENOSPC, say) would name the temporary
+	// file, which will be gone: the writer names the target instead, as
+	// the error happens, before callers wrap it into messages.
+	if err := write(targetWriter{f, target}); err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) && pe.Path == f.Name() {
 			pe.Path = target
@@ -56,6 +57,32 @@ func WriteAtomic(dir, name string, write func(io.Writer) error) (err error) {
 		return &os.PathError{Op: "rename", Path: target, Err: unwrapPath(err)}
 	}
 	return nil
+}
+
+// targetWriter writes to a temporary file and reports its errors as
+// errors of the file it will become.
+type targetWriter struct {
+	f      *os.File
+	target string
+}
+
+func (w targetWriter) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	return n, w.rename(err)
+}
+
+// ReadFrom keeps os.File's copy_file_range and splice for io.Copy.
+func (w targetWriter) ReadFrom(r io.Reader) (int64, error) {
+	n, err := w.f.ReadFrom(r)
+	return n, w.rename(err)
+}
+
+func (w targetWriter) rename(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) && pe.Path == w.f.Name() {
+		return &os.PathError{Op: pe.Op, Path: w.target, Err: pe.Err}
+	}
+	return err
 }
 
 // createTemp creates a new file in dir whose name starts with prefix,

@@ -1,0 +1,161 @@
+package main
+
+// Build's registry flags: --push, --image-refs, --json, and the
+// connection flags push and pull take. build.go registers them
+// (f.publish.register) and asks for the base and the outputs they give.
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/minimage/minimage/build"
+	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/remote"
+)
+
+// publishFlags are build's flags for registries.
+type publishFlags struct {
+	push      listFlag
+	imageRefs string
+	json      bool
+	reg       registryFlags
+
+	// Set by prepare: the options for --push and for a --base in a
+	// registry, which get --username only when it is the push's registry.
+	pushOpts, baseOpts remote.Options
+	pushHost           string // the registry of every --push, with --username
+}
+
+func (f *publishFlags) register(fs *flag.FlagSet) {
+	fs.Var(&f.push, "push", "push the image or index to `REGISTRY/REPO[:TAG]` (repeatable; with or without -o): the digest is the one -o writes")
+	fs.StringVar(&f.imageRefs, "image-refs", "", "write each pushed reference, REGISTRY/REPO:TAG@sha256:…, one a line, to `FILE`")
+	fs.BoolVar(&f.json, "json", false, "print the result as JSON on stdout: digest, platforms, outputs, pushed references")
+	f.reg.registerConnection(fs)
+}
+
+// prepare checks the flags and works out the registry options: once,
+// as --password-stdin reads standard input.
+func (f *publishFlags) prepare(stderr io.Writer, quiet, stdoutTarball bool) error {
+	if f.imageRefs != "" && len(f.push.values) == 0 {
+		return fmt.Errorf("%w: --image-refs lists pushed references: add --push REGISTRY/REPO:TAG, or use --json for local outputs", errUsage)
+	}
+	if f.json && stdoutTarball {
+		return fmt.Errorf("%w: --json and -o - both want stdout", errUsage)
+	}
+	f.reg.quiet = quiet
+	opts, err := f.reg.options(stderr)
+	if err != nil {
+		return err
+	}
+	f.pushOpts, f.baseOpts = opts, opts
+	f.baseOpts.Progress = nil
+	if opts.Username == "" {
+		return nil
+	}
+	// Credentials given on the command line go to one registry only.
+	hosts := map[string]bool{}
+	for _, p := range f.push.values {
+		if r, err := remote.ParseReference(p); err == nil {
+			hosts[r.Registry] = true
+			f.pushHost = r.Registry
+		}
+	}
+	if len(hosts) > 1 {
+		return fmt.Errorf("%w: --username logs in to one registry, and --push names %d; log in to each with docker login or podman login instead", errUsage, len(hosts))
+	}
+	return nil
+}
+
+// base opens --base: a path on disk, else a registry reference, read
+// with --username only when it is on the registry --push goes to (or
+// there is no --push).
+func (f *publishFlags) base(ref string) (build.Base, error) {
+	opts := f.baseOpts
+	if r, err := remote.ParseReference(ref); err == nil && f.pushHost != "" && r.Registry != f.pushHost {
+		opts.Username, opts.Password = "", ""
+	}
+	return build.OpenBaseWith(ref, opts)
+}
+
+// outputs returns the --push outputs.
+func (f *publishFlags) outputs() []build.Output {
+	var outs []build.Output
+	for _, p := range f.push.values {
+		outs = append(outs, build.Output{Format: build.Registry, Path: p, Remote: f.pushOpts})
+	}
+	return outs
+}
+
+// pushedReference is what --push printed for ref: ref without any
+// digest, then @ and the artifact's digest.
+func pushedReference(ref string, a image.Artifact) string {
+	if i := strings.LastIndexByte(ref, '@'); i >= 0 {
+		ref = ref[:i]
+	}
+	return ref + "@" + a.Digest().String()
+}
+
+// buildJSON is what build --json prints.
+type buildJSON struct {
+	Digest    string         `json:"digest"`
+	MediaType string         `json:"mediaType"`
+	Size      int64          `json:"size"`
+	Platforms []platformJSON `json:"platforms"`
+	Tags      []string       `json:"tags,omitempty"`
+	// Outputs are the layouts and tarballs written, each holding the
+	// artifact under Tags.
+	Outputs []outputJSON `json:"outputs,omitempty"`
+	// Pushed are the --push references, in order.
+	Pushed []pushedRef `json:"pushed,omitempty"`
+}
+
+type platformJSON struct {
+	Platform string `json:"platform"`
+	Digest   string `json:"digest"`
+}
+
+type outputJSON struct {
+	Path   string `json:"path"`
+	Format string `json:"format"` // "layout" or "tarball"
+}
+
+// published writes what --json and --image-refs ask for; it reports
+// whether --json printed the result, in place of the report.
+func (f *publishFlags) published(stdout io.Writer, r build.Recipe, res *build.Result) (bool, error) {
+	a := res.Artifact
+	d := a.Descriptor()
+	out := buildJSON{Digest: d.Digest.String(), MediaType: d.MediaType, Size: d.Size, Tags: r.Tags}
+	for _, img := range res.Images {
+		out.Platforms = append(out.Platforms, platformJSON{img.Platform().String(), img.Digest().String()})
+	}
+	var refs strings.Builder
+	for _, o := range r.Outputs {
+		switch {
+		case o.Format == build.Registry:
+			ref := pushedReference(o.Path, a)
+			out.Pushed = append(out.Pushed, pushedRef{Reference: ref, Digest: d.Digest.String(), MediaType: d.MediaType, Size: d.Size})
+			refs.WriteString(ref + "\n")
+		case o.Writer == nil:
+			format := "layout"
+			if o.Format == build.Tarball {
+				format = "tarball"
+			}
+			out.Outputs = append(out.Outputs, outputJSON{Path: o.Path, Format: format})
+		}
+	}
+	if f.imageRefs != "" {
+		if err := os.WriteFile(f.imageRefs, []byte(refs.String()), 0o644); err != nil {
+			return false, fmt.Errorf("--image-refs: %v", err)
+		}
+	}
+	if !f.json {
+		return false, nil
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return true, enc.Encode(out)
+}

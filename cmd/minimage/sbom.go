@@ -1,0 +1,200 @@
+package main
+
+// The SBOM flags of "minimage build", and what "minimage push" does with
+// the SBOM referrers a layout holds. build.go registers and applies the
+// flags:
+//
+//	f.sbom.register(fs)          in newBuildFlagSet
+//	err := f.sbom.apply(&r)      in recipe, after the tags are set
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/minimage/minimage/build"
+	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/remote"
+	"github.com/minimage/minimage/sbom"
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// sbomFlags are the SBOM flags of "minimage build".
+type sbomFlags struct {
+	mode     string
+	dir      string
+	referrer bool
+	inImage  optionalPath
+}
+
+func (f *sbomFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.mode, "sbom", "spdx", "`MODE` spdx: an SPDX 2.3 SBOM per platform image, attached to it as an OCI referrer by --push; none: no SBOM anywhere")
+	fs.StringVar(&f.dir, "sbom-out", "", "write each platform's SBOM into `DIR` as NAME-OS-ARCH.spdx.json")
+	fs.BoolVar(&f.referrer, "sbom-referrer", false, "add each platform's SBOM to layout outputs as an OCI referrer (oras discover --oci-layout lists it); the layout then holds more than one entry, so give the tag (oci:DIR:TAG) to tools that read it")
+	fs.Var(&f.inImage, "sbom-in-image", "put each platform's SBOM into its image, at /usr/share/sbom/NAME.spdx.json or at `=PATH`; it changes the image digest, and the SBOM then holds none")
+}
+
+// apply sets r.SBOM from the flags; r's tags and target are set.
+func (f *sbomFlags) apply(r *build.Recipe) error {
+	switch f.mode {
+	case "spdx":
+	case "none":
+		if f.dir != "" || f.referrer || f.inImage.set {
+			return fmt.Errorf("%w: --sbom=none makes no SBOM; it cannot be combined with --sbom-out, --sbom-referrer or --sbom-in-image", errUsage)
+		}
+		r.SBOM.None = true
+		return nil
+	default:
+		return fmt.Errorf("%w: --sbom %q: want spdx or none", errUsage, f.mode)
+	}
+	r.SBOM.Dir, r.SBOM.Referrer = f.dir, f.referrer
+	if f.referrer && !hasOutput(r.Outputs, build.Layout) && !hasOutput(r.Outputs, build.Registry) {
+		return fmt.Errorf("%w: --sbom-referrer adds referrers to OCI layout outputs, and there is none; add -o DIR (a --push attaches them without it)", errUsage)
+	}
+	if f.inImage.set {
+		r.SBOM.InImage = f.inImage.path
+		if r.SBOM.InImage == "" {
+			r.SBOM.InImage = build.SBOMInImagePath(r.Name())
+		}
+	}
+	return nil
+}
+
+func hasOutput(outs []build.Output, f build.OutputFormat) bool {
+	for _, o := range outs {
+		if o.Format == f && o.Writer == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// optionalPath is a flag that may be given alone (--flag) or with a value
+// (--flag=PATH).
+type optionalPath struct {
+	set  bool
+	path string
+}
+
+func (p *optionalPath) String() string   { return p.path }
+func (p *optionalPath) IsBoolFlag() bool { return true }
+
+func (p *optionalPath) Set(v string) error {
+	switch v {
+	case "true":
+		p.set, p.path = true, ""
+	case "false":
+		p.set, p.path = false, ""
+	case "":
+		return fmt.Errorf("give a path, such as --sbom-in-image=/usr/share/sbom/app.spdx.json, or the flag alone")
+	default:
+		p.set, p.path = true, v
+	}
+	return nil
+}
+
+// reportSBOMs prints where the SBOMs went.
+func reportSBOMs(w io.Writer, r build.Recipe, res *build.Result) {
+	if len(res.SBOMs) == 0 {
+		return
+	}
+	if r.SBOM.InImage != "" {
+		fmt.Fprintf(w, "sbom in the image at %s\n", r.SBOM.InImage)
+	}
+	for _, img := range res.Images {
+		if r.SBOM.Dir != "" {
+			fmt.Fprintf(w, "wrote sbom %s\n", filepath.Join(r.SBOM.Dir, sbom.FileName(r.SBOMName(), img.Platform().String())))
+		}
+	}
+	if r.SBOM.Referrer || hasOutput(r.Outputs, build.Registry) {
+		refs, _ := res.Referrers()
+		for _, m := range refs {
+			fmt.Fprintf(w, "sbom referrer %s of %s\n", m.Digest(), m.Subject().Digest)
+		}
+	}
+}
+
+// onlyImage returns the entry of a layout that is not an artifact
+// referring to another (such as an SBOM referrer, whose index.json entry
+// has an artifactType), when the layout holds several entries but one of
+// that kind.
+func onlyImage(l *layout.Layout) (ocispec.Descriptor, bool) {
+	var found []ocispec.Descriptor
+	for _, d := range l.Manifests() {
+		if d.ArtifactType == "" && !slices.ContainsFunc(found, func(f ocispec.Descriptor) bool { return f.Digest == d.Digest }) {
+			found = append(found, d)
+		}
+	}
+	if len(found) != 1 || len(l.Manifests()) == 1 {
+		return ocispec.Descriptor{}, false
+	}
+	return found[0], true
+}
+
+// layoutReferrers returns the artifacts in the layout at dir that refer
+// to a (its manifest or, for an index, one of its children's): the
+// referrers "minimage build --sbom-referrer" adds, or any other tool's.
+func layoutReferrers(ctx context.Context, dir string, a image.Artifact) ([]image.Artifact, error) {
+	l, err := layout.Read(dir)
+	if err != nil {
+		return nil, err
+	}
+	subjects := map[digest.Digest]bool{a.Digest(): true}
+	if ix, ok := a.(*image.Index); ok {
+		for _, c := range ix.Manifests() {
+			subjects[c.Digest()] = true
+		}
+	}
+	var out []image.Artifact
+	seen := map[digest.Digest]bool{}
+	for _, d := range l.Manifests() {
+		if subjects[d.Digest] || seen[d.Digest] || !image.IsManifest(d.MediaType) {
+			continue
+		}
+		seen[d.Digest] = true
+		r, err := image.Load(ctx, l, d)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", dir, err)
+		}
+		var s *ocispec.Descriptor
+		switch r := r.(type) {
+		case *image.Manifest:
+			s = r.Subject()
+		case *image.Image:
+			s = r.Subject()
+		}
+		if s != nil && subjects[s.Digest] {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// pushLayoutReferrers pushes the referrers of a that the layout src
+// (PATH[:TAG]) holds, if it is a layout, into the repository of ref.
+func pushLayoutReferrers(ctx context.Context, src, ref string, a image.Artifact, opts remote.Options, quiet bool, stderr io.Writer) error {
+	dir, _ := splitSource(src)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil
+	}
+	refs, err := layoutReferrers(ctx, dir, a)
+	if err != nil {
+		return err
+	}
+	ds, err := build.PushReferrers(ctx, ref, refs, opts)
+	if err != nil {
+		return err
+	}
+	for _, d := range ds {
+		if !quiet {
+			fmt.Fprintf(stderr, "minimage: pushed referrer %s (%s)\n", d.Digest, d.ArtifactType)
+		}
+	}
+	return nil
+}

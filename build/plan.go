@@ -12,6 +12,7 @@ import (
 
 	"github.com/minimage/minimage/base"
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/layout"
 	"github.com/minimage/minimage/layer"
 	"github.com/minimage/minimage/tzdata"
 )
@@ -53,6 +54,16 @@ func (r Recipe) plan(ctx context.Context) (*plan, error) {
 	}
 	p.layer = r.Layer
 	p.layer.ModTime, p.layer.Progress = r.Created, nil
+	if p.layer.SpillDir == "" {
+		// Spill large layers beside the first layout output, so that
+		// layout.Write links them into place instead of copying them.
+		for _, o := range r.Outputs {
+			if o.Format == Layout && o.Writer == nil {
+				p.layer.SpillDir = layout.SpillDir(o.Path)
+				break
+			}
+		}
+	}
 	if err := p.layer.Validate(); err != nil {
 		return nil, invalid("%w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"debug/buildinfo"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"runtime/debug"
@@ -131,6 +132,22 @@ type fileHashes struct {
 }
 
 // hashFile returns the hashes and size of the file at path.
+// binaryHasher hashes what is written to it as hashFile does; fill puts
+// the result into a report.
+type binaryHasher struct{ h256, h1 hash.Hash }
+
+func newBinaryHasher() *binaryHasher { return &binaryHasher{sha256.New(), sha1.New()} }
+
+func (b *binaryHasher) Write(p []byte) (int, error) {
+	b.h256.Write(p)
+	return b.h1.Write(p)
+}
+
+func (b *binaryHasher) fill(br *BinaryReport) {
+	br.Digest = digest.NewDigest(digest.SHA256, b.h256)
+	b.h1.Sum(br.SHA1[:0])
+}
+
 func hashFile(path string) (fileHashes, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -147,11 +164,23 @@ func hashFile(path string) (fileHashes, error) {
 	return fh, nil
 }
 
-// binaryReport reads the digest and Go build information of a binary.
-func binaryReport(path, dest, pkg string) (BinaryReport, error) {
-	h, err := hashFile(path)
-	if err != nil {
-		return BinaryReport{}, fmt.Errorf("build: binary: %w", err)
+// binaryReport reads the size and Go build information of a binary, and
+// with hash its digests: only when they are needed before the binary is
+// read into its layer (an SBOM inside the image), since the layer's read
+// can hash it otherwise (see binaryHasher).
+func binaryReport(path, dest, pkg string, hash bool) (BinaryReport, error) {
+	var h fileHashes
+	if hash {
+		var err error
+		if h, err = hashFile(path); err != nil {
+			return BinaryReport{}, fmt.Errorf("build: binary: %w", err)
+		}
+	} else {
+		st, err := os.Stat(path)
+		if err != nil {
+			return BinaryReport{}, fmt.Errorf("build: binary: %w", err)
+		}
+		h.size = st.Size()
 	}
 	br := BinaryReport{Path: dest, Package: pkg, Digest: h.sha256, SHA1: h.sha1, Size: h.size}
 	if bi, err := buildinfo.ReadFile(path); err == nil {

@@ -213,7 +213,7 @@ func (p *plan) binary(ctx context.Context, pl image.Platform, dir string) (binar
 		b.path = abs
 	}
 	var err error
-	b.report, err = binaryReport(b.path, p.dest, p.r.Package)
+	b.report, err = binaryReport(b.path, p.dest, p.r.Package, p.sbomPath != "")
 	return b, err
 }
 
@@ -249,14 +249,24 @@ func (p *plan) image(ctx context.Context, i int, b binary, shared sharedParts) (
 		files = map[string][]byte{p.sbomPath: doc}
 	}
 	p.step("adding the binary for %s", pl)
-	img, err := img.AddBinary(ctx, p.dest, b.path, image.BinaryOptions{
+	opts := image.BinaryOptions{
 		AllowDynamic: p.r.AllowDynamic,
 		Layer:        p.layerOptions("binary "+pl.String(), tarSize(b.report.Size)),
 		Files:        files,
 		History:      image.History{CreatedBy: binaryCreatedBy(b.report)},
-	})
+	}
+	var hasher *binaryHasher
+	if rep.Binary.Digest == "" {
+		// Hash the binary in the read that builds its layer.
+		hasher = newBinaryHasher()
+		opts.Tee = hasher
+	}
+	img, err := img.AddBinary(ctx, p.dest, b.path, opts)
 	if err != nil {
 		return nil, PlatformReport{}, nil, fmt.Errorf("build: %w", err)
+	}
+	if hasher != nil {
+		hasher.fill(&rep.Binary)
 	}
 	img = p.configure(img)
 	rep.Digest = img.Digest()

@@ -43,6 +43,11 @@ type BinaryOptions struct {
 	// is the binary's is an error. The contents are not copied and must
 	// not change until AddBinary returns. CheckBinary ignores them.
 	Files map[string][]byte
+
+	// Tee, if set, is written the binary's bytes as AddBinary reads them
+	// into the layer, so that a caller can hash them (for an SBOM, say)
+	// without reading the file a second time.
+	Tee io.Writer
 }
 
 // BinaryInfo is what CheckBinary learns about a binary.
@@ -178,7 +183,11 @@ func (img *Image) AddBinary(ctx context.Context, dest, hostPath string, opts Bin
 		return nil, err
 	}
 	b := layer.New(opts.Layer)
-	if err := b.AddReader(dest, io.NewSectionReader(f, 0, st.Size()), st.Size(), layer.Attr{Mode: 0o755}); err != nil {
+	var src io.Reader = io.NewSectionReader(f, 0, st.Size())
+	if opts.Tee != nil {
+		src = io.TeeReader(src, opts.Tee)
+	}
+	if err := b.AddReader(dest, src, st.Size(), layer.Attr{Mode: 0o755}); err != nil {
 		return nil, fmt.Errorf("image: add binary %q: %w", hostPath, err)
 	}
 	for _, p := range slices.Sorted(maps.Keys(opts.Files)) {

@@ -256,8 +256,9 @@ func (p *plan) image(ctx context.Context, i int, b binary, shared sharedParts) (
 		History:      image.History{CreatedBy: binaryCreatedBy(b.report)},
 	}
 	var hasher *binaryHasher
-	if rep.Binary.Digest == "" {
-		// Hash the binary in the read that builds its layer.
+	if rep.Binary.Digest == "" && !p.r.SBOM.None {
+		// Hash the binary for the SBOM in the read that builds its
+		// layer.
 		hasher = newBinaryHasher()
 		opts.Tee = hasher
 	}

@@ -75,24 +75,10 @@ func checkLayoutFile(fsys fs.FS, name string) error {
 	return nil
 }
 
-// readSmall reads a JSON file of the layout, refusing more than 8 MiB.
+// readSmall reads a JSON file, refusing more than 8 MiB.
 func readSmall(fsys fs.FS, rel string) ([]byte, error) {
-	f, err := fsys.Open(rel)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxJSONSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxJSONSize {
-		return nil, fmt.Errorf("%w: larger than %d bytes", image.ErrCorrupt, maxJSONSize)
-	}
-	return data, nil
+	return oci.ReadSmall(fsys, rel, image.ErrCorrupt)
 }
-
-const maxJSONSize = 8 << 20
 
 func emptyIndex() ocispec.Index {
 	return ocispec.Index{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageIndex, Manifests: []ocispec.Descriptor{}}

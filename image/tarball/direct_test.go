@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,16 +73,7 @@ func TestWriteFileLargeLayers(t *testing.T) {
 
 	// A large layer that fails half way.
 	good := build(layer.Options{SpillThreshold: -1, SpillDir: dir}, random(2<<20))
-	bad, err := layer.FromBlob(good.Descriptor(), good.DiffID(), func(ctx context.Context) (io.ReadCloser, error) {
-		rc, _ := good.Compressed(ctx)
-		return struct {
-			io.Reader
-			io.Closer
-		}{io.MultiReader(io.LimitReader(rc, good.Size()/2), errReader{}), rc}, nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	bad := fixture.Failing(t, good)
 	err = tarball.WriteFile(context.Background(), p, img.Append(bad), tarball.Options{})
 	if err == nil || !strings.Contains(err.Error(), "disk on fire") {
 		t.Fatalf("failing layer: %v", err)

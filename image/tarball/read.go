@@ -458,24 +458,10 @@ func isSparse(h *tar.Header) bool {
 	return false
 }
 
-// readSmall reads a JSON file of the tarball, refusing more than 8 MiB.
+// readSmall reads a JSON file, refusing more than 8 MiB.
 func readSmall(fsys fs.FS, rel string) ([]byte, error) {
-	f, err := fsys.Open(rel)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxJSONSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxJSONSize {
-		return nil, fmt.Errorf("%w: larger than %d bytes", image.ErrCorrupt, maxJSONSize)
-	}
-	return data, nil
+	return oci.ReadSmall(fsys, rel, image.ErrCorrupt)
 }
-
-const maxJSONSize = 8 << 20
 
 // posReader tracks the offset in f, so that the offset of each tar entry's
 // data is known; Seek lets archive/tar skip data without reading it.

@@ -362,23 +362,8 @@ var (
 
 // failingLayer is a layer whose blob reader fails after half its bytes.
 func failingLayer(t *testing.T) *layer.Layer {
-	good := fixture.Layer(t, "big", strings.Repeat("x", 64<<10))
-	l, err := layer.FromBlob(good.Descriptor(), good.DiffID(), func(ctx context.Context) (io.ReadCloser, error) {
-		rc, _ := good.Compressed(ctx)
-		return struct {
-			io.Reader
-			io.Closer
-		}{io.MultiReader(io.LimitReader(rc, good.Size()/2), errReader{}), rc}, nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
+	return fixture.Failing(t, fixture.Layer(t, "big", strings.Repeat("x", 64<<10)))
 }
-
-type errReader struct{}
-
-func (errReader) Read([]byte) (int, error) { return 0, errors.New("disk on fire") }
 
 var update = flag.Bool("update", false, "rewrite testdata/golden.json")
 

@@ -3,7 +3,9 @@ package oci
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -123,4 +125,26 @@ func (c CtxReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.R.Read(p)
+}
+
+// MaxJSONSize bounds the index.json, oci-layout, manifest.json and config
+// files a reader takes.
+const MaxJSONSize = 8 << 20
+
+// ReadSmall reads the file rel of fsys, refusing one larger than
+// MaxJSONSize with an error that wraps corrupt, the caller's sentinel.
+func ReadSmall(fsys fs.FS, rel string, corrupt error) ([]byte, error) {
+	f, err := fsys.Open(rel)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxJSONSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxJSONSize {
+		return nil, fmt.Errorf("%w: %s is larger than %d bytes", corrupt, rel, MaxJSONSize)
+	}
+	return data, nil
 }

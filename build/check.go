@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/internal/typo"
 )
 
 // ErrInvalid reports a recipe Run refuses before doing any work; the
@@ -172,7 +173,7 @@ func checkPlatform(p image.Platform) error {
 func closestArch(a string) string {
 	var found string
 	for k := range goarches {
-		if editDistance(a, k) == 1 {
+		if typo.Distance(a, k) == 1 {
 			if found != "" {
 				return ""
 			}
@@ -180,26 +181,6 @@ func closestArch(a string) string {
 		}
 	}
 	return found
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // platformEnv returns the variant's environment entry for go build, or

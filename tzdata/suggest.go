@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/minimage/minimage/internal/typo"
 )
 
 // maxSuggestions is the number of names an unknown-zone error offers.
@@ -52,9 +54,9 @@ func suggest(name string, names []string) []string {
 		case last == want || strings.HasSuffix(ln, "/"+want):
 			score = 1
 		default:
-			d := distance(want, ln)
+			d := typo.Distance(want, ln)
 			if !strings.Contains(want, "/") {
-				d = min(d, distance(want, last))
+				d = min(d, typo.Distance(want, last))
 			}
 			if d <= limit {
 				score = 1 + d
@@ -77,27 +79,6 @@ func suggest(name string, names []string) []string {
 		out = append(out, f.name)
 	}
 	return out
-}
-
-// distance returns the Levenshtein distance between a and b, in bytes.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // quoteList formats names as "a", "b" or "c".

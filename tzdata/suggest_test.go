@@ -44,14 +44,6 @@ func TestSuggest(t *testing.T) {
 }
 
 func TestDistance(t *testing.T) {
-	for _, tc := range []struct {
-		a, b string
-		d    int
-	}{{"", "", 0}, {"a", "", 1}, {"paris", "pari", 1}, {"kitten", "sitting", 3}, {"abc", "abc", 0}} {
-		if d := distance(tc.a, tc.b); d != tc.d {
-			t.Errorf("distance(%q, %q) = %d, want %d", tc.a, tc.b, d, tc.d)
-		}
-	}
 	if got := quoteList([]string{"a", "b", "c"}); got != `"a", "b" or "c"` {
 		t.Errorf("quoteList = %s", got)
 	}

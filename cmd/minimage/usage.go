@@ -10,6 +10,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/minimage/minimage/internal/typo"
 )
 
 // helpValue is the -h and --help flag of a FlagSet made by newFlagSet: it
@@ -155,7 +157,7 @@ func parseError(fs *flag.FlagSet, err error) error {
 func suggest(word string, candidates []string) string {
 	best, bestD, bestRaw := "", -1, 0
 	for _, c := range candidates {
-		raw := levenshtein(word, c)
+		raw := typo.Distance(word, c)
 		d := raw
 		if len(word) >= 3 && strings.HasPrefix(c, word) {
 			d = min(d, 1)
@@ -168,31 +170,4 @@ func suggest(word string, candidates []string) string {
 		return ""
 	}
 	return best
-}
-
-// levenshtein is the edit distance between a and b, in bytes; a swap of
-// two neighbours counts one (Damerau's optimal string alignment), as
-// typing "outptu" for "output" does.
-func levenshtein(a, b string) int {
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(b)]
 }

@@ -67,17 +67,3 @@ func TestDidYouMean(t *testing.T) {
 		t.Errorf("an unknown command with nothing close: exit %d\n%s", code, errs)
 	}
 }
-
-func TestLevenshtein(t *testing.T) {
-	for _, tc := range []struct {
-		a, b string
-		d    int
-	}{
-		{"", "", 0}, {"a", "", 1}, {"", "abc", 3}, {"output", "output", 0},
-		{"outptu", "output", 1}, {"kitten", "sitting", 3}, {"tga", "tag", 1}, {"zone", "zones", 1},
-	} {
-		if got := levenshtein(tc.a, tc.b); got != tc.d {
-			t.Errorf("levenshtein(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.d)
-		}
-	}
-}

@@ -86,3 +86,46 @@ func TestLinkUnsupported(t *testing.T) {
 		}
 	}
 }
+
+// TestLinkAfterWriteback builds a blob that spills past several
+// writebackChunks into a chosen SpillDir, where its writeback starts while
+// it is written, and checks that neither the bytes nor the digests change
+// from a build that holds the blob in memory, and that the linked file is
+// the blob.
+func TestLinkAfterWriteback(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("only Linux names unnamed files")
+	}
+	data := randomData(2*writebackChunk+writebackChunk/2+123, 11)
+	layers := map[string]*Layer{}
+	for name, o := range map[string]Options{
+		"memory":   {SpillThreshold: 1 << 30},
+		"spilldir": {SpillThreshold: -1, SpillDir: t.TempDir()},
+		"tempdir":  {SpillThreshold: -1},
+	} {
+		o.Compression = Uncompressed
+		b := New(o)
+		b.AddFile("/d", data, Attr{})
+		layers[name] = build(t, b)
+	}
+	want := layers["memory"]
+	wantBytes := readAll(t, want.Compressed)
+	for _, name := range []string{"spilldir", "tempdir"} {
+		l := layers[name]
+		if l.Digest() != want.Digest() || l.DiffID() != want.DiffID() || l.Size() != want.Size() {
+			t.Errorf("%s: digest %s, diffID %s, size %d; want %s, %s, %d as in memory",
+				name, l.Digest(), l.DiffID(), l.Size(), want.Digest(), want.DiffID(), want.Size())
+		}
+		if got := readAll(t, l.Compressed); !bytes.Equal(got, wantBytes) {
+			t.Errorf("%s: the blob differs from the one held in memory", name)
+		}
+	}
+	name := filepath.Join(t.TempDir(), "blob")
+	if err := layers["spilldir"].Link(name); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(name)
+	if err != nil || !bytes.Equal(got, wantBytes) {
+		t.Fatalf("linked file: %d bytes, %v; want the layer's %d bytes", len(got), err, len(wantBytes))
+	}
+}

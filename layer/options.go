@@ -141,7 +141,11 @@ type Options struct {
 	// as they are created where the operating system allows it, so
 	// nothing is left behind on a crash. A blob spilled on the file system
 	// it will be written to can be linked there rather than copied (see
-	// Layer.Link and image/layout's SpillDir).
+	// Layer.Link and image/layout's SpillDir). On Linux a spill file in a
+	// SpillDir set here is handed to the disk as it is written, so that
+	// linking it (which syncs it first) waits only for its last few MiB;
+	// in os.TempDir it is left to the kernel, which may never write a
+	// file dropped soon enough.
 	SpillDir string
 
 	// Progress, if set, is called from the goroutine that runs Build as the

@@ -116,3 +116,17 @@ func copyRange(ctx context.Context, dst, src *os.File, off, size int64) (n int64
 	}
 	return n, true, nil
 }
+
+// startWriteback asks the kernel to start writing n bytes of f at off to
+// the disk, without waiting for it (sync_file_range with
+// SYNC_FILE_RANGE_WRITE). It makes no promise of durability; a later fsync
+// still does that, with less left to wait for.
+func startWriteback(f *os.File, off, n int64) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return
+	}
+	rc.Control(func(fd uintptr) {
+		unix.SyncFileRange(int(fd), off, n, unix.SYNC_FILE_RANGE_WRITE)
+	})
+}

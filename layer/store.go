@@ -20,7 +20,14 @@ type blobStore struct {
 	chunks    [][]byte
 	file      *spillFile
 	size      int64
+	// synced is how much of the spill file has been handed to the disk
+	// (startWriteback); -1 when it is not to be (see spill).
+	synced int64
 }
+
+// writebackChunk is how much of a spill file that may be linked is
+// written before its writeback to the disk is started.
+const writebackChunk = 8 << 20
 
 const (
 	firstChunk = 64 << 10
@@ -44,6 +51,13 @@ func (s *blobStore) Write(p []byte) (int, error) {
 	if s.file != nil {
 		n, err := s.file.st.f.Write(p)
 		s.size += int64(n)
+		if s.synced >= 0 && s.size-s.synced >= writebackChunk {
+			// Start writing it to the disk while the rest is compressed,
+			// so that the fsync of Layer.Link has only the tail left to
+			// wait for. Advice only: an error changes nothing.
+			startWriteback(s.file.st.f, s.synced, s.size-s.synced)
+			s.synced = s.size
+		}
 		return n, err
 	}
 	n := len(p)
@@ -79,6 +93,14 @@ func (s *blobStore) spill() error {
 		}
 	}
 	s.file, s.chunks = f, nil
+	s.synced = -1
+	if f.st.linkable && s.dir != "" {
+		// A spill file in a directory the caller chose, on a system that
+		// can link it: it is likely to be linked (see Options.SpillDir),
+		// and its bytes then reach the disk anyway. In os.TempDir it is
+		// more likely dropped before the kernel ever writes it.
+		s.synced = 0
+	}
 	return nil
 }
 

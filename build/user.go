@@ -8,7 +8,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/minimage/minimage/base"
 	"github.com/minimage/minimage/image"
-	"github.com/minimage/minimage/layer"
 )
 
 // maxAccountFile bounds the /etc/passwd or /etc/group read from a base.
@@ -214,7 +212,7 @@ func imageAccounts(ctx context.Context, img *image.Image, groups bool) (accounts
 		// A layer's whiteouts delete what the layers below hold, not
 		// its own files.
 		deleted := map[string]bool{}
-		if err := scanLayer(ctx, layers[i], func(h *tar.Header, r io.Reader) error {
+		if err := layers[i].Walk(ctx, func(h *tar.Header, r io.Reader) error {
 			p := path.Clean("/" + h.Name)
 			dir, name := path.Split(p)
 			for _, w := range want {
@@ -247,32 +245,4 @@ func imageAccounts(ctx context.Context, img *image.Image, groups bool) (accounts
 		}
 	}
 	return accounts{users: parseAccounts(found["/etc/passwd"], true), groups: parseAccounts(found["/etc/group"], false)}, nil
-}
-
-// scanLayer calls fn with each entry of l's tar, and reads the layer to
-// its end so that it is checked against its diffID.
-func scanLayer(ctx context.Context, l *layer.Layer, fn func(*tar.Header, io.Reader) error) error {
-	rc, err := l.Uncompressed(ctx)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	tr := tar.NewReader(rc)
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		if err := fn(h, tr); err != nil {
-			return err
-		}
-	}
-	_, err = io.Copy(io.Discard, rc)
-	return err
 }

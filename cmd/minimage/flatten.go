@@ -23,8 +23,6 @@ package main
 import (
 	"archive/tar"
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"path"
 	"strings"
@@ -276,42 +274,18 @@ func exportHeader(h *tar.Header, p string) *tar.Header {
 	return n
 }
 
-// eachEntry calls fn with each entry of l's tar, in order, then reads the
-// layer to its end so that its diffID is checked. Without content, fn's
-// reader is nil.
+// eachEntry calls fn with each entry of l's tar, numbered in order, then
+// reads the layer to its end so that its diffID is checked. Without
+// content, fn's reader is nil.
 func eachEntry(ctx context.Context, l *layer.Layer, content bool, fn func(seq int, h *tar.Header, body io.Reader) error) error {
-	rc, err := l.Uncompressed(ctx)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	tr := tar.NewReader(rc)
-	for seq := 0; ; seq++ {
-		if err := ctx.Err(); err != nil {
-			return err
+	seq := 0
+	return l.Walk(ctx, func(h *tar.Header, r io.Reader) error {
+		if !content {
+			r = nil
 		}
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("layer %s: %w", l.Digest(), err)
-		}
-		if h.Typeflag == tar.TypeXGlobalHeader {
-			continue
-		}
-		var body io.Reader
-		if content {
-			body = tr
-		}
-		if err := fn(seq, h, body); err != nil {
-			return err
-		}
-	}
-	if _, err := io.Copy(io.Discard, rc); err != nil {
-		return fmt.Errorf("layer %s: %w", l.Digest(), err)
-	}
-	return nil
+		seq++
+		return fn(seq-1, h, r)
+	})
 }
 
 func isRegular(t byte) bool { return t == tar.TypeReg || t == tar.TypeRegA || t == tar.TypeGNUSparse }

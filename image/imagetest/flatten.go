@@ -3,7 +3,6 @@ package imagetest
 import (
 	"archive/tar"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -127,48 +126,28 @@ type change struct {
 
 // apply reads l and applies it to files. A layer's whiteouts only affect
 // the layers below it, so all of them are applied before its entries.
-func apply(ctx context.Context, files map[string]File, l *layer.Layer) (err error) {
-	rc, err := l.Uncompressed(ctx)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := rc.Close(); err == nil {
-			err = cerr
-		}
-	}()
+func apply(ctx context.Context, files map[string]File, l *layer.Layer) error {
 	var adds []change
 	var deletes, opaques []string
-	tr := tar.NewReader(rc)
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
+	err := l.Walk(ctx, func(h *tar.Header, r io.Reader) error {
 		p := absPath(h.Name)
 		dir, base := path.Split(p)
 		switch {
 		case p == "/":
-			continue
+			return nil
 		case base == opaqueName:
 			opaques = append(opaques, dir)
-			continue
+			return nil
 		case strings.HasPrefix(base, whiteoutPrefix+whiteoutPrefix):
-			continue // other overlay metadata, such as aufs's .wh..wh.plnk
+			return nil // other overlay metadata, such as aufs's .wh..wh.plnk
 		case strings.HasPrefix(base, whiteoutPrefix):
 			deletes = append(deletes, dir+strings.TrimPrefix(base, whiteoutPrefix))
-			continue
+			return nil
 		}
 		c := change{path: p, file: File{Mode: h.FileInfo().Mode(), UID: h.Uid, GID: h.Gid}}
 		switch h.Typeflag {
 		case tar.TypeReg:
-			b, err := io.ReadAll(tr)
+			b, err := io.ReadAll(r)
 			if err != nil {
 				return fmt.Errorf("read %s: %w", p, err)
 			}
@@ -179,6 +158,10 @@ func apply(ctx context.Context, files map[string]File, l *layer.Layer) (err erro
 			c.file.Link, c.hardlink = absPath(h.Linkname), true
 		}
 		adds = append(adds, c)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	for _, d := range opaques {
 		removeBelow(files, d)

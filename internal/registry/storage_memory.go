@@ -137,7 +137,7 @@ func (m *memory) Close() error {
 // file.
 type memUpload struct {
 	m    *memory
-	buf  bytes.Buffer
+	buf  []byte // grown by appendCapped: never past the threshold
 	f    *os.File
 	size int64
 	done bool
@@ -155,7 +155,7 @@ func (u *memUpload) Write(p []byte) (int, error) {
 	if u.f != nil {
 		n, err = u.f.Write(p)
 	} else {
-		n, err = u.buf.Write(p)
+		u.buf, n = appendCapped(u.buf, p, u.m.threshold), len(p)
 	}
 	u.size += int64(n)
 	return n, err
@@ -172,13 +172,13 @@ func (u *memUpload) expect(n int64) error {
 	if err != nil {
 		return fmt.Errorf("registry: upload: %w", err)
 	}
-	if _, err := f.Write(u.buf.Bytes()); err != nil {
+	if _, err := f.Write(u.buf); err != nil {
 		f.Close()
 		os.Remove(f.Name())
 		return fmt.Errorf("registry: upload: %w", err)
 	}
 	u.f = f
-	u.buf = bytes.Buffer{}
+	u.buf = nil
 	u.m.mu.Lock()
 	if u.m.spill == nil {
 		u.m.spill = map[string]bool{}
@@ -186,6 +186,20 @@ func (u *memUpload) expect(n int64) error {
 	u.m.spill[f.Name()] = true
 	u.m.mu.Unlock()
 	return nil
+}
+
+// appendCapped appends p to buf, growing it by doubling as append does but
+// never past limit bytes of capacity, so that an upload held in memory
+// costs at most twice the threshold while it grows, not four times.
+func appendCapped(buf, p []byte, limit int64) []byte {
+	need := len(buf) + len(p)
+	if need > cap(buf) {
+		c := min(max(2*cap(buf), need), max(int(limit), need))
+		nb := make([]byte, len(buf), c)
+		copy(nb, buf)
+		buf = nb
+	}
+	return append(buf, p...)
 }
 
 func (u *memUpload) Size() int64 { return u.size }
@@ -198,7 +212,7 @@ func (u *memUpload) Reader() (io.ReadCloser, error) {
 		}
 		return f, nil
 	}
-	return io.NopCloser(bytes.NewReader(u.buf.Bytes())), nil
+	return io.NopCloser(bytes.NewReader(u.buf)), nil
 }
 
 func (u *memUpload) Commit(d digest.Digest) error {
@@ -224,10 +238,10 @@ func (u *memUpload) Commit(d digest.Digest) error {
 	case path != "":
 		m.large[d] = path
 	default:
-		m.small[d] = u.buf.Bytes()
+		m.small[d] = u.buf
 	}
 	m.mu.Unlock()
-	u.done, u.buf = true, bytes.Buffer{}
+	u.done, u.buf = true, nil
 	if exists && path != "" {
 		os.Remove(path)
 	}
@@ -238,7 +252,7 @@ func (u *memUpload) Cancel() error {
 	if u.done {
 		return nil
 	}
-	u.done, u.buf = true, bytes.Buffer{}
+	u.done, u.buf = true, nil
 	if u.f != nil {
 		u.m.mu.Lock()
 		delete(u.m.spill, u.f.Name())

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/minimage/minimage/layer"
 	"github.com/opencontainers/go-digest"
@@ -57,7 +58,7 @@ func LoadImage(ctx context.Context, f Fetcher, d ocispec.Descriptor, p Platform)
 		if len(have) == 0 {
 			return nil, fmt.Errorf("image: %w: no image for %s in %s, which holds no image at all", ErrNotFound, p, d.Digest)
 		}
-		return nil, fmt.Errorf("image: %w: no image for %s in %s; it has %q", ErrNotFound, p, d.Digest, have)
+		return nil, fmt.Errorf("image: %w: no image for %s in %s; it has %s; give one of those", ErrNotFound, p, d.Digest, strings.Join(have, ", "))
 	}
 	return img, err
 }

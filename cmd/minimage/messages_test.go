@@ -39,8 +39,8 @@ func TestMessages(t *testing.T) {
 		{"inspect empty", []string{"inspect", empty}, []string{"empty.tar is not an image", "it is empty"}},
 		{"inspect missing", []string{"inspect", filepath.Join(dir, "nope")}, []string{"nope does not exist; give an OCI layout directory or an image tarball"}},
 		{"inspect platform", []string{"inspect", "--platform", "linux/s390x", multi}, []string{"no image for linux/s390x", "it has linux/amd64, linux/arm64"}},
-		{"export platform", []string{"export", "--platform", "linux/s390x", "-o", "-", multi}, []string{"no image for linux/s390x", `it has ["linux/amd64" "linux/arm64"]`}},
-		{"base platform", []string{"build", "-q", "--base", one, "--platform", "linux/" + other, "-o", filepath.Join(dir, "o"), root + "/examples/hello"}, []string{"no image for linux/" + other, `"linux/amd64"`}},
+		{"export platform", []string{"export", "--platform", "linux/s390x", "-o", "-", multi}, []string{"no image for linux/s390x", `it has linux/amd64, linux/arm64`}},
+		{"base platform", []string{"build", "-q", "--base", one, "--platform", "linux/" + other, "-o", filepath.Join(dir, "o"), root + "/examples/hello"}, []string{"no image for linux/" + other, `it has linux/amd64`}},
 		{"platform parts", []string{"pull", "--platform", "linux", "-o", dir, "localhost:1/x"}, []string{`platform "linux": want OS/ARCH or OS/ARCH/VARIANT, such as linux/amd64`}},
 		{"binary go.mod", []string{"build", "-q", "-o", filepath.Join(dir, "o"), filepath.Join(root, "go.mod")}, []string{
 			`not an ELF executable for linux/` + runtime.GOARCH + `: it is a text file ("module github.com/minima…"), not a compiled program`}},

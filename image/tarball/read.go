@@ -71,7 +71,7 @@ func Read(path string) (*Tarball, error) {
 			t.fsys.files["oci-layout"] = section{synthetic: []byte(oci.LayoutFile)}
 		}
 		if t.oci, err = layout.ReadFS(t.fsys, path); err != nil {
-			return nil, fmt.Errorf("tarball: %w", err)
+			return nil, err // it names the file
 		}
 	}
 	if _, ok := files["manifest.json"]; ok {
@@ -206,11 +206,7 @@ func (t *Tarball) Index(ctx context.Context, tag string) (*image.Index, error) {
 // tarball's only entry.
 func (t *Tarball) Image(ctx context.Context, tag string, p image.Platform) (*image.Image, error) {
 	if t.oci != nil {
-		img, err := t.oci.Image(ctx, tag, p)
-		if err != nil {
-			return nil, fmt.Errorf("tarball: %w", err)
-		}
-		return img, nil
+		return t.oci.Image(ctx, tag, p) // its errors name the file
 	}
 	return t.dockerImage(ctx, tag, p)
 }
@@ -312,9 +308,9 @@ func (t *Tarball) dockerImage(ctx context.Context, tag string, p image.Platform)
 		have = append(have, img.Platform().String())
 	}
 	if tag == "" {
-		return nil, fmt.Errorf("tarball: %s: %w: no image for %s; it has %q", t.name, image.ErrNotFound, p, have)
+		return nil, fmt.Errorf("tarball: %s: %w: no image for %s; it has %s; give one of those", t.name, image.ErrNotFound, p, strings.Join(have, ", "))
 	}
-	return nil, fmt.Errorf("tarball: %s: tag %q: %w: no image for %s; it has %q", t.name, tag, image.ErrNotFound, p, have)
+	return nil, fmt.Errorf("tarball: %s: tag %q: %w: no image for %s; it has %s; give one of those", t.name, tag, image.ErrNotFound, p, strings.Join(have, ", "))
 }
 
 // matches reports whether an image of platform q satisfies a request for

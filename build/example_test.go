@@ -22,15 +22,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	src := map[string]string{
-		"go.mod":  "module example.com/greet\n\ngo 1.22\n",
-		"main.go": "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hello\") }\n",
-	}
-	for name, data := range src {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
-			log.Fatal(err)
-		}
-	}
+	writeGreet(dir)
 
 	res, err := build.Run(context.Background(), build.Recipe{
 		Package: ".",
@@ -180,15 +172,7 @@ func ExampleSBOMOptions() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	src := map[string]string{
-		"go.mod":  "module example.com/greet\n\ngo 1.22\n",
-		"main.go": "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hello\") }\n",
-	}
-	for name, data := range src {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
-			log.Fatal(err)
-		}
-	}
+	writeGreet(dir)
 
 	res, err := build.Run(context.Background(), build.Recipe{
 		Package:   ".",
@@ -219,4 +203,17 @@ func ExampleSBOMOptions() {
 	// Output:
 	// greet-linux-arm64.spdx.json
 	// application/spdx+json referring to true
+}
+
+// writeGreet writes a tiny Go program, example.com/greet, into dir.
+func writeGreet(dir string) {
+	src := map[string]string{
+		"go.mod":  "module example.com/greet\n\ngo 1.22\n",
+		"main.go": "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hello\") }\n",
+	}
+	for name, data := range src {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
 }

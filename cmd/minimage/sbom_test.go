@@ -218,3 +218,40 @@ func TestBuildPushSBOM(t *testing.T) {
 		}
 	}
 }
+
+// TestSBOMOnlyWhereItGoes checks that build makes the SBOMs only when a
+// flag or a push receives them: without a sink, making them would cost
+// the binary's SHA-1 and SHA-256 for nothing.
+func TestSBOMOnlyWhereItGoes(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "app")
+	if err := os.WriteFile(bin, []byte("not run"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		none bool
+	}{
+		{[]string{"-o", out}, true},
+		{[]string{"-o", out + ".tar"}, true},
+		{[]string{"-o", out, "--sbom=spdx"}, true},
+		{[]string{"-o", out, "--sbom=none"}, true},
+		{[]string{"-o", out, "--sbom-out", t.TempDir()}, false},
+		{[]string{"-o", out, "--sbom-referrer"}, false},
+		{[]string{"-o", out + ".tar", "--sbom-in-image"}, false},
+		{[]string{"--push", "registry.example/app:v1"}, false},
+	} {
+		var f buildFlags
+		fs := newBuildFlagSet(&f, io.Discard, io.Discard)
+		if err := fs.Parse(c.args); err != nil {
+			t.Fatalf("%q: %v", c.args, err)
+		}
+		r, err := f.recipe(bin, io.Discard)
+		if err != nil {
+			t.Fatalf("%q: %v", c.args, err)
+		}
+		if r.SBOM.None != c.none {
+			t.Errorf("%q: SBOM.None = %v, want %v", c.args, r.SBOM.None, c.none)
+		}
+	}
+}

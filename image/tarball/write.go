@@ -274,7 +274,11 @@ func WriteFile(ctx context.Context, path string, a image.Artifact, opts Options)
 	var tarErr error
 	err := oci.WriteAtomic(dir, name, func(w io.Writer) error {
 		fw := &fileWriter{bw: bufio.NewWriterSize(w, 1<<20)}
-		fw.f, _ = w.(*os.File)
+		// The temporary file itself, so that spilled layers are copied
+		// into it by the kernel.
+		if tf, ok := w.(interface{ File() *os.File }); ok {
+			fw.f = tf.File()
+		}
 		var out io.Writer = fw.bw
 		if fw.f != nil {
 			out = fw

@@ -73,6 +73,11 @@ func (w targetWriter) Write(p []byte) (int, error) {
 	return n, w.rename(err)
 }
 
+// File returns the temporary file, for writers that copy into it in the
+// kernel (copy_file_range); errors naming it are renamed when
+// WriteAtomic returns them.
+func (w targetWriter) File() *os.File { return w.f }
+
 // ReadFrom keeps os.File's copy_file_range and splice for io.Copy.
 func (w targetWriter) ReadFrom(r io.Reader) (int64, error) {
 	n, err := w.f.ReadFrom(r)

@@ -27,6 +27,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -47,8 +48,19 @@ func main() {
 	compress := flag.String("compress", "", "internal: compress this file to nowhere and exit")
 	lib := flag.String("lib", "", "internal: package the binary -bin into the layout or tarball at this path with the library and exit")
 	libBin := flag.String("bin", "", "internal: the binary for -lib")
+	cpuprofile := flag.String("cpuprofile", "", "with -compress or -lib: write a CPU profile to `FILE`")
 	flag.Parse()
 	log.SetFlags(0)
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if *compress != "" {
 		if err := compressFile(*compress); err != nil {
 			log.Fatal(err)

@@ -140,7 +140,7 @@ func main() {
 	}
 	fmt.Printf("input %s: %.1f MB; binary layer blob %.1f MB; %s, GOMAXPROCS %d, %d rounds, medians\n",
 		filepath.Base(bin), float64(fi.Size())/1e6, float64(blob)/1e6, runtime.Version(), runtime.GOMAXPROCS(0), *n)
-	fmt.Printf("%-20s %9s %7s %9s %7s %9s %7s %10s %12s %12s\n", "case", "wall", "ratio", "min wall", "ratio", "cpu", "ratio", "peak RSS", "written", "cancelled")
+	fmt.Printf("%-20s %9s %7s %9s %7s %9s %7s %7s %10s %12s %12s\n", "case", "wall", "ratio", "min wall", "ratio", "cpu", "ratio", "paired", "peak RSS", "written", "cancelled")
 	floor := median(res[0], func(s sample) float64 { return s.wall.Seconds() })
 	cpuFloor := median(res[0], func(s sample) float64 { return s.cpu.Seconds() })
 	minFloor := minimum(res[0], func(s sample) float64 { return s.wall.Seconds() })
@@ -151,7 +151,15 @@ func main() {
 		rss := median(res[i], func(s sample) float64 { return float64(s.rss) })
 		wr := median(res[i], func(s sample) float64 { return float64(s.written) })
 		cw := median(res[i], func(s sample) float64 { return float64(s.cancelled) })
-		fmt.Printf("%-20s %8.3fs %6.2fx %8.3fs %6.2fx %8.3fs %6.2fx %6.1f MiB %9.1f MB %9.1f MB\n", c.name, w, w/floor, mw, mw/minFloor, cpu, cpu/cpuFloor, rss/(1<<20), wr/1e6, cw/1e6)
+		// paired: the median over rounds of the wall time against the
+		// compressor's in the same round, which the machine's load
+		// drifting from round to round moves less.
+		ratios := make([]float64, len(res[i]))
+		for r := range res[i] {
+			ratios[r] = res[i][r].wall.Seconds() / res[0][r].wall.Seconds()
+		}
+		paired := median(ratios, func(x float64) float64 { return x })
+		fmt.Printf("%-20s %8.3fs %6.2fx %8.3fs %6.2fx %8.3fs %6.2fx %6.2fx %6.1f MiB %9.1f MB %9.1f MB\n", c.name, w, w/floor, mw, mw/minFloor, cpu, cpu/cpuFloor, paired, rss/(1<<20), wr/1e6, cw/1e6)
 	}
 }
 

@@ -55,14 +55,7 @@ func (r Recipe) plan(ctx context.Context) (*plan, error) {
 	p.layer = r.Layer
 	p.layer.ModTime, p.layer.Progress = r.Created, nil
 	if p.layer.SpillDir == "" {
-		// Spill large layers beside the first layout output, so that
-		// layout.Write links them into place instead of copying them.
-		for _, o := range r.Outputs {
-			if o.Format == Layout && o.Writer == nil {
-				p.layer.SpillDir = layout.SpillDir(o.Path)
-				break
-			}
-		}
+		p.layer.SpillDir = spillDir(r.Outputs)
 	}
 	if err := p.layer.Validate(); err != nil {
 		return nil, invalid("%w", err)
@@ -326,3 +319,23 @@ func (p *plan) layerOptions(name string, total int64) layer.Options {
 // bytes: a header, the content padded to 512-byte blocks, and the two
 // zero blocks that end it.
 func tarSize(size int64) int64 { return 512 + (size+511)/512*512 + 1024 }
+
+// spillDir returns where large layers spill for outputs: beside the first
+// layout output, so that layout.Write links them into place instead of
+// copying them; else in the directory of the first tarball file, so that
+// the kernel can copy them into it (copy_file_range works within a file
+// system, and os.TempDir may be a tmpfs, whose spill would take memory);
+// else "", os.TempDir.
+func spillDir(outs []Output) string {
+	for _, o := range outs {
+		if o.Format == Layout && o.Writer == nil {
+			return layout.SpillDir(o.Path)
+		}
+	}
+	for _, o := range outs {
+		if o.Format == Tarball && o.Writer == nil {
+			return filepath.Dir(o.Path)
+		}
+	}
+	return ""
+}

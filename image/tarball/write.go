@@ -92,7 +92,7 @@ func Write(ctx context.Context, w io.Writer, a image.Artifact, opts Options) err
 	tw := &tarWriter{w: w}
 	switch f := w.(type) {
 	case *fileWriter:
-		tw.w, tw.file, tw.flush = f.bw, f.f, f.bw.Flush
+		tw.w, tw.file, tw.flush, tw.fileErr = f.bw, f.f, f.bw.Flush, f.fileErr
 	case *os.File:
 		tw.file = f
 	}
@@ -126,10 +126,11 @@ func Write(ctx context.Context, w io.Writer, a image.Artifact, opts Options) err
 // *os.File given to Write), a layer's spill file is then copied by the
 // kernel (see layer.Layer.Compressed), not through memory.
 type tarWriter struct {
-	w     io.Writer
-	file  *os.File     // the file under w, or nil
-	flush func() error // flushes w into file, or nil
-	hdr   bytes.Buffer
+	w       io.Writer
+	file    *os.File          // the file under w, or nil
+	flush   func() error      // flushes w into file, or nil
+	fileErr func(error) error // renames file's errors, or nil
+	hdr     bytes.Buffer
 }
 
 // header writes h's header blocks; h.Size bytes of content and the padding
@@ -162,6 +163,9 @@ func (t *tarWriter) blob(ctx context.Context, b image.Blob, size int64) error {
 			}
 		}
 		n, err = io.Copy(t.file, rc)
+		if err != nil && t.fileErr != nil {
+			err = t.fileErr(err)
+		}
 	} else {
 		n, err = io.Copy(t.w, oci.CtxReader{Ctx: ctx, R: rc})
 	}
@@ -196,8 +200,9 @@ func (t *tarWriter) close() error {
 
 // fileWriter is the buffered file WriteFile hands Write.
 type fileWriter struct {
-	f  *os.File
-	bw *bufio.Writer
+	f       *os.File
+	bw      *bufio.Writer
+	fileErr func(error) error // names f's errors after the target
 }
 
 func (w *fileWriter) Write(p []byte) (int, error) { return w.bw.Write(p) }
@@ -275,9 +280,12 @@ func WriteFile(ctx context.Context, path string, a image.Artifact, opts Options)
 	err := oci.WriteAtomic(dir, name, func(w io.Writer) error {
 		fw := &fileWriter{bw: bufio.NewWriterSize(w, 1<<20)}
 		// The temporary file itself, so that spilled layers are copied
-		// into it by the kernel.
-		if tf, ok := w.(interface{ File() *os.File }); ok {
-			fw.f = tf.File()
+		// into it by the kernel; its errors must name path, not it.
+		if tf, ok := w.(interface {
+			File() *os.File
+			TargetError(error) error
+		}); ok {
+			fw.f, fw.fileErr = tf.File(), tf.TargetError
 		}
 		var out io.Writer = fw.bw
 		if fw.f != nil {

@@ -74,9 +74,14 @@ func (w targetWriter) Write(p []byte) (int, error) {
 }
 
 // File returns the temporary file, for writers that copy into it in the
-// kernel (copy_file_range); errors naming it are renamed when
-// WriteAtomic returns them.
+// kernel (copy_file_range). Errors of writes to it name it: pass them
+// through TargetError before wrapping them.
 func (w targetWriter) File() *os.File { return w.f }
+
+// TargetError returns err, an error of a write to File, as an error of
+// the target file: an *os.PathError naming the temporary file names the
+// target instead. Other errors pass unchanged.
+func (w targetWriter) TargetError(err error) error { return w.rename(err) }
 
 // ReadFrom keeps os.File's copy_file_range and splice for io.Copy.
 func (w targetWriter) ReadFrom(r io.Reader) (int64, error) {

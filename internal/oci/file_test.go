@@ -26,6 +26,10 @@ func TestWriteAtomicNamesTarget(t *testing.T) {
 		// What a full disk gives, as the file reports it, wrapped the
 		// way the tarball writer wraps it.
 		werr := tw.rename(&os.PathError{Op: "write", Path: tmp, Err: syscall.ENOSPC})
+		// TargetError, for writes straight to File, does the same.
+		if ferr := tw.TargetError(&os.PathError{Op: "write", Path: tw.File().Name(), Err: syscall.ENOSPC}); ferr.Error() != werr.Error() {
+			t.Errorf("TargetError gives %q, want %q", ferr, werr)
+		}
 		return fmt.Errorf("tarball: write: blobs/sha256/abc: %w", werr)
 	})
 	if err == nil || strings.Contains(err.Error(), ".tmp-") || !strings.Contains(err.Error(), filepath.Join(dir, "out.tar")) || !errors.Is(err, syscall.ENOSPC) {

@@ -13,7 +13,9 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/minimage/minimage/internal/pki"
 	"github.com/minimage/minimage/internal/registry"
 )
 
@@ -117,14 +119,16 @@ func startRegistry(opts RegistryOptions, dir string) (*Registry, error) {
 	r.srv.Config.ErrorLog = log.New(quietWriter{os.Stderr}, "", log.LstdFlags)
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	if opts.TLS {
-		caPEM, cert, err := newCA()
+		ca, err := pki.NewCA("imagetest registry CA", 7*24*time.Hour)
+		var cert tls.Certificate
+		if err == nil {
+			_, _, cert, err = ca.ServerCert()
+		}
 		if err != nil {
 			reg.Close()
 			return nil, fmt.Errorf("imagetest: start registry: %w", err)
 		}
-		r.caPEM = caPEM
-		r.pool = x509.NewCertPool()
-		r.pool.AppendCertsFromPEM(caPEM)
+		r.caPEM, r.pool = ca.PEM, ca.Pool()
 		r.srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 		r.srv.StartTLS()
 		transport.TLSClientConfig = &tls.Config{RootCAs: r.pool}

@@ -55,7 +55,7 @@ func (r Recipe) plan(ctx context.Context) (*plan, error) {
 	p.layer = r.Layer
 	p.layer.ModTime, p.layer.Progress = r.Created, nil
 	if p.layer.SpillDir == "" {
-		p.layer.SpillDir = spillDir(r.Outputs)
+		p.layer.SpillDir, p.layer.SpillWriteback = spillDir(r.Outputs)
 	}
 	if err := p.layer.Validate(); err != nil {
 		return nil, invalid("%w", err)
@@ -322,20 +322,21 @@ func tarSize(size int64) int64 { return 512 + (size+511)/512*512 + 1024 }
 
 // spillDir returns where large layers spill for outputs: beside the first
 // layout output, so that layout.Write links them into place instead of
-// copying them; else in the directory of the first tarball file, so that
-// the kernel can copy them into it (copy_file_range works within a file
-// system, and os.TempDir may be a tmpfs, whose spill would take memory);
-// else "", os.TempDir.
-func spillDir(outs []Output) string {
+// copying them, with writeback as they are written (linked is true);
+// else in the directory of the first tarball file, so that the kernel can
+// copy them into it (copy_file_range works within a file system, and
+// os.TempDir may be a tmpfs, whose spill would take memory); else "",
+// os.TempDir.
+func spillDir(outs []Output) (dir string, linked bool) {
 	for _, o := range outs {
 		if o.Format == Layout && o.Writer == nil {
-			return layout.SpillDir(o.Path)
+			return layout.SpillDir(o.Path), true
 		}
 	}
 	for _, o := range outs {
 		if o.Format == Tarball && o.Writer == nil {
-			return filepath.Dir(o.Path)
+			return filepath.Dir(o.Path), false
 		}
 	}
-	return ""
+	return "", false
 }

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -100,7 +102,7 @@ func TestLinkAfterWriteback(t *testing.T) {
 	layers := map[string]*Layer{}
 	for name, o := range map[string]Options{
 		"memory":   {SpillThreshold: 1 << 30},
-		"spilldir": {SpillThreshold: -1, SpillDir: t.TempDir()},
+		"spilldir": {SpillThreshold: -1, SpillDir: t.TempDir(), SpillWriteback: true},
 		"tempdir":  {SpillThreshold: -1},
 	} {
 		o.Compression = Uncompressed
@@ -128,4 +130,58 @@ func TestLinkAfterWriteback(t *testing.T) {
 	if err != nil || !bytes.Equal(got, wantBytes) {
 		t.Fatalf("linked file: %d bytes, %v; want the layer's %d bytes", len(got), err, len(wantBytes))
 	}
+}
+
+// TestSpillWriteback checks that only a spill with SpillWriteback set
+// goes to the disk while it is written: a spilled blob dropped without it
+// never reaches the disk, which the kernel counts in the process's
+// cancelled_write_bytes (/proc/self/io: dirty bytes of files deleted
+// before their writeback); with it, most of the blob has gone to the disk
+// by then. A spill into os.TempDir, never written back, shows whether the
+// file system counts (tmpfs does not; the test is skipped there).
+func TestSpillWriteback(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("Linux only")
+	}
+	data := randomData(3*writebackChunk+writebackChunk/4, 12)
+	size := int64(len(data))
+	cancelled := func(o Options) int64 {
+		before := procIO(t, "cancelled_write_bytes")
+		o.Compression, o.SpillThreshold = Uncompressed, -1
+		b := New(o)
+		b.AddFile("/d", data, Attr{})
+		l := build(t, b)
+		l.Release()
+		return procIO(t, "cancelled_write_bytes") - before
+	}
+	// t.TempDir is in os.TempDir, on the same file system.
+	if n := cancelled(Options{}); n < size/2 {
+		t.Skipf("dropping a %d-byte spill in %s cancelled %d bytes of writeback: this file system does not count it", size, os.TempDir(), n)
+	}
+	if n := cancelled(Options{SpillDir: t.TempDir()}); n < size/2 {
+		t.Errorf("without SpillWriteback, dropping a %d-byte spill cancelled %d bytes: its bytes went to the disk for nothing", size, n)
+	}
+	if n := cancelled(Options{SpillDir: t.TempDir(), SpillWriteback: true}); n > size/2 {
+		t.Errorf("with SpillWriteback, dropping a %d-byte spill cancelled %d bytes: its writeback did not start as it was written", size, n)
+	}
+}
+
+// procIO returns the field name of /proc/self/io.
+func procIO(t *testing.T, name string) int64 {
+	t.Helper()
+	data, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		t.Skip("no /proc/self/io:", err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, name+": "); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	t.Fatalf("no %s in /proc/self/io", name)
+	return 0
 }

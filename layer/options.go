@@ -141,12 +141,19 @@ type Options struct {
 	// as they are created where the operating system allows it, so
 	// nothing is left behind on a crash. A blob spilled on the file system
 	// it will be written to can be linked there rather than copied (see
-	// Layer.Link and image/layout's SpillDir). On Linux a spill file in a
-	// SpillDir set here is handed to the disk as it is written, so that
-	// linking it (which syncs it first) waits only for its last few MiB;
-	// in os.TempDir it is left to the kernel, which may never write a
-	// file dropped soon enough.
+	// Layer.Link and image/layout's SpillDir), and copied into a file
+	// there by the kernel (a tarball; see Layer.Compressed).
 	SpillDir string
+
+	// SpillWriteback, on Linux, hands a spill file in SpillDir to the
+	// disk as it is written, so that Layer.Link, which syncs the file
+	// before it links it, waits only for its last few MiB. Set it when
+	// the blob will be linked into an image layout (with SpillDir from
+	// image/layout's SpillDir). Leave it unset when the blob will be
+	// copied (into a tarball, say) or dropped: its bytes would go to the
+	// disk for nothing, where the kernel may never write a file dropped
+	// soon enough.
+	SpillWriteback bool
 
 	// Progress, if set, is called from the goroutine that runs Build as the
 	// layer is written: about every MiB of tar input, and once at the end.

@@ -17,6 +17,7 @@ import (
 type blobStore struct {
 	threshold int64
 	dir       string
+	writeback bool // Options.SpillWriteback
 	chunks    [][]byte
 	file      *spillFile
 	size      int64
@@ -25,8 +26,8 @@ type blobStore struct {
 	synced int64
 }
 
-// writebackChunk is how much of a spill file that may be linked is
-// written before its writeback to the disk is started.
+// writebackChunk is how much of a spill file to be linked is written
+// before its writeback to the disk is started (Options.SpillWriteback).
 const writebackChunk = 8 << 20
 
 const (
@@ -39,7 +40,7 @@ func newBlobStore(o Options) *blobStore {
 	if t == 0 {
 		t = DefaultSpillThreshold
 	}
-	return &blobStore{threshold: t, dir: o.SpillDir}
+	return &blobStore{threshold: t, dir: o.SpillDir, writeback: o.SpillWriteback}
 }
 
 func (s *blobStore) Write(p []byte) (int, error) {
@@ -94,11 +95,9 @@ func (s *blobStore) spill() error {
 	}
 	s.file, s.chunks = f, nil
 	s.synced = -1
-	if f.st.linkable && s.dir != "" {
-		// A spill file in a directory the caller chose, on a system that
-		// can link it: it is likely to be linked (see Options.SpillDir),
-		// and its bytes then reach the disk anyway. In os.TempDir it is
-		// more likely dropped before the kernel ever writes it.
+	if f.st.linkable && s.writeback {
+		// It is to be linked (Options.SpillWriteback), and its bytes
+		// will then reach the disk anyway.
 		s.synced = 0
 	}
 	return nil

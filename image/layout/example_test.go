@@ -147,7 +147,7 @@ func ExampleSpillDir() {
 	dir := filepath.Join(root, "layout")
 	ctx := context.Background()
 
-	opts := layer.Options{SpillDir: layout.SpillDir(dir), SpillThreshold: -1}
+	opts := layer.Options{SpillDir: layout.SpillDir(dir), SpillWriteback: true, SpillThreshold: -1}
 	b := layer.New(opts)
 	if err := b.AddFile("/app/data", bytes.Repeat([]byte("minimage "), 1<<20), layer.Attr{}); err != nil {
 		log.Fatal(err)

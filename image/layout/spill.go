@@ -9,6 +9,8 @@ import (
 // layers built are to be written to the layout at dir, so that Write links
 // their spilled blobs into place instead of copying them (see
 // layer.Layer.Link): every byte of a large layer is then written once.
+// Set layer.Options.SpillWriteback too, so that the link finds the blob
+// mostly on the disk already.
 // It is dir's blobs/sha256 directory when dir is a layout already, dir
 // itself when it is a directory that can hold files without a name, and
 // otherwise the nearest existing directory above dir, which a new dir will

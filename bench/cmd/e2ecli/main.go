@@ -254,7 +254,7 @@ func packageLib(out, bin string) error {
 	ctx := context.Background()
 	var lo layer.Options
 	if !strings.HasSuffix(out, ".tar") {
-		lo.SpillDir = layout.SpillDir(out)
+		lo.SpillDir, lo.SpillWriteback = layout.SpillDir(out), true
 	}
 	bl, err := base.Layer(ctx, base.Options{Layer: lo})
 	if err != nil {

@@ -1,7 +1,9 @@
 package bench
 
 import (
+	"flag"
 	"fmt"
+	"os"
 	"runtime"
 	"testing"
 
@@ -9,15 +11,25 @@ import (
 	mgzip "github.com/minimage/minimage/layer/gzip"
 )
 
+// scalingIn replaces BenchmarkScaling's input: on many cores a 33 MB
+// input is too few blocks to keep them busy (see cmd/windowsim).
+var scalingIn = flag.String("scaling.in", "", "BenchmarkScaling's input `FILE` (default: the binary input)")
+
 // BenchmarkScaling compresses the binary input at the default layer level
 // (2) with GOMAXPROCS and the blocks in flight set to 1, 2, 4, 8 and 16,
 // up to the machine's CPUs, with this project's writer and with pgzip at
 // the same block size. The speedup over one core is what scaling.sh
 // prints:
 //
-//	cd bench && bash scaling.sh
+//	cd bench && bash scaling.sh [FILE]
 func BenchmarkScaling(b *testing.B) {
 	data := inputs(b)[0].data
+	if *scalingIn != "" {
+		var err error
+		if data, err = os.ReadFile(*scalingIn); err != nil {
+			b.Fatal(err)
+		}
+	}
 	const level = 2
 	for _, procs := range []int{1, 2, 4, 8, 16} {
 		if procs > runtime.NumCPU() {

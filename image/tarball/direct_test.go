@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -85,53 +84,4 @@ func TestWriteFileLargeLayers(t *testing.T) {
 	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
 		t.Errorf("%d entries in the directory after a failed write, want only app.tar", len(ents))
 	}
-}
-
-// TestWriteFileCopiesInKernel checks that WriteFile hands a spilled layer
-// to the kernel (copy_file_range) rather than copying it through memory
-// in 32 KiB writes, by the number of write system calls the process made
-// (syscw in /proc/self/io, which copy_file_range also counts, once per
-// call). Linux only.
-func TestWriteFileCopiesInKernel(t *testing.T) {
-	if _, err := os.Stat("/proc/self/io"); err != nil {
-		t.Skip("no /proc/self/io:", err)
-	}
-	dir := t.TempDir()
-	data := make([]byte, 24<<20)
-	rand.Read(data)
-	b := layer.New(layer.Options{SpillThreshold: -1, SpillDir: dir, Format: layer.Format{Compression: layer.Uncompressed}})
-	b.AddFile("/data", data, layer.Attr{})
-	l, err := b.Build(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	img := fixture.Image(t, amd64).Append(l)
-	before := writeCalls(t)
-	if err := tarball.WriteFile(context.Background(), filepath.Join(dir, "app.tar"), img, tarball.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	// Through memory, 24 MiB take 768 writes of 32 KiB; in the kernel, 3
-	// calls of 8 MiB, and a few writes for the rest of the tarball.
-	if n := writeCalls(t) - before; n > 100 {
-		t.Errorf("WriteFile made %d write calls for a 24 MiB layer; want the kernel to copy it (a few calls)", n)
-	}
-}
-
-// writeCalls returns the write system calls the process has made.
-func writeCalls(t *testing.T) int64 {
-	data, err := os.ReadFile("/proc/self/io")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "syscw: "); ok {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return n
-		}
-	}
-	t.Fatalf("no syscw in /proc/self/io:\n%s", data)
-	return 0
 }

@@ -9,9 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
-	"strings"
 	"testing"
+
+	"github.com/minimage/minimage/internal/testenv"
 )
 
 func TestLink(t *testing.T) {
@@ -146,13 +146,13 @@ func TestSpillWriteback(t *testing.T) {
 	data := randomData(3*writebackChunk+writebackChunk/4, 12)
 	size := int64(len(data))
 	cancelled := func(o Options) int64 {
-		before := procIO(t, "cancelled_write_bytes")
+		before := testenv.ProcIO(t, "cancelled_write_bytes")
 		o.Compression, o.SpillThreshold = Uncompressed, -1
 		b := New(o)
 		b.AddFile("/d", data, Attr{})
 		l := build(t, b)
 		l.Release()
-		return procIO(t, "cancelled_write_bytes") - before
+		return testenv.ProcIO(t, "cancelled_write_bytes") - before
 	}
 	// t.TempDir is in os.TempDir, on the same file system.
 	if n := cancelled(Options{}); n < size/2 {
@@ -164,24 +164,4 @@ func TestSpillWriteback(t *testing.T) {
 	if n := cancelled(Options{SpillDir: t.TempDir(), SpillWriteback: true}); n > size/2 {
 		t.Errorf("with SpillWriteback, dropping a %d-byte spill cancelled %d bytes: its writeback did not start as it was written", size, n)
 	}
-}
-
-// procIO returns the field name of /proc/self/io.
-func procIO(t *testing.T, name string) int64 {
-	t.Helper()
-	data, err := os.ReadFile("/proc/self/io")
-	if err != nil {
-		t.Skip("no /proc/self/io:", err)
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, name+": "); ok {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return n
-		}
-	}
-	t.Fatalf("no %s in /proc/self/io", name)
-	return 0
 }

@@ -7,12 +7,11 @@ import (
 	"crypto/rand"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/minimage/minimage/image/tarball"
 	"github.com/minimage/minimage/internal/fixture"
+	"github.com/minimage/minimage/internal/testenv"
 	"github.com/minimage/minimage/layer"
 	"golang.org/x/sys/unix"
 )
@@ -24,9 +23,6 @@ import (
 // call). Skipped where the kernel will not copy between two files of the
 // test's directory.
 func TestWriteFileCopiesInKernel(t *testing.T) {
-	if _, err := os.Stat("/proc/self/io"); err != nil {
-		t.Skip("no /proc/self/io:", err)
-	}
 	dir := t.TempDir()
 	if err := probeCopyFileRange(dir); err != nil {
 		t.Skip("the kernel does not copy files here:", err)
@@ -40,34 +36,15 @@ func TestWriteFileCopiesInKernel(t *testing.T) {
 		t.Fatal(err)
 	}
 	img := fixture.Image(t, amd64).Append(l)
-	before := writeCalls(t)
+	before := testenv.ProcIO(t, "syscw")
 	if err := tarball.WriteFile(context.Background(), filepath.Join(dir, "app.tar"), img, tarball.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	// Through memory, 24 MiB take 768 writes of 32 KiB; in the kernel, 3
 	// calls of 8 MiB, and a few writes for the rest of the tarball.
-	if n := writeCalls(t) - before; n > 100 {
+	if n := testenv.ProcIO(t, "syscw") - before; n > 100 {
 		t.Errorf("WriteFile made %d write calls for a 24 MiB layer; want the kernel to copy it (a few calls)", n)
 	}
-}
-
-// writeCalls returns the write system calls the process has made.
-func writeCalls(t *testing.T) int64 {
-	data, err := os.ReadFile("/proc/self/io")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "syscw: "); ok {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return n
-		}
-	}
-	t.Fatalf("no syscw in /proc/self/io:\n%s", data)
-	return 0
 }
 
 // probeCopyFileRange copies a byte between two files in dir with

@@ -18,7 +18,7 @@ import (
 const chunk = 64 << 10
 
 // blockSize is the block size of the parallel implementations.
-const blockSize = 1 << 20
+const blockSize = mgzip.DefaultBlockSize
 
 // A gzipWriter is what all the implementations have in common.
 type gzipWriter interface {

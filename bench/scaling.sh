@@ -27,6 +27,6 @@ for impl in minimage pgzip; do
 			sort -n | awk '{a[NR] = $1} END {if (NR) print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}')
 		[ -n "$med" ] || continue
 		[ -n "$base" ] || base=$med
-		printf '%-10s %6d %10.0f %7.2fx\n' "$impl" "$procs" "$med" "$(echo "$med / $base" | bc -l)"
+		awk -v i="$impl" -v p="$procs" -v m="$med" -v b="$base" 'BEGIN {printf "%-10s %6d %10.0f %7.2fx\n", i, p, m, m / b}'
 	done
 done

@@ -31,11 +31,14 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/flate"
+	mgzip "github.com/minimage/minimage/layer/gzip"
 )
 
 const (
-	blockSize = 1 << 20
-	dictSize  = 32 << 10
+	// blockSize is the writer's block size.
+	blockSize = mgzip.DefaultBlockSize
+	// dictSize is deflate's window, the dictionary each block starts with.
+	dictSize = 32 << 10
 )
 
 func main() {

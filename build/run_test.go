@@ -375,23 +375,31 @@ func TestRunGoBuildFails(t *testing.T) {
 	}
 }
 
-// TestRunTarballSpilled writes a tarball file alone with every layer
-// spilled to a file (SpillThreshold -1): the spill files go beside the
-// tarball and are copied into it; the tarball holds the image whole, and
-// nothing else is left in its directory.
+// TestRunTarballSpilled writes a tarball file alone, for one platform and
+// for two, with every layer spilled to a file (SpillThreshold -1): the
+// spill files go beside the tarball and are copied into it; the tarball
+// holds the image or index whole, and nothing else is left in its
+// directory.
 func TestRunTarballSpilled(t *testing.T) {
-	dir := t.TempDir()
-	out := build.Output{Format: build.Tarball, Path: filepath.Join(dir, "hello.tar")}
-	r := build.Recipe{Package: hello(t), Outputs: []build.Output{out}}
-	r.Layer.SpillThreshold = -1
-	res, err := build.Run(t.Context(), r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := readBack(t, out, ""); got != res.Artifact.Digest().String() {
-		t.Errorf("the tarball holds %s, want %s", got, res.Artifact.Digest())
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-		t.Errorf("the output directory holds %d entries, want hello.tar alone", len(entries))
+	for _, platforms := range [][]image.Platform{{amd64}, {amd64, arm64}} {
+		t.Run(fmt.Sprint(len(platforms)), func(t *testing.T) {
+			dir := t.TempDir()
+			out := build.Output{Format: build.Tarball, Path: filepath.Join(dir, "hello.tar")}
+			r := build.Recipe{Package: hello(t), Platforms: platforms, Outputs: []build.Output{out}}
+			r.Layer.SpillThreshold = -1
+			res, err := build.Run(t.Context(), r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := readBack(t, out, ""); got != res.Artifact.Digest().String() {
+				t.Errorf("the tarball holds %s, want %s", got, res.Artifact.Digest())
+			}
+			if len(res.Images) != len(platforms) {
+				t.Errorf("%d images, want %d", len(res.Images), len(platforms))
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+				t.Errorf("the output directory holds %d entries, want hello.tar alone", len(entries))
+			}
+		})
 	}
 }

@@ -8,10 +8,6 @@ var (
 	// ErrDuplicatePlatform reports two images of one platform in an index.
 	ErrDuplicatePlatform = errors.New("duplicate platform")
 
-	// ErrNotLayout reports a directory that holds files but no oci-layout
-	// file, or an oci-layout of an unsupported version.
-	ErrNotLayout = errors.New("not an OCI image layout")
-
 	// ErrCorrupt reports a layout, tarball, index, manifest or config that
 	// cannot be parsed or breaks the OCI rules.
 	ErrCorrupt = errors.New("corrupt image data")

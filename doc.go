@@ -14,8 +14,10 @@
 //	base         /etc/passwd, /etc/group, /tmp and /home/nonroot: the files
 //	             of a distroless-static base, as a layer
 //	image        the model: OCI config, manifest, index and artifact
-//	             manifests; binaries checked; the blob seam (Artifact,
-//	             Blob, Fetcher, Load) every transport uses
+//	             manifests; the blob seam (Artifact, Blob, Fetcher, Load)
+//	             every transport uses
+//	gobinary     a Go program checked (ELF, architecture, static linking)
+//	             and added to an image, its build information recorded
 //	image/layout OCI image-layout directories, read and written (atomic,
 //	             locked)
 //	image/tarball one file for docker, podman, skopeo and crane: an OCI
@@ -28,7 +30,8 @@
 //
 // Imports point downwards only: layer/gzip knows nothing of images, layer
 // knows nothing of manifests beyond a descriptor, certs, tzdata and base
-// only produce layers, image composes them, and the transports
+// only produce layers, image composes them without reading ELF (gobinary
+// does, over image's exported API), and the transports
 // (image/layout, image/tarball) use only image's exported API; build
 // composes the producers and the transports, and nothing imports the
 // command line. A test

@@ -11,6 +11,7 @@ import (
 
 	"github.com/minimage/minimage/base"
 	"github.com/minimage/minimage/certs"
+	"github.com/minimage/minimage/gobinary"
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/layout"
 	"github.com/minimage/minimage/layer"
@@ -33,7 +34,7 @@ func buildApp(ctx context.Context, bin, out string) error {
 		layers = append(layers, l)
 	}
 	img := image.New(image.Platform{OS: "linux", Architecture: "amd64"}).Append(layers...)
-	img, err := img.AddBinary(ctx, "/app", bin, image.BinaryOptions{}) // checks the ELF
+	img, err := gobinary.Add(ctx, img, "/app", bin, gobinary.Options{}) // checks the ELF
 	if err != nil {
 		return err // wrong architecture, dynamically linked, not ELF: with the fix
 	}
@@ -76,7 +77,7 @@ func Example() {
 		log.Fatalf("go build: %v\n%s", err, out)
 	}
 	err = buildApp(ctx, bin, filepath.Join(dir, "out"))
-	fmt.Println(errors.Is(err, image.ErrWrongArch))
+	fmt.Println(errors.Is(err, gobinary.ErrWrongArch))
 	// Output:
 	// 4 [/app] 65532:65532
 	// true

@@ -2,6 +2,7 @@ package minimage_test
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -17,6 +18,7 @@ var rank = map[string]int{
 	"base":            2,
 	"internal/oci":    2,
 	"image":           3,
+	"gobinary":        4,
 	"image/layout":    4,
 	"image/tarball":   5,
 	"image/remote":    6,
@@ -26,10 +28,17 @@ var rank = map[string]int{
 	"cmd/minimage":    9,
 }
 
+// forbidden lists, by package, the standard library packages it must not
+// import: image is the OCI model, and reading programs is gobinary's job.
+var forbidden = map[string][]string{
+	"image": {"debug/elf", "debug/buildinfo"},
+}
+
 // TestImportGraph checks that imports point one way, as doc.go says:
-// layer/gzip knows nothing of images, the transports use image's
-// exported API and never the other way round, nothing imports the
-// command line, and test helpers stay out of the library.
+// layer/gzip knows nothing of images, the transports and gobinary use
+// image's exported API and never the other way round, nothing imports the
+// command line, test helpers stay out of the library, and no package
+// imports what forbidden keeps from it.
 func TestImportGraph(t *testing.T) {
 	const mod = "github.com/minimage/minimage"
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, mod+"/...").Output()
@@ -44,6 +53,9 @@ func TestImportGraph(t *testing.T) {
 		}
 		from, ranked := rank[pkg]
 		for _, imp := range f[1:] {
+			if slices.Contains(forbidden[pkg], imp) {
+				t.Errorf("%s imports %s, which it must not", pkg, imp)
+			}
 			dep, ok := strings.CutPrefix(imp, mod+"/")
 			if !ok {
 				continue

@@ -20,6 +20,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/minimage/minimage/certs"
+	"github.com/minimage/minimage/gobinary"
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/layout"
 	"github.com/minimage/minimage/internal/testenv"
@@ -121,7 +122,7 @@ func packageMinimage(dir, bin string) error {
 		return err
 	}
 	img := image.New(image.Platform{OS: "linux", Architecture: runtime.GOARCH}).Append(ca, tz)
-	if img, err = img.AddBinary(ctx, "/app", bin, image.BinaryOptions{}); err != nil {
+	if img, err = gobinary.Add(ctx, img, "/app", bin, gobinary.Options{}); err != nil {
 		return err
 	}
 	return layout.Write(ctx, dir, img, layout.Options{Tags: []string{"app:latest"}})

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/layout"
 	"github.com/minimage/minimage/internal/typo"
 )
 
@@ -311,7 +312,7 @@ func checkOutput(o Output) error {
 		}
 		if len(ents) > 0 {
 			if _, err := os.Stat(filepath.Join(o.Path, "oci-layout")); err != nil {
-				return invalid("output %s: %w: the directory holds other files; give a new or empty directory, or an existing layout", o.Path, image.ErrNotLayout)
+				return invalid("output %s: %w: the directory holds other files; give a new or empty directory, or an existing layout", o.Path, layout.ErrNotLayout)
 			}
 		}
 		return writable(o.Path, o.Path)

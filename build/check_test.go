@@ -12,6 +12,7 @@ import (
 
 	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/layout"
 	"github.com/minimage/minimage/tzdata"
 )
 
@@ -200,8 +201,8 @@ func TestChecksBeforeWork(t *testing.T) {
 	}
 	// The sentinel of a layout that is not one is kept too.
 	_, err = build.Run(context.Background(), ok(build.Recipe{Outputs: []build.Output{{Path: foreign}}}))
-	if !errors.Is(err, image.ErrNotLayout) {
-		t.Errorf("foreign output error %v does not wrap image.ErrNotLayout", err)
+	if !errors.Is(err, layout.ErrNotLayout) {
+		t.Errorf("foreign output error %v does not wrap layout.ErrNotLayout", err)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/minimage/minimage/base"
+	"github.com/minimage/minimage/gobinary"
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/layout"
 	"github.com/minimage/minimage/layer"
@@ -167,7 +168,7 @@ func (p *plan) checkPlatforms() error {
 		return invalid("binary %s: %v", r.Binary, err)
 	}
 	defer f.Close()
-	if _, err := image.CheckBinary(f, r.Binary, p.platforms[0], image.BinaryOptions{AllowDynamic: r.AllowDynamic}); err != nil {
+	if _, err := gobinary.Check(f, r.Binary, p.platforms[0], gobinary.Options{AllowDynamic: r.AllowDynamic}); err != nil {
 		return invalid("%w", err)
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/minimage/minimage/base"
 	"github.com/minimage/minimage/certs"
+	"github.com/minimage/minimage/gobinary"
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/layer"
 	"github.com/minimage/minimage/tzdata"
@@ -249,7 +250,7 @@ func (p *plan) image(ctx context.Context, i int, b binary, shared sharedParts) (
 		files = map[string][]byte{p.sbomPath: doc}
 	}
 	p.step("adding the binary for %s", pl)
-	opts := image.BinaryOptions{
+	opts := gobinary.Options{
 		AllowDynamic: p.r.AllowDynamic,
 		Layer:        p.layerOptions("binary "+pl.String(), tarSize(b.report.Size)),
 		Files:        files,
@@ -262,7 +263,7 @@ func (p *plan) image(ctx context.Context, i int, b binary, shared sharedParts) (
 		hasher = newBinaryHasher()
 		opts.Tee = hasher
 	}
-	img, err := img.AddBinary(ctx, p.dest, b.path, opts)
+	img, err := gobinary.Add(ctx, img, p.dest, b.path, opts)
 	if err != nil {
 		return nil, PlatformReport{}, nil, fmt.Errorf("build: %w", err)
 	}

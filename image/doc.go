@@ -1,6 +1,6 @@
 // Package image is minimage's model of OCI images: images, indexes and
-// artifact manifests, built in memory from layers, with the binaries that
-// go into them checked.
+// artifact manifests, built in memory from layers. Package gobinary checks
+// and adds the Go programs that go into them.
 //
 // An [Image] is an immutable value: [New] gives an empty image for a
 // [Platform], and every With… and Append method returns a new Image. An
@@ -39,13 +39,4 @@
 // only time in it is the created time, which history entries without
 // their own also take. Media types are OCI's (image manifest, config and
 // index v1).
-//
-// # Binaries
-//
-// [Image.AddBinary] and [CheckBinary] read a binary's ELF header before it
-// goes into a linux image, and reject a binary for another architecture
-// ([ErrWrongArch]), a dynamically linked one ([ErrDynamic]) and one that is
-// not ELF ([ErrNotELF]), each with the fix in the message. Go build
-// information fills the source and revision annotations and the
-// [LabelGoVersion] label.
 package image

@@ -5,24 +5,8 @@ import "errors"
 // Sentinel errors, to be tested with errors.Is. The errors this package
 // returns wrap them with the file or blob concerned and the fix.
 var (
-	// ErrNotELF reports a binary for a linux image that is not an ELF
-	// executable.
-	ErrNotELF = errors.New("not an ELF executable")
-
-	// ErrWrongArch reports a binary built for another architecture (or
-	// arm variant) than the image's.
-	ErrWrongArch = errors.New("binary built for another architecture")
-
-	// ErrDynamic reports a dynamically linked binary (one with an ELF
-	// interpreter) without BinaryOptions.AllowDynamic.
-	ErrDynamic = errors.New("binary is dynamically linked")
-
 	// ErrDuplicatePlatform reports two images of one platform in an index.
 	ErrDuplicatePlatform = errors.New("duplicate platform")
-
-	// ErrNotLayout reports a directory that holds files but no oci-layout
-	// file, or an oci-layout of an unsupported version.
-	ErrNotLayout = errors.New("not an OCI image layout")
 
 	// ErrCorrupt reports a layout, tarball, index, manifest or config that
 	// cannot be parsed or breaks the OCI rules.

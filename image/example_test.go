@@ -39,14 +39,6 @@ func ExampleImage_AppendLayer() {
 	// Output: 1 true
 }
 
-func ExampleImage_AddBinary() {
-	img, err := image.New(image.Platform{OS: "linux", Architecture: "arm64"}).
-		AddBinary(context.Background(), "/app", bin("amd64"), image.BinaryOptions{})
-	// bin("amd64") is a static linux/amd64 Go program.
-	fmt.Println(img == nil, errors.Is(err, image.ErrWrongArch))
-	// Output: true true
-}
-
 // FromBase builds on an image read from a layout, a tarball or a
 // registry: its layers first, its config inherited, the base recorded.
 func ExampleFromBase() {

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/minimage/minimage/gobinary"
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/layout"
 	"github.com/minimage/minimage/image/tarball"
@@ -102,9 +103,9 @@ func buildFixture() (*fixture, error) {
 		return nil, err
 	}
 	mk := func(p image.Platform) (*image.Image, error) {
-		return image.New(p).AppendLayer(motdLayer, image.History{CreatedBy: "minimage: motd"}).
-			WithAnnotation("org.opencontainers.image.title", "hello").
-			AddBinary(ctx, "/hello", bins[p.Architecture], image.BinaryOptions{})
+		img := image.New(p).AppendLayer(motdLayer, image.History{CreatedBy: "minimage: motd"}).
+			WithAnnotation("org.opencontainers.image.title", "hello")
+		return gobinary.Add(ctx, img, "/hello", bins[p.Architecture], gobinary.Options{})
 	}
 	f := &fixture{hello: bins["amd64"], layout: filepath.Join(tmpRoot, "layout")}
 	if f.img, err = mk(amd64); err != nil {

@@ -33,12 +33,12 @@ func openLayout(p string) (image.Source, error) {
 	case fi.IsDir():
 		return layout.Read(p)
 	case !fi.Mode().IsRegular():
-		return nil, &notImageError{p, fmt.Sprintf("it is a %s", fileKind(fi.Mode())), image.ErrNotLayout}
+		return nil, &notImageError{p, fmt.Sprintf("it is a %s", fileKind(fi.Mode())), layout.ErrNotLayout}
 	case fi.Size() == 0:
-		return nil, &notImageError{p, "it is empty", image.ErrNotLayout}
+		return nil, &notImageError{p, "it is empty", layout.ErrNotLayout}
 	}
 	t, err := tarball.Read(p)
-	if errors.Is(err, image.ErrNotLayout) && strings.Contains(err.Error(), "not a tar file") {
+	if errors.Is(err, layout.ErrNotLayout) && strings.Contains(err.Error(), "not a tar file") {
 		return nil, &notImageError{p, sniff(p), err}
 	}
 	return t, err

@@ -179,8 +179,8 @@ func TestLayoutRefusesForeignOrCorrupt(t *testing.T) {
 	}{
 		{"corrupt index.json", map[string]string{"oci-layout": `{"imageLayoutVersion":"1.0.0"}`, "index.json": `{"schemaVersion":2,"manifests":[{`}, image.ErrCorrupt, "index.json"},
 		{"bad digest in index.json", map[string]string{"oci-layout": `{"imageLayoutVersion":"1.0.0"}`, "index.json": `{"schemaVersion":2,"manifests":[{"digest":"sha256:../../etc","size":1}]}`}, image.ErrCorrupt, "index.json"},
-		{"not a layout", map[string]string{"photo.jpg": "jpeg"}, image.ErrNotLayout, "photo.jpg"},
-		{"layout version", map[string]string{"oci-layout": `{"imageLayoutVersion":"9"}`}, image.ErrNotLayout, "oci-layout"},
+		{"not a layout", map[string]string{"photo.jpg": "jpeg"}, layout.ErrNotLayout, "photo.jpg"},
+		{"layout version", map[string]string{"oci-layout": `{"imageLayoutVersion":"9"}`}, layout.ErrNotLayout, "oci-layout"},
 	} {
 		dir := t.TempDir()
 		for n, c := range tc.files {

@@ -28,7 +28,7 @@ type Layout struct {
 }
 
 // Read opens the OCI image layout in dir: it checks oci-layout and reads
-// index.json. A directory without oci-layout is an image.ErrNotLayout
+// index.json. A directory without oci-layout is an ErrNotLayout
 // error; an index.json that cannot be parsed, or is not a regular file of
 // at most 8 MiB, an image.ErrCorrupt error naming it. A layout being
 // written has no index.json yet and reads as empty.
@@ -60,7 +60,7 @@ func ReadFS(fsys fs.FS, name string) (*Layout, error) {
 func checkLayoutFile(fsys fs.FS, name string) error {
 	data, err := readSmall(fsys, "oci-layout")
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("layout: read %s: %w: it has no oci-layout file; give the directory that holds oci-layout and index.json", name, image.ErrNotLayout)
+		return fmt.Errorf("layout: read %s: %w: it has no oci-layout file; give the directory that holds oci-layout and index.json", name, ErrNotLayout)
 	}
 	if err != nil {
 		return fmt.Errorf("layout: read %s: oci-layout: %w", name, err)
@@ -70,7 +70,7 @@ func checkLayoutFile(fsys fs.FS, name string) error {
 		return fmt.Errorf("layout: read %s: oci-layout: %w: %v", name, image.ErrCorrupt, err)
 	}
 	if l.Version != ocispec.ImageLayoutVersion {
-		return fmt.Errorf("layout: read %s: oci-layout: %w: version %q, want %q", name, image.ErrNotLayout, l.Version, ocispec.ImageLayoutVersion)
+		return fmt.Errorf("layout: read %s: oci-layout: %w: version %q, want %q", name, ErrNotLayout, l.Version, ocispec.ImageLayoutVersion)
 	}
 	return nil
 }

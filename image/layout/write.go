@@ -35,7 +35,7 @@ type Options struct {
 // same tags are replaced. A blob already present is checked, not
 // rewritten: one of the wrong size, or whose bytes do not match its name,
 // is an image.ErrBlobMismatch error. A directory with other files but no
-// oci-layout is an image.ErrNotLayout error, and a corrupt index.json an
+// oci-layout is an ErrNotLayout error, and a corrupt index.json an
 // image.ErrCorrupt error; neither is changed.
 //
 // The write is atomic for readers: each blob goes to a temporary file in
@@ -104,7 +104,7 @@ func openForWrite(dir string) (ocispec.Index, error) {
 			return empty, fmt.Errorf("image: write layout: %w", err)
 		}
 		if len(ents) > 0 {
-			return empty, fmt.Errorf("layout: write %s: %w: it holds %q but no oci-layout file; write to a new or empty directory", dir, image.ErrNotLayout, ents[0].Name())
+			return empty, fmt.Errorf("layout: write %s: %w: it holds %q but no oci-layout file; write to a new or empty directory", dir, ErrNotLayout, ents[0].Name())
 		}
 		if err := oci.WriteFileAtomic(dir, "oci-layout", []byte(oci.LayoutFile)); err != nil {
 			return empty, fmt.Errorf("layout: write: %w", err)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/minimage/minimage/gobinary"
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/image/layout"
@@ -230,7 +231,7 @@ func TestSkopeoCopyAndRun(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	img, err := image.New(image.Platform{OS: "linux", Architecture: "amd64"}).AddBinary(ctx, "/whoami", bin, image.BinaryOptions{})
+	img, err := gobinary.Add(ctx, image.New(image.Platform{OS: "linux", Architecture: "amd64"}), "/whoami", bin, gobinary.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,7 @@ type Tarball struct {
 // Read opens the tar file at path. Layers may be gzip, zstd or plain
 // tar, with OCI or docker media types. A compressed tarball must be
 // decompressed first. A file that is not a tar, or a tar with neither
-// index.json nor manifest.json, is an image.ErrNotLayout error; one that
+// index.json nor manifest.json, is a layout.ErrNotLayout error; one that
 // lists a file twice, or whose JSON is corrupt, an image.ErrCorrupt error.
 func Read(path string) (*Tarball, error) {
 	f, err := os.Open(path)
@@ -57,7 +57,7 @@ func Read(path string) (*Tarball, error) {
 		return nil, fmt.Errorf("tarball: read: %w", err)
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("tarball: read %s: %w: not a regular file", path, image.ErrNotLayout)
+		return nil, fmt.Errorf("tarball: read %s: %w: not a regular file", path, layout.ErrNotLayout)
 	}
 	files, err := index(f, path)
 	if err != nil {
@@ -91,7 +91,7 @@ func Read(path string) (*Tarball, error) {
 		}
 	}
 	if t.oci == nil && t.docker == nil {
-		return nil, fmt.Errorf("tarball: read %s: %w: it has neither index.json nor manifest.json; give a tarball written by minimage, docker save, podman save or skopeo", path, image.ErrNotLayout)
+		return nil, fmt.Errorf("tarball: read %s: %w: it has neither index.json nor manifest.json; give a tarball written by minimage, docker save, podman save or skopeo", path, layout.ErrNotLayout)
 	}
 	return t, nil
 }
@@ -103,9 +103,9 @@ func index(f *os.File, name string) (map[string]section, error) {
 	if n, _ := f.ReadAt(head, 0); n == 4 {
 		switch {
 		case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
-			return nil, fmt.Errorf("tarball: read %s: %w: the file is gzip-compressed; decompress it first (gunzip)", name, image.ErrNotLayout)
+			return nil, fmt.Errorf("tarball: read %s: %w: the file is gzip-compressed; decompress it first (gunzip)", name, layout.ErrNotLayout)
 		case bytes.HasPrefix(head, []byte{0x28, 0xb5, 0x2f, 0xfd}):
-			return nil, fmt.Errorf("tarball: read %s: %w: the file is zstd-compressed; decompress it first (zstd -d)", name, image.ErrNotLayout)
+			return nil, fmt.Errorf("tarball: read %s: %w: the file is zstd-compressed; decompress it first (zstd -d)", name, layout.ErrNotLayout)
 		}
 	}
 	files := map[string]section{}
@@ -118,7 +118,7 @@ func index(f *os.File, name string) (map[string]section, error) {
 		}
 		if err != nil {
 			if len(files) == 0 {
-				return nil, fmt.Errorf("tarball: read %s: %w: not a tar file (%v); give a tarball written by minimage, docker save, podman save or skopeo", name, image.ErrNotLayout, err)
+				return nil, fmt.Errorf("tarball: read %s: %w: not a tar file (%v); give a tarball written by minimage, docker save, podman save or skopeo", name, layout.ErrNotLayout, err)
 			}
 			return nil, fmt.Errorf("tarball: read %s: %w: the tar is truncated or damaged after %d files: %v", name, image.ErrCorrupt, len(files), err)
 		}

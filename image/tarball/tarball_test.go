@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/layout"
 	"github.com/minimage/minimage/image/tarball"
 	"github.com/minimage/minimage/internal/fixture"
 	"github.com/minimage/minimage/internal/testenv"
@@ -319,7 +320,7 @@ func TestReadTarballCorrupt(t *testing.T) {
 	if _, err := tarball.Read(writeTemp(t, []byte("not a tar file at all, just text"))); err == nil {
 		t.Error("text accepted")
 	}
-	if _, err := tarball.Read(writeTemp(t, []byte{0x1f, 0x8b, 8, 0, 0, 0})); !errors.Is(err, image.ErrNotLayout) || !strings.Contains(err.Error(), "decompress") {
+	if _, err := tarball.Read(writeTemp(t, []byte{0x1f, 0x8b, 8, 0, 0, 0})); !errors.Is(err, layout.ErrNotLayout) || !strings.Contains(err.Error(), "decompress") {
 		t.Errorf("gzip: %v", err)
 	}
 }

@@ -34,6 +34,7 @@ import (
 
 	"github.com/minimage/minimage/base"
 	"github.com/minimage/minimage/certs"
+	"github.com/minimage/minimage/gobinary"
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/layout"
 	"github.com/minimage/minimage/image/tarball"
@@ -265,7 +266,7 @@ func packageLib(out, bin string) error {
 		return err
 	}
 	img := image.New(image.Platform{OS: "linux", Architecture: runtime.GOARCH}).Append(bl, ca)
-	if img, err = img.AddBinary(ctx, "/"+filepath.Base(bin), bin, image.BinaryOptions{Layer: lo}); err != nil {
+	if img, err = gobinary.Add(ctx, img, "/"+filepath.Base(bin), bin, gobinary.Options{Layer: lo}); err != nil {
 		return err
 	}
 	tags := []string{filepath.Base(bin) + ":latest"}

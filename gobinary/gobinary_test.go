@@ -1,4 +1,4 @@
-package image_test
+package gobinary_test
 
 import (
 	"archive/tar"
@@ -10,13 +10,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/minimage/minimage/gobinary"
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/internal/testenv"
 	"github.com/minimage/minimage/layer"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-func TestCheckBinary(t *testing.T) {
+func TestCheck(t *testing.T) {
 	notELF := filepath.Join(t.TempDir(), "script.sh")
 	os.WriteFile(notELF, []byte("#!/bin/sh\necho hi\n"), 0o755)
 	armv6 := image.Platform{OS: "linux", Architecture: "arm", Variant: "v6"}
@@ -24,21 +25,21 @@ func TestCheckBinary(t *testing.T) {
 	for _, tc := range []struct {
 		bin     string
 		p       image.Platform
-		opts    image.BinaryOptions
+		opts    gobinary.Options
 		wantErr error
 		wantMsg []string
 	}{
 		{bin: "amd64", p: amd64},
 		{bin: "arm64", p: arm64},
 		{bin: "armv7", p: armv7},
-		{bin: "arm64", p: amd64, wantErr: image.ErrWrongArch, wantMsg: []string{"built for arm64 (EM_AARCH64) but the image is linux/amd64", "GOARCH=amd64"}},
-		{bin: "amd64", p: arm64, wantErr: image.ErrWrongArch, wantMsg: []string{"built for amd64 (EM_X86_64) but the image is linux/arm64", "GOARCH=arm64"}},
-		{bin: "armv7", p: armv6, wantErr: image.ErrWrongArch, wantMsg: []string{"arm/v7 (GOARM=7)", "GOARM=6"}},
-		{bin: "cgo", p: amd64, wantErr: image.ErrDynamic, wantMsg: []string{"interpreter /", "CGO_ENABLED=0", "AllowDynamic"}},
-		{bin: "cgo", p: amd64, opts: image.BinaryOptions{AllowDynamic: true}},
-		{bin: "script", p: amd64, wantErr: image.ErrNotELF, wantMsg: []string{"GOOS=linux"}},
-		{bin: "shared", p: amd64, wantErr: image.ErrNotELF, wantMsg: []string{"shared library, not a program", "libc.so"}},
-		{bin: "shared", p: amd64, opts: image.BinaryOptions{AllowDynamic: true}, wantErr: image.ErrNotELF, wantMsg: []string{"shared library"}},
+		{bin: "arm64", p: amd64, wantErr: gobinary.ErrWrongArch, wantMsg: []string{"built for arm64 (EM_AARCH64) but the image is linux/amd64", "GOARCH=amd64"}},
+		{bin: "amd64", p: arm64, wantErr: gobinary.ErrWrongArch, wantMsg: []string{"built for amd64 (EM_X86_64) but the image is linux/arm64", "GOARCH=arm64"}},
+		{bin: "armv7", p: armv6, wantErr: gobinary.ErrWrongArch, wantMsg: []string{"arm/v7 (GOARM=7)", "GOARM=6"}},
+		{bin: "cgo", p: amd64, wantErr: gobinary.ErrDynamic, wantMsg: []string{"interpreter /", "CGO_ENABLED=0", "AllowDynamic"}},
+		{bin: "cgo", p: amd64, opts: gobinary.Options{AllowDynamic: true}},
+		{bin: "script", p: amd64, wantErr: gobinary.ErrNotELF, wantMsg: []string{"GOOS=linux"}},
+		{bin: "shared", p: amd64, wantErr: gobinary.ErrNotELF, wantMsg: []string{"shared library, not a program", "libc.so"}},
+		{bin: "shared", p: amd64, opts: gobinary.Options{AllowDynamic: true}, wantErr: gobinary.ErrNotELF, wantMsg: []string{"shared library"}},
 		{bin: "script", p: image.Platform{OS: "windows", Architecture: "amd64"}},
 	} {
 		name := tc.bin + "→" + tc.p.String()
@@ -54,7 +55,7 @@ func TestCheckBinary(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		bi, err := image.CheckBinary(f, path, tc.p, tc.opts)
+		bi, err := gobinary.Check(f, path, tc.p, tc.opts)
 		f.Close()
 		if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
 			t.Errorf("%s: err %v, want %v", name, err, tc.wantErr)
@@ -65,7 +66,7 @@ func TestCheckBinary(t *testing.T) {
 				t.Errorf("%s: error %q lacks %q", name, err, m)
 			}
 		}
-		if err != nil && !strings.HasPrefix(err.Error(), "image: ") {
+		if err != nil && !strings.HasPrefix(err.Error(), "gobinary: ") {
 			t.Errorf("%s: error %q lacks the prefix", name, err)
 		}
 		if tc.bin != "script" && tc.bin != "shared" && !strings.HasPrefix(bi.GoVersion, "go") {
@@ -74,9 +75,9 @@ func TestCheckBinary(t *testing.T) {
 	}
 }
 
-// TestCheckBinaryNotELF: a file that is no Linux program gets an error
+// TestCheckNotELF: a file that is no Linux program gets an error
 // that says what it is, not the ELF reader's "bad magic number".
-func TestCheckBinaryNotELF(t *testing.T) {
+func TestCheckNotELF(t *testing.T) {
 	for _, tc := range []struct {
 		name, data, says string
 	}{
@@ -88,14 +89,14 @@ func TestCheckBinaryNotELF(t *testing.T) {
 		{"short.elf", "\x7fELF\x02\x01", "damaged or truncated ELF file"},
 		{"data", "\x00\x01\x02\x03\x04", "it does not start with ELF's magic bytes 7f 45 4c 46 but with 00 01 02 03"},
 	} {
-		_, err := image.CheckBinary(strings.NewReader(tc.data), tc.name, amd64, image.BinaryOptions{})
-		if !errors.Is(err, image.ErrNotELF) || !strings.Contains(err.Error(), tc.says) || !strings.Contains(err.Error(), "GOOS=linux GOARCH=amd64") || strings.Contains(err.Error(), "magic number") {
+		_, err := gobinary.Check(strings.NewReader(tc.data), tc.name, amd64, gobinary.Options{})
+		if !errors.Is(err, gobinary.ErrNotELF) || !strings.Contains(err.Error(), tc.says) || !strings.Contains(err.Error(), "GOOS=linux GOARCH=amd64") || strings.Contains(err.Error(), "magic number") {
 			t.Errorf("%s: %v; want it to say %q", tc.name, err, tc.says)
 		}
 	}
 }
 
-func TestBinaryInfoSource(t *testing.T) {
+func TestInfoSource(t *testing.T) {
 	for mod, want := range map[string]string{
 		"github.com/x/y":          "https://github.com/x/y",
 		"github.com/x/y/v2/cmd/z": "https://github.com/x/y",
@@ -104,20 +105,20 @@ func TestBinaryInfoSource(t *testing.T) {
 		"example.com/x/y":         "",
 		"command-line-arguments":  "",
 	} {
-		if got := (image.BinaryInfo{Module: mod}).Source(); got != want {
+		if got := (gobinary.Info{Module: mod}).Source(); got != want {
 			t.Errorf("Source(%q) = %q, want %q", mod, got, want)
 		}
 	}
-	bi := image.BinaryInfo{Settings: map[string]string{"vcs.revision": "abc"}}
+	bi := gobinary.Info{Settings: map[string]string{"vcs.revision": "abc"}}
 	if bi.Revision() != "abc" {
 		t.Error(bi.Revision())
 	}
 }
 
-func TestAddBinary(t *testing.T) {
+func TestAdd(t *testing.T) {
 	ctx := context.Background()
-	opts := image.BinaryOptions{Layer: layer.Options{Format: layer.Format{Compression: layer.Uncompressed}}}
-	img, err := image.New(amd64).AddBinary(ctx, "usr/bin/hello", bin("amd64"), opts)
+	opts := gobinary.Options{Layer: layer.Options{Format: layer.Format{Compression: layer.Uncompressed}}}
+	img, err := gobinary.Add(ctx, image.New(amd64), "usr/bin/hello", bin("amd64"), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +126,7 @@ func TestAddBinary(t *testing.T) {
 	if len(c.Config.Entrypoint) != 1 || c.Config.Entrypoint[0] != "/usr/bin/hello" {
 		t.Errorf("entrypoint %v", c.Config.Entrypoint)
 	}
-	if !strings.HasPrefix(c.Config.Labels[image.LabelGoVersion], "go1.") {
+	if !strings.HasPrefix(c.Config.Labels[gobinary.LabelGoVersion], "go1.") {
 		t.Errorf("labels %v", c.Config.Labels)
 	}
 	if got := img.Annotations()[ocispec.AnnotationSource]; got != "https://github.com/example/hello" {
@@ -158,12 +159,15 @@ func TestAddBinary(t *testing.T) {
 	}
 
 	// Defaults never override what the caller set.
-	pre := image.New(amd64).WithEntrypoint("/bin/other").WithAnnotation(ocispec.AnnotationSource, "https://mine").WithLabel(image.LabelGoVersion, "mine")
-	img2, err := pre.AddBinary(ctx, "/hello", bin("amd64"), opts)
+	pre := image.New(amd64).WithEntrypoint("/bin/other").WithAnnotation(ocispec.AnnotationSource, "https://mine").WithLabel(gobinary.LabelGoVersion, "mine")
+	img2, err := gobinary.Add(ctx, pre, "/hello", bin("amd64"), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if img2.Config().Config.Entrypoint[0] != "/bin/other" || img2.Annotations()[ocispec.AnnotationSource] != "https://mine" || img2.Config().Config.Labels[image.LabelGoVersion] != "mine" {
+	if len(pre.Layers()) != 0 || pre.Config().Config.Entrypoint[0] != "/bin/other" {
+		t.Errorf("Add changed the image it was given: %d layers, %v", len(pre.Layers()), pre.Config().Config)
+	}
+	if img2.Config().Config.Entrypoint[0] != "/bin/other" || img2.Annotations()[ocispec.AnnotationSource] != "https://mine" || img2.Config().Config.Labels[gobinary.LabelGoVersion] != "mine" {
 		t.Errorf("overrode: %v %v", img2.Config().Config, img2.Annotations())
 	}
 
@@ -171,7 +175,7 @@ func TestAddBinary(t *testing.T) {
 	// binary's path is an error.
 	withFiles := opts
 	withFiles.Files = map[string][]byte{"/usr/share/sbom/hello.spdx.json": []byte("{}\n"), "etc/note": []byte("n")}
-	img3, err := image.New(amd64).AddBinary(ctx, "/hello", bin("amd64"), withFiles)
+	img3, err := gobinary.Add(ctx, image.New(amd64), "/hello", bin("amd64"), withFiles)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,18 +200,18 @@ func TestAddBinary(t *testing.T) {
 		t.Errorf("files in the binary's layer: %q", got)
 	}
 	withFiles.Files = map[string][]byte{"/hello": []byte("x")}
-	if _, err := image.New(amd64).AddBinary(ctx, "/hello", bin("amd64"), withFiles); !errors.Is(err, layer.ErrDuplicate) {
+	if _, err := gobinary.Add(ctx, image.New(amd64), "/hello", bin("amd64"), withFiles); !errors.Is(err, layer.ErrDuplicate) {
 		t.Errorf("a file at the binary's path: %v, want layer.ErrDuplicate", err)
 	}
 
 	// Errors go through errors.Is and leave nothing changed.
-	if _, err := image.New(arm64).AddBinary(ctx, "/hello", bin("amd64"), opts); !errors.Is(err, image.ErrWrongArch) {
+	if _, err := gobinary.Add(ctx, image.New(arm64), "/hello", bin("amd64"), opts); !errors.Is(err, gobinary.ErrWrongArch) {
 		t.Errorf("arm64 image: %v", err)
 	}
-	if _, err := image.New(amd64).AddBinary(ctx, "/hello", filepath.Join(t.TempDir(), "missing"), opts); err == nil || !strings.HasPrefix(err.Error(), "image: ") {
+	if _, err := gobinary.Add(ctx, image.New(amd64), "/hello", filepath.Join(t.TempDir(), "missing"), opts); err == nil || !strings.HasPrefix(err.Error(), "gobinary: ") {
 		t.Errorf("missing file: %v", err)
 	}
-	if _, err := image.New(amd64).AddBinary(ctx, "/", bin("amd64"), opts); err == nil {
+	if _, err := gobinary.Add(ctx, image.New(amd64), "/", bin("amd64"), opts); err == nil {
 		t.Error("root destination accepted")
 	}
 }

@@ -1,0 +1,150 @@
+// Package gobinary checks a program before it goes into an image, and adds
+// it in a layer of its own.
+//
+// [Check] reads a binary's ELF header and rejects, for a linux image, one
+// built for another architecture ([ErrWrongArch]), one that is dynamically
+// linked ([ErrDynamic]) and one that is not an ELF executable
+// ([ErrNotELF]), each with the fix in the message. [Add] checks the binary
+// for an image's platform, adds it, and fills the image's source and
+// revision annotations and its [LabelGoVersion] label from the binary's Go
+// build information.
+package gobinary
+
+import (
+	"debug/buildinfo"
+	"debug/elf"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/minimage/minimage/image"
+)
+
+// Sentinel errors, to be tested with errors.Is. The errors this package
+// returns wrap them with the file concerned and the fix.
+var (
+	// ErrNotELF reports a binary for a linux image that is not an ELF
+	// executable.
+	ErrNotELF = errors.New("not an ELF executable")
+
+	// ErrWrongArch reports a binary built for another architecture (or
+	// arm variant) than the image's.
+	ErrWrongArch = errors.New("binary built for another architecture")
+
+	// ErrDynamic reports a dynamically linked binary (one with an ELF
+	// interpreter) without Options.AllowDynamic.
+	ErrDynamic = errors.New("binary is dynamically linked")
+)
+
+// Info is what Check learns about a binary.
+type Info struct {
+	// Arch is the GOARCH the ELF header names ("" when not ELF).
+	Arch string
+	// Machine is the ELF machine, such as "EM_AARCH64".
+	Machine string
+	// Interpreter is the ELF interpreter of a dynamically linked binary.
+	Interpreter string
+	// GoVersion, Module and Settings come from Go's build information;
+	// they are empty for a binary not built by Go.
+	GoVersion string
+	Module    string
+	Settings  map[string]string
+}
+
+// Source returns the repository URL that the binary's main module path
+// names, for the hosts where the two match (github.com, gitlab.com,
+// bitbucket.org, codeberg.org): "github.com/x/y/cmd/z" gives
+// "https://github.com/x/y". It returns "" otherwise.
+func (bi Info) Source() string {
+	parts := strings.Split(bi.Module, "/")
+	switch parts[0] {
+	case "github.com", "gitlab.com", "bitbucket.org", "codeberg.org":
+		if len(parts) >= 3 && parts[1] != "" && parts[2] != "" {
+			return "https://" + strings.Join(parts[:3], "/")
+		}
+	}
+	return ""
+}
+
+// Revision returns the version control revision the binary was built at
+// (Go's vcs.revision setting), or "".
+func (bi Info) Revision() string { return bi.Settings["vcs.revision"] }
+
+// Check reads the headers of the binary r and checks that it can run in
+// an image of platform p. For a linux image it must be an ELF executable
+// (ErrNotELF) for p's architecture (ErrWrongArch; for arm, a Go binary
+// built with a GOARM above p's variant is rejected too), and statically
+// linked (ErrDynamic) unless opts.AllowDynamic is set. Images for other
+// operating systems are not checked. Of opts, only AllowDynamic counts.
+// name is used in errors.
+func Check(r io.ReaderAt, name string, p image.Platform, opts Options) (Info, error) {
+	var bi Info
+	if b, err := buildinfo.Read(r); err == nil {
+		bi.GoVersion, bi.Module, bi.Settings = b.GoVersion, b.Main.Path, map[string]string{}
+		for _, s := range b.Settings {
+			bi.Settings[s.Key] = s.Value
+		}
+	}
+	if p.OS != "linux" {
+		return bi, nil
+	}
+	f, err := elf.NewFile(r)
+	if err != nil {
+		return bi, fmt.Errorf("gobinary: %q: %w for %s: %s; give a program built with GOOS=linux GOARCH=%s", name, ErrNotELF, p, notELF(r, err), p.Architecture)
+	}
+	defer f.Close()
+	if f.Type != elf.ET_EXEC && f.Type != elf.ET_DYN {
+		return bi, fmt.Errorf("gobinary: %q: %w: it is an ELF %s file; give the linked program", name, ErrNotELF, f.Type)
+	}
+	bi.Arch, bi.Machine = elfArch(f), f.Machine.String()
+	if err := checkArch(bi, name, p); err != nil {
+		return bi, err
+	}
+	if bi.Interpreter = interpreter(f); bi.Interpreter != "" && !opts.AllowDynamic {
+		return bi, fmt.Errorf("gobinary: %q: %w (interpreter %s), which a minimal image does not have; rebuild it statically with CGO_ENABLED=0, or use a base image that has the C library and set Options.AllowDynamic", name, ErrDynamic, bi.Interpreter)
+	}
+	// Without an interpreter nothing loads shared libraries: a file that
+	// needs them, or a shared object with no entry point, is a library,
+	// and would crash as an entrypoint.
+	if bi.Interpreter == "" {
+		if needed, _ := f.ImportedLibraries(); len(needed) > 0 {
+			return bi, fmt.Errorf("gobinary: %q: %w: it needs the shared libraries %q but names no interpreter, so it is a shared library, not a program; give the linked executable", name, ErrNotELF, needed)
+		}
+		if f.Type == elf.ET_DYN && f.Entry == 0 {
+			return bi, fmt.Errorf("gobinary: %q: %w: it is an ELF shared object with no entry point; give the linked executable", name, ErrNotELF)
+		}
+	}
+	return bi, nil
+}
+
+// checkArch checks that the binary bi is built for p's architecture and,
+// for arm, for no GOARM above p's variant.
+func checkArch(bi Info, name string, p image.Platform) error {
+	if bi.Arch != p.Architecture {
+		arch := bi.Arch
+		if arch == "" {
+			arch = "an unknown architecture"
+		}
+		return fmt.Errorf("gobinary: %q is built for %s (%s) but the image is %s: %w; rebuild with GOARCH=%s", name, arch, bi.Machine, p, ErrWrongArch, p.Architecture)
+	}
+	if p.Architecture == "arm" {
+		goarm, _, _ := strings.Cut(bi.Settings["GOARM"], ",")
+		if want := strings.TrimPrefix(p.Variant, "v"); goarm != "" && want != "" && goarm > want {
+			return fmt.Errorf("gobinary: %q is built for arm/v%s (GOARM=%s) but the image is %s: %w; rebuild with GOARCH=arm GOARM=%s", name, goarm, goarm, p, ErrWrongArch, want)
+		}
+	}
+	return nil
+}
+
+// interpreter returns the ELF interpreter f names, or "" for a statically
+// linked file.
+func interpreter(f *elf.File) string {
+	for _, prog := range f.Progs {
+		if prog.Type == elf.PT_INTERP {
+			b, _ := io.ReadAll(io.LimitReader(prog.Open(), 4096))
+			return strings.TrimRight(string(b), "\x00")
+		}
+	}
+	return ""
+}

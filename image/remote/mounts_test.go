@@ -52,7 +52,7 @@ func traffic(t *testing.T, log []imagetest.Request) blobTraffic {
 // sharedImages returns n images on the same three layers (as the base
 // files, the CA bundle and the zones are), each with a layer of its own
 // on top.
-func sharedImages(t *testing.T, n int) (shared []digest.Digest, imgs []*image.Image) {
+func sharedImages(t testing.TB, n int) (shared []digest.Digest, imgs []*image.Image) {
 	t.Helper()
 	base := imagetest.Image(t, imagetest.Spec{Seed: 90, Layers: 3, Files: 2})
 	for _, l := range base.Layers() {
@@ -243,5 +243,44 @@ func TestPushWaitingStopsOnCancel(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// BenchmarkConcurrentPushes pushes 20 images on three shared layers at
+// once into 20 new repositories of an in-process registry, with one
+// Mounts for the 20 ("shared") or none, and reports the blob uploads of
+// each round.
+func BenchmarkConcurrentPushes(b *testing.B) {
+	const n = 20
+	_, imgs := sharedImages(b, n)
+	for _, shared := range []bool{true, false} {
+		b.Run(map[bool]string{true: "shared", false: "none"}[shared], func(b *testing.B) {
+			reg := imagetest.NewRegistry(b, imagetest.RegistryOptions{})
+			ctx := context.Background()
+			round := 0
+			for b.Loop() {
+				opts := Options{InsecureAllowHTTP: true}
+				if shared {
+					opts.Mounts = NewMounts()
+				}
+				var wg sync.WaitGroup
+				for i, img := range imgs {
+					wg.Go(func() {
+						if _, err := Push(ctx, fmt.Sprintf("%s/r%d-app%d:v1", reg.Host(), round, i), img, opts); err != nil {
+							b.Error(err)
+						}
+					})
+				}
+				wg.Wait()
+				round++
+			}
+			var puts int
+			for _, r := range reg.Log() {
+				if r.Method == http.MethodPut && strings.Contains(r.Path, "/blobs/uploads/") {
+					puts++
+				}
+			}
+			b.ReportMetric(float64(puts)/float64(round), "uploads/op")
+		})
 	}
 }

@@ -226,6 +226,10 @@ type Output struct {
 	Writer io.Writer
 	// Remote says how to talk to a Registry: TLS, credentials, retries,
 	// uploads at once, progress. The zero value is remote's default.
+	// Its Mounts, shared by the builds of a process (and the
+	// RegistryBase they build on), makes a blob they share go up once
+	// and be mounted into the other repositories of the registry. nil
+	// means the RegistryBase's Mounts, or else one for this Run alone.
 	Remote remote.Options
 }
 

@@ -3,6 +3,7 @@ package build
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/remote"
@@ -14,8 +15,8 @@ import (
 // for the image of each platform (remote.PullImage): its manifest and
 // config are checked against their digests and kept as stored, and its
 // layers are read, and checked, only when an output needs their bytes.
-// A push to another repository of the same registry mounts them instead
-// of reading them at all.
+// A push to another repository of the same registry, given the same
+// opts.Mounts, mounts them instead of reading them at all.
 //
 // The base's Name is the full reference, such as
 // "docker.io/library/alpine:3.20". Errors wrap ErrInvalid.
@@ -66,4 +67,31 @@ func checkRegistryOutput(o Output) (string, error) {
 		return "", invalid("output %s: a push names a tag, not a digest, which is the built artifact's; drop @%s", o.Path, r.Digest)
 	}
 	return r.String(), nil
+}
+
+// withMounts returns r with a remote.Mounts in every Registry output and
+// RegistryBase that has none: the base's, if it has one, else a new one
+// for this run. The pushes of a run then mount the base's layers, and
+// what one output uploaded, instead of uploading them.
+func (r Recipe) withMounts() Recipe {
+	rb, _ := r.Base.(*registryBase)
+	var m *remote.Mounts
+	if rb != nil {
+		m = rb.opts.Mounts
+	}
+	if m == nil {
+		m = remote.NewMounts()
+	}
+	if rb != nil && rb.opts.Mounts == nil {
+		c := *rb
+		c.opts.Mounts = m
+		r.Base = &c
+	}
+	r.Outputs = slices.Clone(r.Outputs)
+	for i, o := range r.Outputs {
+		if o.Format == Registry && o.Remote.Mounts == nil {
+			r.Outputs[i].Remote.Mounts = m
+		}
+	}
+	return r
 }

@@ -29,6 +29,7 @@ import (
 // cancelled, interrupting go build and removing its temporary directory,
 // and returns only after everything it started has stopped.
 func Run(ctx context.Context, r Recipe) (*Result, error) {
+	r = r.withMounts()
 	p, err := r.plan(ctx)
 	if err != nil {
 		return nil, err

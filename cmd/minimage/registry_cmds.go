@@ -57,7 +57,9 @@ func (f *registryFlags) registerConnection(fs *flag.FlagSet) {
 	fs.IntVar(&f.jobs, "jobs", remote.DefaultJobs, "upload `n` blobs at once")
 }
 
-// options turns the flags into remote.Options.
+// options turns the flags into remote.Options, with one remote.Mounts
+// for the command: a --base pulled from a registry is mounted, not
+// uploaded, where --push sends the image to that registry.
 func (f *registryFlags) options(stderr io.Writer) (remote.Options, error) {
 	o := remote.Options{
 		CAFiles:               f.caFiles.values,
@@ -65,6 +67,7 @@ func (f *registryFlags) options(stderr io.Writer) (remote.Options, error) {
 		InsecureSkipTLSVerify: f.skipVerify,
 		Retries:               f.retries,
 		Jobs:                  f.jobs,
+		Mounts:                remote.NewMounts(),
 	}
 	if f.retries == 0 {
 		o.Retries = -1 // remote's 0 means its default

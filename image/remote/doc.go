@@ -18,9 +18,11 @@
 // Push sends only what the registry lacks. A push of what a tag already
 // names takes two requests (the authentication challenge and a HEAD of
 // the tag). Otherwise each blob is asked for (HEAD) and, when missing,
-// mounted from another repository of the same registry where it is known
-// to be (pulled or pushed there earlier by this process), or uploaded;
-// Options.Jobs blobs at once. Index children go before the index, and the
+// mounted from another repository of the same registry where
+// Options.Mounts knows it to be (pulled or pushed there by a call given
+// the same Mounts, with the same credential), or uploaded; Options.Jobs
+// blobs at once. Pushes sharing a Mounts upload a blob once: the others
+// wait for that upload, then mount it. Index children go before the index, and the
 // tag is set last, by the PUT of the top manifest.
 //
 // # Failures

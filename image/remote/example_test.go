@@ -94,3 +94,43 @@ func ExampleOptions_progress() {
 	// under another tag:
 	// application/vnd.oci.image.manifest.v1+json uploaded
 }
+
+// Share one Mounts between the pushes of a process: a blob one push
+// sent to the registry is mounted into the other repositories.
+func ExampleMounts() {
+	ctx := context.Background()
+	reg, err := imagetest.StartRegistry(imagetest.RegistryOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer reg.Close()
+	img, err := imagetest.Spec{Seed: 3}.Image(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	opts := remote.Options{
+		InsecureAllowHTTP: true,
+		Jobs:              1,
+		Mounts:            remote.NewMounts(),
+		Progress: func(p remote.Progress) {
+			if p.State == remote.Uploaded || p.State == remote.Mounted {
+				fmt.Println(p.Descriptor.MediaType, p.State)
+			}
+		},
+	}
+	for _, repo := range []string{"app", "tool"} {
+		fmt.Println(repo + ":")
+		if _, err := remote.Push(ctx, reg.Host()+"/"+repo+":v1", img, opts); err != nil {
+			log.Fatal(err)
+		}
+	}
+	// Output:
+	// app:
+	// application/vnd.oci.image.layer.v1.tar+gzip uploaded
+	// application/vnd.oci.image.config.v1+json uploaded
+	// application/vnd.oci.image.manifest.v1+json uploaded
+	// tool:
+	// application/vnd.oci.image.layer.v1.tar+gzip mounted
+	// application/vnd.oci.image.config.v1+json mounted
+	// application/vnd.oci.image.manifest.v1+json uploaded
+}

@@ -28,7 +28,8 @@ const (
 // retries, DefaultJobs uploads at once, no progress.
 //
 // An Options value is read, never changed, by the calls it is passed to,
-// so one value may serve several calls at once.
+// so one value may serve several calls at once; only the Mounts it
+// points to is updated.
 type Options struct {
 	// CAFiles are PEM files of certificate authorities to trust besides
 	// the system roots. SSL_CERT_FILE, when set, is trusted too.
@@ -67,6 +68,14 @@ type Options struct {
 	// not lock; it runs on the upload's path, so it should return
 	// quickly.
 	Progress func(Progress)
+
+	// Mounts, when set, is where Pull records the repository each blob
+	// was read from and Push what it pushed, and where Push finds a
+	// repository of the same registry to mount a blob from rather than
+	// upload it; concurrent pushes sharing it upload a blob once. See
+	// Mounts for what is shared with whom. nil remembers nothing: every
+	// blob the repository lacks is uploaded.
+	Mounts *Mounts
 
 	// HTTPClient, when set, sends every request, as httptest's
 	// Server.Client or a client with a custom transport does. Its

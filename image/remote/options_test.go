@@ -32,15 +32,20 @@ func TestMountFallsBackToUpload(t *testing.T) {
 	reg := registrytest.Start(t, registrytest.Config{})
 	img := imagetest.Image(t, imagetest.Spec{Seed: 72})
 	ctx := context.Background()
+	o := regOptions(reg)
+	o.Mounts = NewMounts()
 	r, err := parseReference(reg.Ref("app:v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := newClient(r, o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A stale hint: the layer is said to be in a repository that does
 	// not exist. The registry refuses the mount; the push uploads.
-	rememberSource(img.Layers()[0].Digest(), reference{Registry: r.Registry, Repository: "gone"})
+	newMountScope(ctx, o.Mounts, c).remember(img.Layers()[0].Digest(), "gone")
 	var states []State
-	o := regOptions(reg)
 	o.Progress = func(p Progress) {
 		if p.Descriptor.Digest == img.Layers()[0].Digest() {
 			states = append(states, p.State)

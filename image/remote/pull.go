@@ -21,9 +21,9 @@ import (
 // reachable for as long as the layers are used. A layer download cut
 // part-way resumes where it stopped (Options.Retries times).
 //
-// Pulled blobs are remembered, for this process, as being in ref's
-// repository, so that Push to another repository of the same registry
-// mounts them instead of uploading them.
+// With Options.Mounts set, the pulled blobs are recorded there as being
+// in ref's repository, so that a Push with the same Mounts to another
+// repository of the same registry mounts them instead of uploading them.
 func Pull(ctx context.Context, ref string, opts Options) (image.Artifact, error) {
 	c, d, err := resolve(ctx, ref, opts)
 	if err != nil {
@@ -33,7 +33,7 @@ func Pull(ctx context.Context, ref string, opts Options) (image.Artifact, error)
 	if err != nil {
 		return nil, fmt.Errorf("remote: pull %s: %w", c.ref, err)
 	}
-	remember(a, c.ref)
+	remember(ctx, opts.Mounts, c, a)
 	return a, nil
 }
 
@@ -50,7 +50,7 @@ func PullImage(ctx context.Context, ref string, p image.Platform, opts Options) 
 	if err != nil {
 		return nil, fmt.Errorf("remote: pull %s: %w", c.ref, err)
 	}
-	remember(img, c.ref)
+	remember(ctx, opts.Mounts, c, img)
 	return img, nil
 }
 
@@ -82,11 +82,12 @@ func resolve(ctx context.Context, ref string, opts Options) (*client, ocispec.De
 	return c, d, nil
 }
 
-// remember records a's blobs as being in r's repository.
-func remember(a image.Artifact, r reference) {
+// remember records in m a's blobs as being in c's repository.
+func remember(ctx context.Context, m *Mounts, c *client, a image.Artifact) {
+	s := newMountScope(ctx, m, c)
 	for _, b := range a.Blobs() {
 		if !isManifest(b.Descriptor.MediaType) {
-			rememberSource(b.Descriptor.Digest, r)
+			s.remember(b.Descriptor.Digest, c.ref.Repository)
 		}
 	}
 }

@@ -165,7 +165,10 @@ func TestPushMountsFromPulledRepository(t *testing.T) {
 	if _, err := Push(ctx, reg.Ref("base:v1"), base, regOptions(reg)); err != nil {
 		t.Fatal(err)
 	}
-	pulled, err := PullImage(ctx, reg.Ref("base:v1"), image.Platform{}, regOptions(reg))
+	m := NewMounts()
+	pullOpts := regOptions(reg)
+	pullOpts.Mounts = m
+	pulled, err := PullImage(ctx, reg.Ref("base:v1"), image.Platform{}, pullOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,6 +177,7 @@ func TestPushMountsFromPulledRepository(t *testing.T) {
 
 	var mounted, uploaded int
 	opts := regOptions(reg)
+	opts.Mounts = m
 	opts.Progress = func(p Progress) {
 		switch p.State {
 		case Mounted:

@@ -25,8 +25,8 @@ import (
 // Push sends what the registry lacks and nothing else. When the tag
 // already names a, it sends nothing; when the manifest is there, it only
 // tags it. Otherwise it asks for each blob (up to Options.Jobs at once),
-// mounts the ones pulled earlier from another repository of the same
-// registry, uploads the rest, then puts the manifests of an index's
+// mounts the ones Options.Mounts knows in another repository of the
+// same registry, uploads the rest, then puts the manifests of an index's
 // children, then a's manifest under the tag. A blob whose upload fails is
 // started again (Options.Retries times), skipping it if it arrived after
 // all. Cancelling ctx stops every upload.
@@ -45,7 +45,7 @@ func Push(ctx context.Context, ref string, a image.Artifact, opts Options) (ocis
 		return ocispec.Descriptor{}, err
 	}
 	defer c.closeIdle()
-	p := &pusher{c: c, rep: &reporter{f: opts.Progress}}
+	p := &pusher{c: c, rep: &reporter{f: opts.Progress}, mounts: newMountScope(ctx, opts.Mounts, c)}
 	if err := p.push(ctx, a, root); err != nil {
 		return ocispec.Descriptor{}, err
 	}
@@ -53,8 +53,9 @@ func Push(ctx context.Context, ref string, a image.Artifact, opts Options) (ocis
 }
 
 type pusher struct {
-	c   *client
-	rep *reporter
+	c      *client
+	rep    *reporter
+	mounts mountScope
 }
 
 func (p *pusher) push(ctx context.Context, a image.Artifact, root ocispec.Descriptor) error {
@@ -119,7 +120,6 @@ func (p *pusher) blob(ctx context.Context, b blob) error {
 	for attempt := 0; ; attempt++ {
 		err := p.tryBlob(ctx, b, src)
 		if err == nil {
-			rememberSource(b.desc.Digest, p.c.ref)
 			return nil
 		}
 		if serr := src.get(); serr != nil {
@@ -138,8 +138,16 @@ func (p *pusher) blob(ctx context.Context, b blob) error {
 	}
 }
 
-func (p *pusher) tryBlob(ctx context.Context, b blob, src *sourceErr) error {
+// tryBlob makes one attempt at pushing b: nothing when the repository
+// holds it, else a mount from a repository Options.Mounts knows, else
+// an upload.
+func (p *pusher) tryBlob(ctx context.Context, b blob, src *sourceErr) (err error) {
 	c := p.c
+	from, release, err := p.mounts.acquire(ctx, b.desc.Digest, c.ref.Repository)
+	if err != nil {
+		return err
+	}
+	defer func() { release(err == nil) }()
 	exists, err := c.repo.Exists(ctx, b.desc)
 	if err != nil {
 		return err
@@ -149,7 +157,7 @@ func (p *pusher) tryBlob(ctx context.Context, b blob, src *sourceErr) error {
 		return nil
 	}
 	report := p.rep.bytes(b.desc)
-	if from, ok := mountSource(b.desc.Digest, c.ref); ok {
+	if from != "" {
 		var uploaded bool
 		err := c.repo.Mount(ctx, b.desc, from, func() (io.ReadCloser, error) {
 			uploaded = true

@@ -1,0 +1,132 @@
+package build_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/minimage/minimage/build"
+	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/imagetest"
+	"github.com/minimage/minimage/image/remote"
+)
+
+// TestRunConcurrentSharedMounts is a build tool's process: 20 builds at
+// once, each of the same binary, base files, CA bundle and zone with a
+// file of its own, pushed to 20 repositories of one registry with one
+// remote.Mounts. Every blob goes up once; the layers all the images
+// share are mounted into the 19 other repositories.
+func TestRunConcurrentSharedMounts(t *testing.T) {
+	const n = 20
+	ctx := context.Background()
+	reg := imagetest.NewRegistry(t, imagetest.RegistryOptions{})
+	bin := helloBinary(t)
+	dir := t.TempDir()
+	opts := remote.Options{InsecureAllowHTTP: true, Mounts: remote.NewMounts()}
+
+	var wg sync.WaitGroup
+	results := make([]*build.Result, n)
+	errs := make([]error, n)
+	for i := range n {
+		own := filepath.Join(dir, fmt.Sprintf("build%d.txt", i))
+		if err := os.WriteFile(own, []byte(fmt.Sprintf("build %d\n", i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			results[i], errs[i] = build.Run(ctx, build.Recipe{
+				Binary:    bin,
+				Platforms: []image.Platform{amd64},
+				Zones:     []string{"Europe/Paris"},
+				Files:     []build.File{{Source: own, Path: "/etc/build.txt"}},
+				Outputs:   []build.Output{{Format: build.Registry, Path: fmt.Sprintf("%s/app%d:v1", reg.Host(), i), Remote: opts}},
+			})
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+
+	puts, mounts, refused := blobCounts(t, reg.Log())
+	if len(puts) == 0 {
+		t.Fatal("no blob was uploaded")
+	}
+	for d, k := range puts {
+		if k != 1 {
+			t.Errorf("blob %s uploaded %d times, want once", d, k)
+		}
+	}
+	shared := map[string]int{}
+	for _, res := range results {
+		for _, l := range res.Images[0].Layers() {
+			shared[l.Digest().String()]++
+		}
+	}
+	var nshared int
+	for d, k := range shared {
+		if k < n {
+			continue // a layer of its own
+		}
+		nshared++
+		if mounts[d] != n-1 {
+			t.Errorf("shared layer %s mounted %d times, want %d", d, mounts[d], n-1)
+		}
+	}
+	// The base files, the CA bundle, the zone and the binary.
+	if nshared != 4 || refused != 0 {
+		t.Errorf("%d layers shared by every image, %d mounts refused; want 4, 0", nshared, refused)
+	}
+	for i, res := range results {
+		got, err := remote.PullImage(ctx, fmt.Sprintf("%s/app%d:v1", reg.Host(), i), amd64, httpOptions)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Digest() != res.Artifact.Digest() {
+			t.Errorf("app%d holds %s, build %d made %s", i, got.Digest(), i, res.Artifact.Digest())
+		}
+	}
+}
+
+// helloBinary builds the hello example for amd64, once, and returns its
+// path.
+func helloBinary(t *testing.T) string {
+	t.Helper()
+	res, err := build.Run(t.Context(), build.Recipe{Package: hello(t), Platforms: []image.Platform{amd64}, Bare: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "hello")
+	if err := os.WriteFile(bin, []byte(imagetest.Files(t, res.Images[0])["/hello"].Content), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// blobCounts returns, by digest, the blob uploads a registry's log holds
+// (PUTs that end one) and the mounts it made, and how many mounts it
+// refused.
+func blobCounts(t *testing.T, log []imagetest.Request) (puts, mounts map[string]int, refused int) {
+	t.Helper()
+	puts, mounts = map[string]int{}, map[string]int{}
+	for _, r := range blobUploads(log) {
+		q, err := url.ParseQuery(r.Query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case r.Method == http.MethodPut:
+			puts[q.Get("digest")]++
+		case r.Method == http.MethodPost && q.Has("mount") && r.Status == http.StatusCreated:
+			mounts[q.Get("mount")]++
+		case r.Method == http.MethodPost && q.Has("mount"):
+			refused++
+		}
+	}
+	return puts, mounts, refused
+}

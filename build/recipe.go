@@ -114,6 +114,12 @@ type Recipe struct {
 	// among their Recipes to bound them together.
 	Layer layer.Options
 
+	// Cache, if set, holds the base, CA and zone layers across runs that
+	// share it (see layer.Cache), so that a program running many builds
+	// builds each once. nil builds them in every run; a run builds each
+	// once for all its platforms either way.
+	Cache *layer.Cache
+
 	// SBOM says where each image's software bill of materials goes; see
 	// SBOMOptions. The zero value makes the documents (Result.SBOMs) and
 	// writes them nowhere.

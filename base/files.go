@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"slices"
 
-	"github.com/minimage/minimage/internal/layercache"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -63,41 +62,31 @@ func Files() []File {
 }
 
 // Options control the base layer. The zero value builds with layer's
-// defaults.
+// defaults, and caches nothing.
 type Options struct {
 	// Layer holds the options the layer is built with.
 	Layer layer.Options
+
+	// Cache, if set, holds the layers built, by Layer.Format (the files
+	// are fixed): a second call with an equal Format and the same Cache
+	// returns a Share of the cached layer without building again. nil
+	// builds every time.
+	Cache *layer.Cache
 }
 
-// Layer returns a layer holding Files. Layers are cached per process: a
-// second call with an equal opts.Layer.Format returns a Share of the
-// cached layer without building again, so the caller may Release what it
-// gets; opts.Layer.Progress is then called once, with the layer's sizes.
-// It is safe for concurrent use. Errors come from the layer package; it
-// stops promptly when ctx is cancelled.
+// Layer returns a layer holding Files; the caller may Release it. With
+// opts.Cache set, a cached layer's opts.Layer.Progress is called once,
+// with the layer's sizes. It is safe for concurrent use. Errors come from
+// the layer package; it stops promptly when ctx is cancelled.
 func Layer(ctx context.Context, opts Options) (*layer.Layer, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("base: layer: %w", err)
 	}
-	l, err := cache.Layer(ctx, opts.Layer.Format, opts.Layer.Progress, func() (*layer.Layer, error) {
-		b := layer.New(opts.Layer)
-		for _, f := range files {
-			a := layer.Attr{Mode: f.Mode &^ fs.ModeDir, UID: f.UID, GID: f.GID}
-			var err error
-			if f.Mode.IsDir() {
-				err = b.AddDir(f.Path, a)
-			} else {
-				err = b.AddFile(f.Path, f.Data, a)
-			}
-			if err != nil {
-				return nil, fmt.Errorf("base: %w", err)
-			}
-		}
-		l, err := b.Build(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("base: %w", err)
-		}
-		return l, nil
+	if opts.Cache == nil {
+		return build(ctx, opts.Layer)
+	}
+	l, err := opts.Cache.Layer(ctx, cacheKey{opts.Layer.Format}, opts.Layer.Progress, func() (*layer.Layer, error) {
+		return build(ctx, opts.Layer)
 	})
 	if err != nil && err == ctx.Err() {
 		// Cancelled while another caller built the layer.
@@ -106,5 +95,27 @@ func Layer(ctx context.Context, opts Options) (*layer.Layer, error) {
 	return l, err
 }
 
-// cache holds the base layers built, by Format: the files are fixed.
-var cache layercache.Cache[layer.Format]
+// cacheKey holds what decides the layer's bytes: its Format, the files
+// being fixed.
+type cacheKey struct{ format layer.Format }
+
+func build(ctx context.Context, lo layer.Options) (*layer.Layer, error) {
+	b := layer.New(lo)
+	for _, f := range files {
+		a := layer.Attr{Mode: f.Mode &^ fs.ModeDir, UID: f.UID, GID: f.GID}
+		var err error
+		if f.Mode.IsDir() {
+			err = b.AddDir(f.Path, a)
+		} else {
+			err = b.AddFile(f.Path, f.Data, a)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("base: %w", err)
+		}
+	}
+	l, err := b.Build(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("base: %w", err)
+	}
+	return l, nil
+}

@@ -24,6 +24,7 @@ import (
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/layout"
 	"github.com/minimage/minimage/internal/testenv"
+	"github.com/minimage/minimage/layer"
 	"github.com/minimage/minimage/tzdata"
 )
 
@@ -60,7 +61,7 @@ func BenchmarkPackage(b *testing.B) {
 					p := testenv.PeakHeap(func() {
 						var err error
 						if impl == "minimage" {
-							err = packageMinimage(dir, in.path)
+							err = packageMinimage(dir, in.path, nil)
 						} else {
 							err = packageGGCR(dir, in.path)
 						}
@@ -84,7 +85,7 @@ func BenchmarkPackage(b *testing.B) {
 
 // BenchmarkPackageParallel runs the minimage job 8 times at once in one
 // process, as 8 parallel tests would, and reports the peak live heap of
-// them all: layer.SetMaxBuilds keeps it to that of a few builds.
+// them all: the layer.Limiter they share keeps it to that of a few builds.
 //
 //	cd bench && go test -run='^$' -bench=PackageParallel -benchtime=1x -count=3
 func BenchmarkPackageParallel(b *testing.B) {
@@ -93,11 +94,12 @@ func BenchmarkPackageParallel(b *testing.B) {
 	var peak uint64
 	for range b.N {
 		root := b.TempDir()
+		lim := layer.NewLimiter(0)
 		peak = max(peak, testenv.PeakHeap(func() {
 			var wg sync.WaitGroup
 			for i := range n {
 				wg.Go(func() {
-					if err := packageMinimage(filepath.Join(root, fmt.Sprint(i)), big); err != nil {
+					if err := packageMinimage(filepath.Join(root, fmt.Sprint(i)), big, lim); err != nil {
 						b.Error(err)
 					}
 				})
@@ -111,18 +113,20 @@ func BenchmarkPackageParallel(b *testing.B) {
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 }
 
-func packageMinimage(dir, bin string) error {
+// packageMinimage builds with lim, which may be nil.
+func packageMinimage(dir, bin string, lim *layer.Limiter) error {
 	ctx := context.Background()
-	ca, err := certs.Layer(ctx, certs.Options{})
+	lo := layer.Options{Limiter: lim}
+	ca, err := certs.Layer(ctx, certs.Options{Layer: lo})
 	if err != nil {
 		return err
 	}
-	tz, err := tzdata.Layer(ctx, tzdata.Options{Zones: zones})
+	tz, err := tzdata.Layer(ctx, tzdata.Options{Zones: zones, Layer: lo})
 	if err != nil {
 		return err
 	}
 	img := image.New(image.Platform{OS: "linux", Architecture: runtime.GOARCH}).Append(ca, tz)
-	if img, err = gobinary.Add(ctx, img, "/app", bin, gobinary.Options{}); err != nil {
+	if img, err = gobinary.Add(ctx, img, "/app", bin, gobinary.Options{Layer: lo}); err != nil {
 		return err
 	}
 	return layout.Write(ctx, dir, img, layout.Options{Tags: []string{"app:latest"}})

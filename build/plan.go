@@ -55,6 +55,10 @@ func (r Recipe) plan(ctx context.Context) (*plan, error) {
 	}
 	p.layer = r.Layer
 	p.layer.ModTime, p.layer.Progress = r.Created, nil
+	if p.layer.Limiter == nil {
+		// Bound this run's builds, platforms and shared layers together.
+		p.layer.Limiter = layer.NewLimiter(0)
+	}
 	if p.layer.SpillDir == "" {
 		p.layer.SpillDir, p.layer.SpillWriteback = spillDir(r.Outputs)
 	}

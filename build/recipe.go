@@ -108,8 +108,17 @@ type Recipe struct {
 	// Layer holds the options every new layer is built with: its Format
 	// (compression, level, block size; its ModTime is Created) and how
 	// the work runs (gzip blocks in flight, spill threshold and
-	// directory). Run sets its Progress.
+	// directory, Limiter). Run sets its Progress. A nil Limiter gives the
+	// run one of its own (layer.NewLimiter(0): GOMAXPROCS layers at
+	// once); programs running many builds at once share one Limiter
+	// among their Recipes to bound them together.
 	Layer layer.Options
+
+	// Cache, if set, holds the base, CA and zone layers across runs that
+	// share it (see layer.Cache), so that a program running many builds
+	// builds each once. nil builds them in every run; a run builds each
+	// once for all its platforms either way.
+	Cache *layer.Cache
 
 	// SBOM says where each image's software bill of materials goes; see
 	// SBOMOptions. The zero value makes the documents (Result.SBOMs) and

@@ -324,21 +324,21 @@ func (p *plan) sharedLayers(ctx context.Context) (sharedParts, error) {
 	}
 	if !r.Bare && r.Base == nil {
 		if err := add("base files", func(lo layer.Options) (*layer.Layer, error) {
-			return base.Layer(ctx, base.Options{Layer: lo})
+			return base.Layer(ctx, base.Options{Layer: lo, Cache: r.Cache})
 		}); err != nil {
 			return sharedParts{}, err
 		}
 	}
 	if !r.Bare && !r.NoCerts {
 		if err := add("CA certificates", func(lo layer.Options) (*layer.Layer, error) {
-			return certs.Layer(ctx, certs.Options{Layer: lo})
+			return certs.Layer(ctx, certs.Options{Layer: lo, Cache: r.Cache})
 		}); err != nil {
 			return sharedParts{}, err
 		}
 	}
 	if p.zones != nil {
 		if err := add("time zones", func(lo layer.Options) (*layer.Layer, error) {
-			return tzdata.Layer(ctx, tzdata.Options{Zones: r.Zones, Localtime: r.Localtime, Zip: r.ZoneinfoZip, Layer: lo})
+			return tzdata.Layer(ctx, tzdata.Options{Zones: r.Zones, Localtime: r.Localtime, Zip: r.ZoneinfoZip, Layer: lo, Cache: r.Cache})
 		}); err != nil {
 			return sharedParts{}, err
 		}

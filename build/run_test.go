@@ -403,3 +403,39 @@ func TestRunTarballSpilled(t *testing.T) {
 		})
 	}
 }
+
+// TestRunShared runs recipes that share a layer.Cache and a layer.Limiter,
+// as a program running many builds does: the fixed layers are built once
+// for all runs, also for Zones in another order, a Limiter of one slot
+// runs them all, and the layers are those a run with neither gives (the
+// image too, where the history, which names Zones as given, is equal).
+func TestRunShared(t *testing.T) {
+	r := build.Recipe{Package: hello(t), Platforms: []image.Platform{amd64}, Zones: []string{"Europe/Paris", "Asia/Tokyo"}}
+	want, err := build.Run(t.Context(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "hello") // the path Package gives
+	os.WriteFile(bin, []byte(imagetest.Files(t, want.Images[0])["/hello"].Content), 0o755)
+	r.Package, r.Binary = "", bin
+	r.Cache, r.Layer.Limiter = new(layer.Cache), layer.NewLimiter(1)
+	for i, zones := range [][]string{{"Europe/Paris", "Asia/Tokyo"}, {"Asia/Tokyo", "Europe/Paris"}} {
+		r.Zones = zones
+		res, err := build.Run(t.Context(), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := res.Artifact.Digest(); i == 0 && got != want.Artifact.Digest() {
+			t.Errorf("with a Cache and a Limiter: digest %s, want %s", got, want.Artifact.Digest())
+		}
+		got, wantLayers := res.Images[0].Layers(), want.Images[0].Layers()
+		if len(got) != len(wantLayers) || r.Cache.Len() != 3 {
+			t.Fatalf("run %d, Zones %q: %d layers, %d cached; want %d and 3 (base, CA, zones)", i, zones, len(got), r.Cache.Len(), len(wantLayers))
+		}
+		for j := range got {
+			if got[j].Digest() != wantLayers[j].Digest() {
+				t.Errorf("run %d, Zones %q: layer %d is %s, want %s", i, zones, j, got[j].Digest(), wantLayers[j].Digest())
+			}
+		}
+	}
+}

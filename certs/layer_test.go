@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -65,19 +66,19 @@ func TestLayerErrors(t *testing.T) {
 
 func TestLayerCache(t *testing.T) {
 	ctx := context.Background()
-	opts := Options{Layer: layer.Options{Format: layer.Format{ModTime: time.Unix(1700000000, 0)}}}
+	cache := new(layer.Cache)
+	opts := Options{Layer: layer.Options{Format: layer.Format{ModTime: time.Unix(1700000000, 0)}}, Cache: cache}
 	first, err := Layer(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	built := cache.Builds()
 	// How the work runs is not part of the key.
-	second, err := Layer(ctx, Options{Layer: layer.Options{Format: opts.Layer.Format, Blocks: 1, SpillDir: t.TempDir()}})
+	second, err := Layer(ctx, Options{Layer: layer.Options{Format: opts.Layer.Format, Blocks: 1, SpillDir: t.TempDir()}, Cache: cache})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Nothing was built. BenchmarkLayer measures the cost.
-	if cache.Builds() != built || second.Digest() != first.Digest() {
+	if cache.Len() != 1 || second.Digest() != first.Digest() {
 		t.Error("the second call built the layer again")
 	}
 	// Each caller gets its own Share: releasing one leaves the others,
@@ -90,34 +91,58 @@ func TestLayerCache(t *testing.T) {
 		t.Error("a cached layer lost its bytes when another caller released its own")
 	}
 	third := must(Layer(ctx, opts))
-	if cache.Builds() != built {
+	if cache.Len() != 1 {
 		t.Error("a Release emptied the cache")
 	}
 	readLayer(t, third)
 
-	// Equal content in a different slice is the same key.
-	extra := newCert(t, "Example Root CA", true, true)
-	a := must(Layer(ctx, Options{ExtraPEM: extra}))
-	built = cache.Builds()
-	b := must(Layer(ctx, Options{ExtraPEM: bytes.Clone(extra)}))
-	if cache.Builds() != built || a.Digest() != b.Digest() {
-		t.Error("ExtraPEM with equal bytes missed the cache")
-	}
-
-	built = cache.Builds()
-	other := must(Layer(ctx, Options{Layer: layer.Options{Format: layer.Format{ModTime: time.Unix(1700000001, 0)}}}))
-	if cache.Builds() == built || other.DiffID() == second.DiffID() {
+	other := must(Layer(ctx, Options{Layer: layer.Options{Format: layer.Format{ModTime: time.Unix(1700000001, 0)}}, Cache: cache}))
+	if cache.Len() != 2 || other.DiffID() == second.DiffID() {
 		t.Error("a different ModTime gave the cached layer")
 	}
 	// With Progress set, a cached layer reports its sizes once.
 	var calls []layer.Progress
-	built = cache.Builds()
-	p := must(Layer(ctx, Options{Layer: layer.Options{Format: opts.Layer.Format, Progress: func(p layer.Progress) { calls = append(calls, p) }}}))
-	if cache.Builds() != built || len(calls) != 1 || calls[0].Out != p.Size() || calls[0].In != p.TarSize() {
-		t.Errorf("with Progress set: %d builds, progress calls %+v; want none and one with the sizes", cache.Builds()-built, calls)
+	p := must(Layer(ctx, Options{Layer: layer.Options{Format: opts.Layer.Format, Progress: func(p layer.Progress) { calls = append(calls, p) }}, Cache: cache}))
+	if cache.Len() != 2 || len(calls) != 1 || calls[0].Out != p.Size() || calls[0].In != p.TarSize() {
+		t.Errorf("with Progress set: %d cached, progress calls %+v; want 2 and one call with the sizes", cache.Len(), calls)
 	}
 	if p.Digest() != second.Digest() {
 		t.Error("the same options gave another digest")
+	}
+	// Without a Cache, nothing is cached.
+	if l := must(Layer(ctx, Options{Layer: opts.Layer})); cache.Len() != 2 || l.Digest() != first.Digest() {
+		t.Errorf("no Cache: %d cached, digest %s; want the cache untouched and %s", cache.Len(), l.Digest(), first.Digest())
+	}
+}
+
+// TestLayerCacheExtra keys a bundle by the certificates ExtraPEM adds:
+// ExtraPEM texts that give one file share one entry, and ones that give
+// two files do not.
+func TestLayerCacheExtra(t *testing.T) {
+	ctx := context.Background()
+	ca1 := newCert(t, "Example Root CA", true, true)
+	ca2 := newCert(t, "Other Root CA", true, true)
+	for _, tc := range []struct {
+		name    string
+		a, b    []byte
+		entries int
+	}{
+		{"equal-bytes", ca1, bytes.Clone(ca1), 1},
+		{"text-between-blocks", ca1, slices.Concat([]byte("# our root\n"), ca1, []byte("\n")), 1},
+		{"duplicate", ca1, slices.Concat(ca1, ca1), 1},
+		{"two-orders", slices.Concat(ca1, ca2), slices.Concat(ca2, ca1), 2},
+		{"another-cert", ca1, ca2, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cache := new(layer.Cache)
+			a := must(Layer(ctx, Options{ExtraPEM: tc.a, Cache: cache}))
+			b := must(Layer(ctx, Options{ExtraPEM: tc.b, Cache: cache}))
+			fa := must(File(Options{ExtraPEM: tc.a}))
+			fb := must(File(Options{ExtraPEM: tc.b}))
+			if cache.Len() != tc.entries || (a.Digest() == b.Digest()) != bytes.Equal(fa, fb) {
+				t.Errorf("%d cached, equal digests %v, equal files %v; want %d cached, and equal digests for equal files", cache.Len(), a.Digest() == b.Digest(), bytes.Equal(fa, fb), tc.entries)
+			}
+		})
 	}
 }
 
@@ -147,8 +172,9 @@ func TestLayerConcurrent(t *testing.T) {
 func BenchmarkLayer(b *testing.B) {
 	ctx := context.Background()
 	b.Run("cached", func(b *testing.B) {
+		cache := new(layer.Cache)
 		for b.Loop() {
-			if _, err := Layer(ctx, Options{}); err != nil {
+			if _, err := Layer(ctx, Options{Cache: cache}); err != nil {
 				b.Fatal(err)
 			}
 		}

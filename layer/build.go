@@ -146,7 +146,7 @@ func copyCtx(ctx context.Context, dst io.Writer, src io.Reader, progress func())
 // compressed, hashed again (digest), counted and stored.
 type pipeline struct {
 	opts       Options
-	slot       bool // holds one of buildSlots
+	slot       *Limiter // the Limiter whose slot it holds, or nil
 	diff, dig  hash.Hash
 	comp       io.WriteCloser
 	store      *blobStore
@@ -155,8 +155,8 @@ type pipeline struct {
 	mediaType  string
 }
 
-// newPipeline takes one of buildSlots, waiting for it until ctx is done,
-// and returns a pipeline that holds it until finish or abort.
+// newPipeline takes a slot of o.Limiter, if set, waiting for it until ctx
+// is done, and returns a pipeline that holds it until finish or abort.
 func newPipeline(ctx context.Context, o Options) (*pipeline, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
@@ -165,15 +165,17 @@ func newPipeline(ctx context.Context, o Options) (*pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	running, err := buildSlots.acquire(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("layer: waiting for another build to finish (see SetMaxBuilds): %w", err)
+	if o.Limiter != nil {
+		running, err := o.Limiter.acquire(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("layer: waiting for another build of Options.Limiter to finish: %w", err)
+		}
+		if o.Blocks == 0 && running > 1 && o.Compression == Gzip {
+			// The running builds share the CPUs; blocks never change bytes.
+			o.Blocks = max(1, runtime.GOMAXPROCS(0)/running)
+		}
 	}
-	if o.Blocks == 0 && running > 1 && o.Compression == Gzip {
-		// The running builds share the CPUs; blocks never change bytes.
-		o.Blocks = max(1, runtime.GOMAXPROCS(0)/running)
-	}
-	p := &pipeline{opts: o, slot: true, diff: sha256.New(), dig: sha256.New(), store: newBlobStore(o), mediaType: o.Compression.MediaType()}
+	p := &pipeline{opts: o, slot: o.Limiter, diff: sha256.New(), dig: sha256.New(), store: newBlobStore(o), mediaType: o.Compression.MediaType()}
 	p.comp, err = newCompressor(outWriter{p}, o, level)
 	if err != nil {
 		p.releaseSlot()
@@ -183,9 +185,9 @@ func newPipeline(ctx context.Context, o Options) (*pipeline, error) {
 }
 
 func (p *pipeline) releaseSlot() {
-	if p.slot {
-		p.slot = false
-		buildSlots.release()
+	if p.slot != nil {
+		p.slot.release()
+		p.slot = nil
 	}
 }
 

@@ -14,9 +14,9 @@
 // readable for as long as the Layer value lives, or until [Layer.Release]
 // frees it; see [Layer] for the rule.
 //
-// At most GOMAXPROCS layers are built at once in a process, whatever the
-// number of goroutines building them, which bounds their memory; see
-// [SetMaxBuilds].
+// Builds start at once, however many there are. A program that runs many
+// builds at once shares a [Limiter] in their [Options], which bounds how
+// many run and so their memory.
 //
 // A layer's [Format] (compression, level, block size, time) decides its
 // bytes; the rest of [Options] decides only how the work runs.

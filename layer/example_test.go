@@ -171,18 +171,17 @@ func ExampleLayer_Release() {
 	// true <nil>
 }
 
-// A test binary whose parallel tests each build large layers can bound the
-// memory they take together: at most two builds run at once, whatever
-// the number of tests.
-func ExampleSetMaxBuilds() {
-	prev := layer.SetMaxBuilds(2)
-	defer layer.SetMaxBuilds(prev)
+// A program whose goroutines each build large layers can bound the memory
+// they take together: with one Limiter shared, at most two builds run at
+// once, whatever the number of goroutines.
+func ExampleLimiter() {
+	lim := layer.NewLimiter(2)
 
 	var wg sync.WaitGroup
 	digests := make([]string, 8)
 	for i := range digests {
 		wg.Go(func() {
-			b := layer.New(layer.Options{})
+			b := layer.New(layer.Options{Limiter: lim})
 			b.AddFile("/data", bytes.Repeat([]byte("x"), 1<<20), layer.Attr{})
 			l, err := b.Build(context.Background())
 			if err != nil {

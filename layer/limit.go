@@ -7,61 +7,53 @@ import (
 	"sync"
 )
 
-// SetMaxBuilds sets how many layers this process builds at once (Build and
-// FromTar, every Builder together), and returns the previous setting; 0
-// restores the default, GOMAXPROCS. A build past the limit waits for a
-// running one to finish, in the order they came, before it reads any
-// input, and stops waiting with its context's error when the context is
-// done. Builds that leave Options.Blocks at 0 share GOMAXPROCS gzip blocks
-// among the builds running when they start.
+// Limiter bounds how many layers build at once among the builds (Build
+// and FromTar) whose Options hold it. A build past the limit waits, before
+// it reads any input, for a running one to finish, in the order they came,
+// and stops waiting with its context's error when the context is done.
+// Builds that leave Options.Blocks at 0 share GOMAXPROCS gzip blocks among
+// the builds of their Limiter running when they start.
 //
 // The limit bounds memory, whatever the number of goroutines (a test suite
 // running t.Parallel, say) that build layers: each build holds its gzip
 // blocks and up to Options.SpillThreshold of blob, and CPUs are busy with
-// GOMAXPROCS builds anyway (BENCHMARKS.md has the numbers).
+// GOMAXPROCS builds anyway (BENCHMARKS.md has the numbers). Share one
+// Limiter among the builds whose memory should be bounded together.
 //
-// A reader that a build reads (AddReader, FromTar, a named pipe) and that
-// waits for another build of this process to finish, such as a pipe fed by
-// another goroutine's build, can wait for ever once every slot is taken:
-// raise the limit for such pipelines. SetMaxBuilds is safe for concurrent
-// use; a raised limit starts waiting builds at once.
-func SetMaxBuilds(n int) (previous int) {
-	return buildSlots.set(max(n, 0))
-}
+// A build whose input (AddReader, FromTar, a named pipe) waits for another
+// build holding the same Limiter, such as a pipe fed by another goroutine's
+// build, can wait for ever once every slot is taken: give such nested
+// builds no Limiter, or one of their own.
+//
+// A Limiter is safe for concurrent use and must not be copied after first
+// use. The zero value lets GOMAXPROCS layers build at once.
+type Limiter struct {
+	max int // 0: GOMAXPROCS
 
-// buildSlots limits the builds running in this process.
-var buildSlots limiter
-
-// limiter is a counting semaphore whose waiters are served in order and
-// give up when their context is done.
-type limiter struct {
 	mu      sync.Mutex
-	max     int // 0: GOMAXPROCS
 	running int
 	queue   []chan struct{}
 }
 
-func (l *limiter) limit() int {
+// NewLimiter returns a Limiter that lets n layers build at once; n < 1
+// means GOMAXPROCS, read as each build starts.
+func NewLimiter(n int) *Limiter {
+	return &Limiter{max: max(n, 0)}
+}
+
+// Limit returns the number of layers l lets build at once.
+func (l *Limiter) Limit() int {
 	if l.max > 0 {
 		return l.max
 	}
 	return runtime.GOMAXPROCS(0)
 }
 
-func (l *limiter) set(n int) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	prev := l.max
-	l.max = n
-	l.grant()
-	return prev
-}
-
 // acquire takes a slot, waiting for one until ctx is done, and returns the
 // number of builds running with it.
-func (l *limiter) acquire(ctx context.Context) (running int, err error) {
+func (l *Limiter) acquire(ctx context.Context) (running int, err error) {
 	l.mu.Lock()
-	if len(l.queue) == 0 && l.running < l.limit() {
+	if len(l.queue) == 0 && l.running < l.Limit() {
 		l.running++
 		n := l.running
 		l.mu.Unlock()
@@ -92,7 +84,7 @@ func (l *limiter) acquire(ctx context.Context) (running int, err error) {
 }
 
 // release gives a slot back.
-func (l *limiter) release() {
+func (l *Limiter) release() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.running--
@@ -100,8 +92,8 @@ func (l *limiter) release() {
 }
 
 // grant starts waiters while slots are free; l.mu is held.
-func (l *limiter) grant() {
-	for len(l.queue) > 0 && l.running < l.limit() {
+func (l *Limiter) grant() {
+	for len(l.queue) > 0 && l.running < l.Limit() {
 		ch := l.queue[0]
 		l.queue = slices.Delete(l.queue, 0, 1)
 		l.running++

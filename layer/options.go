@@ -117,8 +117,8 @@ type Format struct {
 // Options control how a layer is built: its Format, and how the work runs,
 // which never changes the bytes. The zero value is the documented default
 // for every field: the zero Format, duplicate paths rejected, gzip blocks
-// compressed GOMAXPROCS at a time, blobs past DefaultSpillThreshold spilled
-// to os.TempDir.
+// compressed GOMAXPROCS at a time, no limit on the builds running at once,
+// blobs past DefaultSpillThreshold spilled to os.TempDir.
 type Options struct {
 	Format
 
@@ -127,9 +127,17 @@ type Options struct {
 	Replace bool
 
 	// Blocks is the number of gzip blocks compressed at once (see
-	// layer/gzip's SetConcurrency); 0 means GOMAXPROCS. It never changes
+	// layer/gzip's SetConcurrency); 0 means GOMAXPROCS, divided among the
+	// builds of Limiter running when the build starts. It never changes
 	// the bytes. Only Gzip takes it.
 	Blocks int
+
+	// Limiter, if set, bounds how many builds run at once among those
+	// that share it; see Limiter. nil sets no bound: every build starts
+	// at once, and with Blocks 0 each compresses GOMAXPROCS blocks at a
+	// time. Share one Limiter among the builds of a program that runs
+	// many at once.
+	Limiter *Limiter
 
 	// SpillThreshold is the number of compressed bytes held in memory
 	// before the blob moves to a temporary file. 0 means

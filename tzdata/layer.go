@@ -2,12 +2,12 @@ package tzdata
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"path"
 	"slices"
 	"strings"
 
-	"github.com/minimage/minimage/internal/layercache"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -42,6 +42,10 @@ type Options struct {
 
 	// Layer holds the options the layer is built with.
 	Layer layer.Options
+
+	// Cache, if set, holds the layers Layer builds, so that equal
+	// selections build once; see Layer. nil builds every time.
+	Cache *layer.Cache
 }
 
 // Env returns the environment entries an image built with opts needs:
@@ -55,22 +59,30 @@ func Env(opts Options) []string {
 }
 
 // Layer returns a layer holding the zones opts selects; the package
-// documentation describes its files. Errors wrap ErrUnknownZone,
-// ErrNoZones or path.ErrBadPattern for a bad selection, or come from the
-// layer package. It stops promptly when ctx is cancelled.
+// documentation describes its files. The caller may Release it. Errors
+// wrap ErrUnknownZone, ErrNoZones or path.ErrBadPattern for a bad
+// selection, or come from the layer package. It stops promptly when ctx is
+// cancelled, and is safe for concurrent use.
 //
-// Layers are cached per process: a second call with equal options (Zones
-// in the same order, opts.Layer by its Format) returns a Share of the
-// cached layer without building again, so the caller may Release what it
-// gets; opts.Layer.Progress is then called once, with the layer's sizes.
-// It is safe for concurrent use.
+// With opts.Cache set, a second call that selects the same zones (however
+// Zones names them: in another order, with duplicates, by overlapping
+// patterns), with equal Localtime, Zip and opts.Layer.Format, returns a
+// Share of the cached layer without building again; opts.Layer.Progress is
+// then called once, with the layer's sizes.
 func Layer(ctx context.Context, opts Options) (*layer.Layer, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("tzdata: layer: %w", err)
 	}
-	key := cacheKey{format: opts.Layer.Format, zones: strings.Join(opts.Zones, "\x00"), localtime: opts.Localtime, zip: opts.Zip}
-	l, err := cache.Layer(ctx, key, opts.Layer.Progress, func() (*layer.Layer, error) {
-		return build(ctx, opts)
+	names, err := selectNames(opts)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Cache == nil {
+		return build(ctx, opts, split(names))
+	}
+	key := cacheKey{format: opts.Layer.Format, names: sha256.Sum256([]byte(strings.Join(names, "\x00"))), localtime: opts.Localtime, zip: opts.Zip}
+	l, err := opts.Cache.Layer(ctx, key, opts.Layer.Progress, func() (*layer.Layer, error) {
+		return build(ctx, opts, split(names))
 	})
 	if err != nil && err == ctx.Err() {
 		// Cancelled while another caller built the layer.
@@ -80,23 +92,19 @@ func Layer(ctx context.Context, opts Options) (*layer.Layer, error) {
 }
 
 // cacheKey holds what decides a layer's bytes: the layer's Format and the
-// selection as given. It is comparable.
+// names selected, sorted, which decide the files and links. It is
+// comparable.
 type cacheKey struct {
 	format    layer.Format
-	zones     string // Options.Zones joined by NUL, which no name holds
+	names     [sha256.Size]byte // of selection.names joined by NUL, which no name holds
 	localtime string
 	zip       bool
 }
 
-var cache layercache.Cache[cacheKey]
-
-func build(ctx context.Context, opts Options) (*layer.Layer, error) {
-	sel, err := resolve(opts)
-	if err != nil {
-		return nil, err
-	}
+func build(ctx context.Context, opts Options, sel selection) (*layer.Layer, error) {
 	z := load()
 	b := layer.New(opts.Layer)
+	var err error
 	if opts.Zip {
 		err = addZip(b, z, sel, opts.Localtime)
 	} else {
@@ -119,23 +127,34 @@ type selection struct {
 }
 
 func resolve(opts Options) (selection, error) {
+	names, err := selectNames(opts)
+	if err != nil {
+		return selection{}, err
+	}
+	return split(names), nil
+}
+
+// selectNames returns the names opts selects, Localtime among them,
+// sorted and without duplicates.
+func selectNames(opts Options) ([]string, error) {
 	if len(opts.Zones) == 0 && opts.Localtime == "" {
-		return selection{}, fmt.Errorf("tzdata: %w; set Options.Zones to the zones the image's programs load (such as \"Europe/*\"), or to \"all\", or set Options.Localtime", ErrNoZones)
+		return nil, fmt.Errorf("tzdata: %w; set Options.Zones to the zones the image's programs load (such as \"Europe/*\"), or to \"all\", or set Options.Localtime", ErrNoZones)
 	}
 	patterns := opts.Zones
 	if lt := opts.Localtime; lt != "" {
 		if isPattern(lt) || lt == All {
-			return selection{}, fmt.Errorf("tzdata: localtime %q: %w: give one zone name, such as \"Europe/Paris\", not a pattern", lt, ErrUnknownZone)
+			return nil, fmt.Errorf("tzdata: localtime %q: %w: give one zone name, such as \"Europe/Paris\", not a pattern", lt, ErrUnknownZone)
 		}
 		if _, ok := load().data[lt]; !ok {
-			return selection{}, unknownZone("localtime", lt)
+			return nil, unknownZone("localtime", lt)
 		}
 		patterns = append(slices.Clip(patterns), lt)
 	}
-	names, err := Select(patterns...)
-	if err != nil {
-		return selection{}, err
-	}
+	return Select(patterns...)
+}
+
+// split sorts the names selected into zone files and links.
+func split(names []string) selection {
 	files := make(map[string]bool)
 	sel := selection{links: make(map[string]string)}
 	for _, n := range names {
@@ -149,7 +168,7 @@ func resolve(opts Options) (selection, error) {
 		sel.files = append(sel.files, f)
 	}
 	slices.Sort(sel.files)
-	return sel, nil
+	return sel
 }
 
 func addTree(b *layer.Builder, z *zones, sel selection, localtime string) error {

@@ -22,6 +22,9 @@ func Select(patterns ...string) ([]string, error) {
 	seen := make(map[string]bool)
 	var errs []error
 	for _, p := range patterns {
+		if p == All {
+			continue // every name; see below
+		}
 		matched, err := match(z, p)
 		if err != nil {
 			errs = append(errs, err)
@@ -33,6 +36,9 @@ func Select(patterns ...string) ([]string, error) {
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
+	}
+	if slices.Contains(patterns, All) {
+		return slices.Clone(z.names), nil // sorted, and every name
 	}
 	names := make([]string, 0, len(seen))
 	for n := range seen {

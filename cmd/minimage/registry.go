@@ -55,6 +55,9 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	opts := registry.Options{ReadOnly: *readOnly}
 	switch {
+	case *user != "" && *password == "":
+		// An empty password would let anyone in who sends one.
+		return fmt.Errorf("%w: --user %s needs a password: set --password", errUsage, *user)
 	case *user != "" && *bearer:
 		opts.Auth = registry.Auth{Scheme: registry.BearerAuth, User: *user, Password: *password}
 	case *user != "":

@@ -131,3 +131,20 @@ func TestRegistryUsage(t *testing.T) {
 		t.Errorf("serve on a busy port: %v", err)
 	}
 }
+
+// A user without a password is refused at start: an empty password
+// would let anyone in who sends one.
+func TestRegistryServeNeedsPassword(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve", "--address", "127.0.0.1:0", "--user", "alice"},
+		{"serve", "--address", "127.0.0.1:0", "--user", "alice", "--password", ""},
+		{"serve", "--address", "127.0.0.1:0", "--user", "alice", "--password", "", "--token-auth"},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := runRegistry(ctx, args, io.Discard, io.Discard)
+		cancel()
+		if !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "password") {
+			t.Errorf("registry %q: %v, want a usage error about the password", args, err)
+		}
+	}
+}

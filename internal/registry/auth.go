@@ -33,7 +33,8 @@ const (
 // Auth is the authentication a Registry needs.
 type Auth struct {
 	Scheme AuthScheme
-	// User and Password are the one account's credentials.
+	// User and Password are the one account's credentials; both are
+	// needed, New refuses an empty one.
 	User, Password string
 	// TokenTTL is how long a bearer token is valid; 0 means one hour.
 	TokenTTL time.Duration
@@ -46,6 +47,10 @@ func (a Auth) validate() error {
 	case BasicAuth, BearerAuth:
 		if a.User == "" {
 			return fmt.Errorf("registry: auth needs a user: set Auth.User and Auth.Password")
+		}
+		if a.Password == "" {
+			// An empty password would let anyone in who sends one.
+			return fmt.Errorf("registry: auth of user %q needs a password: set Auth.Password", a.User)
 		}
 		return nil
 	}

@@ -163,7 +163,11 @@ func TestBearerTokenExpires(t *testing.T) {
 }
 
 func TestAuthOptions(t *testing.T) {
-	for _, a := range []Auth{{Scheme: BasicAuth}, {Scheme: BearerAuth, Password: "p"}, {Scheme: 7, User: "u"}} {
+	for _, a := range []Auth{
+		{Scheme: BasicAuth}, {Scheme: BearerAuth, Password: "p"}, {Scheme: 7, User: "u"},
+		// An empty password would let anyone in who sends one.
+		{Scheme: BasicAuth, User: "alice"}, {Scheme: BearerAuth, User: "alice"},
+	} {
 		if _, err := New(Options{Auth: a}); err == nil {
 			t.Errorf("New with %+v: no error", a)
 		}

@@ -107,6 +107,30 @@ var (
 	reTags     = regexp.MustCompile(`^/v2/(.+)/tags/list$`)
 )
 
+// endpoint is a kind of resource of the API: what a path names, on which
+// the access a request needs depends.
+type endpoint int
+
+const (
+	endPing endpoint = iota
+	endCatalog
+	endUploads // POST of a new upload or a mount
+	endUpload  // an upload session
+	endBlob
+	endManifest
+	endReferrers
+	endTags
+)
+
+// route is what a request's path names: the endpoint, its handler and
+// methods, the repository and what follows it (tag, digest, upload id).
+type route struct {
+	end       endpoint
+	h         func(http.ResponseWriter, *http.Request, string, string) error
+	methods   []string
+	name, arg string
+}
+
 // ServeHTTP serves one request of the distribution API.
 func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
@@ -119,60 +143,62 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		http.NotFound(w, req)
 		return
 	}
-	var h func(http.ResponseWriter, *http.Request, string, string) error
-	var name, arg string
-	var methods []string
-	switch m := reUpload.FindStringSubmatch(path); {
-	case path == "/v2/" || path == "/v2":
-		h, methods = r.ping, []string{"GET", "HEAD"}
-	case path == "/v2/_catalog":
-		h, methods = r.catalog, []string{"GET"}
-	case m != nil:
-		name, arg = m[1], m[2]
-		if arg == "" {
-			h, methods = r.startUpload, []string{"POST"}
-		} else {
-			h, methods = r.upload, []string{"GET", "PATCH", "PUT", "DELETE"}
-		}
-	default:
-		if m := reResource.FindStringSubmatch(path); m != nil {
-			name, arg = m[1], m[3]
-			switch m[2] {
-			case "blobs":
-				h, methods = r.blob, []string{"GET", "HEAD", "DELETE"}
-			case "manifests":
-				h, methods = r.manifest, []string{"GET", "HEAD", "PUT", "DELETE"}
-			case "referrers":
-				h, methods = r.referrers, []string{"GET"}
-			}
-		} else if m := reTags.FindStringSubmatch(path); m != nil {
-			name = m[1]
-			h, methods = r.tags, []string{"GET"}
-		}
-	}
-	if h == nil {
+	rt, ok := r.route(path)
+	if !ok {
 		writeError(w, newError(http.StatusNotFound, CodeUnsupported, "no such endpoint: "+path))
 		return
 	}
-	if !slices.Contains(methods, req.Method) {
-		w.Header().Set("Allow", strings.Join(methods, ", "))
+	if !slices.Contains(rt.methods, req.Method) {
+		w.Header().Set("Allow", strings.Join(rt.methods, ", "))
 		writeError(w, newError(http.StatusMethodNotAllowed, CodeUnsupported, req.Method+" is not allowed on "+path))
 		return
 	}
-	if name != "" && !ValidName(name) {
-		writeError(w, newError(http.StatusBadRequest, CodeNameInvalid, fmt.Sprintf("invalid repository name %q: it must match %s", name, reName)))
+	if rt.name != "" && !ValidName(rt.name) {
+		writeError(w, newError(http.StatusBadRequest, CodeNameInvalid, fmt.Sprintf("invalid repository name %q: it must match %s", rt.name, reName)))
 		return
 	}
-	if r.auth != nil && !r.auth.allow(w, req, name) {
-		return
+	if r.auth != nil {
+		if req, ok = r.auth.allow(w, req, needs(req.Method, rt)); !ok {
+			return
+		}
 	}
 	if r.readOnly && req.Method != "GET" && req.Method != "HEAD" {
 		writeError(w, newError(http.StatusMethodNotAllowed, CodeUnsupported, "the registry is read-only"))
 		return
 	}
-	if err := h(w, req, name, arg); err != nil {
+	if err := rt.h(w, req, rt.name, rt.arg); err != nil {
 		writeError(w, err)
 	}
+}
+
+// route returns the route of path, a path under /v2, or false.
+func (r *Registry) route(path string) (route, bool) {
+	switch m := reUpload.FindStringSubmatch(path); {
+	case path == "/v2/" || path == "/v2":
+		return route{end: endPing, h: r.ping, methods: []string{"GET", "HEAD"}}, true
+	case path == "/v2/_catalog":
+		return route{end: endCatalog, h: r.catalog, methods: []string{"GET"}}, true
+	case m != nil && m[2] == "":
+		return route{end: endUploads, h: r.startUpload, methods: []string{"POST"}, name: m[1]}, true
+	case m != nil:
+		return route{end: endUpload, h: r.upload, methods: []string{"GET", "PATCH", "PUT", "DELETE"}, name: m[1], arg: m[2]}, true
+	}
+	if m := reResource.FindStringSubmatch(path); m != nil {
+		rt := route{name: m[1], arg: m[3]}
+		switch m[2] {
+		case "blobs":
+			rt.end, rt.h, rt.methods = endBlob, r.blob, []string{"GET", "HEAD", "DELETE"}
+		case "manifests":
+			rt.end, rt.h, rt.methods = endManifest, r.manifest, []string{"GET", "HEAD", "PUT", "DELETE"}
+		default:
+			rt.end, rt.h, rt.methods = endReferrers, r.referrers, []string{"GET"}
+		}
+		return rt, true
+	}
+	if m := reTags.FindStringSubmatch(path); m != nil {
+		return route{end: endTags, h: r.tags, methods: []string{"GET"}, name: m[1]}, true
+	}
+	return route{}, false
 }
 
 func (r *Registry) ping(w http.ResponseWriter, _ *http.Request, _, _ string) error {

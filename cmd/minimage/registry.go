@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -8,6 +9,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/minimage/minimage/internal/registry"
@@ -30,9 +33,12 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	address := fs.String("address", "127.0.0.1:5000", "`HOST:PORT` to listen on; port 0 picks a free one")
 	dir := fs.String("dir", "", "keep blobs, manifests and tags in `DIR`, which a later run serves again")
 	readOnly := fs.Bool("read-only", false, "refuse pushes and deletes (405 UNSUPPORTED)")
-	user := fs.String("user", "", "require this `USER` (and --password) on every request")
-	password := fs.String("password", "", "the password of --user")
-	bearer := fs.Bool("token-auth", false, "with --user: bearer-token auth through the registry's /token endpoint, instead of basic auth")
+	var a authFlags
+	fs.StringVar(&a.user, "user", "", "require this `USER` and its password (--password-file or --password-stdin) on every request")
+	fs.StringVar(&a.passwordFile, "password-file", "", "read the password of --user from the first line of `FILE`")
+	fs.BoolVar(&a.passwordStdin, "password-stdin", false, "read the password of --user from the first line of standard input")
+	fs.StringVar(&a.password, "password", "", "the password of --user, for tests only: a flag shows in ps and shell history")
+	fs.BoolVar(&a.bearer, "token-auth", false, "with --user: bearer-token auth through the registry's /token endpoint, instead of basic auth")
 	if len(args) == 0 || args[0] != "serve" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help") {
 			fmt.Fprint(stdout, registryUsage)
@@ -53,18 +59,11 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fs.Usage()
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, pos[0])
 	}
-	opts := registry.Options{ReadOnly: *readOnly}
-	switch {
-	case *user != "" && *password == "":
-		// An empty password would let anyone in who sends one.
-		return fmt.Errorf("%w: --user %s needs a password: set --password", errUsage, *user)
-	case *user != "" && *bearer:
-		opts.Auth = registry.Auth{Scheme: registry.BearerAuth, User: *user, Password: *password}
-	case *user != "":
-		opts.Auth = registry.Auth{Scheme: registry.BasicAuth, User: *user, Password: *password}
-	case *bearer || *password != "":
-		return fmt.Errorf("%w: --token-auth and --password need --user", errUsage)
+	auth, err := a.auth(fs)
+	if err != nil {
+		return err
 	}
+	opts := registry.Options{ReadOnly: *readOnly, Auth: auth}
 	where := "in memory"
 	if *dir != "" {
 		s, err := registry.NewDir(*dir)
@@ -99,4 +98,70 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	<-done
 	return nil
+}
+
+// authFlags are the flags of "registry serve" that set its authentication.
+type authFlags struct {
+	user, password, passwordFile string
+	passwordStdin, bearer        bool
+}
+
+// auth returns the registry.Auth the flags of fs ask for. The password
+// comes from exactly one of --password-file, --password-stdin and
+// --password, and is not empty: an empty one would let anyone in.
+func (a authFlags) auth(fs *flag.FlagSet) (registry.Auth, error) {
+	var sources []string
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "password" || f.Name == "password-file" || f.Name == "password-stdin" && a.passwordStdin {
+			sources = append(sources, "--"+f.Name)
+		}
+	})
+	switch {
+	case a.user == "" && (a.bearer || len(sources) > 0):
+		return registry.Auth{}, fmt.Errorf("%w: --token-auth and the password flags need --user", errUsage)
+	case a.user == "":
+		return registry.Auth{}, nil
+	case len(sources) == 0:
+		return registry.Auth{}, fmt.Errorf("%w: --user %s needs a password: give it with --password-file FILE or --password-stdin", errUsage, a.user)
+	case len(sources) > 1:
+		return registry.Auth{}, fmt.Errorf("%w: %s: give the password one way", errUsage, strings.Join(sources, " and "))
+	}
+	password, err := a.readPassword(sources[0])
+	if err != nil {
+		return registry.Auth{}, err
+	}
+	if password == "" {
+		// An empty password would let anyone in who sends one.
+		return registry.Auth{}, fmt.Errorf("%w: %s: the password of --user %s is empty; set a password", errUsage, sources[0], a.user)
+	}
+	scheme := registry.BasicAuth
+	if a.bearer {
+		scheme = registry.BearerAuth
+	}
+	return registry.Auth{Scheme: scheme, User: a.user, Password: password}, nil
+}
+
+// readPassword returns the password of source, a flag: for
+// --password-file and --password-stdin, the first line without its line
+// ending.
+func (a authFlags) readPassword(source string) (string, error) {
+	var rd io.Reader
+	switch source {
+	case "--password-file":
+		f, err := os.Open(a.passwordFile)
+		if err != nil {
+			return "", fmt.Errorf("--password-file: %w", err)
+		}
+		defer f.Close()
+		rd = f
+	case "--password-stdin":
+		rd = registryStdin
+	default:
+		return a.password, nil
+	}
+	line, err := bufio.NewReader(rd).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("%s: %w", source, err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
 }

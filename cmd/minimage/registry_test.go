@@ -7,7 +7,10 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -133,18 +136,71 @@ func TestRegistryUsage(t *testing.T) {
 }
 
 // A user without a password is refused at start: an empty password
-// would let anyone in who sends one.
+// would let anyone in who sends one. So is a password given two ways.
 func TestRegistryServeNeedsPassword(t *testing.T) {
-	for _, args := range [][]string{
-		{"serve", "--address", "127.0.0.1:0", "--user", "alice"},
-		{"serve", "--address", "127.0.0.1:0", "--user", "alice", "--password", ""},
-		{"serve", "--address", "127.0.0.1:0", "--user", "alice", "--password", "", "--token-auth"},
-	} {
+	empty := filepath.Join(t.TempDir(), "empty")
+	if err := os.WriteFile(empty, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args  []string
+		stdin string
+		want  string // in the error
+	}{
+		{[]string{"--user", "alice"}, "", "--password-file"},
+		{[]string{"--user", "alice", "--password", ""}, "", "empty"},
+		{[]string{"--user", "alice", "--password", "", "--token-auth"}, "", "empty"},
+		{[]string{"--user", "alice", "--password-file", empty}, "", "empty"},
+		{[]string{"--user", "alice", "--password-file", ""}, "", "--password-file"},
+		{[]string{"--user", "alice", "--password-stdin"}, "\r\nsecond line", "empty"},
+		{[]string{"--user", "alice", "--password-stdin", "--password", "p"}, "p\n", "one way"},
+		{[]string{"--password-file", empty}, "", "need --user"},
+	}
+	for _, tt := range tests {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		err := runRegistry(ctx, args, io.Discard, io.Discard)
+		err := runRegistryStdin(ctx, tt.stdin, append([]string{"serve", "--address", "127.0.0.1:0"}, tt.args...))
 		cancel()
-		if !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "password") {
-			t.Errorf("registry %q: %v, want a usage error about the password", args, err)
+		if !errors.Is(err, errUsage) && !errors.Is(err, fs.ErrNotExist) || err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("registry serve %q: %v, want a usage error saying %q", tt.args, err, tt.want)
 		}
+	}
+}
+
+// runRegistryStdin runs "minimage registry" with args and stdin as its
+// standard input.
+func runRegistryStdin(ctx context.Context, stdin string, args []string) error {
+	old := registryStdin
+	registryStdin = strings.NewReader(stdin)
+	defer func() { registryStdin = old }()
+	return runRegistry(ctx, args, io.Discard, io.Discard)
+}
+
+// The password comes from a file or from standard input, never only from
+// a flag that ps shows.
+func TestRegistryServePasswordSources(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "password")
+	if err := os.WriteFile(file, []byte("from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	get := func(addr, password string) int {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/v2/", nil)
+		req.SetBasicAuth("alice", password)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	addr, _ := serve(t, "--address", "127.0.0.1:0", "--user", "alice", "--password-file", file)
+	if a, b, c := get(addr, "from-file"), get(addr, ""), get(addr, "from-file\n"); a != http.StatusOK || b != http.StatusUnauthorized || c != http.StatusUnauthorized {
+		t.Errorf("--password-file: right password %d, empty %d, with the newline %d; want 200, 401, 401", a, b, c)
+	}
+	old := registryStdin
+	registryStdin = strings.NewReader("from-stdin\r\nignored\n")
+	defer func() { registryStdin = old }()
+	addr, _ = serve(t, "--address", "127.0.0.1:0", "--user", "alice", "--password-stdin")
+	if a, b := get(addr, "from-stdin"), get(addr, "ignored"); a != http.StatusOK || b != http.StatusUnauthorized {
+		t.Errorf("--password-stdin: right password %d, second line %d; want 200, 401", a, b)
 	}
 }

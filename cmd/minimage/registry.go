@@ -81,7 +81,7 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return fmt.Errorf("listen: %w (pick another --address, or port 0 for a free one)", err)
 	}
-	srv := &http.Server{Handler: reg, ReadHeaderTimeout: 30 * time.Second}
+	srv := registryServer(reg)
 	fmt.Fprintln(stdout, ln.Addr().String())
 	fmt.Fprintf(stderr, "minimage registry: serving http://%s/v2/, %s; interrupt to stop\n", ln.Addr(), where)
 	done := make(chan error, 1)
@@ -98,6 +98,15 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	<-done
 	return nil
+}
+
+// registryServer returns the server of "registry serve": it drops a
+// connection whose request headers take over 30 s or that idles over 30 s
+// between requests. The registry drops a body slower than its
+// MinBodyRate; a response has no time limit, so that a large blob reaches
+// a slow client.
+func registryServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 30 * time.Second}
 }
 
 // authFlags are the flags of "registry serve" that set its authentication.

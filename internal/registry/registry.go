@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/opencontainers/go-digest"
 )
@@ -25,6 +26,13 @@ type Options struct {
 	// ReadOnly refuses every push, mount and delete with 405 and code
 	// UNSUPPORTED. The Put methods still work, to preload content.
 	ReadOnly bool
+	// MinBodyRate is the slowest a request body may arrive; the zero
+	// value means 64 KiB in every 30 seconds (about 2 KiB/s), a
+	// negative Bytes no limit. It holds
+	// where the server's connections take read deadlines (net/http's
+	// do), and bounds only bodies: set the http.Server's
+	// ReadHeaderTimeout and IdleTimeout for the rest.
+	MinBodyRate BodyRate
 }
 
 // Registry is an OCI distribution registry. It is an http.Handler that
@@ -34,6 +42,7 @@ type Registry struct {
 	store    Storage
 	auth     *authenticator
 	readOnly bool
+	bodyRate BodyRate // Bytes <= 0: no limit
 
 	mu    sync.RWMutex // guards repos and the metadata snapshot
 	repos map[string]*repository
@@ -48,6 +57,9 @@ func New(opts Options) (*Registry, error) {
 	if err := opts.Auth.validate(); err != nil {
 		return nil, err
 	}
+	if b := opts.MinBodyRate; b.Bytes > 0 && b.Window <= 0 {
+		return nil, fmt.Errorf("registry: MinBodyRate of %d bytes needs a Window over 0", b.Bytes)
+	}
 	store := opts.Storage
 	if store == nil {
 		s, err := NewMemory("", 0)
@@ -56,7 +68,10 @@ func New(opts Options) (*Registry, error) {
 		}
 		store = s
 	}
-	r := &Registry{store: store, readOnly: opts.ReadOnly, repos: map[string]*repository{}, uploads: map[string]*session{}}
+	r := &Registry{store: store, readOnly: opts.ReadOnly, bodyRate: opts.MinBodyRate, repos: map[string]*repository{}, uploads: map[string]*session{}}
+	if r.bodyRate == (BodyRate{}) {
+		r.bodyRate = BodyRate{Bytes: 64 << 10, Window: 30 * time.Second}
+	}
 	if opts.Auth.Scheme != NoAuth {
 		r.auth = newAuthenticator(opts.Auth)
 	}
@@ -134,6 +149,9 @@ type route struct {
 // ServeHTTP serves one request of the distribution API.
 func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
+	if r.bodyRate.Bytes > 0 && req.Body != nil && req.Body != http.NoBody {
+		req.Body = &rateBody{ReadCloser: req.Body, rc: http.NewResponseController(w), rate: r.bodyRate}
+	}
 	path := req.URL.Path
 	if r.auth != nil && r.auth.scheme == BearerAuth && path == tokenPath {
 		r.auth.serveToken(w, req)

@@ -1,8 +1,13 @@
 package registry
 
 import (
+	"bufio"
+	"fmt"
+	"net"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -69,4 +74,54 @@ func TestDeleteNeedsDeleteScope(t *testing.T) {
 	// The same token cancels its own upload.
 	loc := c.do("POST", "/v2/"+name+"/blobs/uploads/", nil).Header.Get("Location")
 	c.do("DELETE", loc, nil).want(t, http.StatusNoContent, "")
+}
+
+// A body that trickles in is dropped once a window passes without the
+// bytes the rate asks for; a slow but steady one completes.
+func TestMinBodyRate(t *testing.T) {
+	const window = 500 * time.Millisecond
+	c := newClient(t, Options{MinBodyRate: BodyRate{Bytes: 100, Window: window}})
+	data := pattern(3, 2000)
+	d := digestOf(data)
+	send := func(chunk int, every time.Duration) (status string, took time.Duration) {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(c.url, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		start := time.Now()
+		fmt.Fprintf(conn, "POST /v2/repo/blobs/uploads/?digest=%s HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", d, len(data))
+		closed := make(chan string, 1)
+		go func() {
+			line, _ := bufio.NewReader(conn).ReadString('\n')
+			closed <- strings.TrimSpace(line)
+		}()
+		for rest := data; len(rest) > 0; rest = rest[min(chunk, len(rest)):] {
+			if time.Since(start) > 8*window {
+				return "still open", time.Since(start)
+			}
+			select {
+			case line := <-closed:
+				return line, time.Since(start)
+			case <-time.After(every):
+			}
+			conn.Write(rest[:min(chunk, len(rest))])
+		}
+		select {
+		case line := <-closed:
+			return line, time.Since(start)
+		case <-time.After(10 * time.Second):
+			return "no answer", time.Since(start)
+		}
+	}
+	// 1,000 bytes a second: five times the 200 a second asked for.
+	if status, took := send(100, 100*time.Millisecond); !strings.Contains(status, " 201 ") {
+		t.Errorf("a steady upload: %q after %s, want 201 Created", status, took)
+	}
+	// 10 bytes a second: answered or dropped a window or two after it
+	// starts, not after the 200 s it would take.
+	if status, took := send(1, 100*time.Millisecond); strings.Contains(status, " 201 ") || took > 4*window {
+		t.Errorf("a trickling upload: %q after %s, want it dropped within %s", status, took, 4*window)
+	}
+	c.do("GET", "/v2/", nil).want(t, http.StatusOK, "")
 }

@@ -22,7 +22,9 @@ Serves an OCI distribution registry (spec 1.1) until interrupted, for tests
 and tools that need one: pulls, pushes, mounts, deletes, tag lists and the
 referrers API. It prints the address it listens on, HOST:PORT, as the first
 line of its output. Without --dir it keeps everything in memory (blobs over
-4 MiB in temporary files) and forgets it on exit.
+4 MiB in temporary files) and forgets it on exit. With --user, every request
+needs that user and its password, which --password-file or --password-stdin
+gives. It is for tests and CI, not a production registry.
 
 Flags:
 `

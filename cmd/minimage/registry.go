@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/minimage/minimage/internal/registry"
@@ -35,6 +36,7 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	address := fs.String("address", "127.0.0.1:5000", "`HOST:PORT` to listen on; port 0 picks a free one")
 	dir := fs.String("dir", "", "keep blobs, manifests and tags in `DIR`, which a later run serves again")
 	readOnly := fs.Bool("read-only", false, "refuse pushes and deletes (405 UNSUPPORTED)")
+	maxConns := fs.Int("max-connections", 256, "serve at most `N` connections at once; more wait to be accepted")
 	var a authFlags
 	fs.StringVar(&a.user, "user", "", "require this `USER` and its password (--password-file or --password-stdin) on every request")
 	fs.StringVar(&a.passwordFile, "password-file", "", "read the password of --user from the first line of `FILE`")
@@ -61,6 +63,9 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fs.Usage()
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, pos[0])
 	}
+	if *maxConns < 1 {
+		return fmt.Errorf("%w: --max-connections takes 1 or more", errUsage)
+	}
 	auth, err := a.auth(fs)
 	if err != nil {
 		return err
@@ -83,6 +88,7 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return fmt.Errorf("listen: %w (pick another --address, or port 0 for a free one)", err)
 	}
+	ln = newLimitListener(ln, *maxConns)
 	srv := registryServer(reg)
 	fmt.Fprintln(stdout, ln.Addr().String())
 	fmt.Fprintf(stderr, "minimage registry: serving http://%s/v2/, %s; interrupt to stop\n", ln.Addr(), where)
@@ -109,6 +115,53 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 // a slow client.
 func registryServer(h http.Handler) *http.Server {
 	return &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 30 * time.Second}
+}
+
+// limitListener is a net.Listener that holds at most cap(sem)
+// connections open at once: Accept waits while that many are.
+type limitListener struct {
+	net.Listener
+	sem    chan struct{}
+	closed chan struct{}
+	once   sync.Once
+}
+
+func newLimitListener(ln net.Listener, n int) *limitListener {
+	return &limitListener{Listener: ln, sem: make(chan struct{}, n), closed: make(chan struct{})}
+}
+
+// Accept waits for a free slot, then for a connection.
+func (l *limitListener) Accept() (net.Conn, error) {
+	select {
+	case l.sem <- struct{}{}:
+	case <-l.closed:
+		return nil, net.ErrClosed
+	}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.sem
+		return nil, err
+	}
+	return &limitConn{Conn: c, release: func() { <-l.sem }}, nil
+}
+
+// Close closes the listener and ends an Accept waiting for a slot.
+func (l *limitListener) Close() error {
+	l.once.Do(func() { close(l.closed) })
+	return l.Listener.Close()
+}
+
+// limitConn frees its slot of a limitListener when it is first closed.
+type limitConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *limitConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
+	return err
 }
 
 // authFlags are the flags of "registry serve" that set its authentication.

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -216,5 +217,37 @@ func TestRegistryServerTimeouts(t *testing.T) {
 	}
 	if srv.ReadTimeout != 0 || srv.WriteTimeout != 0 {
 		t.Errorf("ReadTimeout %s, WriteTimeout %s: a total limit cuts a slow but honest transfer of a large blob", srv.ReadTimeout, srv.WriteTimeout)
+	}
+}
+
+// Past --max-connections, a connection waits to be accepted until one
+// closes.
+func TestRegistryServeMaxConnections(t *testing.T) {
+	addr, _ := serve(t, "--address", "127.0.0.1:0", "--max-connections", "2")
+	var held []net.Conn
+	for range 2 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		held = append(held, c)
+	}
+	// Let the server accept both before the third comes.
+	time.Sleep(200 * time.Millisecond)
+	get := func() error {
+		hc := &http.Client{Timeout: 500 * time.Millisecond, Transport: &http.Transport{DisableKeepAlives: true}}
+		resp, err := hc.Get("http://" + addr + "/v2/")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}
+	if err := get(); err == nil {
+		t.Fatal("a third connection was served while two were open")
+	}
+	held[0].Close()
+	if err := get(); err != nil {
+		t.Fatalf("after one of two connections closed: %v", err)
 	}
 }

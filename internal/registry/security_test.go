@@ -79,7 +79,7 @@ func TestDeleteNeedsDeleteScope(t *testing.T) {
 // A body that trickles in is dropped once a window passes without the
 // bytes the rate asks for; a slow but steady one completes.
 func TestMinBodyRate(t *testing.T) {
-	const window = 500 * time.Millisecond
+	const window = time.Second
 	c := newClient(t, Options{MinBodyRate: BodyRate{Bytes: 100, Window: window}})
 	data := pattern(3, 2000)
 	d := digestOf(data)
@@ -114,7 +114,7 @@ func TestMinBodyRate(t *testing.T) {
 			return "no answer", time.Since(start)
 		}
 	}
-	// 1,000 bytes a second: five times the 200 a second asked for.
+	// 1,000 bytes a second: ten times the 100 a second asked for.
 	if status, took := send(100, 100*time.Millisecond); !strings.Contains(status, " 201 ") {
 		t.Errorf("a steady upload: %q after %s, want 201 Created", status, took)
 	}

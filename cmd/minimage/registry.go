@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -8,6 +9,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/minimage/minimage/internal/registry"
@@ -19,7 +23,9 @@ Serves an OCI distribution registry (spec 1.1) until interrupted, for tests
 and tools that need one: pulls, pushes, mounts, deletes, tag lists and the
 referrers API. It prints the address it listens on, HOST:PORT, as the first
 line of its output. Without --dir it keeps everything in memory (blobs over
-4 MiB in temporary files) and forgets it on exit.
+4 MiB in temporary files) and forgets it on exit. With --user, every request
+needs that user and its password, which --password-file or --password-stdin
+gives. It is for tests and CI, not a production registry.
 
 Flags:
 `
@@ -30,9 +36,13 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	address := fs.String("address", "127.0.0.1:5000", "`HOST:PORT` to listen on; port 0 picks a free one")
 	dir := fs.String("dir", "", "keep blobs, manifests and tags in `DIR`, which a later run serves again")
 	readOnly := fs.Bool("read-only", false, "refuse pushes and deletes (405 UNSUPPORTED)")
-	user := fs.String("user", "", "require this `USER` (and --password) on every request")
-	password := fs.String("password", "", "the password of --user")
-	bearer := fs.Bool("token-auth", false, "with --user: bearer-token auth through the registry's /token endpoint, instead of basic auth")
+	maxConns := fs.Int("max-connections", 256, "serve at most `N` connections at once; more wait to be accepted")
+	var a authFlags
+	fs.StringVar(&a.user, "user", "", "require this `USER` and its password (--password-file or --password-stdin) on every request")
+	fs.StringVar(&a.passwordFile, "password-file", "", "read the password of --user from the first line of `FILE`")
+	fs.BoolVar(&a.passwordStdin, "password-stdin", false, "read the password of --user from the first line of standard input")
+	fs.StringVar(&a.password, "password", "", "the password of --user, for tests only: a flag shows in ps and shell history")
+	fs.BoolVar(&a.bearer, "token-auth", false, "with --user: bearer-token auth through the registry's /token endpoint, instead of basic auth")
 	if len(args) == 0 || args[0] != "serve" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help") {
 			fmt.Fprint(stdout, registryUsage)
@@ -53,15 +63,14 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fs.Usage()
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, pos[0])
 	}
-	opts := registry.Options{ReadOnly: *readOnly}
-	switch {
-	case *user != "" && *bearer:
-		opts.Auth = registry.Auth{Scheme: registry.BearerAuth, User: *user, Password: *password}
-	case *user != "":
-		opts.Auth = registry.Auth{Scheme: registry.BasicAuth, User: *user, Password: *password}
-	case *bearer || *password != "":
-		return fmt.Errorf("%w: --token-auth and --password need --user", errUsage)
+	if *maxConns < 1 {
+		return fmt.Errorf("%w: --max-connections takes 1 or more", errUsage)
 	}
+	auth, err := a.auth(fs)
+	if err != nil {
+		return err
+	}
+	opts := registry.Options{ReadOnly: *readOnly, Auth: auth}
 	where := "in memory"
 	if *dir != "" {
 		s, err := registry.NewDir(*dir)
@@ -79,7 +88,8 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return fmt.Errorf("listen: %w (pick another --address, or port 0 for a free one)", err)
 	}
-	srv := &http.Server{Handler: reg, ReadHeaderTimeout: 30 * time.Second}
+	ln = newLimitListener(ln, *maxConns)
+	srv := registryServer(reg)
 	fmt.Fprintln(stdout, ln.Addr().String())
 	fmt.Fprintf(stderr, "minimage registry: serving http://%s/v2/, %s; interrupt to stop\n", ln.Addr(), where)
 	done := make(chan error, 1)
@@ -96,4 +106,126 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	<-done
 	return nil
+}
+
+// registryServer returns the server of "registry serve": it drops a
+// connection whose request headers take over 30 s or that idles over 30 s
+// between requests. The registry drops a body slower than its
+// MinBodyRate; a response has no time limit, so that a large blob reaches
+// a slow client.
+func registryServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 30 * time.Second}
+}
+
+// limitListener is a net.Listener that holds at most cap(sem)
+// connections open at once: Accept waits while that many are.
+type limitListener struct {
+	net.Listener
+	sem    chan struct{}
+	closed chan struct{}
+	once   sync.Once
+}
+
+func newLimitListener(ln net.Listener, n int) *limitListener {
+	return &limitListener{Listener: ln, sem: make(chan struct{}, n), closed: make(chan struct{})}
+}
+
+// Accept waits for a free slot, then for a connection.
+func (l *limitListener) Accept() (net.Conn, error) {
+	select {
+	case l.sem <- struct{}{}:
+	case <-l.closed:
+		return nil, net.ErrClosed
+	}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.sem
+		return nil, err
+	}
+	return &limitConn{Conn: c, release: func() { <-l.sem }}, nil
+}
+
+// Close closes the listener and ends an Accept waiting for a slot.
+func (l *limitListener) Close() error {
+	l.once.Do(func() { close(l.closed) })
+	return l.Listener.Close()
+}
+
+// limitConn frees its slot of a limitListener when it is first closed.
+type limitConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *limitConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
+	return err
+}
+
+// authFlags are the flags of "registry serve" that set its authentication.
+type authFlags struct {
+	user, password, passwordFile string
+	passwordStdin, bearer        bool
+}
+
+// auth returns the registry.Auth the flags of fs ask for. The password
+// comes from exactly one of --password-file, --password-stdin and
+// --password, and is not empty: an empty one would let anyone in.
+func (a authFlags) auth(fs *flag.FlagSet) (registry.Auth, error) {
+	var sources []string
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "password" || f.Name == "password-file" || f.Name == "password-stdin" && a.passwordStdin {
+			sources = append(sources, "--"+f.Name)
+		}
+	})
+	switch {
+	case a.user == "" && (a.bearer || len(sources) > 0):
+		return registry.Auth{}, fmt.Errorf("%w: --token-auth and the password flags need --user", errUsage)
+	case a.user == "":
+		return registry.Auth{}, nil
+	case len(sources) == 0:
+		return registry.Auth{}, fmt.Errorf("%w: --user %s needs a password: give it with --password-file FILE or --password-stdin", errUsage, a.user)
+	case len(sources) > 1:
+		return registry.Auth{}, fmt.Errorf("%w: %s: give the password one way", errUsage, strings.Join(sources, " and "))
+	}
+	password, err := a.readPassword(sources[0])
+	if err != nil {
+		return registry.Auth{}, err
+	}
+	if password == "" {
+		// An empty password would let anyone in who sends one.
+		return registry.Auth{}, fmt.Errorf("%w: %s: the password of --user %s is empty; set a password", errUsage, sources[0], a.user)
+	}
+	scheme := registry.BasicAuth
+	if a.bearer {
+		scheme = registry.BearerAuth
+	}
+	return registry.Auth{Scheme: scheme, User: a.user, Password: password}, nil
+}
+
+// readPassword returns the password of source, a flag: for
+// --password-file and --password-stdin, the first line without its line
+// ending.
+func (a authFlags) readPassword(source string) (string, error) {
+	var rd io.Reader
+	switch source {
+	case "--password-file":
+		f, err := os.Open(a.passwordFile)
+		if err != nil {
+			return "", fmt.Errorf("--password-file: %w", err)
+		}
+		defer f.Close()
+		rd = f
+	case "--password-stdin":
+		rd = registryStdin
+	default:
+		return a.password, nil
+	}
+	line, err := bufio.NewReader(rd).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("%s: %w", source, err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
 }

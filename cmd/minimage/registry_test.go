@@ -7,7 +7,11 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"io/fs"
+	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -129,5 +133,121 @@ func TestRegistryUsage(t *testing.T) {
 	err := runRegistry(context.Background(), []string{"serve", "--address", addr}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "--address") {
 		t.Errorf("serve on a busy port: %v", err)
+	}
+}
+
+// A user without a password is refused at start: an empty password
+// would let anyone in who sends one. So is a password given two ways.
+func TestRegistryServeNeedsPassword(t *testing.T) {
+	empty := filepath.Join(t.TempDir(), "empty")
+	if err := os.WriteFile(empty, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args  []string
+		stdin string
+		want  string // in the error
+	}{
+		{[]string{"--user", "alice"}, "", "--password-file"},
+		{[]string{"--user", "alice", "--password", ""}, "", "empty"},
+		{[]string{"--user", "alice", "--password", "", "--token-auth"}, "", "empty"},
+		{[]string{"--user", "alice", "--password-file", empty}, "", "empty"},
+		{[]string{"--user", "alice", "--password-file", ""}, "", "--password-file"},
+		{[]string{"--user", "alice", "--password-stdin"}, "\r\nsecond line", "empty"},
+		{[]string{"--user", "alice", "--password-stdin", "--password", "p"}, "p\n", "one way"},
+		{[]string{"--password-file", empty}, "", "need --user"},
+	}
+	for _, tt := range tests {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := runRegistryStdin(ctx, tt.stdin, append([]string{"serve", "--address", "127.0.0.1:0"}, tt.args...))
+		cancel()
+		if !errors.Is(err, errUsage) && !errors.Is(err, fs.ErrNotExist) || err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("registry serve %q: %v, want a usage error saying %q", tt.args, err, tt.want)
+		}
+	}
+}
+
+// runRegistryStdin runs "minimage registry" with args and stdin as its
+// standard input.
+func runRegistryStdin(ctx context.Context, stdin string, args []string) error {
+	old := registryStdin
+	registryStdin = strings.NewReader(stdin)
+	defer func() { registryStdin = old }()
+	return runRegistry(ctx, args, io.Discard, io.Discard)
+}
+
+// The password comes from a file or from standard input, never only from
+// a flag that ps shows.
+func TestRegistryServePasswordSources(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "password")
+	if err := os.WriteFile(file, []byte("from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	get := func(addr, password string) int {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/v2/", nil)
+		req.SetBasicAuth("alice", password)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	addr, _ := serve(t, "--address", "127.0.0.1:0", "--user", "alice", "--password-file", file)
+	if a, b, c := get(addr, "from-file"), get(addr, ""), get(addr, "from-file\n"); a != http.StatusOK || b != http.StatusUnauthorized || c != http.StatusUnauthorized {
+		t.Errorf("--password-file: right password %d, empty %d, with the newline %d; want 200, 401, 401", a, b, c)
+	}
+	old := registryStdin
+	registryStdin = strings.NewReader("from-stdin\r\nignored\n")
+	defer func() { registryStdin = old }()
+	addr, _ = serve(t, "--address", "127.0.0.1:0", "--user", "alice", "--password-stdin")
+	if a, b := get(addr, "from-stdin"), get(addr, "ignored"); a != http.StatusOK || b != http.StatusUnauthorized {
+		t.Errorf("--password-stdin: right password %d, second line %d; want 200, 401", a, b)
+	}
+}
+
+// The server drops slow headers and idle connections; a body is the
+// registry's (internal/registry's TestMinBodyRate).
+func TestRegistryServerTimeouts(t *testing.T) {
+	srv := registryServer(http.NotFoundHandler())
+	for name, d := range map[string]time.Duration{"ReadHeaderTimeout": srv.ReadHeaderTimeout, "IdleTimeout": srv.IdleTimeout} {
+		if d <= 0 || d > 40*time.Second {
+			t.Errorf("%s %s, want one over 0 and at most 40 s", name, d)
+		}
+	}
+	if srv.ReadTimeout != 0 || srv.WriteTimeout != 0 {
+		t.Errorf("ReadTimeout %s, WriteTimeout %s: a total limit cuts a slow but honest transfer of a large blob", srv.ReadTimeout, srv.WriteTimeout)
+	}
+}
+
+// Past --max-connections, a connection waits to be accepted until one
+// closes.
+func TestRegistryServeMaxConnections(t *testing.T) {
+	addr, _ := serve(t, "--address", "127.0.0.1:0", "--max-connections", "2")
+	var held []net.Conn
+	for range 2 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		held = append(held, c)
+	}
+	// Let the server accept both before the third comes.
+	time.Sleep(200 * time.Millisecond)
+	get := func() error {
+		hc := &http.Client{Timeout: 500 * time.Millisecond, Transport: &http.Transport{DisableKeepAlives: true}}
+		resp, err := hc.Get("http://" + addr + "/v2/")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}
+	if err := get(); err == nil {
+		t.Fatal("a third connection was served while two were open")
+	}
+	held[0].Close()
+	if err := get(); err != nil {
+		t.Fatalf("after one of two connections closed: %v", err)
 	}
 }

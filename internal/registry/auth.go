@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"fmt"
@@ -33,7 +34,8 @@ const (
 // Auth is the authentication a Registry needs.
 type Auth struct {
 	Scheme AuthScheme
-	// User and Password are the one account's credentials.
+	// User and Password are the one account's credentials; both are
+	// needed, New refuses an empty one.
 	User, Password string
 	// TokenTTL is how long a bearer token is valid; 0 means one hour.
 	TokenTTL time.Duration
@@ -46,6 +48,10 @@ func (a Auth) validate() error {
 	case BasicAuth, BearerAuth:
 		if a.User == "" {
 			return fmt.Errorf("registry: auth needs a user: set Auth.User and Auth.Password")
+		}
+		if a.Password == "" {
+			// An empty password would let anyone in who sends one.
+			return fmt.Errorf("registry: auth of user %q needs a password: set Auth.Password", a.User)
 		}
 		return nil
 	}
@@ -86,47 +92,46 @@ func (a *authenticator) validCredentials(user, password string) bool {
 // access is one action a request needs on a resource.
 type access struct{ resource, action string }
 
-// needs returns what req on repository name needs: pull to read, pull and
-// push to write (and pull on the source of a mount), delete to delete.
-func needs(req *http.Request, name string) []access {
-	if req.URL.Path == "/v2/_catalog" {
+// needs returns what a request with method on rt needs: pull to read,
+// pull and push to write or to cancel an upload, delete to delete. A
+// mount's pull of its source is checked when it mounts (see canPull),
+// since without it the request still starts an upload.
+func needs(method string, rt route) []access {
+	if rt.end == endCatalog {
 		return []access{{"registry:catalog", "*"}}
 	}
-	if name == "" {
+	if rt.name == "" {
 		return nil
 	}
-	repo := "repository:" + name
-	switch req.Method {
-	case "GET", "HEAD":
+	repo := "repository:" + rt.name
+	switch {
+	case method == "GET" || method == "HEAD":
 		return []access{{repo, "pull"}}
-	case "DELETE":
-		if strings.Contains(req.URL.Path, "/blobs/uploads/") {
-			return []access{{repo, "pull"}, {repo, "push"}}
-		}
+	case method == "DELETE" && rt.end != endUpload:
 		return []access{{repo, "delete"}}
 	}
-	acc := []access{{repo, "pull"}, {repo, "push"}}
-	if from := req.URL.Query().Get("from"); from != "" && req.URL.Query().Get("mount") != "" && ValidName(from) && from != name {
-		acc = append(acc, access{"repository:" + from, "pull"})
-	}
-	return acc
+	return []access{{repo, "pull"}, {repo, "push"}}
 }
 
-// allow reports whether req may go on; if not, it has answered 401.
-func (a *authenticator) allow(w http.ResponseWriter, req *http.Request, name string) bool {
+// grantKey is the key of the context value that holds the *grant of a
+// request let in with a bearer token.
+type grantKey struct{}
+
+// allow reports whether a request that needs need may go on, and returns
+// it with its grant, if any, for canPull; if not, it has answered 401.
+func (a *authenticator) allow(w http.ResponseWriter, req *http.Request, need []access) (*http.Request, bool) {
 	if a.scheme == BasicAuth {
 		if u, p, ok := req.BasicAuth(); ok && a.validCredentials(u, p) {
-			return true
+			return req, true
 		}
 		w.Header().Set("WWW-Authenticate", `Basic realm="minimage registry"`)
 		writeError(w, newError(http.StatusUnauthorized, CodeUnauthorized, "authentication required: send the user and password with basic authentication"))
-		return false
+		return req, false
 	}
-	need := needs(req, name)
 	tok, hasToken := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
 	g := a.lookup(tok)
 	if g != nil && g.covers(need) {
-		return true
+		return req.WithContext(context.WithValue(req.Context(), grantKey{}, g)), true
 	}
 	scheme := "http"
 	if req.TLS != nil {
@@ -147,7 +152,18 @@ func (a *authenticator) allow(w http.ResponseWriter, req *http.Request, name str
 	}
 	w.Header().Set("WWW-Authenticate", challenge)
 	writeError(w, newError(http.StatusUnauthorized, CodeUnauthorized, msg))
-	return false
+	return req, false
+}
+
+// canPull reports whether req, which ServeHTTP let in, may pull
+// repository name: always without auth or with basic auth (one user
+// who may do everything), with a bearer token if it grants pull.
+func (r *Registry) canPull(req *http.Request, name string) bool {
+	if r.auth == nil || r.auth.scheme == BasicAuth {
+		return true
+	}
+	g, _ := req.Context().Value(grantKey{}).(*grant)
+	return g != nil && g.covers([]access{{"repository:" + name, "pull"}})
 }
 
 // scopeString returns the scopes of acc as a challenge or a token request

@@ -111,8 +111,6 @@ func TestBearerAuth(t *testing.T) {
 		{"pull token, push", "POST", push, pullTok, "repository:repo:pull,push", "insufficient_scope"},
 		{"pull token, delete", "DELETE", "/v2/repo/blobs/" + digestOf(data).String(), pullTok, "repository:repo:delete", "insufficient_scope"},
 		{"pull token, other repository", "GET", "/v2/other/tags/list", pullTok, "repository:other:pull", "insufficient_scope"},
-		{"push token, mount from a repository it cannot pull", "POST", "/v2/repo/blobs/uploads/?mount=" + digestOf(data).String() + "&from=src", pushTok,
-			"repository:repo:pull,push repository:src:pull", "insufficient_scope"},
 		{"pull token, catalog", "GET", "/v2/_catalog", pullTok, "registry:catalog:*", "insufficient_scope"},
 		{"unknown token", "GET", "/v2/repo/tags/list", "nonsense", "repository:repo:pull", "invalid_token"},
 		{"no token, ping", "GET", "/v2/", "", "", ""},
@@ -163,7 +161,11 @@ func TestBearerTokenExpires(t *testing.T) {
 }
 
 func TestAuthOptions(t *testing.T) {
-	for _, a := range []Auth{{Scheme: BasicAuth}, {Scheme: BearerAuth, Password: "p"}, {Scheme: 7, User: "u"}} {
+	for _, a := range []Auth{
+		{Scheme: BasicAuth}, {Scheme: BearerAuth, Password: "p"}, {Scheme: 7, User: "u"},
+		// An empty password would let anyone in who sends one.
+		{Scheme: BasicAuth, User: "alice"}, {Scheme: BearerAuth, User: "alice"},
+	} {
 		if _, err := New(Options{Auth: a}); err == nil {
 			t.Errorf("New with %+v: no error", a)
 		}

@@ -242,7 +242,7 @@ func TestMount(t *testing.T) {
 		location    string
 	}{
 		{"from a repository holding it", "mount=" + d.String() + "&from=src", http.StatusCreated, "/v2/dst/blobs/" + d.String()},
-		{"from any repository", "mount=" + d.String(), http.StatusCreated, "/v2/dst/blobs/" + d.String()},
+		{"without from", "mount=" + d.String(), http.StatusAccepted, "/v2/dst/blobs/uploads/"},
 		{"from a repository without it", "mount=" + d.String() + "&from=empty", http.StatusAccepted, "/v2/dst/blobs/uploads/"},
 		{"a blob nobody has", "mount=" + missing.String() + "&from=src", http.StatusAccepted, "/v2/dst/blobs/uploads/"},
 		{"from an invalid name", "mount=" + d.String() + "&from=In/Valid", http.StatusAccepted, "/v2/dst/blobs/uploads/"},

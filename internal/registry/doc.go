@@ -4,13 +4,16 @@
 //
 // It serves pulls (manifests by tag and digest, blobs with range
 // requests), pushes (monolithic, POST then PUT, chunked PATCH with
-// in-order checks), cross-repository mounts, deletes, tag listing with
+// in-order checks), cross-repository mounts (from a repository the
+// client names and may pull), deletes, tag listing with
 // pagination and the referrers API, for sha256 and sha512 digests. Every
 // blob and manifest is checked against its digest when it arrives, and an
 // image manifest is refused while a blob or child manifest it names is
 // missing from its repository. Errors use the spec's JSON error bodies and
-// codes. Options add basic or bearer-token authentication and a read-only
-// mode.
+// codes. Options add basic or bearer-token authentication, a read-only
+// mode and the slowest rate a request body may arrive at.
+//
+// It is a registry for tests and CI, not for production.
 //
 // Blobs are content-addressed and shared between repositories; each
 // repository records which blobs and manifests it holds, its tags, and

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/opencontainers/go-digest"
 )
@@ -25,6 +26,13 @@ type Options struct {
 	// ReadOnly refuses every push, mount and delete with 405 and code
 	// UNSUPPORTED. The Put methods still work, to preload content.
 	ReadOnly bool
+	// MinBodyRate is the slowest a request body may arrive; the zero
+	// value means 64 KiB in every 30 seconds (about 2 KiB/s), a
+	// negative Bytes no limit. It holds
+	// where the server's connections take read deadlines (net/http's
+	// do), and bounds only bodies: set the http.Server's
+	// ReadHeaderTimeout and IdleTimeout for the rest.
+	MinBodyRate BodyRate
 }
 
 // Registry is an OCI distribution registry. It is an http.Handler that
@@ -34,6 +42,7 @@ type Registry struct {
 	store    Storage
 	auth     *authenticator
 	readOnly bool
+	bodyRate BodyRate // Bytes <= 0: no limit
 
 	mu    sync.RWMutex // guards repos and the metadata snapshot
 	repos map[string]*repository
@@ -48,6 +57,9 @@ func New(opts Options) (*Registry, error) {
 	if err := opts.Auth.validate(); err != nil {
 		return nil, err
 	}
+	if b := opts.MinBodyRate; b.Bytes > 0 && b.Window <= 0 {
+		return nil, fmt.Errorf("registry: MinBodyRate of %d bytes needs a Window over 0", b.Bytes)
+	}
 	store := opts.Storage
 	if store == nil {
 		s, err := NewMemory("", 0)
@@ -56,7 +68,10 @@ func New(opts Options) (*Registry, error) {
 		}
 		store = s
 	}
-	r := &Registry{store: store, readOnly: opts.ReadOnly, repos: map[string]*repository{}, uploads: map[string]*session{}}
+	r := &Registry{store: store, readOnly: opts.ReadOnly, bodyRate: opts.MinBodyRate, repos: map[string]*repository{}, uploads: map[string]*session{}}
+	if r.bodyRate == (BodyRate{}) {
+		r.bodyRate = BodyRate{Bytes: 64 << 10, Window: 30 * time.Second}
+	}
 	if opts.Auth.Scheme != NoAuth {
 		r.auth = newAuthenticator(opts.Auth)
 	}
@@ -107,9 +122,36 @@ var (
 	reTags     = regexp.MustCompile(`^/v2/(.+)/tags/list$`)
 )
 
+// endpoint is a kind of resource of the API: what a path names, on which
+// the access a request needs depends.
+type endpoint int
+
+const (
+	endPing endpoint = iota
+	endCatalog
+	endUploads // POST of a new upload or a mount
+	endUpload  // an upload session
+	endBlob
+	endManifest
+	endReferrers
+	endTags
+)
+
+// route is what a request's path names: the endpoint, its handler and
+// methods, the repository and what follows it (tag, digest, upload id).
+type route struct {
+	end       endpoint
+	h         func(http.ResponseWriter, *http.Request, string, string) error
+	methods   []string
+	name, arg string
+}
+
 // ServeHTTP serves one request of the distribution API.
 func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
+	if r.bodyRate.Bytes > 0 && req.Body != nil && req.Body != http.NoBody {
+		req.Body = &rateBody{ReadCloser: req.Body, rc: http.NewResponseController(w), rate: r.bodyRate}
+	}
 	path := req.URL.Path
 	if r.auth != nil && r.auth.scheme == BearerAuth && path == tokenPath {
 		r.auth.serveToken(w, req)
@@ -119,60 +161,62 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		http.NotFound(w, req)
 		return
 	}
-	var h func(http.ResponseWriter, *http.Request, string, string) error
-	var name, arg string
-	var methods []string
-	switch m := reUpload.FindStringSubmatch(path); {
-	case path == "/v2/" || path == "/v2":
-		h, methods = r.ping, []string{"GET", "HEAD"}
-	case path == "/v2/_catalog":
-		h, methods = r.catalog, []string{"GET"}
-	case m != nil:
-		name, arg = m[1], m[2]
-		if arg == "" {
-			h, methods = r.startUpload, []string{"POST"}
-		} else {
-			h, methods = r.upload, []string{"GET", "PATCH", "PUT", "DELETE"}
-		}
-	default:
-		if m := reResource.FindStringSubmatch(path); m != nil {
-			name, arg = m[1], m[3]
-			switch m[2] {
-			case "blobs":
-				h, methods = r.blob, []string{"GET", "HEAD", "DELETE"}
-			case "manifests":
-				h, methods = r.manifest, []string{"GET", "HEAD", "PUT", "DELETE"}
-			case "referrers":
-				h, methods = r.referrers, []string{"GET"}
-			}
-		} else if m := reTags.FindStringSubmatch(path); m != nil {
-			name = m[1]
-			h, methods = r.tags, []string{"GET"}
-		}
-	}
-	if h == nil {
+	rt, ok := r.route(path)
+	if !ok {
 		writeError(w, newError(http.StatusNotFound, CodeUnsupported, "no such endpoint: "+path))
 		return
 	}
-	if !slices.Contains(methods, req.Method) {
-		w.Header().Set("Allow", strings.Join(methods, ", "))
+	if !slices.Contains(rt.methods, req.Method) {
+		w.Header().Set("Allow", strings.Join(rt.methods, ", "))
 		writeError(w, newError(http.StatusMethodNotAllowed, CodeUnsupported, req.Method+" is not allowed on "+path))
 		return
 	}
-	if name != "" && !ValidName(name) {
-		writeError(w, newError(http.StatusBadRequest, CodeNameInvalid, fmt.Sprintf("invalid repository name %q: it must match %s", name, reName)))
+	if rt.name != "" && !ValidName(rt.name) {
+		writeError(w, newError(http.StatusBadRequest, CodeNameInvalid, fmt.Sprintf("invalid repository name %q: it must match %s", rt.name, reName)))
 		return
 	}
-	if r.auth != nil && !r.auth.allow(w, req, name) {
-		return
+	if r.auth != nil {
+		if req, ok = r.auth.allow(w, req, needs(req.Method, rt)); !ok {
+			return
+		}
 	}
 	if r.readOnly && req.Method != "GET" && req.Method != "HEAD" {
 		writeError(w, newError(http.StatusMethodNotAllowed, CodeUnsupported, "the registry is read-only"))
 		return
 	}
-	if err := h(w, req, name, arg); err != nil {
+	if err := rt.h(w, req, rt.name, rt.arg); err != nil {
 		writeError(w, err)
 	}
+}
+
+// route returns the route of path, a path under /v2, or false.
+func (r *Registry) route(path string) (route, bool) {
+	switch m := reUpload.FindStringSubmatch(path); {
+	case path == "/v2/" || path == "/v2":
+		return route{end: endPing, h: r.ping, methods: []string{"GET", "HEAD"}}, true
+	case path == "/v2/_catalog":
+		return route{end: endCatalog, h: r.catalog, methods: []string{"GET"}}, true
+	case m != nil && m[2] == "":
+		return route{end: endUploads, h: r.startUpload, methods: []string{"POST"}, name: m[1]}, true
+	case m != nil:
+		return route{end: endUpload, h: r.upload, methods: []string{"GET", "PATCH", "PUT", "DELETE"}, name: m[1], arg: m[2]}, true
+	}
+	if m := reResource.FindStringSubmatch(path); m != nil {
+		rt := route{name: m[1], arg: m[3]}
+		switch m[2] {
+		case "blobs":
+			rt.end, rt.h, rt.methods = endBlob, r.blob, []string{"GET", "HEAD", "DELETE"}
+		case "manifests":
+			rt.end, rt.h, rt.methods = endManifest, r.manifest, []string{"GET", "HEAD", "PUT", "DELETE"}
+		default:
+			rt.end, rt.h, rt.methods = endReferrers, r.referrers, []string{"GET"}
+		}
+		return rt, true
+	}
+	if m := reTags.FindStringSubmatch(path); m != nil {
+		return route{end: endTags, h: r.tags, methods: []string{"GET"}, name: m[1]}, true
+	}
+	return route{}, false
 }
 
 func (r *Registry) ping(w http.ResponseWriter, _ *http.Request, _, _ string) error {

@@ -39,8 +39,8 @@ func (s *session) Write(p []byte) (int, error) {
 
 func (s *session) location() string { return "/v2/" + s.name + "/blobs/uploads/" + s.id }
 
-// startUpload serves POST /v2/<name>/blobs/uploads/: a mount (?mount=,
-// with ?from=), a monolithic upload (?digest=), or the start of an upload
+// startUpload serves POST /v2/<name>/blobs/uploads/: a mount (?mount=
+// and ?from=), a monolithic upload (?digest=), or the start of an upload
 // session.
 func (r *Registry) startUpload(w http.ResponseWriter, req *http.Request, name, _ string) error {
 	q := req.URL.Query()
@@ -49,15 +49,20 @@ func (r *Registry) startUpload(w http.ResponseWriter, req *http.Request, name, _
 		if err != nil {
 			return err
 		}
-		ok, err := r.mount(name, q.Get("from"), d)
-		if err != nil {
-			return err
+		// A mount reads only from a repository that the client names
+		// and may pull; the spec lets a registry that does not mount
+		// answer with an upload session instead.
+		if from := q.Get("from"); from != "" && ValidName(from) && r.canPull(req, from) {
+			ok, err := r.mount(name, from, d)
+			if err != nil {
+				return err
+			}
+			if ok {
+				return created(w, name, d)
+			}
 		}
-		if ok {
-			return created(w, name, d)
-		}
-		// Not there to mount: the client uploads it in the session
-		// below, as the spec says.
+		// Not there to mount, or not to this client: the client uploads
+		// it in the session below.
 	} else if dg := q.Get("digest"); dg != "" {
 		d, err := parseDigest(dg)
 		if err != nil {
@@ -278,33 +283,16 @@ func (r *Registry) finish(s *session, d digest.Digest) error {
 	return r.save()
 }
 
-// mount adds blob d of repository from (any repository when from is "")
-// to repository name, and reports whether it was there to add.
+// mount adds blob d of repository from to repository name, and reports
+// whether it was there to add.
 func (r *Registry) mount(name, from string, d digest.Digest) (bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	found := false
-	if from == "" {
-		found = r.referencedAsBlob(d)
-	} else if repo := r.repo(from); repo != nil {
-		found = repo.Blobs[d]
-	}
-	if !found {
+	if repo := r.repo(from); repo == nil || !repo.Blobs[d] {
 		return false, nil
 	}
 	r.repoForWrite(name).Blobs[d] = true
 	return true, r.save()
-}
-
-// referencedAsBlob reports whether a repository holds blob d; the caller
-// holds r.mu.
-func (r *Registry) referencedAsBlob(d digest.Digest) bool {
-	for _, repo := range r.repos {
-		if repo.Blobs[d] {
-			return true
-		}
-	}
-	return false
 }
 
 // uploadHeaders sets the headers that tell a client where an upload

@@ -27,6 +27,7 @@ import (
 
 	ggcr "github.com/google/go-containerregistry/pkg/registry"
 	"github.com/minimage/minimage/image/imagetest"
+	"github.com/minimage/minimage/image/registrytest"
 	"github.com/minimage/minimage/internal/registry"
 )
 
@@ -166,7 +167,7 @@ func wantPass(t *testing.T, name string, res result) {
 // faults and log are in the path, idle.
 func TestConformanceImagetest(t *testing.T) {
 	t.Parallel()
-	reg := imagetest.NewRegistry(t, imagetest.RegistryOptions{TLS: true, User: "conformance", Password: "s3cret", BearerToken: true})
+	reg := registrytest.New(t, registrytest.Options{TLS: true, User: "conformance", Password: "s3cret", BearerToken: true})
 	// OCI_TLS=insecure still verifies certificates: the suite trusts the
 	// registry's CA through SSL_CERT_FILE instead.
 	ca := filepath.Join(t.TempDir(), "ca.pem")

@@ -52,7 +52,7 @@ func TestImportGraph(t *testing.T) {
 			if strings.HasPrefix(dep, "cmd/") || strings.HasPrefix(dep, "examples/") {
 				t.Errorf("%s imports %s: nothing imports a command or an example", pkg, dep)
 			}
-			if dep == "internal/testenv" || dep == "internal/fixture" || dep == "internal/layertest" || dep == "internal/dockerregistry" {
+			if dep == "internal/testenv" || dep == "internal/layertest" || dep == "internal/dockerregistry" {
 				t.Errorf("%s imports the test helper %s", pkg, dep)
 			}
 			if (dep == "image/imagetest" || dep == "image/registrytest") && ranked && rank[pkg] != rank[dep] {

@@ -12,6 +12,10 @@
 // image spec's whiteout files do, and [Layer.With] to give entries a
 // mode, owner or time of their own ([Attrs] of layer.Attr).
 //
+// [Fixture] and [FixtureIndex] are small fixed images whose digests the
+// goldens of package image and its transports pin; [Failing] makes a
+// layer whose reader breaks half-way.
+//
 // [WriteLayout], [WriteTarball] and [TarballBytes] put an image where the
 // code under test reads it. [Files] reads an image's flattened filesystem
 // back, applying its layers in order as a container runtime would, and

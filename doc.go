@@ -23,6 +23,7 @@
 //	image/tarball one file for docker, podman, skopeo and crane: an OCI
 //	             layout plus a docker manifest.json, read and written
 //	image/imagetest fixture images for Go tests
+//	image/registrytest a registry for Go tests, with faults
 //	build        a recipe (package or binary, platforms, base, zones…) in;
 //	             go build run, images or an index out, with a report of
 //	             what went in: what the command line runs

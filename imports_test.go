@@ -11,21 +11,22 @@ import (
 // lower rank. Packages not listed (internal helpers) may be imported by
 // anything above them and checked by their own row.
 var rank = map[string]int{
-	"layer/gzip":      0,
-	"layer":           1,
-	"certs":           2,
-	"tzdata":          2,
-	"base":            2,
-	"internal/oci":    2,
-	"image":           3,
-	"gobinary":        4,
-	"image/layout":    4,
-	"image/tarball":   5,
-	"image/remote":    6,
-	"image/imagetest": 7,
-	"sbom":            7,
-	"build":           8,
-	"cmd/minimage":    9,
+	"layer/gzip":         0,
+	"layer":              1,
+	"certs":              2,
+	"tzdata":             2,
+	"base":               2,
+	"internal/oci":       2,
+	"image":              3,
+	"gobinary":           4,
+	"image/layout":       4,
+	"image/tarball":      5,
+	"image/remote":       6,
+	"image/imagetest":    7,
+	"image/registrytest": 7,
+	"sbom":               7,
+	"build":              8,
+	"cmd/minimage":       9,
 }
 
 // forbidden lists, by package, the standard library packages it must not
@@ -63,8 +64,11 @@ func TestImportGraph(t *testing.T) {
 			if strings.HasPrefix(dep, "cmd/") || strings.HasPrefix(dep, "examples/") {
 				t.Errorf("%s imports %s: nothing imports a command or an example", pkg, dep)
 			}
-			if dep == "internal/testenv" || dep == "internal/fixture" || dep == "internal/layertest" || dep == "internal/registrytest" {
+			if dep == "internal/testenv" || dep == "internal/layertest" || dep == "internal/dockerregistry" {
 				t.Errorf("%s imports the test helper %s", pkg, dep)
+			}
+			if (dep == "image/imagetest" || dep == "image/registrytest") && ranked && rank[pkg] != rank[dep] {
+				t.Errorf("%s imports %s: the test packages stay out of the library", pkg, dep)
 			}
 			to, ok := rank[dep]
 			if ranked && ok && to >= from {

@@ -10,6 +10,7 @@ import (
 	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
+	"github.com/minimage/minimage/image/registrytest"
 	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/image/tarball"
 )
@@ -105,7 +106,7 @@ func ExampleOpenBase() {
 // leave InsecureAllowHTTP out.
 func ExampleRegistryBase() {
 	ctx := context.Background()
-	reg, err := imagetest.StartRegistry(imagetest.RegistryOptions{})
+	reg, err := registrytest.Start(registrytest.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}

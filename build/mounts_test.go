@@ -14,6 +14,7 @@ import (
 	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
+	"github.com/minimage/minimage/image/registrytest"
 	"github.com/minimage/minimage/image/remote"
 )
 
@@ -25,7 +26,7 @@ import (
 func TestRunConcurrentSharedMounts(t *testing.T) {
 	const n = 20
 	ctx := context.Background()
-	reg := imagetest.NewRegistry(t, imagetest.RegistryOptions{})
+	reg := registrytest.New(t, registrytest.Options{})
 	bin := helloBinary(t)
 	dir := t.TempDir()
 	opts := remote.Options{InsecureAllowHTTP: true, Mounts: remote.NewMounts()}
@@ -111,7 +112,7 @@ func helloBinary(t *testing.T) string {
 // blobCounts returns, by digest, the blob uploads a registry's log holds
 // (PUTs that end one) and the mounts it made, and how many mounts it
 // refused.
-func blobCounts(t *testing.T, log []imagetest.Request) (puts, mounts map[string]int, refused int) {
+func blobCounts(t *testing.T, log []registrytest.Request) (puts, mounts map[string]int, refused int) {
 	t.Helper()
 	puts, mounts = map[string]int{}, map[string]int{}
 	for _, r := range blobUploads(log) {

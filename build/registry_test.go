@@ -12,6 +12,7 @@ import (
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/registrytest"
 	"github.com/minimage/minimage/image/remote"
 )
 
@@ -21,8 +22,8 @@ var httpOptions = remote.Options{InsecureAllowHTTP: true}
 // blobUploads returns the requests of log that send a blob's bytes or
 // mount one: the POST that starts an upload (or mounts), the PATCH and
 // the PUT.
-func blobUploads(log []imagetest.Request) []imagetest.Request {
-	var out []imagetest.Request
+func blobUploads(log []registrytest.Request) []registrytest.Request {
+	var out []registrytest.Request
 	for _, r := range log {
 		if strings.Contains(r.Path, "/blobs/uploads/") {
 			out = append(out, r)
@@ -37,7 +38,7 @@ func blobUploads(log []imagetest.Request) []imagetest.Request {
 // holds is not sent again.
 func TestRunPush(t *testing.T) {
 	ctx := context.Background()
-	reg := imagetest.NewRegistry(t, imagetest.RegistryOptions{})
+	reg := registrytest.New(t, registrytest.Options{})
 	dir := t.TempDir()
 	cache := t.TempDir()
 	recipe := func(outs ...build.Output) build.Recipe {
@@ -119,7 +120,7 @@ func TestRunPush(t *testing.T) {
 // annotations name the base as stored there. With bearer tokens, the
 // token for the mount covers the base's repository too.
 func TestRunRegistryBase(t *testing.T) {
-	for name, ro := range map[string]imagetest.RegistryOptions{
+	for name, ro := range map[string]registrytest.Options{
 		"anonymous":    {},
 		"bearer token": {BearerToken: true, User: "ci", Password: "s3cret"},
 	} {
@@ -127,9 +128,9 @@ func TestRunRegistryBase(t *testing.T) {
 	}
 }
 
-func testRunRegistryBase(t *testing.T, ro imagetest.RegistryOptions) {
+func testRunRegistryBase(t *testing.T, ro registrytest.Options) {
 	ctx := context.Background()
-	reg := imagetest.NewRegistry(t, ro)
+	reg := registrytest.New(t, ro)
 	httpOptions := httpOptions
 	httpOptions.Username, httpOptions.Password = ro.User, ro.Password
 	baseImg := imagetest.Image(t, imagetest.Spec{Seed: 71, Layers: 2, Files: 3})
@@ -215,7 +216,7 @@ func testRunRegistryBase(t *testing.T, ro imagetest.RegistryOptions) {
 // naming both.
 func TestOpenBaseRule(t *testing.T) {
 	ctx := context.Background()
-	reg := imagetest.NewRegistry(t, imagetest.RegistryOptions{})
+	reg := registrytest.New(t, registrytest.Options{})
 	img := imagetest.Image(t, imagetest.Spec{Seed: 72})
 	reg.Preload(t, "base", img, "v1")
 	dir := t.TempDir()

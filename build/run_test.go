@@ -238,7 +238,7 @@ func TestRunOnBase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	baseImg := imagetest.FromLayers(t, "linux/amd64", imagetest.Layer{"/etc/os-release": "ID=fixture\n", "/srv/": ""}).
+	baseImg := imagetest.FromLayers(t, image.Platform{OS: "linux", Architecture: "amd64"}, imagetest.Layer{"/etc/os-release": "ID=fixture\n", "/srv/": ""}).
 		AppendLayer(ca, image.History{CreatedBy: "the base's CA bundle"}).
 		WithWorkingDir("/srv")
 	res, err := build.Run(t.Context(), build.Recipe{

@@ -10,8 +10,9 @@ import (
 	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
+	"github.com/minimage/minimage/image/registrytest"
 	"github.com/minimage/minimage/image/remote"
-	"github.com/minimage/minimage/internal/registrytest"
+	"github.com/minimage/minimage/internal/dockerregistry"
 	"github.com/minimage/minimage/sbom"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -38,12 +39,12 @@ func TestPushReferrers(t *testing.T) {
 	}
 
 	t.Run("referrers API", func(t *testing.T) {
-		reg := imagetest.NewRegistry(t, imagetest.RegistryOptions{})
+		reg := registrytest.New(t, registrytest.Options{})
 		c := regClient{base: reg.URL(), c: reg.Client()}
 		pushAndCheck(t, res, refs, reg.Host()+"/team/hello:v1", remote.Options{InsecureAllowHTTP: true}, c, true)
 	})
 	t.Run("tag schema", func(t *testing.T) {
-		reg := registrytest.Start(t, registrytest.Config{})
+		reg := dockerregistry.Start(t, dockerregistry.Config{})
 		c := regClient{base: "https://" + reg.Host, c: reg.Client(), user: reg.User, password: reg.Password}
 		opts := remote.Options{CAFiles: []string{reg.CA.File}, Username: reg.User, Password: reg.Password}
 		pushAndCheck(t, res, refs, reg.Ref("team/hello:v1"), opts, c, false)
@@ -147,11 +148,11 @@ func (rc regClient) get(t *testing.T, path, accept string) (int, []byte, http.He
 // index and cannot delete the old one, which is no failure; the new index
 // lists both.
 func TestPushReferrersNoDelete(t *testing.T) {
-	reg := registrytest.Start(t, registrytest.Config{})
-	px := registrytest.NewFaultProxy(t, reg)
-	px.Add(&registrytest.Fault{Match: func(r *http.Request) bool { return r.Method == http.MethodDelete }, Times: 10, Status: http.StatusMethodNotAllowed})
+	reg := dockerregistry.Start(t, dockerregistry.Config{})
+	px := reg.Proxy(t)
+	px.Fail(registrytest.Fault{Method: http.MethodDelete, Times: -1, Status: http.StatusMethodNotAllowed})
 	opts := remote.Options{CAFiles: []string{reg.CA.File}, Username: reg.User, Password: reg.Password}
-	ref := px.Host + "/app:v1"
+	ref := px.Host() + "/app:v1"
 
 	img := imagetest.Image(t, imagetest.Spec{Seed: 5})
 	if _, err := remote.Push(t.Context(), ref, img, opts); err != nil {
@@ -171,8 +172,14 @@ func TestPushReferrersNoDelete(t *testing.T) {
 			t.Fatalf("push referrer %s: %v", r.Digest(), err)
 		}
 	}
-	if n := px.Count("405"); n != 1 {
-		t.Errorf("%d deletes refused, want 1 (the first index, when the second replaced it):\n%s", n, strings.Join(px.Log(), "\n"))
+	var refused int
+	for _, r := range px.Log() {
+		if r.Fault && r.Status == http.StatusMethodNotAllowed {
+			refused++
+		}
+	}
+	if refused != 1 {
+		t.Errorf("%d deletes refused, want 1 (the first index, when the second replaced it):\n%+v", refused, px.Log())
 	}
 	c := regClient{base: "https://" + reg.Host, c: reg.Client(), user: reg.User, password: reg.Password}
 	code, body, _ := c.get(t, "/v2/app/manifests/sha256-"+img.Digest().Encoded(), ocispec.MediaTypeImageIndex)
@@ -190,7 +197,7 @@ func TestPushReferrersNoDelete(t *testing.T) {
 // reference; with SBOM.None nothing does. The index digest is the same
 // either way.
 func TestRunPushSBOM(t *testing.T) {
-	reg := imagetest.NewRegistry(t, imagetest.RegistryOptions{})
+	reg := registrytest.New(t, registrytest.Options{})
 	c := regClient{base: reg.URL(), c: reg.Client()}
 	var digests []string
 	for _, none := range []bool{false, true} {

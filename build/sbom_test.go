@@ -231,7 +231,7 @@ func TestRunSBOM(t *testing.T) {
 func TestRunSBOMInImage(t *testing.T) {
 	dir := t.TempDir()
 	sbomDir := filepath.Join(dir, "sbom")
-	baseImg := imagetest.Image(t, imagetest.Spec{Seed: 7, Platforms: []string{"linux/amd64"}})
+	baseImg := imagetest.Image(t, imagetest.Spec{Seed: 7, Platforms: []image.Platform{{OS: "linux", Architecture: "amd64"}}})
 	r := build.Recipe{
 		Package:   hello(t),
 		Platforms: []image.Platform{amd64},

@@ -1,6 +1,7 @@
 package build
 
 import (
+	"github.com/minimage/minimage/image"
 	"strings"
 	"testing"
 
@@ -53,7 +54,7 @@ func TestResolveUserBaseFiles(t *testing.T) {
 // it, the topmost layer's copy winning and whiteouts applied.
 func TestImageAccounts(t *testing.T) {
 	passwd := "root:x:0:0:root:/root:/bin/sh\n# comment\nbroken line\nalice:x:1000:1000::/home/alice:/bin/sh\n"
-	img := imagetest.FromLayers(t, "",
+	img := imagetest.FromLayers(t, image.Platform{},
 		imagetest.Layer{"/etc/passwd": "root:x:0:0::/:/bin/sh\nold:x:1:1::/:/bin/sh\n", "/etc/group": "root:x:0:\n"},
 		imagetest.Layer{"/etc/passwd": passwd, "/etc/group": "root:x:0:\nusers:x:100:alice\n"},
 		imagetest.Layer{"/usr/bin/app": "app"},
@@ -74,7 +75,7 @@ func TestImageAccounts(t *testing.T) {
 		}
 	}
 
-	deleted := imagetest.FromLayers(t, "",
+	deleted := imagetest.FromLayers(t, image.Platform{},
 		imagetest.Layer{"/etc/passwd": passwd},
 		imagetest.Layer{"/etc/passwd": imagetest.Whiteout},
 	)
@@ -82,14 +83,14 @@ func TestImageAccounts(t *testing.T) {
 	if err != nil || len(acc.users) != 0 {
 		t.Errorf("a whited-out /etc/passwd read as %v, %v", acc.users, err)
 	}
-	replaced := imagetest.FromLayers(t, "",
+	replaced := imagetest.FromLayers(t, image.Platform{},
 		imagetest.Layer{"/etc/passwd": passwd},
 		imagetest.Layer{"/etc/": imagetest.Opaque, "/etc/passwd": "bob:x:7:8::/:/bin/sh\n"},
 	)
 	if acc, err = imageAccounts(t.Context(), replaced, false); err != nil || names(acc.users) != "bob" {
 		t.Errorf("a replaced /etc/passwd read as %v, %v", acc.users, err)
 	}
-	link := imagetest.FromLayers(t, "", imagetest.Layer{"/etc/passwd": imagetest.Symlink("/usr/etc/passwd")})
+	link := imagetest.FromLayers(t, image.Platform{}, imagetest.Layer{"/etc/passwd": imagetest.Symlink("/usr/etc/passwd")})
 	if _, err := imageAccounts(t.Context(), link, false); err == nil || !strings.Contains(err.Error(), "not a regular file") {
 		t.Errorf("a symlinked /etc/passwd: %v", err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/registrytest"
 	"github.com/minimage/minimage/internal/testenv"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2"
@@ -29,10 +30,10 @@ import (
 
 // The clients below push to and pull from a registry with TLS and
 // bearer-token auth, the configuration with the most to get right.
-var regOpts = imagetest.RegistryOptions{TLS: true, User: "client", Password: "s3cret", BearerToken: true}
+var regOpts = registrytest.Options{TLS: true, User: "client", Password: "s3cret", BearerToken: true}
 
 // uploads counts the requests of log that upload blob bytes.
-func uploads(log []imagetest.Request) (n int) {
+func uploads(log []registrytest.Request) (n int) {
 	for _, r := range log {
 		if strings.Contains(r.Path, "/blobs/uploads/") && r.Method != "POST" || r.Method == "POST" && strings.Contains(r.Query, "digest=") {
 			n++
@@ -45,7 +46,7 @@ func uploads(log []imagetest.Request) (n int) {
 // remote package, as crane does.
 func TestGoContainerRegistry(t *testing.T) {
 	t.Parallel()
-	reg := imagetest.NewRegistry(t, regOpts)
+	reg := registrytest.New(t, regOpts)
 	opts := []ggcrremote.Option{
 		ggcrremote.WithAuth(&authn.Basic{Username: regOpts.User, Password: regOpts.Password}),
 		ggcrremote.WithTransport(reg.Client().Transport),
@@ -142,7 +143,7 @@ func mustDigest(h v1.Hash, err error) v1.Hash {
 func TestORAS(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	reg := imagetest.NewRegistry(t, regOpts)
+	reg := registrytest.New(t, regOpts)
 	repo, err := orasremote.NewRepository(reg.Host() + "/oras/artifact")
 	if err != nil {
 		t.Fatal(err)
@@ -202,7 +203,7 @@ func TestORAS(t *testing.T) {
 func TestSkopeo(t *testing.T) {
 	skopeo := testenv.NeedTool(t, "skopeo")
 	t.Parallel()
-	reg := imagetest.NewRegistry(t, regOpts)
+	reg := registrytest.New(t, regOpts)
 	certs := t.TempDir()
 	if err := os.WriteFile(filepath.Join(certs, "ca.crt"), reg.CAPEM(), 0o644); err != nil {
 		t.Fatal(err)

@@ -1,5 +1,5 @@
 // Package conformance certifies minimage's registry (internal/registry,
-// served by imagetest.NewRegistry and "minimage registry serve"): it runs
+// served by registrytest.New and "minimage registry serve"): it runs
 // the OCI distribution-spec conformance suite against it, and against
 // go-containerregistry's registry for comparison, and pushes and pulls
 // with real clients (go-containerregistry, oras-go, skopeo). It is a
@@ -26,7 +26,7 @@ import (
 	"time"
 
 	ggcr "github.com/google/go-containerregistry/pkg/registry"
-	"github.com/minimage/minimage/image/imagetest"
+	"github.com/minimage/minimage/image/registrytest"
 	"github.com/minimage/minimage/internal/registry"
 )
 
@@ -161,12 +161,12 @@ func wantPass(t *testing.T, name string, res result) {
 	}
 }
 
-// TestConformanceImagetest runs the suite against imagetest.NewRegistry
+// TestConformanceRegistrytest runs the suite against registrytest.New
 // as a test would start it, with TLS and bearer-token auth: the harness's
 // faults and log are in the path, idle.
-func TestConformanceImagetest(t *testing.T) {
+func TestConformanceRegistrytest(t *testing.T) {
 	t.Parallel()
-	reg := imagetest.NewRegistry(t, imagetest.RegistryOptions{TLS: true, User: "conformance", Password: "s3cret", BearerToken: true})
+	reg := registrytest.New(t, registrytest.Options{TLS: true, User: "conformance", Password: "s3cret", BearerToken: true})
 	// OCI_TLS=insecure still verifies certificates: the suite trusts the
 	// registry's CA through SSL_CERT_FILE instead.
 	ca := filepath.Join(t.TempDir(), "ca.pem")

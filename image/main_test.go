@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/minimage/minimage/image"
-	"github.com/minimage/minimage/internal/fixture"
+	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -13,8 +13,8 @@ var (
 	arm64 = image.Platform{OS: "linux", Architecture: "arm64"}
 )
 
-func mkLayer(t testing.TB, files ...string) *layer.Layer { return fixture.Layer(t, files...) }
+func mkLayer(t testing.TB, files ...string) *layer.Layer { return imagetest.FilesLayer(t, files...) }
 
-func fixtureImage(t testing.TB, p image.Platform) *image.Image { return fixture.Image(t, p) }
+func fixtureImage(t testing.TB, p image.Platform) *image.Image { return imagetest.Fixture(t, p) }
 
-func fixtureIndex(t testing.TB) *image.Index { return fixture.Index(t) }
+func fixtureIndex(t testing.TB) *image.Index { return imagetest.FixtureIndex(t) }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/minimage/minimage/internal/registrytest"
+	"github.com/minimage/minimage/internal/dockerregistry"
 	"github.com/minimage/minimage/internal/testenv"
 )
 
@@ -21,7 +21,7 @@ func TestBuildPushSkopeoUmociRun(t *testing.T) {
 	umoci := testenv.NeedTool(t, "umoci")
 	testenv.NeedRoot(t)
 	f := newFixture(t)
-	reg := registrytest.Start(t, registrytest.Config{})
+	reg := dockerregistry.Start(t, dockerregistry.Config{})
 	cli := minimageCLI(t)
 
 	ref := reg.Ref("hello:v1")

@@ -16,7 +16,7 @@ import (
 	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/image/layout"
 	"github.com/minimage/minimage/image/remote"
-	"github.com/minimage/minimage/internal/registrytest"
+	"github.com/minimage/minimage/internal/dockerregistry"
 	"github.com/minimage/minimage/sbom"
 )
 
@@ -183,7 +183,7 @@ func TestSBOMReferrerOras(t *testing.T) {
 		}
 	})
 	t.Run("docker-registry", func(t *testing.T) {
-		reg := registrytest.Start(t, registrytest.Config{})
+		reg := dockerregistry.Start(t, dockerregistry.Config{})
 		t.Setenv("DOCKER_CONFIG", t.TempDir())
 		// What minimage push does with the layout: the index under its
 		// tag, then each referrer by digest.

@@ -58,6 +58,9 @@ func writeEntry(ctx context.Context, tw *tar.Writer, e *entry, mt time.Time, pro
 		Gname:   e.attr.Gname,
 		ModTime: mt,
 	}
+	if !e.attr.ModTime.IsZero() {
+		h.ModTime = e.attr.ModTime.Truncate(time.Second).UTC()
+	}
 	switch e.kind {
 	case kindDir:
 		h.Typeflag, h.Name = tar.TypeDir, e.path+"/"

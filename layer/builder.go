@@ -215,6 +215,9 @@ func (b *Builder) add(op, name string, e *entry) error {
 	if e.attr.UID < 0 || e.attr.GID < 0 {
 		return fmt.Errorf("layer: %s %q: %w: uid %d, gid %d; ids are 0 (root) or more", op, name, ErrInvalidAttr, e.attr.UID, e.attr.GID)
 	}
+	if err := checkTime(e.attr.ModTime); err != nil {
+		return fmt.Errorf("layer: %s %q: %w: ModTime %w", op, name, ErrInvalidAttr, err)
+	}
 	var missing []string
 	for q := parentOf(p); q != ""; q = parentOf(q) {
 		parent, ok := b.entries[q]

@@ -30,8 +30,9 @@
 //   - Entries are sorted by path, compared component by component, so every
 //     directory comes immediately before its contents. Missing parent
 //     directories are created with mode 0755, owned by 0:0 with no names.
-//   - Every entry's modification time is [Format.ModTime], truncated to
-//     whole seconds; the zero value means the Unix epoch. [SourceDateEpoch]
+//   - Every entry's modification time is [Format.ModTime], or its own
+//     [Attr.ModTime] when set, truncated to whole seconds; the zero value
+//     means the Unix epoch. [SourceDateEpoch]
 //     reads SOURCE_DATE_EPOCH for callers that want it; this package never
 //     reads the environment on its own.
 //   - Modes, uid, gid and user and group names come from the [Attr] the

@@ -188,6 +188,10 @@ type Attr struct {
 	UID, GID int
 	// Uname and Gname are the optional owner and group names.
 	Uname, Gname string
+	// ModTime is the entry's modification time, truncated to whole
+	// seconds; the zero value means the layer's [Format.ModTime]. A hard
+	// link has its target's, as it has its target's mode and owner.
+	ModTime time.Time
 }
 
 // Validate reports whether f can build a layer: a known compression, a

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/minimage/minimage/internal/registrytest"
+	"github.com/minimage/minimage/internal/dockerregistry"
 )
 
 // TestBenchBuildPush times "minimage build --push" of a large static Go
@@ -39,7 +39,7 @@ func TestBenchBuildPush(t *testing.T) {
 	}
 	docker := t.TempDir()
 	// minimageCmd runs the command and returns the CPU time it used.
-	minimageCmd := func(reg *registrytest.Docker, args ...string) time.Duration {
+	minimageCmd := func(reg *dockerregistry.Docker, args ...string) time.Duration {
 		t.Helper()
 		if reg != nil {
 			args = append(args, "--ca-file", reg.CA.File, "--username", reg.User, "--password-stdin")
@@ -63,7 +63,7 @@ func TestBenchBuildPush(t *testing.T) {
 		// Rotate which goes first, so that neither always meets a
 		// warmer page cache; each pushes into a registry of its own.
 		for j := range 2 {
-			reg := registrytest.Start(t, registrytest.Config{})
+			reg := dockerregistry.Start(t, dockerregistry.Config{})
 			if (i+j)%2 == 0 {
 				start := time.Now()
 				cpu := minimageCmd(reg, "build", "-q", "--push", reg.Ref("app:v1"), bin)
@@ -99,12 +99,12 @@ func TestBenchBuildPush(t *testing.T) {
 
 // repushRequests logs how many requests push makes to reg for an image
 // reg already holds under the tag.
-func repushRequests(t *testing.T, reg *registrytest.Docker, push func()) {
+func repushRequests(t *testing.T, reg *dockerregistry.Docker, push func()) {
 	t.Helper()
 	mark := reg.Mark()
 	push()
 	es := reg.Requests(mark)
-	t.Logf("re-push of the unchanged image: %d requests, %d uploads: %v", len(es), len(registrytest.Uploads(es)), es)
+	t.Logf("re-push of the unchanged image: %d requests, %d uploads: %v", len(es), len(dockerregistry.Uploads(es)), es)
 	if len(es) > 4 {
 		t.Errorf("re-push took %d requests, want at most 4", len(es))
 	}

@@ -14,8 +14,9 @@ import (
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/registrytest"
 	"github.com/minimage/minimage/image/remote"
-	"github.com/minimage/minimage/internal/registrytest"
+	"github.com/minimage/minimage/internal/dockerregistry"
 	"github.com/minimage/minimage/internal/testenv"
 )
 
@@ -51,7 +52,7 @@ func layoutDigest(t *testing.T, dir, tag string) string {
 // registry mounts the base's layers when pushing to it, and gives what
 // --base of the same image pulled into a layout gives.
 func TestBuildPushRegistry(t *testing.T) {
-	reg := registrytest.Start(t, registrytest.Config{})
+	reg := dockerregistry.Start(t, dockerregistry.Config{})
 	t.Setenv("DOCKER_CONFIG", t.TempDir())
 	login := []string{"--ca-file", reg.CA.File, "--username", reg.User, "--password-stdin"}
 	pkg := filepath.Join(repoRoot(t), "examples", "hello")
@@ -154,8 +155,7 @@ func TestBuildPushRegistry(t *testing.T) {
 	})
 
 	// A base in the registry: pushed there first with minimage push.
-	platform := "linux/" + runtime.GOARCH
-	baseImg := imagetest.FromLayers(t, platform,
+	baseImg := imagetest.FromLayers(t, image.Platform{OS: "linux", Architecture: runtime.GOARCH},
 		imagetest.Layer{"/etc/os-release": "ID=fixture\n", "/bin/": ""},
 		imagetest.Layer{"/etc/motd": "on a base from a registry\n"},
 	)
@@ -241,7 +241,7 @@ func TestBuildPushRegistry(t *testing.T) {
 // TestBuildPushInProcess runs build --push against imagetest's registry,
 // which needs no tool: plain HTTP, and --json with a local output too.
 func TestBuildPushInProcess(t *testing.T) {
-	reg := imagetest.NewRegistry(t, imagetest.RegistryOptions{})
+	reg := registrytest.New(t, registrytest.Options{})
 	bin := helloBinary(t)
 	out := filepath.Join(t.TempDir(), "app.tar")
 	code, stdout, stderr := minimage(t, "build", "--json", "--insecure-allow-http", "-t", "app:v1", "-o", out, "--push", reg.Host()+"/app:v1", bin)
@@ -303,9 +303,9 @@ func TestBuildPushFlagErrors(t *testing.T) {
 // registry only: a --base on another registry gets that registry's
 // credentials from docker's config.json, and would refuse the flags'.
 func TestBuildPushCredentialScope(t *testing.T) {
-	dst := imagetest.NewRegistry(t, imagetest.RegistryOptions{User: "pusher", Password: "push-pw"})
-	src := imagetest.NewRegistry(t, imagetest.RegistryOptions{User: "reader", Password: "read-pw"})
-	baseImg := imagetest.FromLayers(t, "linux/"+runtime.GOARCH, imagetest.Layer{"/etc/motd": "base\n"})
+	dst := registrytest.New(t, registrytest.Options{User: "pusher", Password: "push-pw"})
+	src := registrytest.New(t, registrytest.Options{User: "reader", Password: "read-pw"})
+	baseImg := imagetest.FromLayers(t, image.Platform{OS: "linux", Architecture: runtime.GOARCH}, imagetest.Layer{"/etc/motd": "base\n"})
 	src.Preload(t, "base", baseImg, "v1")
 	docker := t.TempDir()
 	auth := base64.StdEncoding.EncodeToString([]byte("reader:read-pw"))

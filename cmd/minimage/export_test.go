@@ -68,33 +68,41 @@ func exportedImage(t *testing.T, data []byte, p image.Platform) *image.Image {
 // whiteoutImage is an image whose upper layers delete, hide and replace
 // what the lower ones hold, hard links across them included.
 func whiteoutImage(t *testing.T) *image.Image {
-	return imagetest.FromLayers(t, "linux/amd64",
+	return imagetest.FromLayers(t, image.Platform{OS: "linux", Architecture: "amd64"},
 		imagetest.Layer{
 			"/etc/passwd":         "root:x:0:0::/root:/bin/sh\n",
-			"/etc/shadow":         imagetest.With("root:*:1::::::\n", imagetest.Attr{Mode: 0o640, GID: 42}),
+			"/etc/shadow":         "root:*:1::::::\n",
 			"/var/cache/a":        "a",
 			"/var/cache/sub/b":    "b",
 			"/var/log/keep":       "keep",
 			"/opt/old/file":       "old",
-			"/usr/bin/tool":       imagetest.With("tool v1", imagetest.Attr{Mode: 0o755}),
+			"/usr/bin/tool":       "tool v1",
 			"/usr/bin/tool-alias": imagetest.Hardlink("/usr/bin/tool"),
 			"/usr/lib/libx.so":    "libx",
 			"/usr/lib/libx.so.1":  imagetest.Hardlink("/usr/lib/libx.so"),
-			"/data/":              imagetest.With("", imagetest.Attr{Mode: 0o700, UID: 1000, GID: 1000}),
+			"/data/":              "",
 			"/data/x":             "x",
 			"/home/":              "",
 			"/bin/sh":             imagetest.Symlink("/usr/bin/tool"),
-		},
+		}.With(imagetest.Attrs{
+			"/etc/shadow":   {Mode: 0o640, GID: 42},
+			"/usr/bin/tool": {Mode: 0o755},
+			"/data/":        {Mode: 0o700, UID: 1000, GID: 1000},
+		}),
 		imagetest.Layer{
 			"/etc/shadow":      imagetest.Whiteout,
 			"/var/cache/":      imagetest.Opaque,
 			"/var/cache/new":   "new",
 			"/opt/old":         imagetest.Whiteout,
-			"/usr/bin/tool":    imagetest.With("tool v2", imagetest.Attr{Mode: 0o755}), // the alias keeps v1
-			"/usr/lib/libx.so": imagetest.Whiteout,                                     // libx.so.1 keeps libx
-			"/data/":           imagetest.With("", imagetest.Attr{Mode: 0o750, UID: 1000, GID: 1000}),
-			"/home/":           imagetest.With("", imagetest.Attr{Mode: 0o711}),
-		},
+			"/usr/bin/tool":    "tool v2",          // the alias keeps v1
+			"/usr/lib/libx.so": imagetest.Whiteout, // libx.so.1 keeps libx
+			"/data/":           "",
+			"/home/":           "",
+		}.With(imagetest.Attrs{
+			"/usr/bin/tool": {Mode: 0o755},
+			"/data/":        {Mode: 0o750, UID: 1000, GID: 1000},
+			"/home/":        {Mode: 0o711},
+		}),
 		imagetest.Layer{
 			"/etc/passwd":     "root:x:0:0::/root:/sbin/nologin\n",
 			"/opt/old/file":   "reborn",
@@ -143,7 +151,7 @@ func TestExport(t *testing.T) {
 // TestExportOpaqueRoot: an opaque whiteout at the root hides every
 // lower layer.
 func TestExportOpaqueRoot(t *testing.T) {
-	img := imagetest.FromLayers(t, "",
+	img := imagetest.FromLayers(t, image.Platform{},
 		imagetest.Layer{"/a": "a", "/d/b": "b"},
 		imagetest.Layer{"/.wh..wh..opq": "", "/c": "c"},
 	)
@@ -160,7 +168,7 @@ func TestExportOpaqueRoot(t *testing.T) {
 // TestExportCarriedLinks: two hard links to a file a higher layer
 // deletes keep its content, and stay one file.
 func TestExportCarriedLinks(t *testing.T) {
-	img := imagetest.FromLayers(t, "",
+	img := imagetest.FromLayers(t, image.Platform{},
 		imagetest.Layer{"/a": "content", "/b": imagetest.Hardlink("/a"), "/c": imagetest.Hardlink("/a")},
 		imagetest.Layer{"/a": imagetest.Whiteout},
 	)
@@ -186,7 +194,7 @@ func TestExportCarriedLinks(t *testing.T) {
 
 func TestExportRefuses(t *testing.T) {
 	img := imagetest.Image(t, imagetest.Spec{Seed: 1})
-	ix := imagetest.Index(t, imagetest.Spec{Seed: 1, Platforms: []string{"linux/amd64", "linux/arm64"}})
+	ix := imagetest.Index(t, imagetest.Spec{Seed: 1, Platforms: []image.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64"}}})
 	one, multi := imagetest.WriteLayout(t, img, "v1"), imagetest.WriteLayout(t, ix, "v1")
 	for _, tc := range []struct {
 		name string

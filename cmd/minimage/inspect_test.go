@@ -16,6 +16,7 @@ import (
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/registrytest"
 	"github.com/minimage/minimage/internal/testenv"
 	"github.com/minimage/minimage/layer"
 	"github.com/opencontainers/go-digest"
@@ -33,15 +34,20 @@ func inspectOK(t *testing.T, args ...string) string {
 }
 
 func TestInspectListing(t *testing.T) {
-	img := imagetest.FromLayers(t, "linux/amd64",
+	img := imagetest.FromLayers(t, image.Platform{OS: "linux", Architecture: "amd64"},
 		imagetest.Layer{
-			"/etc/shadow":    imagetest.With("x\n", imagetest.Attr{Mode: 0o640, GID: 42}),
-			"/usr/bin/su":    imagetest.With("su", imagetest.Attr{Mode: fs.ModeSetuid | 0o755}),
-			"/tmp/":          imagetest.With("", imagetest.Attr{Mode: fs.ModeSticky | 0o777}),
-			"/home/nonroot/": imagetest.With("", imagetest.Attr{Mode: 0o700, UID: 65532, GID: 65532}),
+			"/etc/shadow":    "x\n",
+			"/usr/bin/su":    "su",
+			"/tmp/":          "",
+			"/home/nonroot/": "",
 			"/bin/sh":        imagetest.Symlink("/usr/bin/su"),
 			"/usr/bin/sudo":  imagetest.Hardlink("/usr/bin/su"),
-		},
+		}.With(imagetest.Attrs{
+			"/etc/shadow":    {Mode: 0o640, GID: 42},
+			"/usr/bin/su":    {Mode: fs.ModeSetuid | 0o755},
+			"/tmp/":          {Mode: fs.ModeSticky | 0o777},
+			"/home/nonroot/": {Mode: 0o700, UID: 65532, GID: 65532},
+		}),
 		imagetest.Layer{"/etc/shadow": imagetest.Whiteout, "/one": "1"},
 	)
 	dir := imagetest.WriteLayout(t, img, "v1")
@@ -211,7 +217,7 @@ func TestInspectAttestation(t *testing.T) {
 }
 
 func TestInspectJSON(t *testing.T) {
-	img := imagetest.FromLayers(t, "linux/arm64", imagetest.Layer{"/a": "x", "/d/": "", "/l": imagetest.Symlink("a")})
+	img := imagetest.FromLayers(t, image.Platform{OS: "linux", Architecture: "arm64"}, imagetest.Layer{"/a": "x", "/d/": "", "/l": imagetest.Symlink("a")})
 	out := inspectOK(t, "--json", imagetest.WriteLayout(t, img, "v1", "latest"))
 	var js []inspected
 	if err := json.Unmarshal([]byte(out), &js); err != nil {
@@ -246,7 +252,7 @@ func TestInspectJSON(t *testing.T) {
 // TestInspectRaw: --raw prints the stored bytes, as the blobs hold them.
 func TestInspectRaw(t *testing.T) {
 	img := imagetest.Image(t, imagetest.Spec{Seed: 2, Layers: 1, Files: 1})
-	arm := imagetest.Image(t, imagetest.Spec{Seed: 2, Layers: 1, Files: 1, Platforms: []string{"linux/arm64"}})
+	arm := imagetest.Image(t, imagetest.Spec{Seed: 2, Layers: 1, Files: 1, Platforms: []image.Platform{{OS: "linux", Architecture: "arm64"}}})
 	ix, err := image.NewIndex(img, arm)
 	if err != nil {
 		t.Fatal(err)
@@ -417,7 +423,7 @@ func TestInspectUntagged(t *testing.T) {
 // TestInspectRegistry: SRC may be a registry reference; inspect and
 // export read it as they read a layout, layers only as they list them.
 func TestInspectRegistry(t *testing.T) {
-	reg := imagetest.NewRegistry(t, imagetest.RegistryOptions{})
+	reg := registrytest.New(t, registrytest.Options{})
 	t.Setenv("DOCKER_CONFIG", t.TempDir())
 	img := whiteoutImage(t)
 	ix := attestationIndex(t, img)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/minimage/minimage/image"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,7 +19,7 @@ import (
 func TestMessages(t *testing.T) {
 	root := repoRoot(t)
 	dir := t.TempDir()
-	multi := imagetest.WriteLayout(t, imagetest.Index(t, imagetest.Spec{Seed: 1, Platforms: []string{"linux/amd64", "linux/arm64"}}), "v1")
+	multi := imagetest.WriteLayout(t, imagetest.Index(t, imagetest.Spec{Seed: 1, Platforms: []image.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64"}}}), "v1")
 	one := imagetest.WriteTarball(t, imagetest.Image(t, imagetest.Spec{Seed: 1}), "one:v1")
 	gz := filepath.Join(dir, "image.tar.gz")
 	os.WriteFile(gz, []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0}, 0o644)

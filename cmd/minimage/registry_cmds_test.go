@@ -14,7 +14,7 @@ import (
 	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/image/layout"
 	"github.com/minimage/minimage/image/tarball"
-	"github.com/minimage/minimage/internal/registrytest"
+	"github.com/minimage/minimage/internal/dockerregistry"
 )
 
 // registryCmd runs runPush or runPull with password on stdin.
@@ -36,10 +36,10 @@ func pull(ctx context.Context, args []string, o, e *bytes.Buffer) error {
 }
 
 func TestPushPullCommands(t *testing.T) {
-	reg := registrytest.Start(t, registrytest.Config{})
+	reg := dockerregistry.Start(t, dockerregistry.Config{})
 	t.Setenv("DOCKER_CONFIG", t.TempDir())
 	img := imagetest.Image(t, imagetest.Spec{Seed: 61, Layers: 2})
-	ix := imagetest.Index(t, imagetest.Spec{Seed: 62, Platforms: []string{"linux/amd64", "linux/arm64"}})
+	ix := imagetest.Index(t, imagetest.Spec{Seed: 62, Platforms: []image.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64"}}})
 	dir := imagetest.WriteLayout(t, img, "v1")
 	tar := imagetest.WriteTarball(t, ix, "multi:v2")
 	login := []string{"--ca-file", reg.CA.File, "--username", reg.User, "--password-stdin"}

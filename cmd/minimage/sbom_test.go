@@ -15,6 +15,7 @@ import (
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/registrytest"
 	"github.com/minimage/minimage/sbom"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -134,7 +135,7 @@ func TestSBOMReproducible(t *testing.T) {
 // without naming its tag: the image goes under the tag, each referrer by
 // its digest, and the registry lists one referrer per platform.
 func TestPushLayoutReferrers(t *testing.T) {
-	reg := imagetest.NewRegistry(t, imagetest.RegistryOptions{})
+	reg := registrytest.New(t, registrytest.Options{})
 	t.Setenv("DOCKER_CONFIG", t.TempDir())
 	lay := filepath.Join(t.TempDir(), "layout")
 	mustBuild(t, "--platform=linux/amd64,linux/arm64", "--bare", "-t", "hello:v1", "-o", lay, "--sbom-referrer", filepath.Join(repoRoot(t), "examples", "hello"))
@@ -176,7 +177,7 @@ func TestPushLayoutReferrers(t *testing.T) {
 // TestBuildPushSBOM runs build --push: each platform's SBOM is attached
 // to its manifest as a referrer, and --sbom=none attaches nothing.
 func TestBuildPushSBOM(t *testing.T) {
-	reg := imagetest.NewRegistry(t, imagetest.RegistryOptions{})
+	reg := registrytest.New(t, registrytest.Options{})
 	t.Setenv("DOCKER_CONFIG", t.TempDir())
 	hello := filepath.Join(repoRoot(t), "examples", "hello")
 	for _, c := range []struct {

@@ -13,7 +13,7 @@ import (
 // minimage's base files' or a --base's, and writes numeric ids.
 func TestUserNames(t *testing.T) {
 	hello := helloBinary(t)
-	base := imagetest.WriteLayout(t, imagetest.FromLayers(t, "linux/"+runtime.GOARCH,
+	base := imagetest.WriteLayout(t, imagetest.FromLayers(t, image.Platform{OS: "linux", Architecture: runtime.GOARCH},
 		imagetest.Layer{"/etc/passwd": "root:x:0:0::/root:/bin/sh\nalice:x:1000:1001::/home/alice:/bin/sh\n", "/etc/group": "root:x:0:\nops:x:20:alice\n"},
 	), "v1")
 	for _, tc := range []struct {

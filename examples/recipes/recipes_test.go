@@ -45,12 +45,8 @@ func buildRecipes(t *testing.T) built {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build ../hello: %v\n%s", err, out)
 	}
-	platform := "linux/" + runtime.GOARCH
-	baseDir := imagetest.WriteLayout(t, imagetest.FromLayers(t, platform, alpineLike), "alpine:3.20")
-	p, err := image.ParsePlatform(platform)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := image.Platform{OS: "linux", Architecture: runtime.GOARCH}
+	baseDir := imagetest.WriteLayout(t, imagetest.FromLayers(t, p, alpineLike), "alpine:3.20")
 	out := filepath.Join(dir, "layout")
 	rs, err := Build(t.Context(), Options{
 		Binary:   bin,

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/layer"
 )
 
 // maxDiffLines bounds a diff, so that two unrelated images do not flood
@@ -86,25 +87,30 @@ func Diff(ctx context.Context, got, want image.Artifact) (string, error) {
 	return joinLines(lines), nil
 }
 
-// AssertFiles reports, with t.Error, every entry of want that img's
-// flattened filesystem does not hold. want is read as a Layer: a content
+// AssertFiles reports, with t.Error, every entry of want (a Layer or an
+// AttrLayer) that img's flattened filesystem does not hold. A content
 // asks for a regular file (or hard link) with that content, a key ending
 // in "/" (or the value Opaque) for a directory, Symlink and Hardlink for
 // links, and Whiteout for the path to be absent. Paths that want does not
-// name are not checked, nor are modes and owners unless a value sets them
-// with With (times are never checked); compare Files with a map of File,
+// name are not checked, nor are modes and owners unless want gives the
+// path Attrs (a zero Mode is not checked; times never are); compare Files with a map of File,
 // or use EqualFiles, for all of them. It ends the test if a layer cannot
 // be read.
-func AssertFiles(t testing.TB, img *image.Image, want Layer) {
+func AssertFiles(t testing.TB, img *image.Image, want LayerSpec) {
 	t.Helper()
+	wl, wa := want.entries()
+	if err := (AttrLayer{Layer: wl, Attrs: wa}).check(); err != nil {
+		t.Fatal(err)
+	}
 	files, err := Flatten(t.Context(), img)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var lines []string
-	keys := slices.SortedFunc(maps.Keys(want), func(a, b string) int { return strings.Compare(absPath(a), absPath(b)) })
+	keys := slices.SortedFunc(maps.Keys(wl), func(a, b string) int { return strings.Compare(absPath(a), absPath(b)) })
 	for _, key := range keys {
-		if l := check(files, key, want[key]); l != "" {
+		attr, with := wa[key]
+		if l := check(files, key, wl[key], attr, with); l != "" {
 			lines = append(lines, l)
 		}
 	}
@@ -114,14 +120,10 @@ func AssertFiles(t testing.TB, img *image.Image, want Layer) {
 }
 
 // check returns how files fail the wanted entry key: value of a Layer,
-// or "".
-func check(files map[string]File, key, value string) string {
+// with attr when with is set, or "".
+func check(files map[string]File, key, value string, attr layer.Attr, with bool) string {
 	p := absPath(key)
 	f, ok := files[p]
-	attr, value, with, err := splitAttr(value)
-	if err != nil {
-		return fmt.Sprintf("%s: %v", p, err)
-	}
 	if line := checkKind(p, f, ok, key, value); line != "" || !ok || value == Whiteout || !with {
 		return line
 	}
@@ -135,7 +137,7 @@ func check(files map[string]File, key, value string) string {
 }
 
 // checkKind returns how f, the file at p (ok false when there is none),
-// fails the wanted entry key: value of a Layer, without attributes, or "".
+// fails the wanted entry key: value of a Layer, attributes aside, or "".
 func checkKind(p string, f File, ok bool, key, value string) string {
 	if value == Whiteout {
 		if ok {

@@ -50,7 +50,7 @@ func run(t *testing.T, f func(tb testing.TB)) (r *recorder) {
 }
 
 func TestEqualFiles(t *testing.T) {
-	a := FromLayers(t, "", Layer{"etc/os-release": "ID=a\n", "bin/app": "app", "only/a": "x"})
+	a := FromLayers(t, image.Platform{}, Layer{"etc/os-release": "ID=a\n", "bin/app": "app", "only/a": "x"})
 	// The same files spread over two layers, compressed otherwise: equal.
 	l1, err := Layer{"etc/os-release": "ID=a\n", "only/a": "x"}.Build(context.Background(), layer.Options{Format: layer.Format{Compression: layer.Uncompressed}})
 	if err != nil {
@@ -65,7 +65,7 @@ func TestEqualFiles(t *testing.T) {
 		t.Errorf("equal images reported: %q", r.errors)
 	}
 
-	b := FromLayers(t, "linux/arm64",
+	b := FromLayers(t, image.Platform{OS: "linux", Architecture: "arm64"},
 		Layer{"etc/os-release": "ID=b\n", "bin/app": Symlink("busybox"), "only/b/": ""},
 	)
 	r := run(t, func(tb testing.TB) { EqualFiles(tb, a, b) })
@@ -81,9 +81,9 @@ func TestEqualFiles(t *testing.T) {
 }
 
 func TestEqualFilesIndex(t *testing.T) {
-	s := Spec{Seed: 1, Files: 2, Size: 100, Compression: layer.Uncompressed, Platforms: []string{"linux/amd64", "linux/arm64"}}
+	s := Spec{Seed: 1, Files: 2, Size: 100, Compression: layer.Uncompressed, Platforms: []image.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64"}}}
 	a := Index(t, s)
-	s.Platforms = []string{"linux/amd64", "linux/s390x"}
+	s.Platforms = []image.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "s390x"}}
 	b := Index(t, s)
 	d, err := Diff(context.Background(), a, b)
 	if err != nil {
@@ -104,8 +104,8 @@ func TestEqualFilesIndex(t *testing.T) {
 
 func TestDiffContent(t *testing.T) {
 	long := strings.Repeat("x", 100)
-	a := FromLayers(t, "", Layer{"f": long + "A" + long})
-	b := FromLayers(t, "", Layer{"f": long + "B" + long})
+	a := FromLayers(t, image.Platform{}, Layer{"f": long + "A" + long})
+	b := FromLayers(t, image.Platform{}, Layer{"f": long + "B" + long})
 	d, err := Diff(context.Background(), a, b)
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +129,7 @@ func TestDiffIsBounded(t *testing.T) {
 }
 
 func TestAssertFiles(t *testing.T) {
-	img := FromLayers(t, "",
+	img := FromLayers(t, image.Platform{},
 		Layer{"etc/os-release": "ID=fixture\n", "bin/sh": Symlink("busybox"), "bin/busybox": "elf", "tmp/": "", "secret": "x", "hard": Hardlink("bin/busybox")},
 	)
 	r := run(t, func(tb testing.TB) {
@@ -173,14 +173,14 @@ func TestAssertFiles(t *testing.T) {
 func TestHelpersFail(t *testing.T) {
 	for name, f := range map[string]func(testing.TB){
 		"Image":      func(tb testing.TB) { Image(tb, Spec{Size: -1}) },
-		"Index":      func(tb testing.TB) { Index(tb, Spec{Platforms: []string{"x"}}) },
-		"FromLayers": func(tb testing.TB) { FromLayers(tb, "linux", Layer{}) },
-		"FromFS":     func(tb testing.TB) { FromFS(tb, "", nil) },
+		"Index":      func(tb testing.TB) { Index(tb, Spec{Platforms: []image.Platform{{OS: "x"}}}) },
+		"FromLayers": func(tb testing.TB) { FromLayers(tb, image.Platform{OS: "linux"}, Layer{}) },
+		"FromFS":     func(tb testing.TB) { FromFS(tb, image.Platform{}, nil) },
 		"WriteLayout": func(tb testing.TB) {
-			WriteLayout(tb, FromLayers(t, "", Layer{"a": "b"}), "bad tag!")
+			WriteLayout(tb, FromLayers(t, image.Platform{}, Layer{"a": "b"}), "bad tag!")
 		},
 		"WriteTarball": func(tb testing.TB) {
-			WriteTarball(tb, FromLayers(t, "", Layer{"a": "b"}), "Bad::tag")
+			WriteTarball(tb, FromLayers(t, image.Platform{}, Layer{"a": "b"}), "Bad::tag")
 		},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/internal/testenv"
 	"github.com/minimage/minimage/layer"
 )
@@ -27,21 +28,30 @@ func headers(t *testing.T, l *layer.Layer) map[string]*tar.Header {
 	return hs
 }
 
-func TestWith(t *testing.T) {
+func TestLayerWith(t *testing.T) {
 	epoch := time.Unix(0, 0).UTC()
 	built := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
 	l := Layer{
-		"/etc/shadow":       With("root:*:::::::\n", Attr{Mode: 0o640, GID: 42, Gname: "shadow"}),
-		"/home/nonroot/":    With("", Attr{Mode: 0o700, UID: 65532, GID: 65532, Uname: "nonroot", Gname: "nonroot"}),
-		"/app":              With("elf", Attr{Mode: 0o755 | fs.ModeSetuid, ModTime: built.Add(999 * time.Millisecond)}),
-		"/old":              With("1969", Attr{ModTime: time.Date(1969, 7, 20, 20, 17, 0, 0, time.UTC)}),
-		"/bin/sh":           With(Symlink("busybox"), Attr{UID: 7, ModTime: built}),
-		"/bin/busybox":      With("plain", Attr{Mode: 0o750, GID: 8}),
-		"/bin/hard":         With(Hardlink("bin/busybox"), Attr{UID: 99, ModTime: built}),
-		"/var/gone":         With(Whiteout, Attr{ModTime: built}),
-		"/var/cache":        With(Opaque, Attr{Mode: 0o750, ModTime: built}),
-		"/srv/replaced.txt": With(With("x", Attr{Mode: 0o600, UID: 1}), Attr{UID: 2}),
-	}
+		"/etc/shadow":    "root:*:::::::\n",
+		"/home/nonroot/": "",
+		"/app":           "elf",
+		"/old":           "1969",
+		"/bin/sh":        Symlink("busybox"),
+		"/bin/busybox":   "plain",
+		"/bin/hard":      Hardlink("bin/busybox"),
+		"/var/gone":      Whiteout,
+		"/var/cache":     Opaque,
+	}.With(Attrs{
+		"/etc/shadow":    {Mode: 0o640, GID: 42, Gname: "shadow"},
+		"/home/nonroot/": {Mode: 0o700, UID: 65532, GID: 65532, Uname: "nonroot", Gname: "nonroot"},
+		"/app":           {Mode: 0o755 | fs.ModeSetuid, ModTime: built.Add(999 * time.Millisecond)},
+		"/old":           {ModTime: time.Date(1969, 7, 20, 20, 17, 0, 0, time.UTC)},
+		"/bin/sh":        {UID: 7, ModTime: built},
+		"/bin/busybox":   {Mode: 0o750, GID: 8},
+		"/bin/hard":      {UID: 99, ModTime: built},
+		"/var/gone":      {ModTime: built},
+		"/var/cache":     {Mode: 0o750, ModTime: built},
+	})
 	type want struct {
 		typ      byte
 		mode     int64
@@ -58,12 +68,11 @@ func TestWith(t *testing.T) {
 		"old":          {tar.TypeReg, 0o644, 0, 0, "", "", time.Date(1969, 7, 20, 20, 17, 0, 0, time.UTC)},
 		"bin/sh":       {tar.TypeSymlink, 0o777, 7, 0, "", "", built},
 		"bin/busybox":  {tar.TypeReg, 0o750, 0, 8, "", "", epoch},
-		// A hard link has its target's mode and owner.
-		"bin/hard":               {tar.TypeLink, 0o750, 0, 8, "", "", built},
+		// A hard link has its target's mode, owner and time.
+		"bin/hard":               {tar.TypeLink, 0o750, 0, 8, "", "", epoch},
 		"var/.wh.gone":           {tar.TypeReg, 0o644, 0, 0, "", "", built},
 		"var/cache":              {tar.TypeDir, 0o750, 0, 0, "", "", built},
 		"var/cache/.wh..wh..opq": {tar.TypeReg, 0o644, 0, 0, "", "", epoch},
-		"srv/replaced.txt":       {tar.TypeReg, 0o644, 2, 0, "", "", epoch},
 	}
 	for _, c := range []layer.Compression{layer.Uncompressed, layer.Gzip, layer.Zstd} {
 		t.Run(c.MediaType(), func(t *testing.T) {
@@ -90,26 +99,22 @@ func TestWith(t *testing.T) {
 	}
 }
 
-// A zero Attr, and a time equal to the layer's, change no byte: With
-// only adds what it is given.
+// A zero layer.Attr, and a time equal to the layer's, change no byte:
+// With only adds what it is given.
 func TestWithDefaultsKeepBytes(t *testing.T) {
 	plain := Layer{"etc/motd": "hi\n", "tmp/": "", "bin/sh": Symlink("busybox"), "gone": Whiteout}
 	for _, tc := range []struct {
 		name string
 		opts layer.Options
-		attr Attr
+		attr layer.Attr
 	}{
-		{"zero", layer.Options{}, Attr{}},
-		{"epoch", layer.Options{}, Attr{ModTime: time.Unix(0, 0)}},
-		{"layer time", layer.Options{Format: layer.Format{ModTime: time.Unix(1e9, 0)}}, Attr{ModTime: time.Unix(1e9, 0)}},
-		{"defaults spelled out", layer.Options{Format: layer.Format{Compression: layer.Zstd}}, Attr{Mode: 0o644}},
+		{"zero", layer.Options{}, layer.Attr{}},
+		{"epoch", layer.Options{}, layer.Attr{ModTime: time.Unix(0, 0)}},
+		{"layer time", layer.Options{Format: layer.Format{ModTime: time.Unix(1e9, 0)}}, layer.Attr{ModTime: time.Unix(1e9, 0)}},
+		{"defaults spelled out", layer.Options{Format: layer.Format{Compression: layer.Zstd}}, layer.Attr{Mode: 0o644}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			with := Layer{}
-			for k, v := range plain {
-				with[k] = v
-			}
-			with["etc/motd"] = With(plain["etc/motd"], tc.attr)
+			with := plain.With(Attrs{"etc/motd": tc.attr})
 			want, err := plain.Build(t.Context(), tc.opts)
 			if err != nil {
 				t.Fatal(err)
@@ -126,11 +131,11 @@ func TestWithDefaultsKeepBytes(t *testing.T) {
 }
 
 func TestWithErrors(t *testing.T) {
-	for name, l := range map[string]Layer{
-		"bad attributes": {"a": attrPrefix + "{not json\x00x"},
-		"no value":       {"a": attrPrefix + "{}"},
-		"dir content":    {"a/": With("x", Attr{Mode: 0o700})},
-		"root":           {"/": With("", Attr{})},
+	for name, l := range map[string]AttrLayer{
+		"path not in the layer": Layer{"a": "x"}.With(Attrs{"/a": {Mode: 0o600}}),
+		"dir content":           Layer{"a/": "x"}.With(Attrs{"a/": {Mode: 0o700}}),
+		"root":                  Layer{"/": ""}.With(Attrs{"/": {}}),
+		"time out of range":     Layer{"a": "x"}.With(Attrs{"a": {ModTime: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}}),
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := l.Build(context.Background(), layer.Options{}); err == nil || !strings.HasPrefix(err.Error(), "imagetest: ") {
@@ -141,33 +146,44 @@ func TestWithErrors(t *testing.T) {
 }
 
 func TestAssertFilesWith(t *testing.T) {
-	img := FromLayers(t, "", Layer{
-		"etc/shadow":    With("x", Attr{Mode: 0o640, GID: 42}),
-		"home/nonroot/": With("", Attr{Mode: 0o700, UID: 65532, GID: 65532}),
-		"bin/sh":        With(Symlink("busybox"), Attr{UID: 3}),
+	files := Layer{
+		"etc/shadow":    "x",
+		"home/nonroot/": "",
+		"bin/sh":        Symlink("busybox"),
 		"usr/bin/plain": "p",
-		"usr/bin/dated": With("d", Attr{ModTime: time.Unix(1e9, 0)}),
-	})
+		"usr/bin/dated": "d",
+	}
+	img := FromLayers(t, image.Platform{}, files.With(Attrs{
+		"etc/shadow":    {Mode: 0o640, GID: 42},
+		"home/nonroot/": {Mode: 0o700, UID: 65532, GID: 65532},
+		"bin/sh":        {UID: 3},
+		"usr/bin/dated": {ModTime: time.Unix(1e9, 0)},
+	}))
 	r := run(t, func(tb testing.TB) {
-		AssertFiles(tb, img, Layer{
-			"etc/shadow":    With("x", Attr{Mode: 0o640, GID: 42}),
-			"home/nonroot/": With("", Attr{Mode: 0o700, UID: 65532, GID: 65532}),
-			"bin/sh":        With(Symlink("busybox"), Attr{UID: 3}),
-			"usr/bin/plain": With("p", Attr{}),
+		AssertFiles(tb, img, files.With(Attrs{
+			"etc/shadow":    {Mode: 0o640, GID: 42},
+			"home/nonroot/": {Mode: 0o700, UID: 65532, GID: 65532},
+			"bin/sh":        {UID: 3},
+			"usr/bin/plain": {},
 			// Times are not checked: Flatten does not keep them.
-			"usr/bin/dated": With("d", Attr{ModTime: time.Unix(2e9, 0)}),
-		})
+			"usr/bin/dated": {ModTime: time.Unix(2e9, 0)},
+		}))
 	})
 	if len(r.errors) > 0 {
 		t.Errorf("AssertFiles of what the image holds reported %q", r.errors)
 	}
 	r = run(t, func(tb testing.TB) {
 		AssertFiles(tb, img, Layer{
-			"etc/shadow":    With("x", Attr{Mode: 0o600, GID: 42}),
-			"home/nonroot/": With("", Attr{UID: 1000, GID: 1000}),
-			"bin/sh":        With(Symlink("busybox"), Attr{}),
-			"usr/bin/plain": With("other", Attr{Mode: 0o600}),
-		})
+			"etc/shadow":    "x",
+			"home/nonroot/": "",
+			"bin/sh":        Symlink("busybox"),
+			"usr/bin/plain": "other",
+		}.With(Attrs{
+			"etc/shadow":    {Mode: 0o600, GID: 42},
+			"home/nonroot/": {UID: 1000, GID: 1000},
+			"bin/sh":        {},
+			"usr/bin/plain": {Mode: 0o600},
+		}))
 	})
 	want := []string{
 		`/bin/sh: got symlink 0777 3:0 -> busybox, want owner 0:0`,

@@ -9,8 +9,12 @@
 // gives the same digests on every machine and every run. [FromLayers] and
 // [FromFS] build one from files the test names, one layer per map, with
 // [Whiteout] and [Opaque] to delete what lower layers hold, as the OCI
-// image spec's whiteout files do, and [With] to give an entry a mode,
-// owner or time of its own.
+// image spec's whiteout files do, and [Layer.With] to give entries a
+// mode, owner or time of their own ([Attrs] of layer.Attr).
+//
+// [Fixture] and [FixtureIndex] are small fixed images whose digests the
+// goldens of package image and its transports pin; [Failing] makes a
+// layer whose reader breaks half-way.
 //
 // [WriteLayout], [WriteTarball] and [TarballBytes] put an image where the
 // code under test reads it. [Files] reads an image's flattened filesystem
@@ -24,12 +28,8 @@
 //		imagetest.EqualFiles(t, got, img)
 //	}
 //
-// [NewRegistry] starts an OCI distribution registry for the test, on a
-// local port, that passes the OCI conformance suite: with TLS, basic or
-// bearer-token authentication, read-only mode, fixtures preloaded under
-// tags ([Registry.Preload]), injected faults ([Fault]: error statuses, cut
-// connections, delays) and a log of the requests it served, to test
-// registry clients against.
+// A registry to push fixtures to or pull them from is in package
+// image/registrytest.
 //
 // The helpers that take a [testing.TB] call t.Helper, end the test with
 // t.Fatal when they cannot do their work, report differences with

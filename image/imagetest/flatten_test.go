@@ -104,7 +104,7 @@ func TestFlatten(t *testing.T) {
 		want:   map[string]string{"/a": "file:1", "/c": "dir"},
 	}} {
 		t.Run(c.name, func(t *testing.T) {
-			got := describe(Files(t, FromLayers(t, "", c.layers...)))
+			got := describe(Files(t, FromLayers(t, image.Platform{}, specs(c.layers)...)))
 			if !maps.Equal(got, c.want) {
 				for _, p := range slices.Sorted(maps.Keys(got)) {
 					if c.want[p] != got[p] {
@@ -125,14 +125,14 @@ func TestFlatten(t *testing.T) {
 // sorts after /app/link, is turned round by package layer; Flatten must
 // still give both paths the content.
 func TestFlattenHardlinkTurnedRound(t *testing.T) {
-	files := Files(t, FromLayers(t, "", Layer{"b/target": "data", "a/link": Hardlink("b/target")}))
+	files := Files(t, FromLayers(t, image.Platform{}, Layer{"b/target": "data", "a/link": Hardlink("b/target")}))
 	if files["/a/link"].Content != "data" || files["/b/target"].Content != "data" {
 		t.Errorf("got %v and %v, want both with content", files["/a/link"], files["/b/target"])
 	}
 }
 
 func TestFromFS(t *testing.T) {
-	img := FromFS(t, "linux/arm64",
+	img := FromFS(t, image.Platform{OS: "linux", Architecture: "arm64"},
 		fstest.MapFS{
 			"usr/bin/app":     {Data: []byte("\x7fELF"), Mode: 0o755},
 			"etc/os-release":  {Data: []byte("ID=fixture\n")},
@@ -204,4 +204,13 @@ func tarOf(t *testing.T, name, target string) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+// specs returns ls as the LayerSpecs FromLayers takes.
+func specs(ls []Layer) []LayerSpec {
+	out := make([]LayerSpec, len(ls))
+	for i, l := range ls {
+		out[i] = l
+	}
+	return out
 }

@@ -17,7 +17,7 @@ import (
 func TestLayoutRoundTrip(t *testing.T) {
 	for _, c := range []layer.Compression{layer.Uncompressed, layer.Gzip, layer.Zstd} {
 		t.Run(c.String(), func(t *testing.T) {
-			ix := Index(t, Spec{Seed: 5, Layers: 3, Files: 10, Compression: c, Platforms: []string{"linux/amd64", "linux/arm64", "linux/arm/v7"}})
+			ix := Index(t, Spec{Seed: 5, Layers: 3, Files: 10, Compression: c, Platforms: []image.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64"}, {OS: "linux", Architecture: "arm", Variant: "v7"}}})
 			dir := WriteLayout(t, ix, "v1")
 			l, err := layout.Read(dir)
 			if err != nil {
@@ -43,7 +43,7 @@ func TestLayoutRoundTrip(t *testing.T) {
 }
 
 func TestTarballRoundTrip(t *testing.T) {
-	img := FromLayers(t, "linux/arm64",
+	img := FromLayers(t, image.Platform{OS: "linux", Architecture: "arm64"},
 		Layer{"etc/os-release": "ID=fixture\n", "var/lib/db/": "", "bin/sh": Symlink("busybox")},
 		Layer{"etc/os-release": Whiteout, "var/lib/db": Opaque, "var/lib/db/new": "row"},
 	)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -42,10 +43,10 @@ type Spec struct {
 	// Size is the length in bytes of every regular file; 0 means 1024.
 	Size int
 
-	// Platforms are "os/arch" or "os/arch/variant" strings, such as
-	// "linux/arm64" or "linux/arm/v7"; none means linux/amd64. Spec.Image
-	// takes at most one; Spec.Index makes one image for each, in order.
-	Platforms []string
+	// Platforms are the platforms of the images; none means
+	// linux/amd64. Spec.Image takes at most one; Spec.Index makes one
+	// image for each, in order.
+	Platforms []image.Platform
 
 	// Compression is the layers' compression; as in layer.Options, the
 	// zero value is layer.Gzip. layer.Uncompressed is the fastest, and
@@ -136,13 +137,12 @@ func (s Spec) normalize() (Spec, []image.Platform, error) {
 	if err := (layer.Options{Format: layer.Format{Compression: s.Compression}}).Validate(); err != nil {
 		return s, nil, fmt.Errorf("imagetest: spec: %w", err)
 	}
-	names := s.Platforms
-	if len(names) == 0 {
-		names = []string{"linux/amd64"}
+	plats := slices.Clone(s.Platforms)
+	if len(plats) == 0 {
+		plats = []image.Platform{{}}
 	}
-	plats := make([]image.Platform, len(names))
-	for i, n := range names {
-		p, err := image.ParsePlatform(n)
+	for i, p := range plats {
+		p, err := checkPlatform(p)
 		if err != nil {
 			return s, nil, fmt.Errorf("imagetest: spec: %w", err)
 		}

@@ -18,7 +18,7 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/golden.json from the current code")
 
 // goldenSpec is the fixture whose digests testdata/golden.json pins.
-var goldenSpec = Spec{Seed: 1, Layers: 3, Files: 10, Size: 1024, Platforms: []string{"linux/amd64", "linux/arm64"}, Compression: layer.Uncompressed}
+var goldenSpec = Spec{Seed: 1, Layers: 3, Files: 10, Size: 1024, Platforms: []image.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64"}}, Compression: layer.Uncompressed}
 
 // golden holds what users of a Spec may pin in their own tests.
 type golden struct {
@@ -65,7 +65,7 @@ func TestGolden(t *testing.T) {
 func TestDeterministic(t *testing.T) {
 	for _, c := range []layer.Compression{layer.Uncompressed, layer.Gzip, layer.Zstd} {
 		t.Run(c.String(), func(t *testing.T) {
-			s := Spec{Seed: 7, Layers: 2, Files: 9, Size: 3000, Platforms: []string{"linux/amd64", "linux/arm/v7"}, Compression: c}
+			s := Spec{Seed: 7, Layers: 2, Files: 9, Size: 3000, Platforms: []image.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm", Variant: "v7"}}, Compression: c}
 			want := Index(t, s).Digest()
 			var wg sync.WaitGroup
 			digests := make([]string, 4)
@@ -97,9 +97,9 @@ func TestDeterministic(t *testing.T) {
 // platform's image does not depend on the other platforms, and layers do
 // not depend on the layers above them.
 func TestSpecStable(t *testing.T) {
-	s := Spec{Seed: 3, Layers: 3, Files: 4, Compression: layer.Uncompressed, Platforms: []string{"linux/amd64", "linux/arm64"}}
+	s := Spec{Seed: 3, Layers: 3, Files: 4, Compression: layer.Uncompressed, Platforms: []image.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64"}}}
 	ix := Index(t, s)
-	alone := Image(t, Spec{Seed: 3, Layers: 3, Files: 4, Compression: layer.Uncompressed, Platforms: []string{"linux/arm64"}})
+	alone := Image(t, Spec{Seed: 3, Layers: 3, Files: 4, Compression: layer.Uncompressed, Platforms: []image.Platform{{OS: "linux", Architecture: "arm64"}}})
 	if got := ix.Image(image.Platform{OS: "linux", Architecture: "arm64"}).Digest(); got != alone.Digest() {
 		t.Errorf("linux/arm64 in an index is %s, alone %s", got, alone.Digest())
 	}
@@ -167,8 +167,8 @@ func TestSpecErrors(t *testing.T) {
 		want string
 	}{
 		{Spec{Layers: -1}, "negative"},
-		{Spec{Platforms: []string{"linux"}}, "platform"},
-		{Spec{Platforms: []string{"linux/amd64", "linux/arm64"}}, "use Index"},
+		{Spec{Platforms: []image.Platform{{OS: "linux"}}}, "platform"},
+		{Spec{Platforms: []image.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64"}}}, "use Index"},
 		{Spec{Compression: layer.Compression(9)}, "compression"},
 	} {
 		_, err := c.spec.Image(ctx)
@@ -176,7 +176,7 @@ func TestSpecErrors(t *testing.T) {
 			t.Errorf("%+v: error %v, want one that says %q", c.spec, err, c.want)
 		}
 	}
-	_, err := Spec{Platforms: []string{"linux/arm64", "linux/arm64/v8"}}.Index(ctx)
+	_, err := Spec{Platforms: []image.Platform{{OS: "linux", Architecture: "arm64"}, {OS: "linux", Architecture: "arm64", Variant: "v8"}}}.Index(ctx)
 	if err == nil || !strings.Contains(err.Error(), "duplicate platform") {
 		t.Errorf("duplicate platforms: %v", err)
 	}
@@ -194,7 +194,7 @@ func TestSpecCancel(t *testing.T) {
 // TestSpecGOMAXPROCS checks that building layers in parallel does not
 // change a byte.
 func TestSpecGOMAXPROCS(t *testing.T) {
-	s := Spec{Seed: 9, Layers: 5, Files: 3, Platforms: []string{"linux/amd64", "linux/riscv64"}}
+	s := Spec{Seed: 9, Layers: 5, Files: 3, Platforms: []image.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "riscv64"}}}
 	want := Index(t, s).Digest()
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	if got := Index(t, s).Digest(); got != want {

@@ -32,7 +32,7 @@ func mirror(ctx context.Context, src, dst, tag string) (image.Artifact, error) {
 }
 
 func TestMirror(t *testing.T) {
-	want := imagetest.Index(t, imagetest.Spec{Seed: 1, Layers: 3, Files: 10, Platforms: []string{"linux/amd64", "linux/arm64"}})
+	want := imagetest.Index(t, imagetest.Spec{Seed: 1, Layers: 3, Files: 10, Platforms: []image.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64"}}})
 	src := imagetest.WriteTarball(t, want, "example.com/app:v1")
 	registry := t.TempDir()
 
@@ -102,18 +102,18 @@ func TestOSRelease(t *testing.T) {
 	const debian = "ID=debian\nVERSION_ID=12\n"
 	for _, c := range []struct {
 		name   string
-		layers []imagetest.Layer
+		layers []imagetest.LayerSpec
 		want   string
 		err    error
 	}{
-		{"in the base", []imagetest.Layer{{"etc/os-release": debian}, {"app/main": "bin"}}, debian, nil},
-		{"replaced", []imagetest.Layer{{"etc/os-release": "ID=alpine\n"}, {"etc/os-release": debian}}, debian, nil},
-		{"deleted", []imagetest.Layer{{"etc/os-release": debian}, {"etc/os-release": imagetest.Whiteout}}, "", errNoOSRelease},
-		{"etc made opaque", []imagetest.Layer{{"etc/os-release": debian}, {"etc": imagetest.Opaque, "etc/passwd": "root:x:0:0::/:\n"}}, "", errNoOSRelease},
-		{"none", []imagetest.Layer{{"app/main": "bin"}}, "", errNoOSRelease},
+		{"in the base", []imagetest.LayerSpec{imagetest.Layer{"etc/os-release": debian}, imagetest.Layer{"app/main": "bin"}}, debian, nil},
+		{"replaced", []imagetest.LayerSpec{imagetest.Layer{"etc/os-release": "ID=alpine\n"}, imagetest.Layer{"etc/os-release": debian}}, debian, nil},
+		{"deleted", []imagetest.LayerSpec{imagetest.Layer{"etc/os-release": debian}, imagetest.Layer{"etc/os-release": imagetest.Whiteout}}, "", errNoOSRelease},
+		{"etc made opaque", []imagetest.LayerSpec{imagetest.Layer{"etc/os-release": debian}, imagetest.Layer{"etc": imagetest.Opaque, "etc/passwd": "root:x:0:0::/:\n"}}, "", errNoOSRelease},
+		{"none", []imagetest.LayerSpec{imagetest.Layer{"app/main": "bin"}}, "", errNoOSRelease},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			img := imagetest.FromLayers(t, "linux/amd64", c.layers...)
+			img := imagetest.FromLayers(t, image.Platform{OS: "linux", Architecture: "amd64"}, c.layers...)
 			got, err := osRelease(img)
 			if got != c.want || !errors.Is(err, c.err) {
 				t.Errorf("osRelease = %q, %v; want %q, %v", got, err, c.want, c.err)

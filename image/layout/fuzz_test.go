@@ -7,14 +7,14 @@ import (
 	"testing"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/image/layout"
-	"github.com/minimage/minimage/internal/fixture"
 )
 
 // FuzzRead feeds arbitrary index.json and manifest bytes to Read and
 // every reading method: they may fail, never panic or hang.
 func FuzzRead(f *testing.F) {
-	img := fixture.Image(f, amd64)
+	img := imagetest.Fixture(f, amd64)
 	dir := f.TempDir()
 	if err := layout.Write(context.Background(), dir, img, layout.Options{Tags: []string{"app"}}); err != nil {
 		f.Fatal(err)

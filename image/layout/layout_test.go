@@ -19,8 +19,8 @@ import (
 	"time"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/image/layout"
-	"github.com/minimage/minimage/internal/fixture"
 	"github.com/minimage/minimage/layer"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -61,8 +61,8 @@ func readBack(t *testing.T, dir, tag string, p image.Platform, want *image.Image
 
 func TestLayoutTags(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "layout")
-	a, b := fixture.Image(t, amd64), fixture.Image(t, amd64).WithEnv("B", "1")
-	c := fixture.Image(t, amd64).WithEnv("C", "1")
+	a, b := imagetest.Fixture(t, amd64), imagetest.Fixture(t, amd64).WithEnv("B", "1")
+	c := imagetest.Fixture(t, amd64).WithEnv("C", "1")
 	writeLayout(t, dir, a, "a")
 	writeLayout(t, dir, b, "b", "example.com/app:v1")
 	readBack(t, dir, "a", amd64, a)
@@ -101,7 +101,7 @@ func TestLayoutTags(t *testing.T) {
 
 func TestLayoutIndex(t *testing.T) {
 	dir := t.TempDir()
-	ix := fixture.Index(t)
+	ix := imagetest.FixtureIndex(t)
 	writeLayout(t, dir, ix, "multi")
 	readBack(t, dir, "multi", arm64, ix.Image(arm64))
 	readBack(t, dir, "multi", amd64, ix.Image(amd64))
@@ -117,7 +117,7 @@ func TestLayoutIndex(t *testing.T) {
 
 func TestLayoutBlobNotRewritten(t *testing.T) {
 	dir := t.TempDir()
-	a := fixture.Image(t, amd64)
+	a := imagetest.Fixture(t, amd64)
 	writeLayout(t, dir, a, "a")
 	p := blobFile(dir, a.Layers()[0])
 	old := time.Unix(1000, 0)
@@ -133,7 +133,7 @@ func TestLayoutBlobNotRewritten(t *testing.T) {
 
 func TestLayoutCorruptBlob(t *testing.T) {
 	dir := t.TempDir()
-	a := fixture.Image(t, amd64)
+	a := imagetest.Fixture(t, amd64)
 	writeLayout(t, dir, a, "a")
 	p := blobFile(dir, a.Layers()[1])
 	data, _ := os.ReadFile(p)
@@ -170,7 +170,7 @@ func TestLayoutCorruptBlob(t *testing.T) {
 
 func TestLayoutRefusesForeignOrCorrupt(t *testing.T) {
 	ctx := context.Background()
-	a := fixture.Image(t, amd64)
+	a := imagetest.Fixture(t, amd64)
 	for _, tc := range []struct {
 		name    string
 		files   map[string]string
@@ -207,7 +207,7 @@ func TestLayoutRefusesForeignOrCorrupt(t *testing.T) {
 
 // failingLayer is a layer whose blob reader fails after half its bytes.
 func failingLayer(t *testing.T) *layer.Layer {
-	return fixture.Failing(t, fixture.Layer(t, "big", strings.Repeat("x", 64<<10)))
+	return imagetest.Failing(t, imagetest.FilesLayer(t, "big", strings.Repeat("x", 64<<10)))
 }
 
 // checkIntact checks that dir still holds a, tagged "a", exactly as before.
@@ -227,12 +227,12 @@ func checkIntact(t *testing.T, dir string, before []byte, a *image.Image) {
 
 func TestLayoutFailedWriteKeepsLayout(t *testing.T) {
 	dir := t.TempDir()
-	a := fixture.Image(t, amd64)
+	a := imagetest.Fixture(t, amd64)
 	writeLayout(t, dir, a, "a")
 	before := mustRead(t, filepath.Join(dir, "index.json"))
 	bad := a.Append(failingLayer(t))
 	err := layout.Write(context.Background(), dir, bad, layout.Options{Tags: []string{"a"}})
-	if err == nil || !strings.Contains(err.Error(), "disk on fire") || !strings.HasPrefix(err.Error(), "layout: ") {
+	if err == nil || !errors.Is(err, imagetest.ErrFailing) || !strings.HasPrefix(err.Error(), "layout: ") {
 		t.Fatalf("err %v", err)
 	}
 	checkIntact(t, dir, before, a)
@@ -254,12 +254,12 @@ func TestLayoutFullDisk(t *testing.T) {
 		t.Skipf("mount tmpfs: %v %s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("umount", dir).Run() })
-	a := fixture.Image(t, amd64)
+	a := imagetest.Fixture(t, amd64)
 	writeLayout(t, dir, a, "a")
 	before := mustRead(t, filepath.Join(dir, "index.json"))
 	big := make([]byte, 512<<10)
 	rand.Read(big)
-	err := layout.Write(context.Background(), dir, a.Append(fixture.Layer(t, "big", string(big))), layout.Options{Tags: []string{"a"}})
+	err := layout.Write(context.Background(), dir, a.Append(imagetest.FilesLayer(t, "big", string(big))), layout.Options{Tags: []string{"a"}})
 	if !errors.Is(err, syscall.ENOSPC) {
 		t.Fatalf("err %v, want ENOSPC", err)
 	}
@@ -275,7 +275,7 @@ func TestLayoutConcurrent(t *testing.T) {
 	errs := make(chan error, n+2)
 	for i := range n {
 		wg.Go(func() {
-			errs <- layout.Write(context.Background(), dir, fixture.Image(t, amd64).WithEnv("I", fmt.Sprint(i)), layout.Options{Tags: []string{fmt.Sprintf("g%d", i)}})
+			errs <- layout.Write(context.Background(), dir, imagetest.Fixture(t, amd64).WithEnv("I", fmt.Sprint(i)), layout.Options{Tags: []string{fmt.Sprintf("g%d", i)}})
 		})
 	}
 	for i := range 2 {
@@ -320,7 +320,7 @@ func TestHelperWriter(t *testing.T) {
 		t.Skip("runs only as a helper process")
 	}
 	tag := os.Getenv("MINIMAGE_TEST_TAG")
-	writeLayout(t, dir, fixture.Image(t, amd64).WithEnv("TAG", tag), tag)
+	writeLayout(t, dir, imagetest.Fixture(t, amd64).WithEnv("TAG", tag), tag)
 }
 
 func readIndex(t *testing.T, dir string) ocispec.Index {
@@ -346,8 +346,8 @@ func blobFile(dir string, v interface{ Digest() digestT }) string {
 }
 
 var (
-	amd64 = fixture.AMD64
-	arm64 = fixture.ARM64
+	amd64 = image.Platform{OS: "linux", Architecture: "amd64"}
+	arm64 = image.Platform{OS: "linux", Architecture: "arm64"}
 )
 
 type digestT = digest.Digest

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/image/layout"
-	"github.com/minimage/minimage/internal/fixture"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -64,7 +64,7 @@ func TestWriteLinksSpilledLayers(t *testing.T) {
 	}
 	const size = 8 << 20
 	ly := bigLayer(t, size, layout.SpillDir(dir))
-	img := fixture.Image(t, amd64).Append(ly)
+	img := imagetest.Fixture(t, amd64).Append(ly)
 
 	before := writeBytes(t)
 	writeLayout(t, dir, img, "linked")
@@ -87,7 +87,7 @@ func TestWriteLinksSpilledLayers(t *testing.T) {
 		t.Fatal(err)
 	}
 	before = writeBytes(t)
-	writeLayout(t, filepath.Join(root, "copied"), fixture.Image(t, amd64).Append(ml), "copied")
+	writeLayout(t, filepath.Join(root, "copied"), imagetest.Fixture(t, amd64).Append(ml), "copied")
 	copied := writeBytes(t) - before
 	if before < 0 || copied < size/2 {
 		t.Skipf("cannot count bytes written here (%d for an %d-byte blob copied)", copied, size)

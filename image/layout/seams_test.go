@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/image/layout"
-	"github.com/minimage/minimage/internal/fixture"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -22,7 +22,7 @@ import (
 func TestIndexReadBack(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	ix := fixture.Index(t).WithAnnotation(ocispec.AnnotationVersion, "1.2.3")
+	ix := imagetest.FixtureIndex(t).WithAnnotation(ocispec.AnnotationVersion, "1.2.3")
 	writeLayout(t, dir, ix, "v1")
 	l, err := layout.Read(dir)
 	if err != nil {
@@ -47,7 +47,7 @@ func TestIndexReadBack(t *testing.T) {
 	if _, err := l.Index(ctx, "nope"); !errors.Is(err, image.ErrNotFound) {
 		t.Errorf("missing tag: %v", err)
 	}
-	writeLayout(t, dir, fixture.Image(t, amd64), "single")
+	writeLayout(t, dir, imagetest.Fixture(t, amd64), "single")
 	l, _ = layout.Read(dir)
 	if _, err := l.Index(ctx, "single"); !errors.Is(err, image.ErrNotFound) || !strings.Contains(err.Error(), "not an index") {
 		t.Errorf("an image asked for as an index: %v", err)
@@ -58,8 +58,8 @@ func TestIndexReadBack(t *testing.T) {
 // bug 6): as many as the files in blobs/sha256.
 func TestVerifyCountsEveryBlob(t *testing.T) {
 	dir := t.TempDir()
-	writeLayout(t, dir, fixture.Index(t), "v1")
-	writeLayout(t, dir, fixture.Image(t, amd64), "single")
+	writeLayout(t, dir, imagetest.FixtureIndex(t), "v1")
+	writeLayout(t, dir, imagetest.Fixture(t, amd64), "single")
 	ents, err := os.ReadDir(filepath.Join(dir, "blobs", "sha256"))
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +75,7 @@ func TestVerifyCountsEveryBlob(t *testing.T) {
 // item 13): a sparse file claiming 1 TiB is rejected at once.
 func TestWrongSizeBlobNotHashed(t *testing.T) {
 	dir := t.TempDir()
-	img := fixture.Image(t, amd64)
+	img := imagetest.Fixture(t, amd64)
 	writeLayout(t, dir, img, "a")
 	p := blobFile(dir, img)
 	if err := os.Truncate(p, 1<<40); err != nil {
@@ -96,7 +96,7 @@ func TestWrongSizeBlobNotHashed(t *testing.T) {
 // (issue 17, item 6).
 func TestAttestationIndex(t *testing.T) {
 	ctx := context.Background()
-	img := fixture.Image(t, amd64)
+	img := imagetest.Fixture(t, amd64)
 	statement := image.BlobFromBytes("application/vnd.in-toto+json", []byte(`{"_type":"https://in-toto.io/Statement/v0.1"}`))
 	cfg := image.BlobFromBytes(ocispec.MediaTypeImageConfig, []byte(`{"architecture":"unknown","os":"unknown","rootfs":{"type":"layers","diff_ids":[]}}`))
 	m := ocispec.Manifest{MediaType: ocispec.MediaTypeImageManifest, Config: cfg.Descriptor, Layers: []ocispec.Descriptor{statement.Descriptor}}

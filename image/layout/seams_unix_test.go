@@ -11,15 +11,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/image/layout"
-	"github.com/minimage/minimage/internal/fixture"
 )
 
 // A FIFO where index.json or a blob should be is an error, at once, not
 // a read that never returns (issue 17, item 3).
 func TestSpecialFiles(t *testing.T) {
 	ctx := context.Background()
-	img := fixture.Image(t, amd64)
+	img := imagetest.Fixture(t, amd64)
 	for _, name := range []string{"index.json", "oci-layout", "blob"} {
 		dir := t.TempDir()
 		writeLayout(t, dir, img, "a")
@@ -58,7 +58,7 @@ func TestUmask(t *testing.T) {
 	old := syscall.Umask(0o027)
 	defer syscall.Umask(old)
 	dir := filepath.Join(t.TempDir(), "l")
-	writeLayout(t, dir, fixture.Image(t, amd64), "a")
+	writeLayout(t, dir, imagetest.Fixture(t, amd64), "a")
 	for _, p := range []string{filepath.Join(dir, "index.json"), filepath.Join(dir, "oci-layout")} {
 		st, err := os.Stat(p)
 		if err != nil {

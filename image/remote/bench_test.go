@@ -17,7 +17,7 @@ import (
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/layout"
-	"github.com/minimage/minimage/internal/registrytest"
+	"github.com/minimage/minimage/internal/dockerregistry"
 	"github.com/minimage/minimage/internal/testenv"
 	"github.com/minimage/minimage/layer"
 )
@@ -54,16 +54,16 @@ func TestBenchPushVersusSkopeo(t *testing.T) {
 
 	type contender struct {
 		name  string
-		push  func(reg *registrytest.Docker)
+		push  func(reg *dockerregistry.Docker)
 		times []time.Duration
 	}
 	cs := []*contender{
-		{name: "remote.Push", push: func(reg *registrytest.Docker) {
+		{name: "remote.Push", push: func(reg *dockerregistry.Docker) {
 			if _, err := Push(ctx, reg.Ref("bench:v1"), img, regOptions(reg)); err != nil {
 				t.Fatal(err)
 			}
 		}},
-		{name: "skopeo copy", push: func(reg *registrytest.Docker) {
+		{name: "skopeo copy", push: func(reg *dockerregistry.Docker) {
 			args := append([]string{"copy", "--quiet", "--preserve-digests"}, reg.SkopeoFlags(t, "dest-")...)
 			args = append(args, "oci:"+dir+":v1", "docker://"+reg.Ref("bench:v1"))
 			if out, err := exec.Command(skopeo, args...).CombinedOutput(); err != nil {
@@ -72,7 +72,7 @@ func TestBenchPushVersusSkopeo(t *testing.T) {
 		}},
 	}
 	if crane != "" {
-		cs = append(cs, &contender{name: "crane push", push: func(reg *registrytest.Docker) {
+		cs = append(cs, &contender{name: "crane push", push: func(reg *dockerregistry.Docker) {
 			cmd := exec.Command(crane, "push", dir, reg.Ref("bench:v1"))
 			cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+dockerConfig(t, reg), "SSL_CERT_FILE="+reg.CA.File)
 			if out, err := cmd.CombinedOutput(); err != nil {
@@ -85,7 +85,7 @@ func TestBenchPushVersusSkopeo(t *testing.T) {
 		// page cache; each pushes into a registry of its own.
 		for j := range cs {
 			c := cs[(i+j)%len(cs)]
-			reg := registrytest.Start(t, registrytest.Config{})
+			reg := dockerregistry.Start(t, dockerregistry.Config{})
 			start := time.Now()
 			c.push(reg)
 			c.times = append(c.times, time.Since(start))
@@ -105,7 +105,7 @@ func TestBenchPushVersusSkopeo(t *testing.T) {
 
 // dockerConfig writes a docker config.json holding reg's credentials and
 // returns its directory.
-func dockerConfig(t *testing.T, reg *registrytest.Docker) string {
+func dockerConfig(t *testing.T, reg *dockerregistry.Docker) string {
 	d := t.TempDir()
 	auth := base64.StdEncoding.EncodeToString([]byte(reg.User + ":" + reg.Password))
 	data := fmt.Sprintf(`{"auths":{%q:{"auth":%q}}}`, reg.Host, auth)
@@ -117,13 +117,13 @@ func dockerConfig(t *testing.T, reg *registrytest.Docker) string {
 
 // repush logs how many requests a re-push of what reg holds takes, with
 // Push, skopeo and (when installed) crane.
-func repush(t *testing.T, reg *registrytest.Docker, img *image.Image, skopeo, crane, dir string) {
+func repush(t *testing.T, reg *dockerregistry.Docker, img *image.Image, skopeo, crane, dir string) {
 	mark := reg.Mark()
 	if _, err := Push(context.Background(), reg.Ref("bench:v1"), img, regOptions(reg)); err != nil {
 		t.Fatal(err)
 	}
 	es := reg.Requests(mark)
-	t.Logf("re-push with remote.Push: %d requests, %d uploads: %v", len(es), len(registrytest.Uploads(es)), es)
+	t.Logf("re-push with remote.Push: %d requests, %d uploads: %v", len(es), len(dockerregistry.Uploads(es)), es)
 	mark = reg.Mark()
 	args := append([]string{"copy", "--quiet", "--preserve-digests"}, reg.SkopeoFlags(t, "dest-")...)
 	args = append(args, "oci:"+dir+":v1", "docker://"+reg.Ref("bench:v1"))
@@ -131,7 +131,7 @@ func repush(t *testing.T, reg *registrytest.Docker, img *image.Image, skopeo, cr
 		t.Fatalf("skopeo copy: %v\n%s", err, out)
 	}
 	es = reg.Requests(mark)
-	t.Logf("re-push with skopeo copy: %d requests, %d uploads", len(es), len(registrytest.Uploads(es)))
+	t.Logf("re-push with skopeo copy: %d requests, %d uploads", len(es), len(dockerregistry.Uploads(es)))
 	if crane == "" {
 		return
 	}
@@ -142,7 +142,7 @@ func repush(t *testing.T, reg *registrytest.Docker, img *image.Image, skopeo, cr
 		t.Fatalf("crane push: %v\n%s", err, out)
 	}
 	es = reg.Requests(mark)
-	t.Logf("re-push with crane push: %d requests, %d uploads", len(es), len(registrytest.Uploads(es)))
+	t.Logf("re-push with crane push: %d requests, %d uploads", len(es), len(dockerregistry.Uploads(es)))
 }
 
 // randomImage makes an image of n gzip layers, each one file of size

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/minimage/minimage/image/imagetest"
-	"github.com/minimage/minimage/internal/registrytest"
+	"github.com/minimage/minimage/internal/dockerregistry"
 	"oras.land/oras-go/v2/registry/remote/auth"
 )
 
@@ -287,7 +287,7 @@ func TestCredentialsOnlyForTheRegistry(t *testing.T) {
 // TestPushCredentialSources pushes with credentials from a docker config
 // file and from a helper, and fails with a helper that fails.
 func TestPushCredentialSources(t *testing.T) {
-	reg := registrytest.Start(t, registrytest.Config{})
+	reg := dockerregistry.Start(t, dockerregistry.Config{})
 	img := imagetest.Image(t, imagetest.Spec{Seed: 11})
 	ctx := context.Background()
 	noCreds := regOptions(reg)

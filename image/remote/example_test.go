@@ -7,6 +7,7 @@ import (
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
+	"github.com/minimage/minimage/image/registrytest"
 	"github.com/minimage/minimage/image/remote"
 )
 
@@ -16,12 +17,12 @@ import (
 // leave HTTPClient out and set CAFiles if its CA is not a public one.
 func ExamplePush() {
 	ctx := context.Background()
-	reg, err := imagetest.StartRegistry(imagetest.RegistryOptions{TLS: true, User: "ci", Password: "s3cret"})
+	reg, err := registrytest.Start(registrytest.Options{TLS: true, User: "ci", Password: "s3cret"})
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer reg.Close()
-	idx, err := imagetest.Spec{Seed: 1, Platforms: []string{"linux/amd64", "linux/arm64"}}.Index(ctx)
+	idx, err := imagetest.Spec{Seed: 1, Platforms: []image.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64"}}}.Index(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -61,7 +62,7 @@ func ExamplePush() {
 // Report each blob as a push goes, as a command line does on stderr.
 func ExampleOptions_progress() {
 	ctx := context.Background()
-	reg, err := imagetest.StartRegistry(imagetest.RegistryOptions{})
+	reg, err := registrytest.Start(registrytest.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -99,7 +100,7 @@ func ExampleOptions_progress() {
 // sent to the registry is mounted into the other repositories.
 func ExampleMounts() {
 	ctx := context.Background()
-	reg, err := imagetest.StartRegistry(imagetest.RegistryOptions{})
+	reg, err := registrytest.Start(registrytest.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}

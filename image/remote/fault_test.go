@@ -11,7 +11,8 @@ import (
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
-	"github.com/minimage/minimage/internal/registrytest"
+	"github.com/minimage/minimage/image/registrytest"
+	"github.com/minimage/minimage/internal/dockerregistry"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -23,24 +24,23 @@ func bigImage(t *testing.T, seed uint64) *image.Image {
 }
 
 func TestPushThroughFaults(t *testing.T) {
-	reg := registrytest.Start(t, registrytest.Config{})
+	reg := dockerregistry.Start(t, dockerregistry.Config{})
 	ctx := context.Background()
 	seed := uint64(100)
 
 	for _, tc := range []struct {
 		name  string
-		fault *registrytest.Fault
-		what  string        // what the proxy log must show
+		fault registrytest.Fault
 		min   time.Duration // the push must take at least this long
 	}{
-		{"503 burst", &registrytest.Fault{Times: 3, Status: http.StatusServiceUnavailable}, "503", 0},
-		{"503 burst on uploads", &registrytest.Fault{Times: 3, Status: http.StatusServiceUnavailable, Match: registrytest.UploadPUT}, "503", 0},
-		{"429 with Retry-After", &registrytest.Fault{Times: 1, Status: http.StatusTooManyRequests, RetryAfter: "2", Match: registrytest.UploadPUT}, "429", 2 * time.Second},
-		{"connection cut mid-blob", &registrytest.Fault{Times: 2, CutAfter: 256 << 10, Match: registrytest.UploadPUT}, "cut", 0},
+		{"503 burst", registrytest.Fault{Times: 3, Status: http.StatusServiceUnavailable}, 0},
+		{"503 burst on uploads", registrytest.Fault{Times: 3, Status: http.StatusServiceUnavailable, Method: "PUT", Path: uploads}, 0},
+		{"429 with Retry-After", registrytest.Fault{Times: 1, Status: http.StatusTooManyRequests, RetryAfter: 2 * time.Second, Method: "PUT", Path: uploads}, 2 * time.Second},
+		{"connection cut mid-blob", registrytest.Fault{Times: 2, CutRequest: true, After: 256 << 10, Method: "PUT", Path: uploads}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			px := registrytest.NewFaultProxy(t, reg)
-			px.Add(tc.fault)
+			px := reg.Proxy(t)
+			px.Fail(tc.fault)
 			seed++
 			img := bigImage(t, seed)
 			opts := regOptions(reg)
@@ -51,7 +51,7 @@ func TestPushThroughFaults(t *testing.T) {
 				}
 			}
 			start := time.Now()
-			got, err := Push(ctx, px.Host+"/faults:"+strings.ReplaceAll(tc.name, " ", "-"), img, opts)
+			got, err := Push(ctx, px.Host()+"/faults:"+strings.ReplaceAll(tc.name, " ", "-"), img, opts)
 			took := time.Since(start)
 			if err != nil {
 				t.Fatalf("%v\nproxy: %v", err, px.Log())
@@ -59,8 +59,8 @@ func TestPushThroughFaults(t *testing.T) {
 			if got.Digest != img.Digest() {
 				t.Errorf("digest %s, want %s", got.Digest, img.Digest())
 			}
-			if n := px.Count(tc.what); n != tc.fault.Times {
-				t.Errorf("the proxy answered %s %d times, want %d:\n%v", tc.what, n, tc.fault.Times, px.Log())
+			if n := faulted(px.Log()); n != tc.fault.Times {
+				t.Errorf("the proxy broke %d requests, want %d:\n%v", n, tc.fault.Times, px.Log())
 			}
 			if took < tc.min {
 				t.Errorf("push took %v: it did not wait the %v Retry-After asked", took, tc.min)
@@ -75,27 +75,27 @@ func TestPushThroughFaults(t *testing.T) {
 }
 
 func TestPushGivesUp(t *testing.T) {
-	reg := registrytest.Start(t, registrytest.Config{})
-	px := registrytest.NewFaultProxy(t, reg)
-	px.Add(&registrytest.Fault{Times: 1000, Status: http.StatusServiceUnavailable})
+	reg := dockerregistry.Start(t, dockerregistry.Config{})
+	px := reg.Proxy(t)
+	px.Fail(registrytest.Fault{Times: -1, Status: http.StatusServiceUnavailable})
 	img := imagetest.Image(t, imagetest.Spec{Seed: 9})
 	opts := regOptions(reg)
 	opts.Retries = 2
 
-	_, err := Push(context.Background(), px.Host+"/app:v1", img, opts)
+	_, err := Push(context.Background(), px.Host()+"/app:v1", img, opts)
 	if !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("err = %v, want ErrUnavailable", err)
 	}
 	if !strings.Contains(err.Error(), "503") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("error %q: want one line naming the 503", err)
 	}
-	if n := px.Count("503"); n != 3 {
+	if n := faulted(px.Log()); n != 3 {
 		t.Errorf("%d requests with Retries 2, want 3: %v", n, px.Log())
 	}
 }
 
 func TestPushRegistryRestart(t *testing.T) {
-	reg := registrytest.Start(t, registrytest.Config{})
+	reg := dockerregistry.Start(t, dockerregistry.Config{})
 	img := bigImage(t, 77)
 	ctx := context.Background()
 
@@ -138,4 +138,19 @@ func TestPushRegistryRestart(t *testing.T) {
 	if raw := skopeoInspectRaw(t, reg, "app:v1"); string(raw) != string(img.RawManifest()) {
 		t.Errorf("the registry holds another manifest")
 	}
+}
+
+// uploads matches the path of a blob upload, as the PUT that completes
+// it has.
+const uploads = "/blobs/uploads/"
+
+// faulted returns how many requests of log a fault broke.
+func faulted(log []registrytest.Request) int {
+	n := 0
+	for _, r := range log {
+		if r.Fault {
+			n++
+		}
+	}
+	return n
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
+	"github.com/minimage/minimage/image/registrytest"
 	"github.com/minimage/minimage/layer"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -19,10 +20,10 @@ import (
 // needs no binary: bearer tokens, the referrers API and its faults.
 
 func TestBearerToken(t *testing.T) {
-	reg := imagetest.NewRegistry(t, imagetest.RegistryOptions{TLS: true, BearerToken: true, User: "ci", Password: "tok3n-pass"})
+	reg := registrytest.New(t, registrytest.Options{TLS: true, BearerToken: true, User: "ci", Password: "tok3n-pass"})
 	ctx := context.Background()
 	t.Setenv("DOCKER_CONFIG", t.TempDir())
-	ix := imagetest.Index(t, imagetest.Spec{Seed: 81, Platforms: []string{"linux/amd64", "linux/arm64"}})
+	ix := imagetest.Index(t, imagetest.Spec{Seed: 81, Platforms: []image.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64"}}})
 	opts := Options{HTTPClient: reg.Client(), Username: "ci", Password: "tok3n-pass"}
 
 	if _, err := Push(ctx, reg.Host()+"/team/app:v1", ix, opts); err != nil {
@@ -47,7 +48,7 @@ func TestBearerToken(t *testing.T) {
 }
 
 func TestPushReferrer(t *testing.T) {
-	reg := imagetest.NewRegistry(t, imagetest.RegistryOptions{})
+	reg := registrytest.New(t, registrytest.Options{})
 	ctx := context.Background()
 	img := imagetest.Image(t, imagetest.Spec{Seed: 82})
 	opts := Options{InsecureAllowHTTP: true}
@@ -101,8 +102,8 @@ func TestImagetestRegistryFaults(t *testing.T) {
 	}
 
 	t.Run("upload cut, the registry keeping part of it", func(t *testing.T) {
-		reg := imagetest.NewRegistry(t, imagetest.RegistryOptions{})
-		reg.Fail(imagetest.Fault{Method: http.MethodPut, Path: `/blobs/uploads/`, CutRequest: true, After: 512 << 10, Times: 2})
+		reg := registrytest.New(t, registrytest.Options{})
+		reg.Fail(registrytest.Fault{Method: http.MethodPut, Path: `/blobs/uploads/`, CutRequest: true, After: 512 << 10, Times: 2})
 		img := big(91)
 		if _, err := Push(ctx, reg.Host()+"/app:v1", img, opts); err != nil {
 			t.Fatal(err)
@@ -114,8 +115,8 @@ func TestImagetestRegistryFaults(t *testing.T) {
 		imagetest.EqualFiles(t, got, img)
 	})
 	t.Run("429 with Retry-After", func(t *testing.T) {
-		reg := imagetest.NewRegistry(t, imagetest.RegistryOptions{})
-		reg.Fail(imagetest.Fault{Method: http.MethodPost, Path: `/blobs/uploads/`, Status: http.StatusTooManyRequests, RetryAfter: time.Second})
+		reg := registrytest.New(t, registrytest.Options{})
+		reg.Fail(registrytest.Fault{Method: http.MethodPost, Path: `/blobs/uploads/`, Status: http.StatusTooManyRequests, RetryAfter: time.Second})
 		start := time.Now()
 		if _, err := Push(ctx, reg.Host()+"/app:v1", big(92), opts); err != nil {
 			t.Fatal(err)
@@ -125,10 +126,10 @@ func TestImagetestRegistryFaults(t *testing.T) {
 		}
 	})
 	t.Run("download cut", func(t *testing.T) {
-		reg := imagetest.NewRegistry(t, imagetest.RegistryOptions{})
+		reg := registrytest.New(t, registrytest.Options{})
 		img := big(93)
 		reg.Preload(t, "app", img, "v1")
-		reg.Fail(imagetest.Fault{Method: http.MethodGet, Path: img.Layers()[0].Digest().Encoded(), CutResponse: true, After: 700 << 10, Times: 2})
+		reg.Fail(registrytest.Fault{Method: http.MethodGet, Path: img.Layers()[0].Digest().Encoded(), CutResponse: true, After: 700 << 10, Times: 2})
 		got, err := Pull(ctx, reg.Host()+"/app:v1", opts)
 		if err != nil {
 			t.Fatal(err)

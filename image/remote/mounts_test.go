@@ -13,6 +13,7 @@ import (
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
+	"github.com/minimage/minimage/image/registrytest"
 	"github.com/opencontainers/go-digest"
 )
 
@@ -24,7 +25,7 @@ type blobTraffic struct {
 	refused int                   // mounts the registry refused (202: an upload follows)
 }
 
-func traffic(t *testing.T, log []imagetest.Request) blobTraffic {
+func traffic(t *testing.T, log []registrytest.Request) blobTraffic {
 	t.Helper()
 	tr := blobTraffic{puts: map[digest.Digest]int{}, mounts: map[digest.Digest]int{}}
 	for _, r := range log {
@@ -71,7 +72,7 @@ func sharedImages(t testing.TB, n int) (shared []digest.Digest, imgs []*image.Im
 // into the 19 other repositories.
 func TestConcurrentPushesShareUploads(t *testing.T) {
 	const n = 20
-	reg := imagetest.NewRegistry(t, imagetest.RegistryOptions{})
+	reg := registrytest.New(t, registrytest.Options{})
 	shared, imgs := sharedImages(t, n)
 	opts := Options{InsecureAllowHTTP: true, Mounts: NewMounts()}
 	ctx := context.Background()
@@ -128,8 +129,8 @@ func TestConcurrentPushesShareUploads(t *testing.T) {
 // app0 with one Mounts and credential, a push to another repository
 // mounts the layers only with the same Mounts, credential and registry.
 func TestMountsNotShared(t *testing.T) {
-	reg := imagetest.NewRegistry(t, imagetest.RegistryOptions{})
-	other := imagetest.NewRegistry(t, imagetest.RegistryOptions{})
+	reg := registrytest.New(t, registrytest.Options{})
+	other := registrytest.New(t, registrytest.Options{})
 	img := imagetest.Image(t, imagetest.Spec{Seed: 91, Layers: 2})
 	ctx := context.Background()
 	m := NewMounts()
@@ -143,7 +144,7 @@ func TestMountsNotShared(t *testing.T) {
 	}
 	for i, c := range []struct {
 		name  string
-		reg   *imagetest.Registry
+		reg   *registrytest.Registry
 		opts  Options
 		mount bool
 	}{
@@ -184,9 +185,9 @@ func TestMountsNotShared(t *testing.T) {
 // after a delay: the other push waits for it, then uploads that blob
 // itself, after the failure.
 func TestPushUploadsWhenJoinedUploadFails(t *testing.T) {
-	reg := imagetest.NewRegistry(t, imagetest.RegistryOptions{})
+	reg := registrytest.New(t, registrytest.Options{})
 	img := imagetest.Image(t, imagetest.Spec{Seed: 92})
-	reg.Fail(imagetest.Fault{Method: http.MethodPut, Path: `/blobs/uploads/`, Delay: 300 * time.Millisecond, Status: http.StatusInternalServerError})
+	reg.Fail(registrytest.Fault{Method: http.MethodPut, Path: `/blobs/uploads/`, Delay: 300 * time.Millisecond, Status: http.StatusInternalServerError})
 	opts := Options{InsecureAllowHTTP: true, Mounts: NewMounts(), Retries: -1, Jobs: 1}
 	ctx := context.Background()
 
@@ -201,7 +202,7 @@ func TestPushUploadsWhenJoinedUploadFails(t *testing.T) {
 	}
 	// The failed PUT and, after it, the one that succeeded, of the same
 	// blob.
-	var puts []imagetest.Request
+	var puts []registrytest.Request
 	for _, r := range reg.Log() {
 		if r.Method == http.MethodPut && strings.Contains(r.Path, "/blobs/uploads/") {
 			puts = append(puts, r)
@@ -215,9 +216,9 @@ func TestPushUploadsWhenJoinedUploadFails(t *testing.T) {
 // TestPushWaitingStopsOnCancel checks that a push waiting for another's
 // upload of a blob stops when its context ends.
 func TestPushWaitingStopsOnCancel(t *testing.T) {
-	reg := imagetest.NewRegistry(t, imagetest.RegistryOptions{})
+	reg := registrytest.New(t, registrytest.Options{})
 	img := imagetest.Image(t, imagetest.Spec{Seed: 93})
-	reg.Fail(imagetest.Fault{Method: http.MethodPut, Path: `/blobs/uploads/`, Delay: 2 * time.Second})
+	reg.Fail(registrytest.Fault{Method: http.MethodPut, Path: `/blobs/uploads/`, Delay: 2 * time.Second})
 	ctx := context.Background()
 	opts := Options{InsecureAllowHTTP: true, Mounts: NewMounts(), Jobs: 1}
 	uploading := make(chan struct{})
@@ -255,7 +256,7 @@ func BenchmarkConcurrentPushes(b *testing.B) {
 	_, imgs := sharedImages(b, n)
 	for _, shared := range []bool{true, false} {
 		b.Run(map[bool]string{true: "shared", false: "none"}[shared], func(b *testing.B) {
-			reg := imagetest.NewRegistry(b, imagetest.RegistryOptions{})
+			reg := registrytest.New(b, registrytest.Options{})
 			ctx := context.Background()
 			round := 0
 			for b.Loop() {

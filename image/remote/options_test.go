@@ -9,11 +9,11 @@ import (
 	"time"
 
 	"github.com/minimage/minimage/image/imagetest"
-	"github.com/minimage/minimage/internal/registrytest"
+	"github.com/minimage/minimage/internal/dockerregistry"
 )
 
 func TestHTTPClientOption(t *testing.T) {
-	reg := registrytest.Start(t, registrytest.Config{})
+	reg := dockerregistry.Start(t, dockerregistry.Config{})
 	img := imagetest.Image(t, imagetest.Spec{Seed: 71})
 	ctx := context.Background()
 
@@ -29,7 +29,7 @@ func TestHTTPClientOption(t *testing.T) {
 }
 
 func TestMountFallsBackToUpload(t *testing.T) {
-	reg := registrytest.Start(t, registrytest.Config{})
+	reg := dockerregistry.Start(t, dockerregistry.Config{})
 	img := imagetest.Image(t, imagetest.Spec{Seed: 72})
 	ctx := context.Background()
 	o := regOptions(reg)
@@ -70,7 +70,7 @@ func TestMountFallsBackToUpload(t *testing.T) {
 }
 
 func TestPushCancel(t *testing.T) {
-	reg := registrytest.Start(t, registrytest.Config{})
+	reg := dockerregistry.Start(t, dockerregistry.Config{})
 	img := bigImage(t, 73)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

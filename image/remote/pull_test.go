@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -16,16 +17,17 @@ import (
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/image/layout"
-	"github.com/minimage/minimage/internal/registrytest"
+	"github.com/minimage/minimage/image/registrytest"
+	"github.com/minimage/minimage/internal/dockerregistry"
 	"github.com/minimage/minimage/internal/testenv"
 	"github.com/minimage/minimage/layer"
 )
 
 func TestPullRoundTrip(t *testing.T) {
-	reg := registrytest.Start(t, registrytest.Config{})
+	reg := dockerregistry.Start(t, dockerregistry.Config{})
 	ctx := context.Background()
 	img := imagetest.Image(t, imagetest.Spec{Seed: 21, Layers: 3, Files: 5})
-	ix := imagetest.Index(t, imagetest.Spec{Seed: 22, Layers: 2, Files: 5, Platforms: []string{"linux/amd64", "linux/arm64", "linux/arm/v7"}})
+	ix := imagetest.Index(t, imagetest.Spec{Seed: 22, Layers: 2, Files: 5, Platforms: []image.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64"}, {OS: "linux", Architecture: "arm", Variant: "v7"}}})
 	for ref, a := range map[string]image.Artifact{"one:v1": img, "multi:v1": ix} {
 		if _, err := Push(ctx, reg.Ref(ref), a, regOptions(reg)); err != nil {
 			t.Fatal(err)
@@ -94,28 +96,26 @@ func TestPullRoundTrip(t *testing.T) {
 }
 
 func TestPullResumesCutDownload(t *testing.T) {
-	reg := registrytest.Start(t, registrytest.Config{})
+	reg := dockerregistry.Start(t, dockerregistry.Config{})
 	ctx := context.Background()
 	img := bigImage(t, 31)
 	if _, err := Push(ctx, reg.Ref("app:v1"), img, regOptions(reg)); err != nil {
 		t.Fatal(err)
 	}
-	px := registrytest.NewFaultProxy(t, reg)
-	px.Add(&registrytest.Fault{Times: 2, CutAfter: 300 << 10, Match: func(r *http.Request) bool {
-		return registrytest.BlobGET(r) && strings.HasSuffix(r.URL.Path, img.Layers()[0].Digest().Encoded())
-	}})
-	got, err := Pull(ctx, px.Host+"/app:v1", regOptions(reg))
+	px := reg.Proxy(t)
+	px.Fail(registrytest.Fault{Times: 2, CutResponse: true, After: 300 << 10, Method: "GET", Path: "/blobs/" + regexp.QuoteMeta(img.Layers()[0].Digest().String()) + "$"})
+	got, err := Pull(ctx, px.Host()+"/app:v1", regOptions(reg))
 	if err != nil {
 		t.Fatal(err)
 	}
 	imagetest.EqualFiles(t, got, img)
-	if n := px.Count("cut"); n != 2 {
+	if n := faulted(px.Log()); n != 2 {
 		t.Errorf("%d downloads cut, want 2: %v", n, px.Log())
 	}
 	// Each retry asks for the rest of the blob only.
 	var ranges int
 	for _, l := range px.Log() {
-		if strings.Contains(l, "(bytes=") {
+		if strings.HasPrefix(l.Range, "bytes=") {
 			ranges++
 		}
 	}
@@ -126,7 +126,7 @@ func TestPullResumesCutDownload(t *testing.T) {
 }
 
 func TestPullDetectsCorruptLayer(t *testing.T) {
-	reg := registrytest.Start(t, registrytest.Config{})
+	reg := dockerregistry.Start(t, dockerregistry.Config{})
 	ctx := context.Background()
 	img := imagetest.Image(t, imagetest.Spec{Seed: 41, Files: 3})
 	if _, err := Push(ctx, reg.Ref("app:v1"), img, regOptions(reg)); err != nil {
@@ -159,7 +159,7 @@ func TestPullDetectsCorruptLayer(t *testing.T) {
 }
 
 func TestPushMountsFromPulledRepository(t *testing.T) {
-	reg := registrytest.Start(t, registrytest.Config{})
+	reg := dockerregistry.Start(t, dockerregistry.Config{})
 	ctx := context.Background()
 	base := imagetest.Image(t, imagetest.Spec{Seed: 51, Layers: 2, Files: 3})
 	if _, err := Push(ctx, reg.Ref("base:v1"), base, regOptions(reg)); err != nil {
@@ -226,7 +226,7 @@ func TestPushMountsFromPulledRepository(t *testing.T) {
 func TestSkopeoCopyAndRun(t *testing.T) {
 	skopeo := testenv.NeedTool(t, "skopeo")
 	testenv.NeedRoot(t)
-	reg := registrytest.Start(t, registrytest.Config{})
+	reg := dockerregistry.Start(t, dockerregistry.Config{})
 	ctx := context.Background()
 
 	bin := filepath.Join(t.TempDir(), "whoami")

@@ -11,16 +11,16 @@ import (
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
-	"github.com/minimage/minimage/internal/registrytest"
+	"github.com/minimage/minimage/internal/dockerregistry"
 	"github.com/minimage/minimage/internal/testenv"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 func TestPushImageAndIndex(t *testing.T) {
-	reg := registrytest.Start(t, registrytest.Config{})
+	reg := dockerregistry.Start(t, dockerregistry.Config{})
 	ctx := context.Background()
 	img := imagetest.Image(t, imagetest.Spec{Seed: 1, Layers: 2, Files: 4})
-	ix := imagetest.Index(t, imagetest.Spec{Seed: 2, Layers: 2, Files: 4, Platforms: []string{"linux/amd64", "linux/arm64"}})
+	ix := imagetest.Index(t, imagetest.Spec{Seed: 2, Layers: 2, Files: 4, Platforms: []image.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64"}}})
 
 	for _, tc := range []struct {
 		name string
@@ -67,7 +67,7 @@ func TestPushImageAndIndex(t *testing.T) {
 				t.Fatal(err)
 			}
 			again := reg.Requests(mark)
-			if u := registrytest.Uploads(again); len(u) > 0 {
+			if u := dockerregistry.Uploads(again); len(u) > 0 {
 				t.Errorf("re-push sent data: %v", u)
 			}
 			if len(again) > 4 {
@@ -80,7 +80,7 @@ func TestPushImageAndIndex(t *testing.T) {
 			if _, err := Push(ctx, reg.Ref(repo+":v2"), tc.a, regOptions(reg)); err != nil {
 				t.Fatal(err)
 			}
-			retag := registrytest.Uploads(reg.Requests(mark))
+			retag := dockerregistry.Uploads(reg.Requests(mark))
 			if len(retag) != 1 || retag[0].Path != "/v2/"+repo+"/manifests/v2" {
 				t.Errorf("push under a new tag sent %v, want only the manifest's PUT", retag)
 			}
@@ -104,7 +104,7 @@ func TestPushImageAndIndex(t *testing.T) {
 
 // regOptions returns client options that trust reg's CA (or speak plain
 // HTTP to it) and log in as its user.
-func regOptions(reg *registrytest.Docker) Options {
+func regOptions(reg *dockerregistry.Docker) Options {
 	var o Options
 	if reg.CA != nil {
 		o.CAFiles = []string{reg.CA.File}
@@ -116,7 +116,7 @@ func regOptions(reg *registrytest.Docker) Options {
 }
 
 // skopeoInspectRaw returns the manifest skopeo finds at ref in reg.
-func skopeoInspectRaw(t *testing.T, reg *registrytest.Docker, ref string) []byte {
+func skopeoInspectRaw(t *testing.T, reg *dockerregistry.Docker, ref string) []byte {
 	t.Helper()
 	skopeo := testenv.NeedTool(t, "skopeo")
 	args := append([]string{"inspect", "--raw"}, reg.SkopeoFlags(t, "")...)
@@ -132,7 +132,7 @@ func skopeoInspectRaw(t *testing.T, reg *registrytest.Docker, ref string) []byte
 }
 
 func TestPushDigestReference(t *testing.T) {
-	reg := registrytest.Start(t, registrytest.Config{})
+	reg := dockerregistry.Start(t, dockerregistry.Config{})
 	img := imagetest.Image(t, imagetest.Spec{Seed: 3})
 	ctx := context.Background()
 
@@ -153,7 +153,7 @@ func TestPushDigestReference(t *testing.T) {
 }
 
 func TestPushAuthAndTLSErrors(t *testing.T) {
-	reg := registrytest.Start(t, registrytest.Config{})
+	reg := dockerregistry.Start(t, dockerregistry.Config{})
 	img := imagetest.Image(t, imagetest.Spec{Seed: 4})
 	ctx := context.Background()
 	// No credential file of the machine running the tests may answer.
@@ -169,7 +169,7 @@ func TestPushAuthAndTLSErrors(t *testing.T) {
 	untrusted := regOptions(reg)
 	untrusted.CAFiles = nil
 	otherCA := regOptions(reg)
-	otherCA.CAFiles = []string{registrytest.NewCA(t, "another CA").File}
+	otherCA.CAFiles = []string{dockerregistry.NewCA(t, "another CA").File}
 
 	for _, tc := range []struct {
 		name  string
@@ -207,7 +207,7 @@ func TestPushAuthAndTLSErrors(t *testing.T) {
 			if strings.Contains(msg, "\n") {
 				t.Errorf("error is not one line: %q", msg)
 			}
-			if u := registrytest.Uploads(reg.Requests(mark)); len(u) > 0 {
+			if u := dockerregistry.Uploads(reg.Requests(mark)); len(u) > 0 {
 				t.Errorf("a failed push sent %v", u)
 			}
 			if tags := reg.Tags("app"); len(tags) != 0 {
@@ -241,7 +241,7 @@ func TestPushAuthAndTLSErrors(t *testing.T) {
 }
 
 func TestPushPlainHTTP(t *testing.T) {
-	reg := registrytest.Start(t, registrytest.Config{NoTLS: true, NoAuth: true})
+	reg := dockerregistry.Start(t, dockerregistry.Config{NoTLS: true, NoAuth: true})
 	img := imagetest.Image(t, imagetest.Spec{Seed: 5})
 	ctx := context.Background()
 

@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/image/tarball"
-	"github.com/minimage/minimage/internal/fixture"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -25,7 +25,7 @@ func BenchmarkWriteFile(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	img := fixture.Image(b, amd64).Append(l)
+	img := imagetest.Fixture(b, amd64).Append(l)
 	b.SetBytes(l.Size())
 	p := filepath.Join(dir, "x.tar")
 	for b.Loop() {

@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/image/tarball"
-	"github.com/minimage/minimage/internal/fixture"
 	"github.com/minimage/minimage/internal/testenv"
 	"github.com/minimage/minimage/layer"
 	"golang.org/x/sys/unix"
@@ -35,7 +35,7 @@ func TestWriteFileCopiesInKernel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	img := fixture.Image(t, amd64).Append(l)
+	img := imagetest.Fixture(t, amd64).Append(l)
 	before := testenv.ProcIO(t, "syscw")
 	if err := tarball.WriteFile(context.Background(), filepath.Join(dir, "app.tar"), img, tarball.Options{}); err != nil {
 		t.Fatal(err)

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
+	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/image/tarball"
-	"github.com/minimage/minimage/internal/fixture"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -33,7 +33,7 @@ func TestWriteFileLargeLayers(t *testing.T) {
 	}
 	spilled := build(layer.Options{SpillThreshold: -1, SpillDir: dir}, random(3<<20+5))
 	inMemory := build(layer.Options{SpillThreshold: 64 << 20}, random(2<<20+7))
-	img := fixture.Image(t, amd64).Append(spilled, inMemory)
+	img := imagetest.Fixture(t, amd64).Append(spilled, inMemory)
 
 	p := filepath.Join(dir, "app.tar")
 	if err := tarball.WriteFile(context.Background(), p, img, tarball.Options{Tags: []string{"app:v1"}}); err != nil {
@@ -73,9 +73,9 @@ func TestWriteFileLargeLayers(t *testing.T) {
 
 	// A large layer that fails half way.
 	good := build(layer.Options{SpillThreshold: -1, SpillDir: dir}, random(2<<20))
-	bad := fixture.Failing(t, good)
+	bad := imagetest.Failing(t, good)
 	err = tarball.WriteFile(context.Background(), p, img.Append(bad), tarball.Options{})
-	if err == nil || !strings.Contains(err.Error(), "disk on fire") {
+	if err == nil || !errors.Is(err, imagetest.ErrFailing) {
 		t.Fatalf("failing layer: %v", err)
 	}
 	if after, _ := os.ReadFile(p); !bytes.Equal(after, got) {

@@ -7,19 +7,19 @@ import (
 	"testing"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/image/tarball"
-	"github.com/minimage/minimage/internal/fixture"
 )
 
 // FuzzRead feeds arbitrary tar bytes to Read and every reading method:
 // they may fail, never panic or hang.
 func FuzzRead(f *testing.F) {
-	f.Add(tarBytes(f, fixture.Image(f, amd64), "app:v1"))
-	f.Add(tarBytes(f, fixture.Index(f)))
+	f.Add(tarBytes(f, imagetest.Fixture(f, amd64), "app:v1"))
+	f.Add(tarBytes(f, imagetest.FixtureIndex(f)))
 	f.Add([]byte("not a tarball"))
 	// A docker archive (manifest.json only), and docker save's legacy
 	// names, seed the docker-archive reader.
-	img := fixture.Image(f, amd64)
+	img := imagetest.Fixture(f, amd64)
 	dockerOnly := rewriteTar(f, tarBytes(f, img, "app:v1"), func(name string, body []byte) (string, []byte) {
 		if name == "index.json" || name == "oci-layout" {
 			return "", nil

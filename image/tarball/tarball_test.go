@@ -18,9 +18,9 @@ import (
 	"time"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/image/layout"
 	"github.com/minimage/minimage/image/tarball"
-	"github.com/minimage/minimage/internal/fixture"
 	"github.com/minimage/minimage/internal/testenv"
 	"github.com/minimage/minimage/layer"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -60,7 +60,7 @@ func untar(t testing.TB, data []byte) (names []string, files map[string][]byte) 
 }
 
 func TestTarball(t *testing.T) {
-	img := fixture.Image(t, amd64)
+	img := imagetest.Fixture(t, amd64)
 	data := tarBytes(t, img, "app", "example.com/team/app:v1")
 	if again := tarBytes(t, img, "app", "example.com/team/app:v1"); !bytes.Equal(data, again) {
 		t.Fatal("two writes differ")
@@ -110,7 +110,7 @@ func TestTarball(t *testing.T) {
 }
 
 func TestTarballIndex(t *testing.T) {
-	ix := fixture.Index(t)
+	ix := imagetest.FixtureIndex(t)
 	_, files := untar(t, tarBytes(t, ix, "app:v1"))
 	var dm []struct{ Config string }
 	json.Unmarshal(files["manifest.json"], &dm)
@@ -128,7 +128,7 @@ func TestTarballIndex(t *testing.T) {
 	}
 	// Without amd64, the first image.
 	arm7 := image.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}
-	ix2, _ := image.NewIndex(fixture.Image(t, arm64), fixture.Image(t, arm7))
+	ix2, _ := image.NewIndex(imagetest.Fixture(t, arm64), imagetest.Fixture(t, arm7))
 	_, files = untar(t, tarBytes(t, ix2, "app:v1"))
 	json.Unmarshal(files["manifest.json"], &dm)
 	if dm[0].Config != "blobs/sha256/"+ix2.Image(arm64).ConfigDigest().Encoded() {
@@ -137,14 +137,14 @@ func TestTarballIndex(t *testing.T) {
 }
 
 func TestTarballFailures(t *testing.T) {
-	img := fixture.Image(t, amd64).Append(failingLayer(t))
+	img := imagetest.Fixture(t, amd64).Append(failingLayer(t))
 	err := tarball.Write(context.Background(), io.Discard, img, tarball.Options{})
-	if err == nil || !strings.Contains(err.Error(), "disk on fire") {
+	if err == nil || !errors.Is(err, imagetest.ErrFailing) {
 		t.Errorf("failing layer: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := tarball.Write(ctx, io.Discard, fixture.Image(t, amd64), tarball.Options{}); !errors.Is(err, context.Canceled) {
+	if err := tarball.Write(ctx, io.Discard, imagetest.Fixture(t, amd64), tarball.Options{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
@@ -168,8 +168,8 @@ func readTarballImage(t *testing.T, data []byte, tag string, p image.Platform) (
 }
 
 func TestReadTarball(t *testing.T) {
-	img := fixture.Image(t, amd64)
-	ix := fixture.Index(t)
+	img := imagetest.Fixture(t, amd64)
+	ix := imagetest.FixtureIndex(t)
 	for _, tc := range []struct {
 		name string
 		data []byte
@@ -235,7 +235,7 @@ func rewriteTar(t testing.TB, data []byte, edit func(name string, body []byte) (
 }
 
 func TestReadDockerArchive(t *testing.T) {
-	img := fixture.Image(t, amd64)
+	img := imagetest.Fixture(t, amd64)
 	data := tarBytes(t, img, "app:v1")
 	// A docker archive as skopeo's docker-archive: writes it: no index.json.
 	dockerOnly := rewriteTar(t, data, func(name string, body []byte) (string, []byte) {
@@ -291,7 +291,7 @@ func TestReadDockerArchive(t *testing.T) {
 }
 
 func TestReadTarballCorrupt(t *testing.T) {
-	img := fixture.Image(t, amd64)
+	img := imagetest.Fixture(t, amd64)
 	data := tarBytes(t, img, "app:v1")
 	flip := func(target string) []byte {
 		return rewriteTar(t, data, func(name string, body []byte) (string, []byte) {
@@ -326,7 +326,7 @@ func TestReadTarballCorrupt(t *testing.T) {
 }
 
 func TestWriteTarballFile(t *testing.T) {
-	img := fixture.Image(t, amd64)
+	img := imagetest.Fixture(t, amd64)
 	dir := t.TempDir()
 	p := filepath.Join(dir, "app.tar")
 	if err := tarball.WriteFile(context.Background(), p, img, tarball.Options{Tags: []string{"app:v1"}}); err != nil {
@@ -342,7 +342,7 @@ func TestWriteTarballFile(t *testing.T) {
 
 	// A write that fails part way leaves the previous file and nothing else.
 	err = tarball.WriteFile(context.Background(), p, img.Append(failingLayer(t)), tarball.Options{})
-	if err == nil || !strings.Contains(err.Error(), "disk on fire") {
+	if err == nil || !errors.Is(err, imagetest.ErrFailing) {
 		t.Fatalf("failing layer: %v", err)
 	}
 	if after, _ := os.ReadFile(p); !bytes.Equal(after, got) {
@@ -357,13 +357,13 @@ func TestWriteTarballFile(t *testing.T) {
 }
 
 var (
-	amd64 = fixture.AMD64
-	arm64 = fixture.ARM64
+	amd64 = image.Platform{OS: "linux", Architecture: "amd64"}
+	arm64 = image.Platform{OS: "linux", Architecture: "arm64"}
 )
 
 // failingLayer is a layer whose blob reader fails after half its bytes.
 func failingLayer(t *testing.T) *layer.Layer {
-	return fixture.Failing(t, fixture.Layer(t, "big", strings.Repeat("x", 64<<10)))
+	return imagetest.Failing(t, imagetest.FilesLayer(t, "big", strings.Repeat("x", 64<<10)))
 }
 
 var update = flag.Bool("update", false, "rewrite testdata/golden.json")
@@ -372,8 +372,8 @@ var update = flag.Bool("update", false, "rewrite testdata/golden.json")
 // A change here changes users' files: it is a breaking change, not a test
 // to update casually.
 func TestGolden(t *testing.T) {
-	img := fixture.Image(t, amd64)
-	ix := fixture.Index(t)
+	img := imagetest.Fixture(t, amd64)
+	ix := imagetest.FixtureIndex(t)
 	sum := func(b []byte) string { s := sha256.Sum256(b); return "sha256:" + hex.EncodeToString(s[:]) }
 	got := map[string]string{
 		"image.tarball":       sum(tarBytes(t, img, "app:v1")),
@@ -386,7 +386,7 @@ func TestGolden(t *testing.T) {
 // A tar that holds a file twice is refused: docker takes the first copy,
 // archive/tar readers the last (issue 17, item 12).
 func TestDuplicateEntries(t *testing.T) {
-	data := tarBytes(t, fixture.Image(t, amd64), "app:v1")
+	data := tarBytes(t, imagetest.Fixture(t, amd64), "app:v1")
 	var dup bytes.Buffer
 	tw := tar.NewWriter(&dup)
 	tw.WriteHeader(&tar.Header{Name: "manifest.json", Mode: 0o644, Size: 2, Typeflag: tar.TypeReg})
@@ -408,7 +408,7 @@ func TestDuplicateEntries(t *testing.T) {
 // through the tarball after Read returned, with no Close to order (issue
 // 11, bug 1), and its config keeps its bytes.
 func TestDockerArchiveAsBase(t *testing.T) {
-	img := fixture.Image(t, amd64)
+	img := imagetest.Fixture(t, amd64)
 	dockerOnly := rewriteTar(t, tarBytes(t, img, "app:v1"), func(name string, body []byte) (string, []byte) {
 		if name == "index.json" || name == "oci-layout" {
 			return "", nil
@@ -426,7 +426,7 @@ func TestDockerArchiveAsBase(t *testing.T) {
 	if base.ConfigDigest() != img.ConfigDigest() {
 		t.Errorf("config %s, want %s", base.ConfigDigest(), img.ConfigDigest())
 	}
-	child := image.FromBase(base, "app:v1").Append(fixture.Layer(t, "new", "x"))
+	child := image.FromBase(base, "app:v1").Append(imagetest.FilesLayer(t, "new", "x"))
 	var buf bytes.Buffer
 	if err := tarball.Write(t.Context(), &buf, child, tarball.Options{Tags: []string{"child:v1"}}); err != nil {
 		t.Fatal(err)
@@ -453,7 +453,7 @@ func TestDockerArchiveAsBase(t *testing.T) {
 // times hashes that file once; past image.MaxDescriptors names it is
 // refused at once (issue 17, item 1).
 func TestDockerArchiveFanOut(t *testing.T) {
-	big := fixture.Layer(t, "big", strings.Repeat("0123456789abcdef", 1<<18)) // 4 MiB
+	big := imagetest.FilesLayer(t, "big", strings.Repeat("0123456789abcdef", 1<<18)) // 4 MiB
 	diffIDs := make([]string, 0, 3000)
 	layers := make([]string, 0, 3000)
 	for range 3000 {
@@ -509,8 +509,8 @@ func TestDockerArchiveFanOut(t *testing.T) {
 
 // A layer an image lists twice is stored once (issue 17, item 10).
 func TestLayerListedTwiceStoredOnce(t *testing.T) {
-	l := fixture.Layer(t, "dup", "x")
-	img := fixture.Image(t, amd64).Append(l, l)
+	l := imagetest.FilesLayer(t, "dup", "x")
+	img := imagetest.Fixture(t, amd64).Append(l, l)
 	names, _ := untar(t, tarBytes(t, img))
 	n := 0
 	for _, name := range names {

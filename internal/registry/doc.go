@@ -1,5 +1,5 @@
 // Package registry is an OCI distribution registry (spec 1.1) as an
-// http.Handler: the server behind imagetest.NewRegistry and "minimage
+// http.Handler: the server behind registrytest.New and "minimage
 // registry serve".
 //
 // It serves pulls (manifests by tag and digest, blobs with range

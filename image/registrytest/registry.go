@@ -1,4 +1,4 @@
-package imagetest
+package registrytest
 
 import (
 	"bytes"
@@ -19,10 +19,10 @@ import (
 	"github.com/minimage/minimage/internal/registry"
 )
 
-// RegistryOptions configure NewRegistry. The zero value is a registry
+// Options configure New and Start. The zero value is a registry
 // on plain HTTP, without authentication, that accepts pushes and keeps
 // blobs up to 4 MiB in memory and larger ones in files.
-type RegistryOptions struct {
+type Options struct {
 	// TLS serves HTTPS, with a certificate for 127.0.0.1, ::1 and
 	// localhost from a CA the registry makes; Client, CertPool and CAPEM
 	// give what a client needs to trust it.
@@ -52,6 +52,8 @@ type RegistryOptions struct {
 // conformance suite. It can fail requests on purpose (Fail) and records
 // every request (Log). Its methods are safe for concurrent use.
 type Registry struct {
+	faults
+
 	srv    *httptest.Server
 	reg    *registry.Registry
 	tmp    string // removed by Close, when StartRegistry made it
@@ -59,31 +61,31 @@ type Registry struct {
 	caPEM  []byte
 	pool   *x509.CertPool
 	close  sync.Once
-
-	mu     sync.Mutex
-	faults []*faultState
-	log    []Request
 }
 
-// NewRegistry starts a registry for the test, with files under
-// t.TempDir, and stops it when the test ends. It ends the test if the
-// registry cannot start.
-func NewRegistry(t testing.TB, opts RegistryOptions) *Registry {
+// New starts a registry for the test, with files under t.TempDir, and
+// stops it when the test ends. It ends the test if the registry cannot
+// start. When the test ends, it fails the test for each fault given to
+// Fail that no request matched, unless the test failed already.
+func New(t testing.TB, opts Options) *Registry {
 	t.Helper()
 	r, err := startRegistry(opts, t.TempDir())
 	if err != nil {
-		t.Fatalf("imagetest: %v", err)
+		t.Fatalf("registrytest: %v", err)
 	}
-	t.Cleanup(r.Close)
+	t.Cleanup(func() {
+		r.Close()
+		r.checkFired(t)
+	})
 	return r
 }
 
-// StartRegistry starts a registry as NewRegistry does, for use outside
-// a test: the caller calls Close.
-func StartRegistry(opts RegistryOptions) (*Registry, error) {
-	dir, err := os.MkdirTemp("", "imagetest-registry-")
+// Start starts a registry as New does, for use outside a test: the
+// caller calls Close, and may check Unfired.
+func Start(opts Options) (*Registry, error) {
+	dir, err := os.MkdirTemp("", "registrytest-")
 	if err != nil {
-		return nil, fmt.Errorf("imagetest: start registry: %w", err)
+		return nil, fmt.Errorf("registrytest: start registry: %w", err)
 	}
 	r, err := startRegistry(opts, dir)
 	if err != nil {
@@ -94,10 +96,10 @@ func StartRegistry(opts RegistryOptions) (*Registry, error) {
 	return r, nil
 }
 
-func startRegistry(opts RegistryOptions, dir string) (*Registry, error) {
+func startRegistry(opts Options, dir string) (*Registry, error) {
 	store, err := registry.NewMemory(dir, opts.MemoryThreshold)
 	if err != nil {
-		return nil, fmt.Errorf("imagetest: start registry: %w", err)
+		return nil, fmt.Errorf("registrytest: start registry: %w", err)
 	}
 	ro := registry.Options{Storage: store, ReadOnly: opts.ReadOnly}
 	switch {
@@ -107,26 +109,26 @@ func startRegistry(opts RegistryOptions, dir string) (*Registry, error) {
 		ro.Auth = registry.Auth{Scheme: registry.BasicAuth, User: opts.User, Password: opts.Password}
 	case opts.BearerToken:
 		store.Close()
-		return nil, fmt.Errorf("imagetest: start registry: BearerToken needs a User and Password to issue tokens to")
+		return nil, fmt.Errorf("registrytest: start registry: BearerToken needs a User and Password to issue tokens to")
 	}
 	reg, err := registry.New(ro)
 	if err != nil {
 		store.Close()
-		return nil, fmt.Errorf("imagetest: start registry: %w", err)
+		return nil, fmt.Errorf("registrytest: start registry: %w", err)
 	}
 	r := &Registry{reg: reg}
-	r.srv = httptest.NewUnstartedServer(r.middleware(reg))
+	r.srv = httptest.NewUnstartedServer(r.wrap(reg))
 	r.srv.Config.ErrorLog = log.New(quietWriter{os.Stderr}, "", log.LstdFlags)
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	if opts.TLS {
-		ca, err := pki.NewCA("imagetest registry CA", 7*24*time.Hour)
+		ca, err := pki.NewCA("registrytest CA", 7*24*time.Hour)
 		var cert tls.Certificate
 		if err == nil {
 			_, _, cert, err = ca.ServerCert()
 		}
 		if err != nil {
 			reg.Close()
-			return nil, fmt.Errorf("imagetest: start registry: %w", err)
+			return nil, fmt.Errorf("registrytest: start registry: %w", err)
 		}
 		r.caPEM, r.pool = ca.PEM, ca.Pool()
 		r.srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
@@ -140,7 +142,7 @@ func startRegistry(opts RegistryOptions, dir string) (*Registry, error) {
 }
 
 // Close stops the registry and frees what it holds. Close is called by
-// the test's cleanup for a registry from NewRegistry; calling it again
+// the test's cleanup for a registry from New; calling it again
 // does nothing.
 func (r *Registry) Close() {
 	r.close.Do(func() {

@@ -1,4 +1,4 @@
-package imagetest
+package registrytest
 
 import (
 	"fmt"
@@ -6,15 +6,18 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"sync"
+	"testing"
 	"time"
 )
 
-// Fault is a failure the registry injects into the requests that match
-// it, for testing how a client copes: errors and rate limits, connections
+// Fault is a failure that a Registry or a Proxy injects into the
+// requests that match it, for testing how a client copes: errors and rate limits, connections
 // that break in the middle of a body, slow answers. The effects combine:
 // a Delay with a Status waits, then fails.
 type Fault struct {
-	// Method is the HTTP method the fault matches; "" matches any.
+	// Method is the HTTP method the fault matches, as the client sends
+	// it (see Registry.Fail); "" matches any.
 	Method string
 	// Path is a regular expression the fault matches against the URL
 	// path, such as `/blobs/` or `/manifests/v1$`; "" matches any.
@@ -47,11 +50,12 @@ type Fault struct {
 	After int64
 }
 
-// Request is one request the registry served, as Log reports it.
+// Request is one request a Registry or a Proxy served, as Log reports it.
 type Request struct {
 	Method string
 	Path   string // the URL path
 	Query  string // the raw query, without "?"
+	Range  string // the Range header, such as "bytes=100-", or ""
 	// Status is the status the registry sent, 0 when it sent none (the
 	// request was cut).
 	Status int
@@ -62,17 +66,32 @@ type Request struct {
 	Fault bool
 }
 
-type faultState struct {
-	Fault
-	path *regexp.Regexp
-	left int // < 0: no limit
+// faults injects Faults into the requests a handler serves and logs
+// them; Registry and Proxy embed it. Its methods are safe for concurrent
+// use.
+type faults struct {
+	mu     sync.Mutex
+	faults []*faultState
+	log    []Request
 }
 
-// Fail adds f to the faults the registry injects; faults match in the
-// order they were added, and every fault that matches a request affects
-// it. Fail panics if f.Path is not a regular expression or f does
-// nothing.
-func (r *Registry) Fail(f Fault) {
+type faultState struct {
+	Fault
+	path  *regexp.Regexp
+	left  int // < 0: no limit
+	fired int
+}
+
+// Fail adds f to the faults injected; faults match in the order they were
+// added, and every fault that matches a request affects it. Fail panics
+// if f.Path is not a regular expression or f does nothing.
+//
+// A fault's Method is compared with the method the client sends, exactly:
+// a client that pulls by tag resolves the tag with HEAD and then gets the
+// manifest by digest, so Fault{Method: "GET", Path: "/manifests/v1$"}
+// matches nothing of such a pull. New and NewProxy fail the test when a
+// fault never fired; Unfired lists such faults.
+func (fs *faults) Fail(f Fault) {
 	st := &faultState{Fault: f, left: f.Times}
 	if f.Path != "" {
 		st.path = regexp.MustCompile(f.Path)
@@ -81,66 +100,110 @@ func (r *Registry) Fail(f Fault) {
 		st.left = 1
 	}
 	if f.Status == 0 && f.Delay == 0 && !f.CutResponse && !f.CutRequest {
-		panic("imagetest: Fail: the fault does nothing: set Status, Delay, CutResponse or CutRequest")
+		panic("registrytest: Fail: the fault does nothing: set Status, Delay, CutResponse or CutRequest")
 	}
-	r.mu.Lock()
-	r.faults = append(r.faults, st)
-	r.mu.Unlock()
+	fs.mu.Lock()
+	fs.faults = append(fs.faults, st)
+	fs.mu.Unlock()
 }
 
-// Log returns the requests served since the registry started or
-// ResetLog was called, in the order they ended.
-func (r *Registry) Log() []Request {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]Request(nil), r.log...)
+// Unfired returns the faults given to Fail that no request has matched
+// yet, in the order they were added.
+func (fs *faults) Unfired() []Fault {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	var out []Fault
+	for _, st := range fs.faults {
+		if st.fired == 0 {
+			out = append(out, st.Fault)
+		}
+	}
+	return out
+}
+
+// Log returns the requests served since the start or ResetLog, in the
+// order they ended.
+func (fs *faults) Log() []Request {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	return append([]Request(nil), fs.log...)
 }
 
 // ResetLog empties the log, so that a test can check what one step did:
 // "pushing again uploaded nothing".
-func (r *Registry) ResetLog() {
-	r.mu.Lock()
-	r.log = nil
-	r.mu.Unlock()
+func (fs *faults) ResetLog() {
+	fs.mu.Lock()
+	fs.log = nil
+	fs.mu.Unlock()
+}
+
+// checkFired fails t for every fault that never fired, unless t has
+// already failed or was skipped, when the faults may not have been
+// reached.
+func (fs *faults) checkFired(t testing.TB) {
+	if t.Failed() || t.Skipped() {
+		return
+	}
+	for _, f := range fs.Unfired() {
+		hint := ""
+		if f.Method == http.MethodGet {
+			hint = "; a pull resolves a tag with HEAD and gets the manifest by digest, so match HEAD or leave Method empty"
+		}
+		t.Errorf("registrytest: fault %s never fired: no request matched it%s", f, hint)
+	}
+}
+
+// String describes f by what it matches: "GET /manifests/ (3 times)".
+func (f Fault) String() string {
+	m, p := f.Method, f.Path
+	if m == "" {
+		m = "any method"
+	}
+	if p == "" {
+		p = "any path"
+	}
+	n := "once"
+	switch {
+	case f.Times < 0:
+		n = "every time"
+	case f.Times > 1:
+		n = fmt.Sprintf("%d times", f.Times)
+	}
+	return fmt.Sprintf("%s %s (%s)", m, p, n)
 }
 
 // match returns the combined fault for req and consumes one use of each
 // fault that matched; ok is false when none did.
-func (r *Registry) match(req *http.Request) (f Fault, ok bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	kept := r.faults[:0]
-	for _, st := range r.faults {
-		if (st.Method == "" || st.Method == req.Method) && (st.path == nil || st.path.MatchString(req.URL.Path)) {
-			ok = true
-			if f.Status == 0 {
-				f.Status, f.RetryAfter = st.Status, st.RetryAfter
-			}
-			f.Delay += st.Delay
-			if st.CutResponse && !f.CutResponse {
-				f.CutResponse, f.After = true, st.After
-			}
-			if st.CutRequest && !f.CutRequest {
-				f.CutRequest, f.After = true, st.After
-			}
-			if st.left > 0 {
-				st.left--
-			}
-			if st.left == 0 {
-				continue
-			}
+func (fs *faults) match(req *http.Request) (f Fault, ok bool) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for _, st := range fs.faults {
+		if st.left == 0 || (st.Method != "" && st.Method != req.Method) || (st.path != nil && !st.path.MatchString(req.URL.Path)) {
+			continue
 		}
-		kept = append(kept, st)
+		ok = true
+		st.fired++
+		if st.left > 0 {
+			st.left--
+		}
+		if f.Status == 0 {
+			f.Status, f.RetryAfter = st.Status, st.RetryAfter
+		}
+		f.Delay += st.Delay
+		if st.CutResponse && !f.CutResponse {
+			f.CutResponse, f.After = true, st.After
+		}
+		if st.CutRequest && !f.CutRequest {
+			f.CutRequest, f.After = true, st.After
+		}
 	}
-	clear(r.faults[len(kept):])
-	r.faults = kept
 	return f, ok
 }
 
-// middleware wraps the registry's handler with the faults and the log.
-func (r *Registry) middleware(next http.Handler) http.Handler {
+// wrap wraps next with the faults and the log.
+func (fs *faults) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		f, faulty := r.match(req)
+		f, faulty := fs.match(req)
 		body := &countingBody{ReadCloser: req.Body, limit: -1}
 		if faulty && f.CutRequest {
 			body.limit = f.After
@@ -155,10 +218,10 @@ func (r *Registry) middleware(next http.Handler) http.Handler {
 			if body.cut {
 				status = 0
 			}
-			r.mu.Lock()
-			r.log = append(r.log, Request{Method: req.Method, Path: req.URL.Path, Query: req.URL.RawQuery,
-				Status: status, BytesIn: body.n, BytesOut: cw.n, Fault: faulty})
-			r.mu.Unlock()
+			fs.mu.Lock()
+			fs.log = append(fs.log, Request{Method: req.Method, Path: req.URL.Path, Query: req.URL.RawQuery,
+				Range: req.Header.Get("Range"), Status: status, BytesIn: body.n, BytesOut: cw.n, Fault: faulty})
+			fs.mu.Unlock()
 		}()
 		if faulty && f.Delay > 0 {
 			t := time.NewTimer(f.Delay)
@@ -170,21 +233,7 @@ func (r *Registry) middleware(next http.Handler) http.Handler {
 			}
 		}
 		if faulty && f.Status != 0 {
-			code := "UNKNOWN"
-			switch f.Status {
-			case http.StatusTooManyRequests:
-				code = "TOOMANYREQUESTS"
-			case http.StatusUnauthorized:
-				code = "UNAUTHORIZED"
-			case http.StatusForbidden:
-				code = "DENIED"
-			}
-			if f.RetryAfter > 0 {
-				cw.Header().Set("Retry-After", strconv.Itoa(int((f.RetryAfter+time.Second-1)/time.Second)))
-			}
-			cw.Header().Set("Content-Type", "application/json")
-			cw.WriteHeader(f.Status)
-			fmt.Fprintf(cw, `{"errors":[{"code":%q,"message":"imagetest: injected fault: %d %s"}]}`+"\n", code, f.Status, http.StatusText(f.Status))
+			writeStatus(cw, f)
 		} else {
 			next.ServeHTTP(cw, req)
 		}
@@ -194,6 +243,26 @@ func (r *Registry) middleware(next http.Handler) http.Handler {
 			panic(http.ErrAbortHandler)
 		}
 	})
+}
+
+// writeStatus answers with f.Status and an error body of the spec's
+// format.
+func writeStatus(w http.ResponseWriter, f Fault) {
+	code := "UNKNOWN"
+	switch f.Status {
+	case http.StatusTooManyRequests:
+		code = "TOOMANYREQUESTS"
+	case http.StatusUnauthorized:
+		code = "UNAUTHORIZED"
+	case http.StatusForbidden:
+		code = "DENIED"
+	}
+	if f.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((f.RetryAfter+time.Second-1)/time.Second)))
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(f.Status)
+	fmt.Fprintf(w, `{"errors":[{"code":%q,"message":"registrytest: injected fault: %d %s"}]}`+"\n", code, f.Status, http.StatusText(f.Status))
 }
 
 // countingBody counts what the handler reads of a request body, and ends

@@ -1,4 +1,4 @@
-package imagetest
+package registrytest
 
 import (
 	"bytes"
@@ -60,7 +60,7 @@ func mustSend(t *testing.T, reg *Registry, status int, method, path string, body
 }
 
 func TestRegistryLog(t *testing.T) {
-	reg := NewRegistry(t, RegistryOptions{})
+	reg := New(t, Options{})
 	data := []byte("a blob")
 	d := digest.FromBytes(data)
 	mustSend(t, reg, http.StatusCreated, "POST", "/v2/repo/blobs/uploads/?digest="+d.String(), data)
@@ -81,7 +81,7 @@ func TestRegistryLog(t *testing.T) {
 }
 
 func TestRegistryTLS(t *testing.T) {
-	reg := NewRegistry(t, RegistryOptions{TLS: true})
+	reg := New(t, Options{TLS: true})
 	if !strings.HasPrefix(reg.URL(), "https://127.0.0.1:") || reg.URL() != "https://"+reg.Host() {
 		t.Errorf("URL %q, Host %q", reg.URL(), reg.Host())
 	}
@@ -106,20 +106,20 @@ func TestRegistryTLS(t *testing.T) {
 	if reg.CertPool() == nil {
 		t.Error("CertPool is nil with TLS")
 	}
-	plain := NewRegistry(t, RegistryOptions{})
+	plain := New(t, Options{})
 	if plain.CertPool() != nil || plain.CAPEM() != nil || !strings.HasPrefix(plain.URL(), "http://") {
 		t.Errorf("without TLS: CertPool %v, CAPEM %q, URL %s", plain.CertPool(), plain.CAPEM(), plain.URL())
 	}
 }
 
 func TestRegistryAuth(t *testing.T) {
-	basic := NewRegistry(t, RegistryOptions{User: "u", Password: "p"})
+	basic := New(t, Options{User: "u", Password: "p"})
 	mustSend(t, basic, http.StatusUnauthorized, "GET", "/v2/", nil)
 	req, _ := http.NewRequest("GET", basic.URL()+"/v2/", nil)
 	req.SetBasicAuth("u", "p")
 	mustSend(t, basic, http.StatusOK, "GET", "/v2/", nil, "Authorization", req.Header.Get("Authorization"))
 
-	bearer := NewRegistry(t, RegistryOptions{User: "u", Password: "p", BearerToken: true, TLS: true})
+	bearer := New(t, Options{User: "u", Password: "p", BearerToken: true, TLS: true})
 	resp := mustSend(t, bearer, http.StatusUnauthorized, "GET", "/v2/repo/tags/list", nil)
 	ch := resp.Header.Get("WWW-Authenticate")
 	want := fmt.Sprintf(`Bearer realm="%s/token",service="%s",scope="repository:repo:pull"`, bearer.URL(), bearer.Host())
@@ -134,19 +134,19 @@ func TestRegistryAuth(t *testing.T) {
 	json.Unmarshal(body, &tok)
 	mustSend(t, bearer, http.StatusNotFound, "GET", "/v2/repo/tags/list", nil, "Authorization", "Bearer "+tok.Token)
 
-	if _, err := StartRegistry(RegistryOptions{BearerToken: true}); err == nil {
+	if _, err := Start(Options{BearerToken: true}); err == nil {
 		t.Error("StartRegistry with BearerToken and no User: no error")
 	}
 }
 
 func TestRegistryReadOnly(t *testing.T) {
-	reg := NewRegistry(t, RegistryOptions{ReadOnly: true})
+	reg := New(t, Options{ReadOnly: true})
 	mustSend(t, reg, http.StatusMethodNotAllowed, "POST", "/v2/repo/blobs/uploads/", nil)
 	mustSend(t, reg, http.StatusOK, "GET", "/v2/", nil)
 }
 
-func TestStartRegistry(t *testing.T) {
-	reg, err := StartRegistry(RegistryOptions{MemoryThreshold: 10})
+func TestStart(t *testing.T) {
+	reg, err := Start(Options{MemoryThreshold: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func TestRegistryFailStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			reg := NewRegistry(t, RegistryOptions{})
+			reg := New(t, Options{})
 			reg.Fail(tt.fault)
 			for i, rq := range tt.requests {
 				method, path, _ := strings.Cut(rq, " ")
@@ -198,7 +198,7 @@ func TestRegistryFailStatus(t *testing.T) {
 }
 
 func TestRegistryFailBody(t *testing.T) {
-	reg := NewRegistry(t, RegistryOptions{})
+	reg := New(t, Options{})
 	reg.Fail(Fault{Status: http.StatusTooManyRequests, RetryAfter: 1500 * time.Millisecond})
 	resp, body, err := send(t, reg, "GET", "/v2/", nil)
 	if err != nil {
@@ -212,7 +212,7 @@ func TestRegistryFailBody(t *testing.T) {
 }
 
 func TestRegistryFailDelay(t *testing.T) {
-	reg := NewRegistry(t, RegistryOptions{})
+	reg := New(t, Options{})
 	reg.Fail(Fault{Delay: 200 * time.Millisecond, Status: 503})
 	start := time.Now()
 	mustSend(t, reg, http.StatusServiceUnavailable, "GET", "/v2/", nil)
@@ -222,7 +222,7 @@ func TestRegistryFailDelay(t *testing.T) {
 }
 
 func TestRegistryCutResponse(t *testing.T) {
-	reg := NewRegistry(t, RegistryOptions{})
+	reg := New(t, Options{})
 	data := bytes.Repeat([]byte("0123456789"), 100)
 	d := digest.FromBytes(data)
 	mustSend(t, reg, http.StatusCreated, "POST", "/v2/repo/blobs/uploads/?digest="+d.String(), data)
@@ -243,7 +243,7 @@ func TestRegistryCutResponse(t *testing.T) {
 }
 
 func TestRegistryCutRequest(t *testing.T) {
-	reg := NewRegistry(t, RegistryOptions{})
+	reg := New(t, Options{})
 	data := bytes.Repeat([]byte("abcdefghij"), 100)
 	d := digest.FromBytes(data)
 	loc := mustSend(t, reg, http.StatusAccepted, "POST", "/v2/repo/blobs/uploads/", nil).Header.Get("Location")
@@ -265,7 +265,7 @@ func TestRegistryCutRequest(t *testing.T) {
 }
 
 func TestRegistryFailInvalid(t *testing.T) {
-	reg := NewRegistry(t, RegistryOptions{})
+	reg := New(t, Options{})
 	for _, f := range []Fault{{Path: "("}, {Method: "GET"}} {
 		func() {
 			defer func() {

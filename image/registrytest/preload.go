@@ -1,4 +1,4 @@
-package imagetest
+package registrytest
 
 import (
 	"context"
@@ -34,31 +34,31 @@ func (r *Registry) Put(ctx context.Context, repo string, a image.Artifact, tags 
 		if isManifest(d.MediaType) {
 			raw, err := readBlob(ctx, b)
 			if err != nil {
-				return "", fmt.Errorf("imagetest: preload %s: manifest %s: %w", repo, d.Digest, err)
+				return "", fmt.Errorf("registrytest: preload %s: manifest %s: %w", repo, d.Digest, err)
 			}
 			var t []string
 			if d.Digest == a.Digest() {
 				t = tags
 			}
 			if err := r.reg.PutManifest(repo, d.Digest, d.MediaType, raw, t...); err != nil {
-				return "", fmt.Errorf("imagetest: preload %s: %w", repo, err)
+				return "", fmt.Errorf("registrytest: preload %s: %w", repo, err)
 			}
 			continue
 		}
 		rc, err := b.Open(ctx)
 		if err != nil {
-			return "", fmt.Errorf("imagetest: preload %s: blob %s: %w", repo, d.Digest, err)
+			return "", fmt.Errorf("registrytest: preload %s: blob %s: %w", repo, d.Digest, err)
 		}
 		err = r.reg.PutBlob(repo, d.Digest, rc)
 		rc.Close()
 		if err != nil {
-			return "", fmt.Errorf("imagetest: preload %s: %w", repo, err)
+			return "", fmt.Errorf("registrytest: preload %s: %w", repo, err)
 		}
 	}
 	// Blobs lists the artifact's own manifest last; this also tags an
 	// artifact whose Blobs left it out.
 	if err := r.reg.PutManifest(repo, a.Digest(), a.MediaType(), a.RawManifest(), tags...); err != nil {
-		return "", fmt.Errorf("imagetest: preload %s: %w", repo, err)
+		return "", fmt.Errorf("registrytest: preload %s: %w", repo, err)
 	}
 	return r.Host() + "/" + repo + "@" + a.Digest().String(), nil
 }

@@ -1,4 +1,4 @@
-package imagetest
+package registrytest
 
 import (
 	"bytes"
@@ -7,12 +7,18 @@ import (
 	"testing"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/imagetest"
+)
+
+var (
+	amd64 = image.Platform{OS: "linux", Architecture: "amd64"}
+	arm64 = image.Platform{OS: "linux", Architecture: "arm64"}
 )
 
 func TestRegistryPreload(t *testing.T) {
-	reg := NewRegistry(t, RegistryOptions{ReadOnly: true})
-	img := Image(t, Spec{Seed: 7, Layers: 2, Files: 3})
-	ix := Index(t, Spec{Seed: 8, Files: 2, Platforms: []string{"linux/amd64", "linux/arm64"}})
+	reg := New(t, Options{ReadOnly: true})
+	img := imagetest.Image(t, imagetest.Spec{Seed: 7, Layers: 2, Files: 3})
+	ix := imagetest.Index(t, imagetest.Spec{Seed: 8, Files: 2, Platforms: []image.Platform{amd64, arm64}})
 	if ref := reg.Preload(t, "app", img, "v1", "latest"); ref != reg.Host()+"/app@"+img.Digest().String() {
 		t.Errorf("Preload returned %q", ref)
 	}

@@ -1,11 +1,12 @@
-package registrytest
+package dockerregistry
 
 import (
+	"github.com/minimage/minimage/image/registrytest"
 	"net/http"
 	"testing"
 )
 
-func TestDockerAndFaultProxy(t *testing.T) {
+func TestDockerAndProxy(t *testing.T) {
 	reg := Start(t, Config{})
 	get := func(c *http.Client, url string, login bool) int {
 		t.Helper()
@@ -31,15 +32,15 @@ func TestDockerAndFaultProxy(t *testing.T) {
 		t.Errorf("access log: %v, want the two requests", es)
 	}
 
-	px := NewFaultProxy(t, reg)
-	px.Add(&Fault{Times: 2, Status: http.StatusServiceUnavailable})
+	px := reg.Proxy(t)
+	px.Fail(registrytest.Fault{Times: 2, Status: http.StatusServiceUnavailable})
 	for i, want := range []int{503, 503, 200} {
-		if s := get(reg.Client(), "https://"+px.Host+"/v2/", true); s != want {
+		if s := get(reg.Client(), px.URL()+"/v2/", true); s != want {
 			t.Errorf("request %d through the proxy: %d, want %d", i, s, want)
 		}
 	}
-	if n := px.Count("503"); n != 2 {
-		t.Errorf("proxy log %v: want two 503s", px.Log())
+	if log := px.Log(); len(log) != 3 || !log[1].Fault || log[2].Fault {
+		t.Errorf("proxy log %+v: want two faults, then a request passed on", log)
 	}
 
 	reg.Kill()

@@ -1,4 +1,4 @@
-package registrytest
+package dockerregistry
 
 import (
 	"crypto/tls"

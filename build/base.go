@@ -133,7 +133,7 @@ func SplitRef(s string) (path, tag string) {
 
 // BaseOf returns a Base of images in memory, such as ones built with
 // package image or taken from a registry: Image picks the one for a
-// platform (an empty variant matches any), and name is the base's Name.
+// platform (as image.Platform.Matches matches them), and name is the base's Name.
 func BaseOf(name string, imgs ...*image.Image) Base {
 	return imagesBase{name: name, imgs: imgs}
 }
@@ -144,15 +144,11 @@ type imagesBase struct {
 }
 
 func (b imagesBase) Image(ctx context.Context, p image.Platform) (*image.Image, error) {
-	var have []string
-	for _, img := range b.imgs {
-		ip := img.Platform()
-		if samePlatform(ip, p) || ip.OS == p.OS && ip.Architecture == p.Architecture && (p.Variant == "" || ip.Variant == "") {
-			return img, nil
-		}
-		have = append(have, ip.String())
+	img, err := image.SelectImage(b.imgs, p)
+	if err != nil {
+		return nil, fmt.Errorf("build: base %s: %w", b.name, err)
 	}
-	return nil, fmt.Errorf("build: base %s: %w: no image for %s; it has %v", b.name, image.ErrNotFound, p, have)
+	return img, nil
 }
 
 func (b imagesBase) Name() string { return b.name }

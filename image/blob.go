@@ -14,8 +14,11 @@ import (
 )
 
 // Artifact is what the transports (image/layout, image/tarball,
-// image/remote, or one of your own) write: an *Image, an *Index or a
-// *Manifest. Its methods are all a transport needs.
+// image/remote, or one of your own) write and read: an *Image, an *Index
+// or a *Manifest, and nothing else. The interface is sealed (it has an
+// unexported method), so that a reader that gets an Artifact knows it is
+// one of the three; its methods are all a transport needs, and Images
+// gives the images whichever it is, so callers rarely need a type switch.
 type Artifact interface {
 	// MediaType returns the media type of RawManifest.
 	MediaType() string
@@ -32,6 +35,12 @@ type Artifact interface {
 	// blob comes before any manifest or index that refers to it, and the
 	// artifact's own manifest comes last.
 	Blobs() []Blob
+	// Images returns the images the artifact is or reaches: an image
+	// itself, an index's images (see Index.Images), and none for a
+	// manifest that is not an image.
+	Images() []*Image
+
+	sealed()
 }
 
 // Blob is one blob an Artifact reaches: a manifest, index or config held

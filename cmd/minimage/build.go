@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/minimage/minimage/build"
+	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -153,7 +154,7 @@ func (f *buildFlags) recipe(target string, stdout io.Writer) (build.Recipe, erro
 		r.Package = target
 	}
 	for _, s := range f.platforms.values {
-		pl, err := build.ParsePlatform(s)
+		pl, err := image.ParsePlatform(s)
 		if err != nil {
 			return r, flagError("--platform", err)
 		}

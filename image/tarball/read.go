@@ -296,36 +296,21 @@ func (t *Tarball) dockerImage(ctx context.Context, tag string, p image.Platform)
 	if len(cands) == 0 || tag == "" && len(cands) > 1 {
 		return nil, fmt.Errorf("tarball: %s: tag %q %w; it has tags %q", t.name, tag, image.ErrNotFound, t.Tags())
 	}
-	var have []string
+	var imgs []*image.Image
 	for _, e := range cands {
 		img, err := t.dockerEntry(ctx, e)
 		if err != nil {
 			return nil, err
 		}
-		if p == (image.Platform{}) || matches(p, img.Platform()) {
+		if p == (image.Platform{}) || p.Matches(img.Platform()) {
 			return img, nil
 		}
-		have = append(have, img.Platform().String())
+		imgs = append(imgs, img)
 	}
 	if tag == "" {
-		return nil, fmt.Errorf("tarball: %s: %w: no image for %s; it has %s; give one of those", t.name, image.ErrNotFound, p, strings.Join(have, ", "))
+		return nil, fmt.Errorf("tarball: %s: %w", t.name, image.NewPlatformError(p, imgs))
 	}
-	return nil, fmt.Errorf("tarball: %s: tag %q: %w: no image for %s; it has %s; give one of those", t.name, tag, image.ErrNotFound, p, strings.Join(have, ", "))
-}
-
-// matches reports whether an image of platform q satisfies a request for
-// p, as image.Index.Image matches them.
-func matches(p, q image.Platform) bool {
-	if p.Variant == "" {
-		return p.OS == q.OS && p.Architecture == q.Architecture
-	}
-	norm := func(x image.Platform) image.Platform {
-		if x.Architecture == "arm64" && x.Variant == "v8" {
-			x.Variant = ""
-		}
-		return x
-	}
-	return norm(p) == norm(q)
+	return nil, fmt.Errorf("tarball: %s: tag %q: %w", t.name, tag, image.NewPlatformError(p, imgs))
 }
 
 // dockerEntry reads one image of manifest.json. A blob named by its

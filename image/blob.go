@@ -206,21 +206,21 @@ func (v *verifier) Read(p []byte) (int, error) {
 
 func (v *verifier) Close() error { return v.rc.Close() }
 
-// Source is what the readers of stored images offer: *layout.Layout and
-// *tarball.Tarball implement it, so that code which takes a base or
-// inspects images need not care where they are stored.
+// Source is what every reader of stored images offers: *layout.Layout,
+// *tarball.Tarball and *remote.Source implement it, so that code which
+// takes a base or inspects images need not care where they are stored.
+// Checking every blob is image.Verify over what Artifact returns; the
+// readers on disk have a Verify of their own that covers every entry.
 type Source interface {
 	// Tags returns the names of the source's entries.
 	Tags() []string
 	// Artifact returns the entry tagged tag, as stored; an empty tag
 	// takes the only entry.
 	Artifact(ctx context.Context, tag string) (Artifact, error)
-	// Image returns the image tagged tag for platform p, as stored.
+	// Image returns the image tagged tag for platform p, as stored; no
+	// image for p is a *PlatformError.
 	Image(ctx context.Context, tag string, p Platform) (*Image, error)
 	// Images returns every image the entries tagged tag reach; an empty
 	// tag takes every entry.
 	Images(ctx context.Context, tag string) ([]*Image, error)
-	// Verify reads and checks every blob, and returns how many it
-	// checked.
-	Verify(ctx context.Context) (int, error)
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -22,6 +23,11 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
+
+// ErrNotTar reports a file that Read cannot read as a tar at all (such as
+// a compressed tarball or a binary), as opposed to a tar that holds no
+// image. It comes with layout.ErrNotLayout.
+var ErrNotTar = errors.New("not a tar file")
 
 // Tarball is a tar file opened for reading by Read: an OCI layout in a
 // tar (as Write, skopeo's oci-archive: or docker save from version 25
@@ -118,7 +124,7 @@ func index(f *os.File, name string) (map[string]section, error) {
 		}
 		if err != nil {
 			if len(files) == 0 {
-				return nil, fmt.Errorf("tarball: read %s: %w: not a tar file (%v); give a tarball written by minimage, docker save, podman save or skopeo", name, layout.ErrNotLayout, err)
+				return nil, fmt.Errorf("tarball: read %s: %w: %w (%v); give a tarball written by minimage, docker save, podman save or skopeo", name, layout.ErrNotLayout, ErrNotTar, err)
 			}
 			return nil, fmt.Errorf("tarball: read %s: %w: the tar is truncated or damaged after %d files: %v", name, image.ErrCorrupt, len(files), err)
 		}

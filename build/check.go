@@ -104,6 +104,9 @@ func checkPlatform(p image.Platform) error {
 	}
 	arch, ok := goarches[p.Architecture]
 	if !ok {
+		if _, err := image.ParsePlatform(p.String()); err != nil {
+			return invalid("%w", err) // another spelling, with Go's suggested
+		}
 		if alt := closestArch(p.Architecture); alt != "" {
 			return invalid("platform %s: unknown architecture %q; did you mean linux/%s?", p, p.Architecture, alt)
 		}

@@ -3,13 +3,10 @@ package build
 import (
 	"context"
 	"fmt"
-	"os"
-	"strings"
 
 	"github.com/minimage/minimage/image"
-	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/ref"
 	"github.com/minimage/minimage/image/remote"
-	"github.com/minimage/minimage/image/tarball"
 )
 
 // Base is the image a build starts from: a layout, a tarball, a registry,
@@ -27,21 +24,21 @@ type Base interface {
 	Name() string
 }
 
-// OpenBase opens the base that ref names, on disk or in a registry, as
+// OpenBase opens the base that name gives, on disk or in a registry, as
 // OpenBaseWith does with remote's default Options: TLS verified against
 // the system roots, credentials from docker's and podman's files.
-func OpenBase(ref string) (Base, error) {
-	return OpenBaseWith(ref, remote.Options{})
+func OpenBase(name string) (Base, error) {
+	return OpenBaseWith(name, remote.Options{})
 }
 
-// OpenBaseWith opens the base that ref names, talking to a registry with
-// opts. ref is read in this order:
+// OpenBaseWith opens the base that name gives, talking to a registry
+// with opts. name is read by ref.Parse with Docker Hub for names that
+// name no registry:
 //
 //   - PATH[:TAG] of an OCI layout directory or a tarball (as minimage,
 //     docker save or skopeo write them), when PATH exists. PATH and TAG
-//     may both hold colons ("alpine.tar:alpine:3.20"): PATH is the
-//     shortest prefix before a colon that exists on disk. Without a TAG
-//     the layout must hold one entry. The TAG is the base's Name.
+//     may both hold colons ("alpine.tar:alpine:3.20"). Without a TAG the
+//     layout must hold one entry. The TAG is the base's Name.
 //   - Otherwise REGISTRY/REPOSITORY[:TAG][@DIGEST], an image or index in
 //     a registry, read as RegistryBase reads it. As docker reads a
 //     reference, a first component with a dot or a colon, or
@@ -53,43 +50,25 @@ func OpenBase(ref string) (Base, error) {
 // registry. A name that is not on disk and not a valid reference, or that
 // ends in ".tar" (a missing tarball, not a repository), is an error that
 // wraps ErrInvalid and names what was looked for.
-func OpenBaseWith(ref string, opts remote.Options) (Base, error) {
-	path, tag := SplitRef(ref)
-	fi, err := os.Stat(path)
+func OpenBaseWith(name string, opts remote.Options) (Base, error) {
+	r, err := ref.Parse(name, ref.Options{DockerHub: true})
 	if err != nil {
-		if !os.IsNotExist(err) {
-			return nil, fmt.Errorf("build: base %s: %w", ref, err)
+		return nil, invalid("base: %w", err)
+	}
+	if r.Kind == ref.Registry {
+		b := &registryBase{ref: r.Reference.String(), opts: opts}
+		if r.Implied {
+			// No registry named: a missing file is as likely as an
+			// image on Docker Hub, so errors say both.
+			b.notFile = name
 		}
-		return openRegistryBase(ref, opts)
+		return b, nil
 	}
-	var src image.Source
-	if fi.IsDir() {
-		src, err = layout.Read(path)
-	} else {
-		src, err = tarball.Read(path)
-	}
+	src, err := r.Open(context.Background(), opts)
 	if err != nil {
-		return nil, fmt.Errorf("build: base %s: %w", ref, err)
+		return nil, fmt.Errorf("build: base %s: %w", name, err)
 	}
-	return &sourceBase{ref: ref, tag: tag, src: src}, nil
-}
-
-// openRegistryBase is OpenBaseWith for a ref that is not on disk.
-func openRegistryBase(ref string, opts remote.Options) (Base, error) {
-	if strings.HasSuffix(strings.ToLower(ref), ".tar") {
-		return nil, invalid("base %s: no such file; give an existing layout or tarball PATH[:TAG], or a registry reference REGISTRY/REPOSITORY:TAG", ref)
-	}
-	r, err := remote.ParseReference(ref)
-	if err != nil {
-		return nil, invalid("base %s: no such file or directory, and not a registry reference (%w); give an existing layout or tarball PATH[:TAG], or REGISTRY/REPOSITORY:TAG", ref, err)
-	}
-	b := &registryBase{ref: r.String(), opts: opts}
-	if first, _, _ := strings.Cut(ref, "/"); r.Registry == "docker.io" && first != "docker.io" && first != "index.docker.io" {
-		// No registry named: a missing file is as likely as an image
-		// on Docker Hub, so errors say both.
-		b.notFile = ref
-	}
-	return b, nil
+	return &sourceBase{ref: name, tag: r.Tag, src: src}, nil
 }
 
 // SourceBase returns the base tagged tag in src, such as a layout, a
@@ -113,27 +92,9 @@ func (b *sourceBase) Image(ctx context.Context, p image.Platform) (*image.Image,
 
 func (b *sourceBase) Name() string { return b.tag }
 
-// SplitRef splits PATH[:TAG]. Both may hold colons (a tag such as
-// "app:v1"), so PATH is the shortest prefix before a colon that exists on
-// disk; a ref that exists whole is all PATH.
-func SplitRef(s string) (path, tag string) {
-	if _, err := os.Stat(s); err == nil {
-		return s, ""
-	}
-	for i := 1; i < len(s); i++ {
-		if s[i] != ':' {
-			continue
-		}
-		if _, err := os.Stat(s[:i]); err == nil {
-			return s[:i], s[i+1:]
-		}
-	}
-	return s, ""
-}
-
 // BaseOf returns a Base of images in memory, such as ones built with
 // package image or taken from a registry: Image picks the one for a
-// platform (an empty variant matches any), and name is the base's Name.
+// platform (as image.Platform.Matches matches them), and name is the base's Name.
 func BaseOf(name string, imgs ...*image.Image) Base {
 	return imagesBase{name: name, imgs: imgs}
 }
@@ -144,15 +105,11 @@ type imagesBase struct {
 }
 
 func (b imagesBase) Image(ctx context.Context, p image.Platform) (*image.Image, error) {
-	var have []string
-	for _, img := range b.imgs {
-		ip := img.Platform()
-		if samePlatform(ip, p) || ip.OS == p.OS && ip.Architecture == p.Architecture && (p.Variant == "" || ip.Variant == "") {
-			return img, nil
-		}
-		have = append(have, ip.String())
+	img, err := image.SelectImage(b.imgs, p)
+	if err != nil {
+		return nil, fmt.Errorf("build: base %s: %w", b.name, err)
 	}
-	return nil, fmt.Errorf("build: base %s: %w: no image for %s; it has %v", b.name, image.ErrNotFound, p, have)
+	return img, nil
 }
 
 func (b imagesBase) Name() string { return b.name }

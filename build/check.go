@@ -88,54 +88,10 @@ func arm64Variant(v string) (string, bool) {
 	return "", false
 }
 
-// archSpellings are other names of Go's architectures, as uname, Debian
-// and distributions spell them.
-var archSpellings = map[string]string{
-	"x86_64": "amd64", "x86-64": "amd64", "x64": "amd64", "amd": "amd64", "intel": "amd64",
-	"aarch64": "arm64", "arm64v8": "arm64", "armv8": "arm64", "armv8l": "arm64/v8", "aarch_64": "arm64",
-	"i386": "386", "i486": "386", "i586": "386", "i686": "386", "x86": "386", "ia32": "386",
-	"armhf": "arm/v7", "armv7": "arm/v7", "armv7l": "arm/v7", "armv7hl": "arm/v7", "arm32v7": "arm/v7",
-	"armel": "arm/v6", "armv6": "arm/v6", "armv6l": "arm/v6", "arm32v6": "arm/v6",
-	"armv5": "arm/v5", "armv5l": "arm/v5", "armv5tel": "arm/v5", "arm32v5": "arm/v5",
-	"ppc64el": "ppc64le", "powerpc64le": "ppc64le", "powerpc64": "ppc64",
-	"riscv": "riscv64", "rv64": "riscv64", "loongarch64": "loong64", "la64": "loong64",
-	"mips64el": "mips64le", "mipsel": "mipsle", "s390": "s390x",
-}
-
-// ParsePlatform parses "linux/ARCH" or "linux/ARCH/VARIANT" and checks that
-// minimage can build it: a linux image, an architecture Go builds (GOARCH
-// spelling: amd64, arm64, arm, 386, ppc64le, riscv64, s390x, …), and a
-// variant that architecture has (amd64 v1 to v4, arm v5 to v7, arm64 v8
-// or v9). Other spellings of an architecture ("x86_64",
-// "aarch64", "armhf") are refused with the right one suggested. Errors
-// wrap ErrInvalid.
-func ParsePlatform(s string) (image.Platform, error) {
-	parts := strings.Split(s, "/")
-	if len(parts) == 1 && s != "" {
-		if _, ok := goarches[s]; ok {
-			return image.Platform{}, invalid("platform %q: give OS/ARCH, such as linux/%s", s, s)
-		}
-		if alt, ok := archSpellings[strings.ToLower(s)]; ok {
-			return image.Platform{}, invalid("platform %q: give OS/ARCH in Go's spelling: did you mean linux/%s?", s, alt)
-		}
-	}
-	if len(parts) < 2 || len(parts) > 3 {
-		return image.Platform{}, invalid("platform %q: want OS/ARCH or OS/ARCH/VARIANT, such as linux/amd64 or linux/arm/v7", s)
-	}
-	p := image.Platform{OS: parts[0], Architecture: parts[1]}
-	if len(parts) == 3 {
-		p.Variant = parts[2]
-	}
-	if err := checkPlatform(p); err != nil {
-		return image.Platform{}, err
-	}
-	if _, err := image.ParsePlatform(s); err != nil {
-		return image.Platform{}, invalid("%w", err)
-	}
-	return p, nil
-}
-
-// checkPlatform is ParsePlatform's check of a parsed platform.
+// checkPlatform checks that minimage can build p: a linux image, an
+// architecture Go builds (GOARCH spelling: amd64, arm64, arm, 386,
+// ppc64le, riscv64, s390x, …), and a variant that architecture has (amd64
+// v1 to v4, arm v5 to v7, arm64 v8 or v9). image.ParsePlatform parses.
 func checkPlatform(p image.Platform) error {
 	if p.OS != "linux" {
 		if strings.EqualFold(p.OS, "linux") {
@@ -148,8 +104,8 @@ func checkPlatform(p image.Platform) error {
 	}
 	arch, ok := goarches[p.Architecture]
 	if !ok {
-		if alt, ok := archSpellings[strings.ToLower(p.Architecture)]; ok {
-			return invalid("platform %s: unknown architecture %q; did you mean linux/%s? (Go's spelling)", p, p.Architecture, alt)
+		if _, err := image.ParsePlatform(p.String()); err != nil {
+			return invalid("%w", err) // another spelling, with Go's suggested
 		}
 		if alt := closestArch(p.Architecture); alt != "" {
 			return invalid("platform %s: unknown architecture %q; did you mean linux/%s?", p, p.Architecture, alt)
@@ -196,18 +152,6 @@ func platformEnv(p image.Platform) string {
 		return ""
 	}
 	return arch.env + "=" + v
-}
-
-// samePlatform reports whether an index would take a and b for one
-// platform: arm64 and arm64/v8 are the same.
-func samePlatform(a, b image.Platform) bool {
-	norm := func(p image.Platform) image.Platform {
-		if p.Architecture == "arm64" && p.Variant == "v8" {
-			p.Variant = ""
-		}
-		return p
-	}
-	return norm(a) == norm(b)
 }
 
 // ParsePort checks an exposed port, "PORT" or "PORT/PROTO" with PORT 1 to

@@ -16,49 +16,6 @@ import (
 	"github.com/minimage/minimage/tzdata"
 )
 
-func TestParsePlatform(t *testing.T) {
-	for _, c := range []struct {
-		in   string
-		want image.Platform
-		says string // "" means accepted
-	}{
-		{"linux/amd64", image.Platform{OS: "linux", Architecture: "amd64"}, ""},
-		{"linux/amd64/v3", image.Platform{OS: "linux", Architecture: "amd64", Variant: "v3"}, ""},
-		{"linux/arm/v7", image.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}, ""},
-		{"linux/arm64/v8", image.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}, ""},
-		{"linux/arm64/v9", image.Platform{OS: "linux", Architecture: "arm64", Variant: "v9"}, ""},
-		{"linux/riscv64", image.Platform{OS: "linux", Architecture: "riscv64"}, ""},
-		{"x86_64", image.Platform{}, "did you mean linux/amd64?"},
-		{"amd64", image.Platform{}, "give OS/ARCH, such as linux/amd64"},
-		{"linux/x86_64", image.Platform{}, "did you mean linux/amd64?"},
-		{"linux/aarch64", image.Platform{}, "did you mean linux/arm64?"},
-		{"linux/armhf", image.Platform{}, "did you mean linux/arm/v7?"},
-		{"linux/i686", image.Platform{}, "did you mean linux/386?"},
-		{"linux/amd46", image.Platform{}, "unknown architecture \"amd46\""},
-		{"linux/arm65", image.Platform{}, "did you mean linux/arm64?"},
-		{"linux/sparc", image.Platform{}, "give one Go builds"},
-		{"linux/amd64/v9", image.Platform{}, "unknown amd64 variant \"v9\"; give v1, v2, v3 or v4"},
-		{"linux/arm/v8", image.Platform{}, "unknown arm variant \"v8\"; give v5, v6 or v7"},
-		{"linux/arm64/v9.2", image.Platform{}, "unknown arm64 variant"},
-		{"linux/386/v2", image.Platform{}, "386 has no variants"},
-		{"windows/amd64", image.Platform{}, "linux images only"},
-		{"Linux/amd64", image.Platform{}, "the OS is spelled linux"},
-		{"linux", image.Platform{}, "want OS/ARCH"},
-		{"linux/amd64/v1/x", image.Platform{}, "want OS/ARCH"},
-		{"", image.Platform{}, "want OS/ARCH"},
-	} {
-		got, err := build.ParsePlatform(c.in)
-		switch {
-		case c.says == "" && err != nil:
-			t.Errorf("ParsePlatform(%q): %v", c.in, err)
-		case c.says == "" && got != c.want:
-			t.Errorf("ParsePlatform(%q) = %v, want %v", c.in, got, c.want)
-		case c.says != "" && (err == nil || !strings.Contains(err.Error(), c.says) || !errors.Is(err, build.ErrInvalid)):
-			t.Errorf("ParsePlatform(%q) = %v, %v; want an ErrInvalid saying %q", c.in, got, err, c.says)
-		}
-	}
-}
-
 func TestParsePort(t *testing.T) {
 	for _, c := range []struct{ in, want, says string }{
 		{"8080", "8080", ""},

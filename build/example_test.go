@@ -56,22 +56,6 @@ func Example() {
 	// linux/arm64: /greet from example.com/greet (example.com/greet), zones [Europe/Paris], 4 layers
 }
 
-// ParsePlatform knows the other names of Go's architectures.
-func ExampleParsePlatform() {
-	for _, s := range []string{"linux/arm/v7", "linux/x86_64", "linux/amd64/v9"} {
-		p, err := build.ParsePlatform(s)
-		if err != nil {
-			fmt.Println(err)
-			continue
-		}
-		fmt.Println("ok:", p)
-	}
-	// Output:
-	// ok: linux/arm/v7
-	// build: platform linux/x86_64: unknown architecture "x86_64"; did you mean linux/amd64? (Go's spelling)
-	// build: platform linux/amd64/v9: unknown amd64 variant "v9"; give v1, v2, v3 or v4, or none
-}
-
 // Build on an image from a layout or tarball: PATH[:TAG].
 func ExampleOpenBase() {
 	dir, err := os.MkdirTemp("", "base-example-*")

@@ -156,7 +156,7 @@ func (p *plan) checkPlatforms() error {
 			return err
 		}
 		for _, q := range p.platforms[:i] {
-			if samePlatform(pl, q) {
+			if pl.Same(q) {
 				return invalid("platform %s is given twice", pl)
 			}
 		}

@@ -40,7 +40,7 @@ type Recipe struct {
 	// Platforms are the images to build, one per platform; several make
 	// an index, in this order. nil means linux/GOARCH of the running
 	// program. Only linux platforms with an architecture and variant Go
-	// can build for are accepted; see ParsePlatform.
+	// can build for are accepted (image.ParsePlatform parses one).
 	Platforms []image.Platform
 
 	// Base is the image to build on, per platform, instead of

@@ -2,6 +2,7 @@ package build_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
@@ -201,7 +202,9 @@ func TestRunIndex(t *testing.T) {
 func readBack(t *testing.T, o build.Output, tag string) string {
 	t.Helper()
 	var (
-		lay image.Source
+		lay interface {
+			Verify(context.Context) (int, error)
+		}
 		err error
 	)
 	if o.Format == build.Tarball {

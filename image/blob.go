@@ -14,8 +14,11 @@ import (
 )
 
 // Artifact is what the transports (image/layout, image/tarball,
-// image/remote, or one of your own) write: an *Image, an *Index or a
-// *Manifest. Its methods are all a transport needs.
+// image/remote, or one of your own) write and read: an *Image, an *Index
+// or a *Manifest, and nothing else. The interface is sealed (it has an
+// unexported method), so that a reader that gets an Artifact knows it is
+// one of the three; its methods are all a transport needs, and Images
+// gives the images whichever it is, so callers rarely need a type switch.
 type Artifact interface {
 	// MediaType returns the media type of RawManifest.
 	MediaType() string
@@ -32,6 +35,12 @@ type Artifact interface {
 	// blob comes before any manifest or index that refers to it, and the
 	// artifact's own manifest comes last.
 	Blobs() []Blob
+	// Images returns the images the artifact is or reaches: an image
+	// itself, an index's images (see Index.Images), and none for a
+	// manifest that is not an image.
+	Images() []*Image
+
+	sealed()
 }
 
 // Blob is one blob an Artifact reaches: a manifest, index or config held
@@ -197,21 +206,21 @@ func (v *verifier) Read(p []byte) (int, error) {
 
 func (v *verifier) Close() error { return v.rc.Close() }
 
-// Source is what the readers of stored images offer: *layout.Layout and
-// *tarball.Tarball implement it, so that code which takes a base or
-// inspects images need not care where they are stored.
+// Source is what every reader of stored images offers: *layout.Layout,
+// *tarball.Tarball and *remote.Source implement it, so that code which
+// takes a base or inspects images need not care where they are stored.
+// Checking every blob is image.Verify over what Artifact returns; the
+// readers on disk have a Verify of their own that covers every entry.
 type Source interface {
 	// Tags returns the names of the source's entries.
 	Tags() []string
 	// Artifact returns the entry tagged tag, as stored; an empty tag
 	// takes the only entry.
 	Artifact(ctx context.Context, tag string) (Artifact, error)
-	// Image returns the image tagged tag for platform p, as stored.
+	// Image returns the image tagged tag for platform p, as stored; no
+	// image for p is a *PlatformError.
 	Image(ctx context.Context, tag string, p Platform) (*Image, error)
 	// Images returns every image the entries tagged tag reach; an empty
 	// tag takes every entry.
 	Images(ctx context.Context, tag string) ([]*Image, error)
-	// Verify reads and checks every blob, and returns how many it
-	// checked.
-	Verify(ctx context.Context) (int, error)
 }

@@ -110,3 +110,19 @@ func (m mapFetcher) Fetch(ctx context.Context, d ocispec.Descriptor) (io.ReadClo
 	}
 	return io.NopCloser(bytes.NewReader(b)), nil
 }
+
+// ParsePlatform knows the other names of Go's architectures.
+func ExampleParsePlatform() {
+	for _, s := range []string{"linux/arm/v7", "linux/x86_64", "aarch64"} {
+		p, err := image.ParsePlatform(s)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		fmt.Println("ok:", p)
+	}
+	// Output:
+	// ok: linux/arm/v7
+	// image: platform linux/x86_64: unknown architecture "x86_64"; did you mean linux/amd64? (Go's spelling)
+	// image: platform "aarch64": give OS/ARCH in Go's spelling: did you mean linux/arm64?
+}

@@ -53,6 +53,13 @@ func New(p Platform) *Image {
 	}}
 }
 
+// Images returns img alone, as Artifact's Images does for an image.
+func (img *Image) Images() []*Image { return []*Image{img} }
+
+func (*Image) sealed()    {}
+func (*Index) sealed()    {}
+func (*Manifest) sealed() {}
+
 // Platform returns the image's platform, from its config.
 func (img *Image) Platform() Platform {
 	return Platform{OS: img.config.OS, Architecture: img.config.Architecture, Variant: img.config.Variant}

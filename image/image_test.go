@@ -20,10 +20,20 @@ func TestParsePlatform(t *testing.T) {
 	}{
 		{in: "linux/amd64", want: amd64},
 		{in: "linux/arm/v7", want: image.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}},
+		{in: "windows/amd64", want: image.Platform{OS: "windows", Architecture: "amd64"}},
+		{in: "linux/sparc", want: image.Platform{OS: "linux", Architecture: "sparc"}},
 		{in: "linux", wantErr: `platform "linux": want OS/ARCH or OS/ARCH/VARIANT, such as linux/amd64 or linux/arm/v7; it names no architecture`},
 		{in: "linux/amd64/v1/x", wantErr: "want OS/ARCH or OS/ARCH/VARIANT, such as linux/amd64 or linux/arm/v7; it has more parts than that"},
 		{in: "linux//v7", wantErr: `bad architecture ""`},
-		{in: "Linux/amd64", wantErr: `bad os "Linux"`},
+		{in: "Linux/amd64", wantErr: `bad os "Linux": the OS is spelled linux`},
+		{in: "x86_64", wantErr: "did you mean linux/amd64?"},
+		{in: "amd64", wantErr: "give OS/ARCH, such as linux/amd64"},
+		{in: "linux/x86_64", wantErr: `unknown architecture "x86_64"; did you mean linux/amd64?`},
+		{in: "linux/aarch64", wantErr: "did you mean linux/arm64?"},
+		{in: "linux/armhf", wantErr: "did you mean linux/arm/v7?"},
+		{in: "linux/i686", wantErr: "did you mean linux/386?"},
+		{in: "", wantErr: "want OS/ARCH"},
+		{in: "linux/arm64/v9.2", wantErr: `bad variant "v9.2"`},
 		{in: "linux/arm/v 7", wantErr: `bad variant "v 7"`},
 	} {
 		got, err := image.ParsePlatform(tc.in)

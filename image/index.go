@@ -137,7 +137,7 @@ func (ix *Index) Image(p Platform) *Image {
 		if dp := platformOf[img.Digest()]; dp != nil {
 			q = Platform{OS: dp.OS, Architecture: dp.Architecture, Variant: dp.Variant}
 		}
-		if p.matches(q) {
+		if p.Matches(q) {
 			found = img
 		}
 	})

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 
 	"github.com/minimage/minimage/layer"
 	"github.com/opencontainers/go-digest"
@@ -43,22 +42,13 @@ func Load(ctx context.Context, f Fetcher, d ocispec.Descriptor) (Artifact, error
 // it is an image manifest of that platform, or the first image of that
 // platform an index lists (nested indexes are searched; manifests of
 // other platforms are not read). An empty p.Variant matches any variant;
-// a zero p takes the first image. No image for p is an ErrNotFound error
+// a zero p takes the first image. No image for p is a *PlatformError (an ErrNotFound)
 // that lists the platforms there are.
 func LoadImage(ctx context.Context, f Fetcher, d ocispec.Descriptor, p Platform) (*Image, error) {
 	ld := newLoader(f)
 	img, err := ld.image(ctx, d, p, 0)
 	if errors.Is(err, errNoMatch) {
-		var have []string
-		for _, q := range ld.platforms {
-			if !slices.Contains(have, q.String()) {
-				have = append(have, q.String())
-			}
-		}
-		if len(have) == 0 {
-			return nil, fmt.Errorf("image: %w: no image for %s in %s, which holds no image at all", ErrNotFound, p, d.Digest)
-		}
-		return nil, fmt.Errorf("image: %w: no image for %s in %s; it has %s; give one of those", ErrNotFound, p, d.Digest, strings.Join(have, ", "))
+		return nil, &PlatformError{Want: p, Have: ld.platforms, In: d.Digest.String()}
 	}
 	return img, err
 }
@@ -128,10 +118,10 @@ func (ld *loader) image(ctx context.Context, d ocispec.Descriptor, p Platform, d
 	}
 	if d.Platform != nil && !IsIndex(d.MediaType) {
 		q := Platform{OS: d.Platform.OS, Architecture: d.Platform.Architecture, Variant: d.Platform.Variant}
-		if q.OS != "unknown" {
+		if q.OS != "unknown" && !slices.Contains(ld.platforms, q) {
 			ld.platforms = append(ld.platforms, q)
 		}
-		if p != (Platform{}) && !p.matches(q) {
+		if p != (Platform{}) && !p.Matches(q) {
 			return nil, errNoMatch
 		}
 	}
@@ -161,10 +151,10 @@ func (ld *loader) image(ctx context.Context, d ocispec.Descriptor, p Platform, d
 	if !ok {
 		return nil, errNoMatch
 	}
-	if d.Platform == nil {
+	if d.Platform == nil && !slices.Contains(ld.platforms, img.Platform()) {
 		ld.platforms = append(ld.platforms, img.Platform())
 	}
-	if p != (Platform{}) && !p.matches(img.Platform()) {
+	if p != (Platform{}) && !p.Matches(img.Platform()) {
 		return nil, errNoMatch
 	}
 	return img, nil

@@ -22,6 +22,9 @@ type Manifest struct {
 	blobs []Blob // the config, then the layers, as the manifest lists them
 }
 
+// Images returns nil: a Manifest is not an image.
+func (a *Manifest) Images() []*Image { return nil }
+
 // NewManifest returns an OCI artifact manifest of type artifactType
 // (a media type, such as "application/spdx+json") that carries blobs as
 // its layers, with the empty config (application/vnd.oci.empty.v1+json),

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/minimage/minimage/build"
+	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -110,11 +111,15 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return report(stdout, stderr, rec, res)
 }
 
-// cliError drops the "build: " the build package puts before its errors,
-// as the command line says "minimage build: " already.
+// cliError drops the "build: " (or, for a flag image parses, "image: ")
+// the packages put before their errors, as the command line says
+// "minimage build: " already.
 type cliError struct{ err error }
 
-func (e cliError) Error() string { return strings.TrimPrefix(e.err.Error(), "build: ") }
+func (e cliError) Error() string {
+	s := strings.TrimPrefix(e.err.Error(), "build: ")
+	return strings.TrimPrefix(s, "image: ")
+}
 func (e cliError) Unwrap() error { return e.err }
 
 // flagError names the flag whose value the build package refused.
@@ -153,7 +158,7 @@ func (f *buildFlags) recipe(target string, stdout io.Writer) (build.Recipe, erro
 		r.Package = target
 	}
 	for _, s := range f.platforms.values {
-		pl, err := build.ParsePlatform(s)
+		pl, err := image.ParsePlatform(s)
 		if err != nil {
 			return r, flagError("--platform", err)
 		}

@@ -101,7 +101,7 @@ func exportImage(ctx context.Context, src image.Source, tag string, p image.Plat
 	case 1:
 		return imgs[0], nil
 	}
-	return nil, fmt.Errorf("%w: it holds images for %s; pick one with --platform", errUsage, platformList(imgs))
+	return nil, fmt.Errorf("%w: it holds images for %s; pick one with --platform", errUsage, platformsOf(imgs))
 }
 
 // notTerminal refuses to write a tar to w when it is a terminal (a

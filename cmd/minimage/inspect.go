@@ -2,19 +2,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/layout"
-	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/layer"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -69,10 +65,10 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if p != (image.Platform{}) && f.raw == "" {
 		var all []*image.Image
 		for _, e := range entries {
-			all = append(all, artifactImages(e.a)...)
+			all = append(all, e.a.Images()...)
 		}
-		if !slices.ContainsFunc(all, func(img *image.Image) bool { return samePlatform(p, img.Platform()) }) {
-			return fmt.Errorf("%w: no image for %s in %s; it has %s", image.ErrNotFound, p, ref, platformList(all))
+		if _, err := image.SelectImage(all, p); err != nil {
+			return fmt.Errorf("%s: %w", ref, err)
 		}
 	}
 	switch f.raw {
@@ -95,35 +91,6 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}
 	return w.err
-}
-
-// openSource opens SRC[:TAG]: a layout directory or tarball on disk, else
-// a registry reference.
-func openSource(ctx context.Context, ref string, rf *registryFlags, stderr io.Writer) (image.Source, string, error) {
-	if isRemote(ref) {
-		rf.quiet = true
-		opts, err := rf.options(stderr)
-		if err != nil {
-			return nil, "", err
-		}
-		s, err := pullSource(ctx, ref, opts)
-		return s, "", err
-	}
-	path, tag := splitSource(ref)
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		if r, err := remote.ParseReference(ref); err == nil && !strings.HasSuffix(path, ".tar") {
-			full := r.Registry + "/" + r.Repository
-			if r.Tag != "" {
-				full += ":" + r.Tag
-			}
-			if r.Digest != "" {
-				full += "@" + r.Digest.String()
-			}
-			return nil, "", fmt.Errorf("%s does not exist; give an OCI layout directory or an image tarball, or for a registry image name its registry: %s", path, full)
-		}
-	}
-	src, err := openLayout(path)
-	return src, tag, err
 }
 
 // entry is one entry of a source, with every tag that names it.
@@ -215,15 +182,15 @@ func printRaw(ctx context.Context, w io.Writer, src image.Source, tag string, en
 	case *image.Index:
 		imgs := a.Images()
 		if p != (image.Platform{}) {
-			imgs = slices.DeleteFunc(imgs, func(img *image.Image) bool { return !samePlatform(p, img.Platform()) })
+			imgs = slices.DeleteFunc(imgs, func(img *image.Image) bool { return !p.Matches(img.Platform()) })
 		}
 		switch len(imgs) {
 		case 0:
-			return fmt.Errorf("%w: no image for %s in index %s; it has %s", image.ErrNotFound, p, a.Digest(), platformList(a.Images()))
+			return &image.PlatformError{Want: p, Have: a.Platforms(), In: "index " + a.Digest().String()}
 		case 1:
 			img = imgs[0]
 		default:
-			return fmt.Errorf("%w: --raw %s: the index holds images for %s; pick one with --platform, or use --raw index", errUsage, what, platformList(imgs))
+			return fmt.Errorf("%w: --raw %s: the index holds images for %s; pick one with --platform, or use --raw index", errUsage, what, platformsOf(imgs))
 		}
 	}
 	raw := img.RawManifest()
@@ -260,7 +227,7 @@ func textArtifact(ctx context.Context, w io.Writer, indent string, a image.Artif
 			if i < len(descs) {
 				ann = descs[i].Annotations
 			}
-			if img, ok := m.(*image.Image); ok && p != (image.Platform{}) && !samePlatform(p, img.Platform()) {
+			if img, ok := m.(*image.Image); ok && p != (image.Platform{}) && !p.Matches(img.Platform()) {
 				continue
 			}
 			if _, ok := m.(*image.Manifest); ok && p != (image.Platform{}) {
@@ -423,6 +390,15 @@ func shortType(mt string) string {
 	return quote(mt)
 }
 
+// platformsOf names the platforms of imgs, for a message.
+func platformsOf(imgs []*image.Image) string {
+	ps := make([]image.Platform, len(imgs))
+	for i, img := range imgs {
+		ps[i] = img.Platform()
+	}
+	return image.PlatformList(ps)
+}
+
 func describeKind(a image.Artifact) string {
 	switch a.(type) {
 	case *image.Image:
@@ -471,11 +447,11 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	lay, err := openLayout(path)
+	src, err := openLayout(path)
 	if err != nil {
 		return err
 	}
-	n, err := lay.Verify(ctx)
+	n, err := src.Verify(ctx)
 	if err != nil {
 		return err
 	}

@@ -85,7 +85,7 @@ func inspectJSON(ctx context.Context, out io.Writer, entries []entry, p image.Pl
 		}
 		shown := map[digest.Digest]bool{}
 		for _, it := range items {
-			if img, ok := it.(*image.Image); ok && (p == (image.Platform{}) || samePlatform(p, img.Platform())) {
+			if img, ok := it.(*image.Image); ok && (p == (image.Platform{}) || p.Matches(img.Platform())) {
 				shown[img.Digest()] = true
 			}
 		}

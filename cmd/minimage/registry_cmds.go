@@ -21,6 +21,7 @@ import (
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/ref"
 	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/image/tarball"
 )
@@ -185,26 +186,11 @@ func runPush(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 // openArtifact opens PATH[:TAG]: an OCI layout directory or a tarball.
 func openArtifact(ctx context.Context, src string) (image.Artifact, error) {
-	path, tag := splitSource(src)
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w; give an OCI layout directory or a tarball, with :TAG when it holds several", src, err)
-	}
-	if st.IsDir() {
-		l, err := layout.Read(path)
-		if err != nil {
-			return nil, err
-		}
-		if d, ok := onlyImage(l); ok && tag == "" {
-			return image.Load(ctx, l, d)
-		}
-		return l.Artifact(ctx, tag)
-	}
-	t, err := tarball.Read(path)
+	r, err := ref.Parse(src, ref.Options{Local: true})
 	if err != nil {
 		return nil, err
 	}
-	return t.Artifact(ctx, tag)
+	return r.Artifact(ctx, remote.Options{})
 }
 
 const pullUsage = `Usage: minimage pull [flags] REGISTRY/REPOSITORY[:TAG][@DIGEST] -o DIR|FILE.tar
@@ -282,21 +268,4 @@ func outputTag(src string, tarOut bool) string {
 		return repo + ":" + tag
 	}
 	return tag
-}
-
-// splitSource splits PATH[:TAG]. Both may hold colons, so PATH is the
-// whole of src when that exists, else the shortest prefix before a colon
-// that exists.
-func splitSource(src string) (path, tag string) {
-	if _, err := os.Stat(src); err == nil {
-		return src, ""
-	}
-	for i := 1; i < len(src); i++ {
-		if src[i] == ':' {
-			if _, err := os.Stat(src[:i]); err == nil {
-				return src[:i], src[i+1:]
-			}
-		}
-	}
-	return src, ""
 }

@@ -12,13 +12,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
-	"slices"
 
 	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/ref"
 	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/sbom"
 	"github.com/opencontainers/go-digest"
@@ -127,23 +126,6 @@ func reportSBOMs(w io.Writer, r build.Recipe, res *build.Result) {
 	}
 }
 
-// onlyImage returns the entry of a layout that is not an artifact
-// referring to another (such as an SBOM referrer, whose index.json entry
-// has an artifactType), when the layout holds several entries but one of
-// that kind.
-func onlyImage(l *layout.Layout) (ocispec.Descriptor, bool) {
-	var found []ocispec.Descriptor
-	for _, d := range l.Manifests() {
-		if d.ArtifactType == "" && !slices.ContainsFunc(found, func(f ocispec.Descriptor) bool { return f.Digest == d.Digest }) {
-			found = append(found, d)
-		}
-	}
-	if len(found) != 1 || len(l.Manifests()) == 1 {
-		return ocispec.Descriptor{}, false
-	}
-	return found[0], true
-}
-
 // layoutReferrers returns the artifacts in the layout at dir that refer
 // to a (its manifest or, for an index, one of its children's): the
 // referrers "minimage build --sbom-referrer" adds, or any other tool's.
@@ -184,17 +166,17 @@ func layoutReferrers(ctx context.Context, dir string, a image.Artifact) ([]image
 }
 
 // pushLayoutReferrers pushes the referrers of a that the layout src
-// (PATH[:TAG]) holds, if it is a layout, into the repository of ref.
-func pushLayoutReferrers(ctx context.Context, src, ref string, a image.Artifact, opts remote.Options, quiet bool, stderr io.Writer) error {
-	dir, _ := splitSource(src)
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+// (PATH[:TAG]) holds, if it is a layout, into the repository of dst.
+func pushLayoutReferrers(ctx context.Context, src, dst string, a image.Artifact, opts remote.Options, quiet bool, stderr io.Writer) error {
+	r, err := ref.Parse(src, ref.Options{Local: true})
+	if err != nil || r.Kind != ref.Layout {
 		return nil
 	}
-	refs, err := layoutReferrers(ctx, dir, a)
+	refs, err := layoutReferrers(ctx, r.Path, a)
 	if err != nil {
 		return err
 	}
-	ds, err := build.PushReferrers(ctx, ref, refs, opts)
+	ds, err := build.PushReferrers(ctx, dst, refs, opts)
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/minimage/minimage/build"
+	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -61,7 +61,7 @@ func run(ctx context.Context, binary, pkg, baseRef, out, platform, zones string,
 	if (binary == "") == (pkg == "") {
 		return errors.New("recipes: give exactly one of -binary PATH and -pkg PACKAGE")
 	}
-	p, err := build.ParsePlatform(platform)
+	p, err := image.ParsePlatform(platform)
 	if err != nil {
 		return fmt.Errorf("recipes: -platform: %w", err)
 	}

@@ -50,7 +50,7 @@ func release(ctx context.Context, pkg, version, out string, platforms []string) 
 	}
 	var plats []image.Platform
 	for _, s := range platforms {
-		p, err := build.ParsePlatform(s)
+		p, err := image.ParsePlatform(s)
 		if err != nil {
 			return "", err
 		}

@@ -39,7 +39,10 @@ func FuzzRead(f *testing.F) {
 }
 
 // Exercise takes, rebuilds and reads back everything src holds.
-func Exercise(t *testing.T, src image.Source) {
+func Exercise(t *testing.T, src interface {
+	image.Source
+	Verify(context.Context) (int, error)
+}) {
 	ctx := context.Background()
 	src.Verify(ctx)
 	for _, tag := range append(src.Tags(), "") {

@@ -263,12 +263,7 @@ func (l *Layout) Images(ctx context.Context, tag string) ([]*image.Image, error)
 	}
 	var out []*image.Image
 	for _, a := range arts {
-		switch a := a.(type) {
-		case *image.Image:
-			out = append(out, a)
-		case *image.Index:
-			out = append(out, a.Images()...)
-		}
+		out = append(out, a.Images()...)
 	}
 	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -22,6 +23,11 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
+
+// ErrNotTar reports a file that Read cannot read as a tar at all (such as
+// a compressed tarball or a binary), as opposed to a tar that holds no
+// image. It comes with layout.ErrNotLayout.
+var ErrNotTar = errors.New("not a tar file")
 
 // Tarball is a tar file opened for reading by Read: an OCI layout in a
 // tar (as Write, skopeo's oci-archive: or docker save from version 25
@@ -118,7 +124,7 @@ func index(f *os.File, name string) (map[string]section, error) {
 		}
 		if err != nil {
 			if len(files) == 0 {
-				return nil, fmt.Errorf("tarball: read %s: %w: not a tar file (%v); give a tarball written by minimage, docker save, podman save or skopeo", name, layout.ErrNotLayout, err)
+				return nil, fmt.Errorf("tarball: read %s: %w: %w (%v); give a tarball written by minimage, docker save, podman save or skopeo", name, layout.ErrNotLayout, ErrNotTar, err)
 			}
 			return nil, fmt.Errorf("tarball: read %s: %w: the tar is truncated or damaged after %d files: %v", name, image.ErrCorrupt, len(files), err)
 		}
@@ -296,36 +302,21 @@ func (t *Tarball) dockerImage(ctx context.Context, tag string, p image.Platform)
 	if len(cands) == 0 || tag == "" && len(cands) > 1 {
 		return nil, fmt.Errorf("tarball: %s: tag %q %w; it has tags %q", t.name, tag, image.ErrNotFound, t.Tags())
 	}
-	var have []string
+	var imgs []*image.Image
 	for _, e := range cands {
 		img, err := t.dockerEntry(ctx, e)
 		if err != nil {
 			return nil, err
 		}
-		if p == (image.Platform{}) || matches(p, img.Platform()) {
+		if p == (image.Platform{}) || p.Matches(img.Platform()) {
 			return img, nil
 		}
-		have = append(have, img.Platform().String())
+		imgs = append(imgs, img)
 	}
 	if tag == "" {
-		return nil, fmt.Errorf("tarball: %s: %w: no image for %s; it has %s; give one of those", t.name, image.ErrNotFound, p, strings.Join(have, ", "))
+		return nil, fmt.Errorf("tarball: %s: %w", t.name, image.NewPlatformError(p, imgs))
 	}
-	return nil, fmt.Errorf("tarball: %s: tag %q: %w: no image for %s; it has %s; give one of those", t.name, tag, image.ErrNotFound, p, strings.Join(have, ", "))
-}
-
-// matches reports whether an image of platform q satisfies a request for
-// p, as image.Index.Image matches them.
-func matches(p, q image.Platform) bool {
-	if p.Variant == "" {
-		return p.OS == q.OS && p.Architecture == q.Architecture
-	}
-	norm := func(x image.Platform) image.Platform {
-		if x.Architecture == "arm64" && x.Variant == "v8" {
-			x.Variant = ""
-		}
-		return x
-	}
-	return norm(p) == norm(q)
+	return nil, fmt.Errorf("tarball: %s: tag %q: %w", t.name, tag, image.NewPlatformError(p, imgs))
 }
 
 // dockerEntry reads one image of manifest.json. A blob named by its

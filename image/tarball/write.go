@@ -210,16 +210,11 @@ func (w *fileWriter) Write(p []byte) (int, error) { return w.bw.Write(p) }
 // primary returns the image a docker manifest.json lists: a itself, or
 // an index's linux/amd64 image, else its first; nil for neither.
 func primary(a image.Artifact) *image.Image {
-	switch a := a.(type) {
-	case *image.Image:
-		return a
-	case *image.Index:
-		if img := a.Image(image.Platform{OS: "linux", Architecture: "amd64"}); img != nil {
-			return img
-		}
-		if imgs := a.Images(); len(imgs) > 0 {
-			return imgs[0]
-		}
+	if img, err := image.Select(a, image.Platform{OS: "linux", Architecture: "amd64"}); err == nil {
+		return img
+	}
+	if imgs := a.Images(); len(imgs) > 0 {
+		return imgs[0]
 	}
 	return nil
 }

@@ -56,7 +56,7 @@ func TestParse(t *testing.T) {
 // reader's own lookup, one platform chosen with the one wording.
 func TestOpen(t *testing.T) {
 	ctx := context.Background()
-	ix := imagetest.Index(t, imagetest.Spec{Seed: 3, Platforms: []string{"linux/amd64", "linux/arm64"}})
+	ix := imagetest.Index(t, imagetest.Spec{Seed: 3, Platforms: []image.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64"}}})
 	lay := imagetest.WriteLayout(t, ix, "v1")
 	tar := imagetest.WriteTarball(t, ix, "app:v1")
 	for _, name := range []string{lay + ":v1", lay, tar + ":app:v1", tar} {

@@ -42,11 +42,15 @@ type Options struct {
 // its final directory, is synced and renamed, and index.json is replaced
 // the same way, last. A layer whose blob was spilled to a file on dir's
 // file system (see SpillDir) is not copied: its synced file is linked into
-// place (layer.Layer.Link), which is atomic too. A write that fails or is interrupted therefore
-// leaves the layout as it was, plus maybe unreferenced blobs. Files get
-// mode 0666 less the umask. Writers are serialized with an exclusive flock
-// on dir (within one process too), so concurrent Write calls, from any
-// process, each keep the others' tags. Write stops when ctx is cancelled,
+// place (layer.Layer.Link), which is atomic too. A write that fails or is
+// interrupted therefore leaves the layout as it was, plus maybe
+// unreferenced blobs. Files get mode 0666 less the umask.
+//
+// Write is safe for concurrent use, from any number of goroutines and
+// processes writing into one layout: blobs are named by their digest, so
+// writers store them side by side, and only the read, merge and
+// replacement of index.json is serialized, by an exclusive flock on dir;
+// each writer keeps the others' tags. Write stops when ctx is cancelled,
 // also while it waits for the lock.
 func Write(ctx context.Context, dir string, a image.Artifact, opts Options) error {
 	for _, t := range opts.Tags {
@@ -57,14 +61,7 @@ func Write(ctx context.Context, dir string, a image.Artifact, opts Options) erro
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return fmt.Errorf("layout: write: %w", err)
 	}
-	unlock, err := lockDir(ctx, dir)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-
-	old, err := openForWrite(dir)
-	if err != nil {
+	if err := prepare(ctx, dir); err != nil {
 		return err
 	}
 	for _, b := range a.Blobs() {
@@ -72,16 +69,48 @@ func Write(ctx context.Context, dir string, a image.Artifact, opts Options) erro
 			return err
 		}
 	}
+	// Also syncs the names of blobs another writer renamed into place
+	// and this one found there: index.json names them only after this.
 	for _, alg := range []string{digest.SHA256.String(), digest.SHA512.String()} {
 		if err := oci.SyncDir(filepath.Join(dir, "blobs", alg)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("layout: write: %w", err)
 		}
 	}
+	return addToIndex(ctx, dir, a.Descriptor(), opts.Tags)
+}
+
+// prepare checks that dir is a layout whose index.json parses, or makes
+// an empty dir a layout, before any blob is written. Making one takes
+// the lock, so that two first writers do not each take the other's
+// temporary oci-layout file for a foreign file.
+func prepare(ctx context.Context, dir string) error {
+	if _, err := os.Lstat(filepath.Join(dir, "oci-layout")); err != nil {
+		unlock, err := lockDir(ctx, dir)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	_, err := openForWrite(dir)
+	return err
+}
+
+// addToIndex adds desc under tags to dir's index.json, holding the lock
+// from the read of index.json to its replacement.
+func addToIndex(ctx context.Context, dir string, desc ocispec.Descriptor, tags []string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("layout: write %s: %w", dir, err)
 	}
-	idx := mergeIndex(old, a.Descriptor(), opts.Tags)
-	data, err := json.Marshal(idx)
+	unlock, err := lockDir(ctx, dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	old, err := openForWrite(dir)
+	if err != nil {
+		return err
+	}
+	data, err := json.Marshal(mergeIndex(old, desc, tags))
 	if err != nil {
 		return fmt.Errorf("layout: write: %w", err)
 	}

@@ -108,7 +108,9 @@ func TestSlowWriterDoesNotBlockOthers(t *testing.T) {
 	}
 	slowImg := fixture.Image(t, amd64).Append(slow)
 	done := make(chan error, 1)
-	go func() { done <- layout.Write(context.Background(), dir, slowImg, layout.Options{Tags: []string{"slow"}}) }()
+	go func() {
+		done <- layout.Write(context.Background(), dir, slowImg, layout.Options{Tags: []string{"slow"}})
+	}()
 	<-reading
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -19,11 +19,17 @@ import (
 
 // Options control Write. The zero value adds the artifact without a name.
 type Options struct {
-	// Tags are the names the artifact gets in index.json, as its
-	// descriptor's org.opencontainers.image.ref.name (what skopeo's
-	// oci:dir:tag and umoci's dir:tag match): "v1", or a full reference
-	// such as "example.com/app:v1". An entry with one of these tags is
-	// replaced. Without tags the artifact is added untagged, once.
+	// Tags are the names the artifact gets in index.json, each as
+	// containerd, docker and oras write them, and as tarball.Options.Tags
+	// are: a tag alone ("v1") becomes the descriptor's
+	// org.opencontainers.image.ref.name; a docker reference NAME:TAG
+	// ("ghcr.io/me/app:v1", "app:v1"; NAME alone means NAME:latest) puts
+	// its TAG there ("v1", what skopeo's oci:DIR:v1, umoci's DIR:v1 and
+	// oras's DIR:v1 match) and its full name in io.containerd.image.name
+	// ("docker.io/library/app:v1" for "app:v1"). An entry with the same
+	// name is replaced, also one an earlier version wrote with the whole
+	// reference as its ref.name. Without tags the artifact is added
+	// untagged, once.
 	Tags []string
 }
 
@@ -53,10 +59,13 @@ type Options struct {
 // each writer keeps the others' tags. Write stops when ctx is cancelled,
 // also while it waits for the lock.
 func Write(ctx context.Context, dir string, a image.Artifact, opts Options) error {
-	for _, t := range opts.Tags {
-		if err := oci.CheckLayoutTag("layout", t, image.ErrInvalidTag); err != nil {
+	tags := make([]oci.Tag, len(opts.Tags))
+	for i, s := range opts.Tags {
+		t, err := oci.ParseTag("layout", s, image.ErrInvalidTag)
+		if err != nil {
 			return err
 		}
+		tags[i] = t
 	}
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return fmt.Errorf("layout: write: %w", err)
@@ -76,7 +85,7 @@ func Write(ctx context.Context, dir string, a image.Artifact, opts Options) erro
 			return fmt.Errorf("layout: write: %w", err)
 		}
 	}
-	return addToIndex(ctx, dir, a.Descriptor(), opts.Tags)
+	return addToIndex(ctx, dir, a.Descriptor(), tags)
 }
 
 // prepare checks that dir is a layout whose index.json parses, or makes
@@ -97,7 +106,7 @@ func prepare(ctx context.Context, dir string) error {
 
 // addToIndex adds desc under tags to dir's index.json, holding the lock
 // from the read of index.json to its replacement.
-func addToIndex(ctx context.Context, dir string, desc ocispec.Descriptor, tags []string) error {
+func addToIndex(ctx context.Context, dir string, desc ocispec.Descriptor, tags []oci.Tag) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("layout: write %s: %w", dir, err)
 	}
@@ -158,18 +167,21 @@ func openForWrite(dir string) (ocispec.Index, error) {
 }
 
 // mergeIndex returns old with desc added under tags, replacing entries
-// with those tags; without tags, desc is added untagged unless it already
-// is.
-func mergeIndex(old ocispec.Index, desc ocispec.Descriptor, tags []string) ocispec.Index {
+// with the same names (oci.EntryKey); without tags, desc is added
+// untagged unless it already is.
+func mergeIndex(old ocispec.Index, desc ocispec.Descriptor, tags []oci.Tag) ocispec.Index {
 	idx := old
 	idx.SchemaVersion, idx.MediaType = 2, ocispec.MediaTypeImageIndex
 	idx.Manifests = nil
+	keys := make([]string, len(tags))
+	for i, t := range tags {
+		keys[i] = t.Key()
+	}
 	for _, d := range old.Manifests {
-		ref := d.Annotations[ocispec.AnnotationRefName]
-		if len(tags) > 0 && slices.Contains(tags, ref) {
+		if slices.Contains(keys, oci.EntryKey(d.Annotations)) {
 			continue
 		}
-		if len(tags) == 0 && ref == "" && d.Digest == desc.Digest {
+		if len(tags) == 0 && d.Annotations[ocispec.AnnotationRefName] == "" && d.Digest == desc.Digest {
 			continue
 		}
 		idx.Manifests = append(idx.Manifests, d)
@@ -178,11 +190,11 @@ func mergeIndex(old ocispec.Index, desc ocispec.Descriptor, tags []string) ocisp
 		idx.Manifests = append(idx.Manifests, desc)
 	}
 	for i, t := range tags {
-		if slices.Contains(tags[:i], t) {
+		if slices.Contains(keys[:i], keys[i]) {
 			continue
 		}
 		d := desc
-		d.Annotations = map[string]string{ocispec.AnnotationRefName: t}
+		d.Annotations = t.Annotations()
 		idx.Manifests = append(idx.Manifests, d)
 	}
 	if idx.Manifests == nil {

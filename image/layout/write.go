@@ -105,11 +105,25 @@ func prepare(ctx context.Context, dir string) error {
 }
 
 // addToIndex adds desc under tags to dir's index.json, holding the lock
-// from the read of index.json to its replacement.
+// from the read of index.json to its replacement. The directory is synced
+// after the lock is let go: until then a crash leaves the index.json
+// before, or this one, both complete, and a writer that takes the lock
+// next builds on this one.
 func addToIndex(ctx context.Context, dir string, desc ocispec.Descriptor, tags []oci.Tag) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("layout: write %s: %w", dir, err)
 	}
+	if err := replaceIndex(ctx, dir, desc, tags); err != nil {
+		return err
+	}
+	if err := oci.SyncDir(dir); err != nil {
+		return fmt.Errorf("layout: write: %w", err)
+	}
+	return nil
+}
+
+// replaceIndex reads, merges and replaces index.json under the lock.
+func replaceIndex(ctx context.Context, dir string, desc ocispec.Descriptor, tags []oci.Tag) error {
 	unlock, err := lockDir(ctx, dir)
 	if err != nil {
 		return err
@@ -123,7 +137,7 @@ func addToIndex(ctx context.Context, dir string, desc ocispec.Descriptor, tags [
 	if err != nil {
 		return fmt.Errorf("layout: write: %w", err)
 	}
-	if err := oci.WriteFileAtomic(dir, "index.json", data); err != nil {
+	if err := oci.WriteAtomic(dir, "index.json", func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 		return fmt.Errorf("layout: write: %w", err)
 	}
 	return nil

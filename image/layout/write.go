@@ -38,7 +38,7 @@ type Options struct {
 // needed, and adds it to dir/index.json.
 //
 // An existing layout keeps every image it holds; only entries with the
-// same tags are replaced. A blob already present is checked, not
+// same names (see Options.Tags) are replaced. A blob already present is checked, not
 // rewritten: one of the wrong size, or whose bytes do not match its name,
 // is an image.ErrBlobMismatch error. A directory with other files but no
 // oci-layout is an image.ErrNotLayout error, and a corrupt index.json an

@@ -137,9 +137,10 @@ type Recipe struct {
 	// whole). None means Run only builds.
 	Outputs []Output
 
-	// Tags name the artifact in every output: "v1" or "app:v1" in a
-	// layout's index.json, docker references such as "app:v1" in a
-	// tarball. nil means none.
+	// Tags name the artifact in layout and tarball outputs, alike (see
+	// layout.Options.Tags): a tag alone ("v1") or a docker reference
+	// ("ghcr.io/me/app:v1"), whose tag goes into ref.name and whose full
+	// name beside it. nil means none.
 	Tags []string
 
 	// Progress, if set, is told what Run is doing. Run serializes the

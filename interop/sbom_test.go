@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/minimage/minimage/certs"
+	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/sbom"
 	"github.com/minimage/minimage/tzdata"
 	"github.com/opencontainers/go-digest"
@@ -395,7 +396,8 @@ func layoutInput(t *testing.T, dir string) sbom.Input {
 	if cfg.Created != nil {
 		created = *cfg.Created
 	}
-	ref := mdesc.Annotations[ocispec.AnnotationRefName] // "minimage:latest"
+	// "docker.io/library/minimage:latest", read back as "minimage:latest"
+	ref := strings.TrimPrefix(mdesc.Annotations[image.AnnotationContainerdName], "docker.io/library/")
 	if ref == "" {
 		ref = "minimage"
 	}

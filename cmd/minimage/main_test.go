@@ -67,14 +67,14 @@ func TestEndToEnd(t *testing.T) {
 		}
 	}
 	copied := filepath.Join(dir, "copied")
-	for _, src := range []string{"oci:" + layout + ":hello:v1", "oci-archive:" + tarball + ":v1", "docker-archive:" + tarball} {
+	for _, src := range []string{"oci:" + layout + ":v1", "oci-archive:" + tarball + ":v1", "docker-archive:" + tarball} {
 		out, err := exec.Command(skopeo, "copy", "--quiet", src, "oci:"+copied+":x").CombinedOutput()
 		if err != nil {
 			t.Fatalf("skopeo copy %s: %v\n%s", src, err, out)
 		}
 	}
 	bundle := filepath.Join(dir, "bundle")
-	if out, err := exec.Command(umoci, "unpack", "--image", layout+":hello:v1", bundle).CombinedOutput(); err != nil {
+	if out, err := exec.Command(umoci, "unpack", "--image", layout+":v1", bundle).CombinedOutput(); err != nil {
 		t.Fatalf("umoci unpack: %v\n%s", err, out)
 	}
 	out := runUnpacked(t, filepath.Join(bundle, "rootfs"), 65532, 65532, "/hello")

@@ -209,7 +209,7 @@ func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	rf.register(fs)
 	out := fs.String("o", "", "write to this layout `directory`, or to this tarball when it ends in .tar")
 	platform := fs.String("platform", "", "pull only the image for `os/arch[/variant]`, such as linux/arm64")
-	tag := fs.String("tag", "", "name the image `tag` in the output (default: the reference's tag, or its repository and tag in a tarball)")
+	tag := fs.String("tag", "", "name the image `tag` in the output (default: the reference's repository and tag)")
 	src, err := parseCommand(fs, args, "REGISTRY/REPOSITORY[:TAG]")
 	if err != nil {
 		return err
@@ -238,7 +238,7 @@ func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	name := *tag
 	tarOut := strings.HasSuffix(*out, ".tar")
 	if name == "" {
-		name = outputTag(src, tarOut)
+		name = outputTag(src)
 	}
 	if !rf.quiet {
 		fmt.Fprintf(stderr, "minimage: pulled %s (%s)\n", src, a.Digest())
@@ -255,17 +255,14 @@ func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return err
 }
 
-// outputTag names a pulled artifact: the tag alone in a layout ("v1", as
-// skopeo's oci:DIR:v1 matches), the repository and tag in a tarball (what
-// docker load shows). Without a tag, "latest".
-func outputTag(src string, tarOut bool) string {
+// outputTag names a pulled artifact by its repository and tag ("latest"
+// without one), in a layout as in a tarball: the tag alone goes into
+// ref.name (skopeo's oci:DIR:v1), the full name beside it (what docker
+// load shows).
+func outputTag(src string) string {
 	name := strings.SplitN(src, "@", 2)[0]
-	repo, tag := name, "latest"
-	if i := strings.LastIndexByte(name, ':'); i > strings.LastIndexByte(name, '/') {
-		repo, tag = name[:i], name[i+1:]
+	if strings.LastIndexByte(name, ':') > strings.LastIndexByte(name, '/') {
+		return name
 	}
-	if tarOut {
-		return repo + ":" + tag
-	}
-	return tag
+	return name + ":latest"
 }

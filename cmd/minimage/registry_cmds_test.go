@@ -86,12 +86,14 @@ func TestPushPullCommands(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, err := l.Artifact(context.Background(), "v1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if a.Digest() != img.Digest() {
-			t.Errorf("pulled %s, want %s", a.Digest(), img.Digest())
+		for _, tag := range []string{"v1", reg.Ref("app:v1")} {
+			a, err := l.Artifact(context.Background(), tag)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Digest() != img.Digest() {
+				t.Errorf("%s: pulled %s, want %s", tag, a.Digest(), img.Digest())
+			}
 		}
 	})
 	t.Run("pull one platform into a tarball", func(t *testing.T) {

@@ -69,7 +69,7 @@ func TestRelease(t *testing.T) {
 
 	t.Run("skopeo", func(t *testing.T) {
 		skopeo := testenv.NeedTool(t, "skopeo")
-		cmd := exec.Command(skopeo, "inspect", "--raw", "oci:"+filepath.Join(out, "layout")+":hello:latest")
+		cmd := exec.Command(skopeo, "inspect", "--raw", "oci:"+filepath.Join(out, "layout")+":latest")
 		raw, err := cmd.Output()
 		if err != nil {
 			t.Fatalf("skopeo inspect: %v", err)

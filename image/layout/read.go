@@ -136,13 +136,15 @@ func (l *Layout) Fetch(ctx context.Context, d ocispec.Descriptor) (io.ReadCloser
 	return f, nil
 }
 
-// Tags returns the names of the layout's entries, in index order: each
-// descriptor's org.opencontainers.image.ref.name. Untagged entries are
-// left out; a name that several entries carry is listed once.
+// Tags returns the names of the layout's entries, in index order, each
+// as it reads back: the full name of an entry that has one, as docker
+// shows it ("app:v1", "ghcr.io/me/app:v1"), else its
+// org.opencontainers.image.ref.name ("v1"). Untagged entries are left
+// out; a name that several entries carry is listed once.
 func (l *Layout) Tags() []string {
 	var tags []string
 	for _, d := range l.index.Manifests {
-		if t := d.Annotations[ocispec.AnnotationRefName]; t != "" && !slices.Contains(tags, t) {
+		if t := oci.EntryName(d.Annotations); t != "" && !slices.Contains(tags, t) {
 			tags = append(tags, t)
 		}
 	}
@@ -158,25 +160,43 @@ func (l *Layout) Manifests() []ocispec.Descriptor {
 	return idx.Manifests
 }
 
-// entries returns the descriptors that answer to tag: an entry's
-// org.opencontainers.image.ref.name or io.containerd.image.name, or the
-// full name a docker reference stands for ("app:v1" matches
-// "docker.io/library/app:v1"). An empty tag takes every entry.
-func (l *Layout) entries(tag string) []ocispec.Descriptor {
+// entries returns the descriptors that answer to tag (see
+// oci.EntryTagged): a ref.name such as "v1", a full name, or a docker
+// reference that stands for one ("app:v1" for "docker.io/library/app:v1").
+// An empty tag takes every entry. A tag that entries of several names
+// answer to ("v1" in a layout of ghcr.io/me/a:v1 and ghcr.io/me/b:v1) is
+// an image.ErrNotFound error that lists those names.
+func (l *Layout) entries(tag string) ([]ocispec.Descriptor, error) {
 	var out []ocispec.Descriptor
+	var names []string
 	for _, d := range l.index.Manifests {
-		if tag == "" || oci.EntryTagged(d.Annotations, tag) {
-			out = append(out, d)
+		if tag != "" && !oci.EntryTagged(d.Annotations, tag) {
+			continue
+		}
+		out = append(out, d)
+		if k := oci.EntryKey(d.Annotations); !slices.Contains(names, k) {
+			names = append(names, k)
 		}
 	}
-	return out
+	if tag != "" && len(names) > 1 {
+		var full []string
+		for _, d := range out {
+			if n := oci.EntryName(d.Annotations); !slices.Contains(full, n) {
+				full = append(full, n)
+			}
+		}
+		return nil, fmt.Errorf("layout: %s: tag %q %w: it names %d images, %q; give the full name", l.name, tag, image.ErrNotFound, len(full), full)
+	}
+	return out, nil
 }
 
 // entry returns the one descriptor tag names; an empty tag takes the
 // layout's only entry.
 func (l *Layout) entry(tag string) (ocispec.Descriptor, error) {
-	ds := l.entries(tag)
+	ds, err := l.entries(tag)
 	switch {
+	case err != nil:
+		return ocispec.Descriptor{}, err
 	case len(ds) == 0 && tag == "":
 		return ocispec.Descriptor{}, fmt.Errorf("layout: %s: %w: the layout is empty", l.name, image.ErrNotFound)
 	case len(ds) == 0:
@@ -226,7 +246,10 @@ func (l *Layout) Index(ctx context.Context, tag string) (*image.Index, error) {
 // zero p takes the first image. A missing tag or platform is an
 // image.ErrNotFound error that lists what there is.
 func (l *Layout) Image(ctx context.Context, tag string, p image.Platform) (*image.Image, error) {
-	ds := l.entries(tag)
+	ds, err := l.entries(tag)
+	if err != nil {
+		return nil, err
+	}
 	if tag == "" || len(ds) == 0 {
 		d, err := l.entry(tag)
 		if err != nil {
@@ -270,7 +293,10 @@ func (l *Layout) Images(ctx context.Context, tag string) ([]*image.Image, error)
 
 // artifacts loads every entry tag names.
 func (l *Layout) artifacts(ctx context.Context, tag string) ([]image.Artifact, error) {
-	ds := l.entries(tag)
+	ds, err := l.entries(tag)
+	if err != nil {
+		return nil, err
+	}
 	if len(ds) == 0 && tag != "" {
 		return nil, fmt.Errorf("layout: %s: tag %q %w; it has tags %q", l.name, tag, image.ErrNotFound, l.Tags())
 	}

@@ -19,11 +19,17 @@ import (
 
 // Options control Write. The zero value adds the artifact without a name.
 type Options struct {
-	// Tags are the names the artifact gets in index.json, as its
-	// descriptor's org.opencontainers.image.ref.name (what skopeo's
-	// oci:dir:tag and umoci's dir:tag match): "v1", or a full reference
-	// such as "example.com/app:v1". An entry with one of these tags is
-	// replaced. Without tags the artifact is added untagged, once.
+	// Tags are the names the artifact gets in index.json, each as
+	// containerd, docker and oras write them, and as tarball.Options.Tags
+	// are: a tag alone ("v1") becomes the descriptor's
+	// org.opencontainers.image.ref.name; a docker reference NAME:TAG
+	// ("ghcr.io/me/app:v1", "app:v1"; NAME alone means NAME:latest) puts
+	// its TAG there ("v1", what skopeo's oci:DIR:v1, umoci's DIR:v1 and
+	// oras's DIR:v1 match) and its full name in io.containerd.image.name
+	// ("docker.io/library/app:v1" for "app:v1"). An entry with the same
+	// name is replaced, also one an earlier version wrote with the whole
+	// reference as its ref.name. Without tags the artifact is added
+	// untagged, once.
 	Tags []string
 }
 
@@ -32,7 +38,7 @@ type Options struct {
 // needed, and adds it to dir/index.json.
 //
 // An existing layout keeps every image it holds; only entries with the
-// same tags are replaced. A blob already present is checked, not
+// same names (see Options.Tags) are replaced. A blob already present is checked, not
 // rewritten: one of the wrong size, or whose bytes do not match its name,
 // is an image.ErrBlobMismatch error. A directory with other files but no
 // oci-layout is an ErrNotLayout error, and a corrupt index.json an
@@ -42,29 +48,29 @@ type Options struct {
 // its final directory, is synced and renamed, and index.json is replaced
 // the same way, last. A layer whose blob was spilled to a file on dir's
 // file system (see SpillDir) is not copied: its synced file is linked into
-// place (layer.Layer.Link), which is atomic too. A write that fails or is interrupted therefore
-// leaves the layout as it was, plus maybe unreferenced blobs. Files get
-// mode 0666 less the umask. Writers are serialized with an exclusive flock
-// on dir (within one process too), so concurrent Write calls, from any
-// process, each keep the others' tags. Write stops when ctx is cancelled,
+// place (layer.Layer.Link), which is atomic too. A write that fails or is
+// interrupted therefore leaves the layout as it was, plus maybe
+// unreferenced blobs. Files get mode 0666 less the umask.
+//
+// Write is safe for concurrent use, from any number of goroutines and
+// processes writing into one layout: blobs are named by their digest, so
+// writers store them side by side, and only the read, merge and
+// replacement of index.json is serialized, by an exclusive flock on dir;
+// each writer keeps the others' tags. Write stops when ctx is cancelled,
 // also while it waits for the lock.
 func Write(ctx context.Context, dir string, a image.Artifact, opts Options) error {
-	for _, t := range opts.Tags {
-		if err := oci.CheckLayoutTag("layout", t, image.ErrInvalidTag); err != nil {
+	tags := make([]oci.Tag, len(opts.Tags))
+	for i, s := range opts.Tags {
+		t, err := oci.ParseTag("layout", s, image.ErrInvalidTag)
+		if err != nil {
 			return err
 		}
+		tags[i] = t
 	}
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return fmt.Errorf("layout: write: %w", err)
 	}
-	unlock, err := lockDir(ctx, dir)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-
-	old, err := openForWrite(dir)
-	if err != nil {
+	if err := prepare(ctx, dir); err != nil {
 		return err
 	}
 	for _, b := range a.Blobs() {
@@ -72,20 +78,66 @@ func Write(ctx context.Context, dir string, a image.Artifact, opts Options) erro
 			return err
 		}
 	}
+	// Also syncs the names of blobs another writer renamed into place
+	// and this one found there: index.json names them only after this.
 	for _, alg := range []string{digest.SHA256.String(), digest.SHA512.String()} {
 		if err := oci.SyncDir(filepath.Join(dir, "blobs", alg)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("layout: write: %w", err)
 		}
 	}
+	return addToIndex(ctx, dir, a.Descriptor(), tags)
+}
+
+// prepare checks that dir is a layout whose index.json parses, or makes
+// an empty dir a layout, before any blob is written. Making one takes
+// the lock, so that two first writers do not each take the other's
+// temporary oci-layout file for a foreign file.
+func prepare(ctx context.Context, dir string) error {
+	if _, err := os.Lstat(filepath.Join(dir, "oci-layout")); err != nil {
+		unlock, err := lockDir(ctx, dir)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	_, err := openForWrite(dir)
+	return err
+}
+
+// addToIndex adds desc under tags to dir's index.json, holding the lock
+// from the read of index.json to its replacement. The directory is synced
+// after the lock is let go: until then a crash leaves the index.json
+// before, or this one, both complete, and a writer that takes the lock
+// next builds on this one.
+func addToIndex(ctx context.Context, dir string, desc ocispec.Descriptor, tags []oci.Tag) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("layout: write %s: %w", dir, err)
 	}
-	idx := mergeIndex(old, a.Descriptor(), opts.Tags)
-	data, err := json.Marshal(idx)
+	if err := replaceIndex(ctx, dir, desc, tags); err != nil {
+		return err
+	}
+	if err := oci.SyncDir(dir); err != nil {
+		return fmt.Errorf("layout: write: %w", err)
+	}
+	return nil
+}
+
+// replaceIndex reads, merges and replaces index.json under the lock.
+func replaceIndex(ctx context.Context, dir string, desc ocispec.Descriptor, tags []oci.Tag) error {
+	unlock, err := lockDir(ctx, dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	old, err := openForWrite(dir)
+	if err != nil {
+		return err
+	}
+	data, err := json.Marshal(mergeIndex(old, desc, tags))
 	if err != nil {
 		return fmt.Errorf("layout: write: %w", err)
 	}
-	if err := oci.WriteFileAtomic(dir, "index.json", data); err != nil {
+	if err := oci.WriteAtomic(dir, "index.json", func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 		return fmt.Errorf("layout: write: %w", err)
 	}
 	return nil
@@ -129,18 +181,21 @@ func openForWrite(dir string) (ocispec.Index, error) {
 }
 
 // mergeIndex returns old with desc added under tags, replacing entries
-// with those tags; without tags, desc is added untagged unless it already
-// is.
-func mergeIndex(old ocispec.Index, desc ocispec.Descriptor, tags []string) ocispec.Index {
+// with the same names (oci.EntryKey); without tags, desc is added
+// untagged unless it already is.
+func mergeIndex(old ocispec.Index, desc ocispec.Descriptor, tags []oci.Tag) ocispec.Index {
 	idx := old
 	idx.SchemaVersion, idx.MediaType = 2, ocispec.MediaTypeImageIndex
 	idx.Manifests = nil
+	keys := make([]string, len(tags))
+	for i, t := range tags {
+		keys[i] = t.Key()
+	}
 	for _, d := range old.Manifests {
-		ref := d.Annotations[ocispec.AnnotationRefName]
-		if len(tags) > 0 && slices.Contains(tags, ref) {
+		if slices.Contains(keys, oci.EntryKey(d.Annotations)) {
 			continue
 		}
-		if len(tags) == 0 && ref == "" && d.Digest == desc.Digest {
+		if len(tags) == 0 && d.Annotations[ocispec.AnnotationRefName] == "" && d.Digest == desc.Digest {
 			continue
 		}
 		idx.Manifests = append(idx.Manifests, d)
@@ -149,11 +204,11 @@ func mergeIndex(old ocispec.Index, desc ocispec.Descriptor, tags []string) ocisp
 		idx.Manifests = append(idx.Manifests, desc)
 	}
 	for i, t := range tags {
-		if slices.Contains(tags[:i], t) {
+		if slices.Contains(keys[:i], keys[i]) {
 			continue
 		}
 		d := desc
-		d.Annotations = map[string]string{ocispec.AnnotationRefName: t}
+		d.Annotations = t.Annotations()
 		idx.Manifests = append(idx.Manifests, d)
 	}
 	if idx.Manifests == nil {

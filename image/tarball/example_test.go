@@ -32,5 +32,5 @@ func ExampleWriteFile() {
 		log.Fatal(err)
 	}
 	fmt.Println(t.Tags(), got.Digest() == img.Digest())
-	// Output: [v1] true
+	// Output: [example.com/app:v1] true
 }

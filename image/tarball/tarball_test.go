@@ -10,6 +10,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -61,8 +62,9 @@ func untar(t testing.TB, data []byte) (names []string, files map[string][]byte) 
 
 func TestTarball(t *testing.T) {
 	img := imagetest.Fixture(t, amd64)
-	data := tarBytes(t, img, "app", "example.com/team/app:v1")
-	if again := tarBytes(t, img, "app", "example.com/team/app:v1"); !bytes.Equal(data, again) {
+	// A tag alone, a full name, a name without a tag.
+	data := tarBytes(t, img, "v0", "example.com/team/app:v1", "team/app")
+	if again := tarBytes(t, img, "v0", "example.com/team/app:v1", "team/app"); !bytes.Equal(data, again) {
 		t.Fatal("two writes differ")
 	}
 	names, files := untar(t, data)
@@ -80,7 +82,7 @@ func TestTarball(t *testing.T) {
 	if err := json.Unmarshal(files["manifest.json"], &dm); err != nil || len(dm) != 1 {
 		t.Fatalf("manifest.json %s: %v", files["manifest.json"], err)
 	}
-	if dm[0].Config != "blobs/sha256/"+img.ConfigDigest().Encoded() || !slices.Equal(dm[0].RepoTags, []string{"app:latest", "example.com/team/app:v1"}) || len(dm[0].Layers) != 2 {
+	if dm[0].Config != "blobs/sha256/"+img.ConfigDigest().Encoded() || !slices.Equal(dm[0].RepoTags, []string{"example.com/team/app:v1", "team/app:latest"}) || len(dm[0].Layers) != 2 {
 		t.Errorf("manifest.json %+v", dm[0])
 	}
 	for _, p := range append(dm[0].Layers, dm[0].Config) {
@@ -90,18 +92,22 @@ func TestTarball(t *testing.T) {
 	}
 	var idx ocispec.Index
 	json.Unmarshal(files["index.json"], &idx)
-	if len(idx.Manifests) != 2 || idx.Manifests[0].Digest != img.Digest() ||
-		idx.Manifests[0].Annotations[ocispec.AnnotationRefName] != "latest" ||
-		idx.Manifests[0].Annotations[image.AnnotationContainerdName] != "docker.io/library/app:latest" ||
-		idx.Manifests[1].Annotations[ocispec.AnnotationRefName] != "v1" ||
-		idx.Manifests[1].Annotations[image.AnnotationContainerdName] != "example.com/team/app:v1" {
+	want := []map[string]string{
+		{ocispec.AnnotationRefName: "v0"},
+		{ocispec.AnnotationRefName: "v1", image.AnnotationContainerdName: "example.com/team/app:v1"},
+		{ocispec.AnnotationRefName: "latest", image.AnnotationContainerdName: "docker.io/team/app:latest"},
+	}
+	if len(idx.Manifests) != len(want) || idx.Manifests[0].Digest != img.Digest() ||
+		!maps.Equal(idx.Manifests[0].Annotations, want[0]) ||
+		!maps.Equal(idx.Manifests[1].Annotations, want[1]) ||
+		!maps.Equal(idx.Manifests[2].Annotations, want[2]) {
 		t.Errorf("index.json %s", files["index.json"])
 	}
 	if !bytes.Equal(files["blobs/sha256/"+img.Digest().Encoded()], img.RawManifest()) {
 		t.Error("manifest blob")
 	}
 
-	for _, bad := range []string{"App", "app:", "a b", "app@sha256:00", ":v1"} {
+	for _, bad := range []string{"App:v1", "app:", "a b", "app@sha256:00", ":v1"} {
 		err := tarball.Write(context.Background(), io.Discard, img, tarball.Options{Tags: []string{bad}})
 		if !errors.Is(err, image.ErrInvalidTag) {
 			t.Errorf("tag %q: %v", bad, err)

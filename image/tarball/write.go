@@ -24,14 +24,16 @@ import (
 // Options control Write and WriteFile. The zero value writes an untagged
 // tarball.
 type Options struct {
-	// Tags are docker references, "name" or "name:tag" (a bare name gets
-	// ":latest"), such as "app:v1" or "example.com/team/app:v1". Each
-	// goes into manifest.json's RepoTags as "name:tag", and into
-	// index.json as a descriptor whose org.opencontainers.image.ref.name
-	// is the tag alone ("v1", as docker save writes it; what skopeo's
-	// oci-archive:file.tar:v1 matches) and whose io.containerd.image.name
-	// is the full name ("docker.io/library/app:v1", what containerd and
-	// docker 25+ read).
+	// Tags name the artifact as layout.Options.Tags do. A docker
+	// reference NAME:TAG ("app:v1", "example.com/team/app:v1"; NAME
+	// alone means NAME:latest) goes into manifest.json's RepoTags as
+	// "name:tag", and into index.json as a descriptor whose
+	// org.opencontainers.image.ref.name is the tag alone ("v1", as docker
+	// save writes it; what skopeo's oci-archive:file.tar:v1 matches) and
+	// whose io.containerd.image.name is the full name
+	// ("docker.io/library/app:v1", what containerd and docker 25+ read).
+	// A tag alone ("v1": no ':' or '/') goes into index.json's ref.name
+	// only: docker load finds no name in it.
 	Tags []string
 }
 
@@ -55,9 +57,9 @@ type Options struct {
 // (copy_file_range) where it can. Write stops when ctx is cancelled. It
 // does not close w.
 func Write(ctx context.Context, w io.Writer, a image.Artifact, opts Options) error {
-	tags := make([]oci.DockerTag, len(opts.Tags))
+	tags := make([]oci.Tag, len(opts.Tags))
 	for i, s := range opts.Tags {
-		t, err := oci.ParseDockerTag("tarball", s, image.ErrInvalidTag)
+		t, err := oci.ParseTag("tarball", s, image.ErrInvalidTag)
 		if err != nil {
 			return err
 		}
@@ -221,7 +223,7 @@ func primary(a image.Artifact) *image.Image {
 
 // tarballIndex returns the index.json of a tarball: a's descriptor once
 // per tag, or once untagged.
-func tarballIndex(a image.Artifact, tags []oci.DockerTag) ocispec.Index {
+func tarballIndex(a image.Artifact, tags []oci.Tag) ocispec.Index {
 	idx := ocispec.Index{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageIndex}
 	desc := a.Descriptor()
 	if len(tags) == 0 {
@@ -229,7 +231,7 @@ func tarballIndex(a image.Artifact, tags []oci.DockerTag) ocispec.Index {
 	}
 	for _, t := range tags {
 		d := desc
-		d.Annotations = map[string]string{ocispec.AnnotationRefName: t.Tag, oci.AnnotationContainerdName: t.Full}
+		d.Annotations = t.Annotations()
 		idx.Manifests = append(idx.Manifests, d)
 	}
 	return idx
@@ -242,13 +244,13 @@ type dockerEntry struct {
 	Layers   []string
 }
 
-func dockerManifest(img *image.Image, tags []oci.DockerTag) []byte {
+func dockerManifest(img *image.Image, tags []oci.Tag) []byte {
 	if img == nil {
 		return []byte("[]")
 	}
 	e := dockerEntry{Config: oci.BlobPath(img.ConfigDescriptor()), RepoTags: []string{}, Layers: []string{}}
 	for _, t := range tags {
-		if !slices.Contains(e.RepoTags, t.Short) {
+		if t.Short != "" && !slices.Contains(e.RepoTags, t.Short) {
 			e.RepoTags = append(e.RepoTags, t.Short)
 		}
 	}

@@ -259,7 +259,7 @@ func TestReadFile(t *testing.T) {
 		{"/empty", "", tar.TypeReg, ""},
 		{"/sh", "", tar.TypeSymlink, "/bin/busybox"},
 		{"/lib/x.so.1", "x", tar.TypeLink, "lib/x.so"},
-		{"/b", "content", tar.TypeReg, ""},  // the first link carries the deleted target
+		{"/b", "content", tar.TypeReg, ""},   // the first link carries the deleted target
 		{"/c", "content", tar.TypeLink, "b"}, // and the second links to it
 	} {
 		h, data, err := rootfs.ReadFile(t.Context(), img, tc.name)

@@ -52,7 +52,7 @@ func exportedImage(t *testing.T, data []byte, p image.Platform) *image.Image {
 			}
 		}
 		if h.Typeflag == tar.TypeLink {
-			if typ, ok := seen[path.Clean("/" + h.Linkname)]; !ok || typ != tar.TypeReg {
+			if typ, ok := seen[path.Clean("/"+h.Linkname)]; !ok || typ != tar.TypeReg {
 				t.Errorf("hard link %s comes before its target %s, or the target is not a file", p, h.Linkname)
 			}
 		}

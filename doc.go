@@ -22,6 +22,8 @@
 //	             locked)
 //	image/tarball one file for docker, podman, skopeo and crane: an OCI
 //	             layout plus a docker manifest.json, read and written
+//	image/rootfs the filesystem an image's layers make, whiteouts
+//	             applied: streamed as one tar, or one file read
 //	image/imagetest fixture images for Go tests
 //	image/registrytest a registry for Go tests, with faults
 //	build        a recipe (package or binary, platforms, base, zones…) in;

@@ -149,8 +149,8 @@ func ExampleRegistryBase() {
 }
 
 // Write each image's SPDX document into a directory and, as an OCI
-// referrer of its image, into the layout; Result.PushReferrers attaches
-// the same documents to the images in a registry.
+// referrer of its image, into the layout; remote.PushReferrers attaches
+// the same documents (Result.Referrers) to the images in a registry.
 func ExampleSBOMOptions() {
 	dir, err := os.MkdirTemp("", "sbom-example-*")
 	if err != nil {
@@ -182,12 +182,12 @@ func ExampleSBOMOptions() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	for _, m := range refs {
-		fmt.Println(m.ArtifactType(), "referring to", m.Subject().Digest == res.Images[0].Digest())
+	for i, r := range refs {
+		fmt.Println(r.Descriptor().ArtifactType, "referring to", res.Images[i].Platform())
 	}
 	// Output:
 	// greet-linux-arm64.spdx.json
-	// application/spdx+json referring to true
+	// application/spdx+json referring to linux/arm64
 }
 
 // writeGreet writes a tiny Go program, example.com/greet, into dir.

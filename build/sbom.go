@@ -3,7 +3,6 @@ package build
 import (
 	"context"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -19,7 +18,6 @@ import (
 	"github.com/minimage/minimage/sbom"
 	"github.com/minimage/minimage/tzdata"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
-	orasremote "oras.land/oras-go/v2/registry/remote"
 )
 
 // SBOMOptions say where Run puts the software bill of materials of each
@@ -27,7 +25,7 @@ import (
 // sbom), made from the build's report, with the same bytes in every place
 // it goes. The zero value makes the documents (Result.SBOMs) and attaches
 // them to the images of every Registry output, each as an OCI 1.1
-// referrer of its platform's manifest (Result.PushReferrers); the pushed
+// referrer of its platform's manifest (remote.PushReferrers); the pushed
 // digests do not change.
 type SBOMOptions struct {
 	// None makes no documents: Result.SBOMs is nil and nothing is
@@ -109,18 +107,19 @@ func SBOMInImagePath(name string) string {
 // manifest that attaches its document to it: artifactType
 // application/spdx+json, the empty config, one application/spdx+json
 // layer holding SBOMs[i] (titled with its sbom.FileName), and the image's
-// manifest as subject. Pushed to a registry by digest (remote.Push with
-// REPOSITORY@DIGEST), each is found through the referrers API or the
-// referrers tag schema, and the image's digest stays what it is. It
-// returns nothing for a Result without SBOMs.
-func (r *Result) Referrers() ([]*image.Manifest, error) {
+// manifest as subject; each is an *image.Manifest. remote.PushReferrers
+// pushes them to a registry, where each is found through the referrers
+// API or the referrers tag schema, and the image's digest stays what it
+// is; layout.Write adds each to a layout. It returns nothing for a Result
+// without SBOMs.
+func (r *Result) Referrers() ([]image.Artifact, error) {
 	if len(r.SBOMs) == 0 {
 		return nil, nil
 	}
 	if len(r.SBOMs) != len(r.Images) {
 		return nil, fmt.Errorf("build: referrers: %d SBOMs for %d images", len(r.SBOMs), len(r.Images))
 	}
-	ms := make([]*image.Manifest, len(r.Images))
+	ms := make([]image.Artifact, len(r.Images))
 	for i, img := range r.Images {
 		blob := image.BlobFromBytes(sbom.MediaType, r.SBOMs[i])
 		if r.sbomName != "" {
@@ -134,52 +133,6 @@ func (r *Result) Referrers() ([]*image.Manifest, error) {
 		ms[i] = m
 	}
 	return ms, nil
-}
-
-// PushReferrers pushes Referrers to the repository ref names, after the
-// images (remote.Push them first); see the function PushReferrers. It
-// returns the descriptors pushed, in Images order; none for a Result
-// without SBOMs.
-func (r *Result) PushReferrers(ctx context.Context, ref string, opts remote.Options) ([]ocispec.Descriptor, error) {
-	ms, err := r.Referrers()
-	if err != nil {
-		return nil, err
-	}
-	as := make([]image.Artifact, len(ms))
-	for i, m := range ms {
-		as[i] = m
-	}
-	return PushReferrers(ctx, ref, as, opts)
-}
-
-// PushReferrers pushes artifacts that refer to others (a subject), such
-// as Result.Referrers, to the repository ref names, each by its digest:
-// ref's tag or digest does not matter, and no tag moves. A registry with
-// the OCI 1.1 referrers API lists them there. For one without it, each
-// push adds the referrer to the index the referrers tag schema names
-// ("sha256-HEX", the subject's digest) and deletes the index it replaces,
-// as oras does; where the registry refuses deletes, the old index stays
-// behind, untagged, and the push still succeeds. It returns the
-// descriptors pushed, in order, and stops at the first error.
-func PushReferrers(ctx context.Context, ref string, referrers []image.Artifact, opts remote.Options) ([]ocispec.Descriptor, error) {
-	r, err := remote.ParseReference(ref)
-	if err != nil {
-		return nil, fmt.Errorf("build: push referrers: %w", err)
-	}
-	repo := r.Registry + "/" + r.Repository
-	var ds []ocispec.Descriptor
-	for _, a := range referrers {
-		d, err := remote.Push(ctx, repo+"@"+a.Digest().String(), a, opts)
-		var gc *orasremote.ReferrersError
-		if errors.As(err, &gc) && gc.IsReferrersIndexDelete() {
-			d, err = a.Descriptor(), nil
-		}
-		if err != nil {
-			return ds, fmt.Errorf("build: push referrer %s: %w", a.Digest(), err)
-		}
-		ds = append(ds, d)
-	}
-	return ds, nil
 }
 
 // checkSBOM checks Recipe.SBOM and sets the documents' name.
@@ -302,20 +255,20 @@ func (p *plan) writeSBOMs(ctx context.Context, res *Result) error {
 	if s.None {
 		return nil
 	}
+	ms, err := res.Referrers()
+	if err != nil {
+		return err
+	}
 	for _, o := range p.r.Outputs {
 		if o.Format != Registry {
 			continue
 		}
 		p.step("attaching the SBOMs to %s", o.Path)
-		if _, err := res.PushReferrers(ctx, o.Path, o.Remote); err != nil {
+		if _, err := remote.PushReferrers(ctx, o.Path, ms, o.Remote); err != nil {
 			return fmt.Errorf("build: output %s: %w", o.Path, err)
 		}
 	}
 	if s.Referrer {
-		ms, err := res.Referrers()
-		if err != nil {
-			return err
-		}
 		for _, o := range p.r.Outputs {
 			if o.Format != Layout || o.Writer != nil {
 				continue

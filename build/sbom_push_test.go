@@ -9,7 +9,6 @@ import (
 
 	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/image"
-	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/image/registrytest"
 	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/internal/dockerregistry"
@@ -17,7 +16,8 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// TestPushReferrers pushes a two-platform index and its SBOM referrers to
+// TestPushReferrers pushes a two-platform index and its SBOM referrers
+// (Result.Referrers, as remote.PushReferrers takes them) to
 // a registry with the OCI 1.1 referrers API (imagetest's) and to one
 // without it (Debian's docker-registry, distribution 2.8), and asks each
 // for the referrers of every platform's manifest: through the API, or
@@ -51,7 +51,7 @@ func TestPushReferrers(t *testing.T) {
 	})
 }
 
-func pushAndCheck(t *testing.T, res *build.Result, refs []*image.Manifest, ref string, opts remote.Options, c regClient, api bool) {
+func pushAndCheck(t *testing.T, res *build.Result, refs []image.Artifact, ref string, opts remote.Options, c regClient, api bool) {
 	t.Helper()
 	ctx := t.Context()
 	if _, err := remote.Push(ctx, ref, res.Artifact, opts); err != nil {
@@ -59,7 +59,7 @@ func pushAndCheck(t *testing.T, res *build.Result, refs []*image.Manifest, ref s
 	}
 	// Twice: a second push adds nothing.
 	for range 2 {
-		ds, err := res.PushReferrers(ctx, ref, opts)
+		ds, err := remote.PushReferrers(ctx, ref, refs, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,56 +140,6 @@ func (rc regClient) get(t *testing.T, path, accept string) (int, []byte, http.He
 		t.Fatal(err)
 	}
 	return resp.StatusCode, body, resp.Header
-}
-
-// TestPushReferrersNoDelete pushes two referrers of one image to a
-// registry without the referrers API that refuses deletes, as
-// distribution does by default: the second push replaces the tag schema's
-// index and cannot delete the old one, which is no failure; the new index
-// lists both.
-func TestPushReferrersNoDelete(t *testing.T) {
-	reg := dockerregistry.Start(t, dockerregistry.Config{})
-	px := reg.Proxy(t)
-	px.Fail(registrytest.Fault{Method: http.MethodDelete, Times: -1, Status: http.StatusMethodNotAllowed})
-	opts := remote.Options{CAFiles: []string{reg.CA.File}, Username: reg.User, Password: reg.Password}
-	ref := px.Host() + "/app:v1"
-
-	img := imagetest.Image(t, imagetest.Spec{Seed: 5})
-	if _, err := remote.Push(t.Context(), ref, img, opts); err != nil {
-		t.Fatal(err)
-	}
-	subject := img.Descriptor()
-	var refs []image.Artifact
-	for _, doc := range []string{`{"spdxVersion":"SPDX-2.3","name":"one"}`, `{"spdxVersion":"SPDX-2.3","name":"two"}`} {
-		m, err := image.NewManifest(sbom.MediaType, []image.Blob{image.BlobFromBytes(sbom.MediaType, []byte(doc))}, &subject, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		refs = append(refs, m)
-	}
-	for _, r := range refs {
-		if _, err := build.PushReferrers(t.Context(), ref, []image.Artifact{r}, opts); err != nil {
-			t.Fatalf("push referrer %s: %v", r.Digest(), err)
-		}
-	}
-	var refused int
-	for _, r := range px.Log() {
-		if r.Fault && r.Status == http.StatusMethodNotAllowed {
-			refused++
-		}
-	}
-	if refused != 1 {
-		t.Errorf("%d deletes refused, want 1 (the first index, when the second replaced it):\n%+v", refused, px.Log())
-	}
-	c := regClient{base: "https://" + reg.Host, c: reg.Client(), user: reg.User, password: reg.Password}
-	code, body, _ := c.get(t, "/v2/app/manifests/sha256-"+img.Digest().Encoded(), ocispec.MediaTypeImageIndex)
-	var list ocispec.Index
-	if code != http.StatusOK || json.Unmarshal(body, &list) != nil {
-		t.Fatalf("tag schema index: %d %s", code, body)
-	}
-	if len(list.Manifests) != 2 || list.Manifests[0].Digest != refs[0].Digest() || list.Manifests[1].Digest != refs[1].Digest() {
-		t.Errorf("the tag schema's index lists %+v, want both referrers", list.Manifests)
-	}
 }
 
 // TestRunPushSBOM pushes with a Registry output: by default each

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/rootfs"
 	"github.com/minimage/minimage/internal/oci"
 )
 
@@ -63,14 +64,14 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if *out == "-" {
-		return exportTar(ctx, stdout, img)
+		return rootfs.Write(ctx, stdout, img)
 	}
 	abs, err := filepath.Abs(*out)
 	if err != nil {
 		return err
 	}
 	return oci.WriteAtomic(filepath.Dir(abs), filepath.Base(abs), func(w io.Writer) error {
-		return exportTar(ctx, w, img)
+		return rootfs.Write(ctx, w, img)
 	})
 }
 

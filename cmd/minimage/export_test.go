@@ -32,7 +32,7 @@ func exportedImage(t *testing.T, data []byte, p image.Platform) *image.Image {
 		if err != nil {
 			t.Fatalf("the export is not a tar: %v", err)
 		}
-		p := cleanPath(h.Name)
+		p := path.Clean("/" + h.Name)
 		if _, dup := seen[p]; dup {
 			t.Errorf("%s is in the export twice", p)
 		}
@@ -52,7 +52,7 @@ func exportedImage(t *testing.T, data []byte, p image.Platform) *image.Image {
 			}
 		}
 		if h.Typeflag == tar.TypeLink {
-			if typ, ok := seen[cleanPath(h.Linkname)]; !ok || typ != tar.TypeReg {
+			if typ, ok := seen[path.Clean("/"+h.Linkname)]; !ok || typ != tar.TypeReg {
 				t.Errorf("hard link %s comes before its target %s, or the target is not a file", p, h.Linkname)
 			}
 		}

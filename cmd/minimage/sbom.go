@@ -120,8 +120,8 @@ func reportSBOMs(w io.Writer, r build.Recipe, res *build.Result) {
 	}
 	if r.SBOM.Referrer || hasOutput(r.Outputs, build.Registry) {
 		refs, _ := res.Referrers()
-		for _, m := range refs {
-			fmt.Fprintf(w, "sbom referrer %s of %s\n", m.Digest(), m.Subject().Digest)
+		for i, m := range refs {
+			fmt.Fprintf(w, "sbom referrer %s of %s\n", m.Digest(), res.Images[i].Digest())
 		}
 	}
 }
@@ -176,7 +176,7 @@ func pushLayoutReferrers(ctx context.Context, src, dst string, a image.Artifact,
 	if err != nil {
 		return err
 	}
-	ds, err := build.PushReferrers(ctx, dst, refs, opts)
+	ds, err := remote.PushReferrers(ctx, dst, refs, opts)
 	if err != nil {
 		return err
 	}

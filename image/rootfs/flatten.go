@@ -1,34 +1,33 @@
-package main
+package rootfs
 
-// exportTar flattens an image's layers into one tar, streamed.
-//
-// It reads the layers twice, bottom first both times. The first pass
-// reads only the headers and works out which entry of which layer is in
-// the final filesystem: the topmost one of each path, unless a higher
-// layer deletes it (a whiteout ".wh.NAME", an opaque whiteout
-// ".wh..wh..opq" in a parent, or a parent replaced by a non-directory).
-// The second pass copies those entries, with their content, in layer
-// order, so that a hard link comes after its target, also when the
-// target is in a lower layer; a directory is written with its topmost
-// entry's metadata before the first entry beneath it. A hard link whose
-// target a higher layer deletes or replaces keeps the content it had: the
-// target's content is written under the link's name where the target
-// was, and further links to it point there.
-//
-// Memory is a few words per path of the image and a header per
-// directory, never file contents. Whiteout files are not written. The
-// order of a layer's own entries is kept, and of one path listed twice
-// in a layer, the last counts, as when a runtime extracts it.
+// How the flattener works. It reads the layers twice, bottom first both
+// times. The first pass (scan) reads only the headers and works out which
+// entry of which layer is in the final filesystem: the topmost one of
+// each path, unless a higher layer deletes it (a whiteout ".wh.NAME", an
+// opaque whiteout ".wh..wh..opq" in a parent, or a parent replaced by a
+// non-directory). The second pass (emit) gives those entries, with their
+// content, in layer order, so that a hard link comes after its target,
+// also when the target is in a lower layer; a directory is given with
+// its topmost entry's metadata before the first entry beneath it. A hard
+// link whose target a higher layer deletes or replaces keeps the content
+// it had: the target's content is given under the link's name where the
+// target was, and further links to it point there.
 
 import (
 	"archive/tar"
+	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"path"
 	"strings"
 
-	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/layer"
+)
+
+const (
+	whiteoutPrefix = ".wh."
+	opaqueName     = ".wh..wh..opq"
 )
 
 // entryAt names one entry: the layer it is in and its place there.
@@ -41,7 +40,7 @@ type pathState struct {
 	deleted int     // the highest layer that deletes the path; -1 none
 	hidden  int     // the highest layer that hides what is beneath it; -1 none
 	// dir is the header of the topmost entry when it is a directory,
-	// written (second pass) before anything beneath it.
+	// given (second pass) before anything beneath it.
 	dir     *tar.Header
 	written bool
 }
@@ -56,26 +55,28 @@ type hardlink struct {
 	ok         bool // the target is a regular file entry
 }
 
+// flattener holds what the first pass learns, and what the second has
+// given so far.
 type flattener struct {
 	paths map[string]*pathState
 	links map[entryAt]hardlink
 	order []entryAt // of links, in stream order
 	// carry maps a target that is not in the final filesystem to the
 	// links that keep its content, in stream order; carried marks those
-	// links, written in their target's place.
+	// links, given in their target's place.
 	carry   map[entryAt][]string
 	carried map[string]bool
 }
 
-func exportTar(ctx context.Context, w io.Writer, img *image.Image) error {
+// scan runs the first pass over layers.
+func scan(ctx context.Context, layers []*layer.Layer) (*flattener, error) {
 	fl := &flattener{paths: map[string]*pathState{}, links: map[entryAt]hardlink{}, carry: map[entryAt][]string{}, carried: map[string]bool{}}
-	layers := img.Layers()
 	for i, l := range layers {
 		if err := eachEntry(ctx, l, false, func(seq int, h *tar.Header, _ io.Reader) error {
 			fl.scan(entryAt{i, seq}, h)
 			return nil
 		}); err != nil {
-			return err
+			return nil, fmt.Errorf("rootfs: layer %d (%s): %w", i+1, l.Digest(), err)
 		}
 	}
 	for _, v := range fl.order {
@@ -84,15 +85,7 @@ func exportTar(ctx context.Context, w io.Writer, img *image.Image) error {
 			fl.carry[hl.target] = append(fl.carry[hl.target], hl.name)
 		}
 	}
-	tw := tar.NewWriter(w)
-	for i, l := range layers {
-		if err := eachEntry(ctx, l, true, func(seq int, h *tar.Header, body io.Reader) error {
-			return fl.write(tw, entryAt{i, seq}, h, body)
-		}); err != nil {
-			return err
-		}
-	}
-	return tw.Close()
+	return fl, nil
 }
 
 // scan records one entry of the first pass.
@@ -103,13 +96,13 @@ func (fl *flattener) scan(v entryAt, h *tar.Header) {
 	}
 	dir, base := path.Split(p)
 	switch {
-	case base == ".wh..wh..opq":
+	case base == opaqueName:
 		fl.state(path.Clean(dir)).hide(v.layer)
 		return
-	case strings.HasPrefix(base, ".wh..wh."):
-		return // other overlay metadata
-	case strings.HasPrefix(base, ".wh."):
-		s := fl.state(dir + strings.TrimPrefix(base, ".wh."))
+	case strings.HasPrefix(base, whiteoutPrefix+whiteoutPrefix):
+		return // other overlay metadata, such as aufs's .wh..wh.plnk
+	case strings.HasPrefix(base, whiteoutPrefix):
+		s := fl.state(dir + strings.TrimPrefix(base, whiteoutPrefix))
 		s.deleted = max(s.deleted, v.layer)
 		s.hide(v.layer)
 		return
@@ -122,20 +115,7 @@ func (fl *flattener) scan(v entryAt, h *tar.Header) {
 		}
 	}
 	if h.Typeflag == tar.TypeLink {
-		hl := hardlink{at: v, name: p}
-		t := cleanPath(h.Linkname)
-		if ts, ok := fl.paths[t]; ok && ts.top.layer >= 0 {
-			switch {
-			case isRegular(ts.typ):
-				hl.target, hl.targetPath, hl.ok = ts.top, t, true
-			case ts.typ == tar.TypeLink:
-				if up := fl.links[ts.top]; up.ok {
-					hl.target, hl.targetPath, hl.ok = up.target, up.targetPath, true
-				}
-			}
-		}
-		fl.links[v] = hl
-		fl.order = append(fl.order, v)
+		fl.scanLink(v, p, cleanPath(h.Linkname))
 	}
 	s := fl.state(p)
 	s.top, s.typ, s.dir = v, h.Typeflag, nil
@@ -144,6 +124,24 @@ func (fl *flattener) scan(v entryAt, h *tar.Header) {
 	} else {
 		s.hide(v.layer)
 	}
+}
+
+// scanLink records the hard link v at p to t, and the regular file it
+// shares an inode with.
+func (fl *flattener) scanLink(v entryAt, p, t string) {
+	hl := hardlink{at: v, name: p}
+	if ts, ok := fl.paths[t]; ok && ts.top.layer >= 0 {
+		switch {
+		case isRegular(ts.typ):
+			hl.target, hl.targetPath, hl.ok = ts.top, t, true
+		case ts.typ == tar.TypeLink:
+			if up := fl.links[ts.top]; up.ok {
+				hl.target, hl.targetPath, hl.ok = up.target, up.targetPath, true
+			}
+		}
+	}
+	fl.links[v] = hl
+	fl.order = append(fl.order, v)
 }
 
 func (fl *flattener) state(p string) *pathState {
@@ -177,27 +175,23 @@ func (fl *flattener) final(p string, v entryAt) bool {
 	}
 }
 
-// write copies the entry v of the second pass to tw if it is in the
-// final filesystem, and writes the hard links that carry its content.
-func (fl *flattener) write(tw *tar.Writer, v entryAt, h *tar.Header, body io.Reader) error {
+// emit gives the entry v of the second pass to fn if it is in the final
+// filesystem, and the hard links that carry its content.
+func (fl *flattener) emit(v entryAt, h *tar.Header, body io.Reader, fn func(*tar.Header, io.Reader) error) error {
 	p := cleanPath(h.Name)
 	if links := fl.carry[v]; len(links) > 0 {
 		// Links whose target is gone keep its content: the first takes
 		// it, the others link to the first.
-		if err := fl.writeDirs(tw, path.Dir(links[0])); err != nil {
+		if err := fl.emitDirs(path.Dir(links[0]), fn); err != nil {
 			return err
 		}
-		hdr := exportHeader(h, links[0])
-		if err := tw.WriteHeader(hdr); err != nil {
-			return err
-		}
-		if _, err := io.Copy(tw, body); err != nil {
+		if err := fn(exportHeader(h, links[0]), body); err != nil {
 			return err
 		}
 		for _, l := range links[1:] {
 			lh := exportHeader(h, l)
 			lh.Typeflag, lh.Size, lh.Linkname = tar.TypeLink, 0, tarName(links[0], false)
-			if err := tw.WriteHeader(lh); err != nil {
+			if err := fn(lh, noBody()); err != nil {
 				return err
 			}
 		}
@@ -205,14 +199,14 @@ func (fl *flattener) write(tw *tar.Writer, v entryAt, h *tar.Header, body io.Rea
 			fl.carried[l] = true
 		}
 	}
-	if p == "/" || strings.HasPrefix(path.Base(p), ".wh.") || !fl.final(p, v) || fl.carried[p] {
+	if p == "/" || strings.HasPrefix(path.Base(p), whiteoutPrefix) || !fl.final(p, v) || fl.carried[p] {
 		return nil
 	}
-	if err := fl.writeDirs(tw, p); err != nil {
+	if err := fl.emitDirs(p, fn); err != nil {
 		return err
 	}
 	if h.Typeflag == tar.TypeDir {
-		return nil // written by writeDirs
+		return nil // given by emitDirs
 	}
 	hdr := exportHeader(h, p)
 	if h.Typeflag == tar.TypeLink {
@@ -222,24 +216,20 @@ func (fl *flattener) write(tw *tar.Writer, v entryAt, h *tar.Header, body io.Rea
 			hdr.Linkname = tarName(hl.targetPath, false)
 		}
 	}
-	if err := tw.WriteHeader(hdr); err != nil {
-		return err
+	if hdr.Typeflag != tar.TypeReg {
+		body = noBody()
 	}
-	if hdr.Typeflag == tar.TypeReg {
-		_, err := io.Copy(tw, body)
-		return err
-	}
-	return nil
+	return fn(hdr, body)
 }
 
-// writeDirs writes p and the directories above it, topmost first, that
-// are directories in the final filesystem and not written yet: each with
+// emitDirs gives p and the directories above it, topmost first, that
+// are directories in the final filesystem and not given yet: each with
 // the metadata of its topmost entry, before anything beneath it.
-func (fl *flattener) writeDirs(tw *tar.Writer, p string) error {
+func (fl *flattener) emitDirs(p string, fn func(*tar.Header, io.Reader) error) error {
 	if p == "/" {
 		return nil
 	}
-	if err := fl.writeDirs(tw, path.Dir(p)); err != nil {
+	if err := fl.emitDirs(path.Dir(p), fn); err != nil {
 		return err
 	}
 	s, ok := fl.paths[p]
@@ -247,7 +237,8 @@ func (fl *flattener) writeDirs(tw *tar.Writer, p string) error {
 		return nil
 	}
 	s.written = true
-	return tw.WriteHeader(s.dir)
+	h := *s.dir
+	return fn(&h, noBody())
 }
 
 // exportHeader is h renamed to p, with what a tar writer must recompute
@@ -288,13 +279,15 @@ func eachEntry(ctx context.Context, l *layer.Layer, content bool, fn func(seq in
 	})
 }
 
+func noBody() io.Reader { return bytes.NewReader(nil) }
+
 func isRegular(t byte) bool { return t == tar.TypeReg || t == tar.TypeRegA || t == tar.TypeGNUSparse }
 
 // cleanPath cleans a tar name into an absolute path.
 func cleanPath(name string) string { return path.Clean("/" + name) }
 
-// tarName is the name an export writes for the absolute path p:
-// relative, with a "/" after a directory.
+// tarName is the name Walk gives the absolute path p: relative, with a
+// "/" after a directory.
 func tarName(p string, dir bool) string {
 	n := strings.TrimPrefix(p, "/")
 	if dir {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/minimage/minimage/layer"
+	"github.com/minimage/minimage/mediatype"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -101,7 +102,7 @@ func (ld *loader) load(ctx context.Context, d ocispec.Descriptor, depth int) (Ar
 		return nil, err
 	}
 	var a Artifact
-	if IsIndex(mt) {
+	if mediatype.IsIndex(mt) {
 		idx, err := parseIndex(data)
 		if err != nil {
 			return nil, fmt.Errorf("image: index %s: %w", d.Digest, err)
@@ -126,7 +127,7 @@ func (ld *loader) image(ctx context.Context, d ocispec.Descriptor, p Platform, d
 	if err := ld.spend(d, depth); err != nil {
 		return nil, err
 	}
-	if d.Platform != nil && !IsIndex(d.MediaType) {
+	if d.Platform != nil && !mediatype.IsIndex(d.MediaType) {
 		q := Platform{OS: d.Platform.OS, Architecture: d.Platform.Architecture, Variant: d.Platform.Variant}
 		if q.OS != "unknown" {
 			ld.platforms = append(ld.platforms, q)
@@ -139,7 +140,7 @@ func (ld *loader) image(ctx context.Context, d ocispec.Descriptor, p Platform, d
 	if err != nil {
 		return nil, err
 	}
-	if IsIndex(mt) {
+	if mediatype.IsIndex(mt) {
 		idx, err := parseIndex(data)
 		if err != nil {
 			return nil, fmt.Errorf("image: index %s: %w", d.Digest, err)
@@ -178,12 +179,12 @@ func (ld *loader) readManifest(ctx context.Context, d ocispec.Descriptor) ([]byt
 		return nil, "", err
 	}
 	mt := d.MediaType
-	if mt == "" || (!IsIndex(mt) && !IsManifest(mt)) {
+	if mt == "" || (!mediatype.IsIndex(mt) && !mediatype.IsManifest(mt)) {
 		if guess := jsonMediaType(data); guess != "" {
 			mt = guess
 		}
 	}
-	if !IsIndex(mt) && !IsManifest(mt) {
+	if !mediatype.IsIndex(mt) && !mediatype.IsManifest(mt) {
 		return nil, "", fmt.Errorf("image: %s: %w: media type %q is neither a manifest nor an index", d.Digest, ErrCorrupt, mt)
 	}
 	return data, mt, nil
@@ -196,7 +197,7 @@ func (ld *loader) manifest(ctx context.Context, d ocispec.Descriptor, data []byt
 	if err != nil {
 		return nil, fmt.Errorf("image: manifest %s: %w", d.Digest, err)
 	}
-	if !isConfig(m.Config.MediaType) || slices.ContainsFunc(m.Layers, func(l ocispec.Descriptor) bool { return !isLayerType(l.MediaType) }) {
+	if !mediatype.IsConfig(m.Config.MediaType) || slices.ContainsFunc(m.Layers, func(l ocispec.Descriptor) bool { return !isLayerType(l.MediaType) }) {
 		return manifestFromRaw(data, m, ld.f), nil
 	}
 	cfgData, err := ld.readJSON(ctx, m.Config)

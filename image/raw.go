@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/minimage/minimage/layer"
+	"github.com/minimage/minimage/mediatype"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -26,7 +27,7 @@ func FromManifest(rawManifest, rawConfig []byte, layers []*layer.Layer) (*Image,
 	if err != nil {
 		return nil, fmt.Errorf("image: manifest %s: %w", digest.FromBytes(rawManifest), err)
 	}
-	if !isConfig(m.Config.MediaType) {
+	if !mediatype.IsConfig(m.Config.MediaType) {
 		return nil, fmt.Errorf("image: manifest %s: %w: config media type %q is not an image config; use Load, which reads such artifacts as a *Manifest", digest.FromBytes(rawManifest), ErrCorrupt, m.Config.MediaType)
 	}
 	if m.Config.Size != int64(len(rawConfig)) || !verifies(m.Config.Digest, rawConfig) {
@@ -37,7 +38,7 @@ func FromManifest(rawManifest, rawConfig []byte, layers []*layer.Layer) (*Image,
 	}
 	for i, d := range m.Layers {
 		l := layers[i]
-		if l == nil || l.Digest() != d.Digest || l.Size() != d.Size || ociLayerType(l.MediaType()) != ociLayerType(d.MediaType) {
+		if l == nil || l.Digest() != d.Digest || l.Size() != d.Size || layer.OCIMediaType(l.MediaType()) != layer.OCIMediaType(d.MediaType) {
 			return nil, fmt.Errorf("image: manifest %s: layer %d: %w: the manifest lists %s (%d bytes, %s)", digest.FromBytes(rawManifest), i, ErrBlobMismatch, d.Digest, d.Size, d.MediaType)
 		}
 	}

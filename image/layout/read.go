@@ -11,6 +11,7 @@ import (
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/internal/oci"
+	"github.com/minimage/minimage/mediatype"
 	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -93,7 +94,7 @@ func parseIndex(data []byte) (ocispec.Index, error) {
 	if idx.SchemaVersion != 2 {
 		return idx, fmt.Errorf("%w: schemaVersion %d, want 2", image.ErrCorrupt, idx.SchemaVersion)
 	}
-	if idx.MediaType != "" && !image.IsIndex(idx.MediaType) {
+	if idx.MediaType != "" && !mediatype.IsIndex(idx.MediaType) {
 		return idx, fmt.Errorf("%w: mediaType %q is not an index", image.ErrCorrupt, idx.MediaType)
 	}
 	for i, d := range idx.Manifests {

@@ -253,8 +253,11 @@ func (ld *loader) readJSON(ctx context.Context, d ocispec.Descriptor) ([]byte, e
 	if err != nil {
 		return nil, fmt.Errorf("image: blob %s: %w", d.Digest, err)
 	}
-	if int64(len(data)) != d.Size || !verifies(d.Digest, data) {
-		return nil, fmt.Errorf("image: blob %s: %w (%d bytes read, %d listed)", d.Digest, ErrBlobMismatch, len(data), d.Size)
+	if int64(len(data)) != d.Size {
+		return nil, fmt.Errorf("image: blob %s: %w: %d bytes read, %d listed", d.Digest, layer.ErrDigestMismatch, len(data), d.Size)
+	}
+	if !verifies(d.Digest, data) {
+		return nil, fmt.Errorf("image: blob %s: %w: its bytes hash to %s", d.Digest, layer.ErrDigestMismatch, digest.FromBytes(data))
 	}
 	ld.json[d.Digest] = data
 	return data, nil

@@ -251,9 +251,9 @@ func TestFromManifestChecks(t *testing.T) {
 		want     error
 	}{
 		{"not JSON", []byte("{"), cfg, img.Layers(), image.ErrCorrupt},
-		{"other config", man, append(cfg, ' '), img.Layers(), image.ErrBlobMismatch},
+		{"other config", man, append(cfg, ' '), img.Layers(), layer.ErrDigestMismatch},
 		{"missing layer", man, cfg, img.Layers()[:1], image.ErrCorrupt},
-		{"wrong layer", man, cfg, []*layer.Layer{img.Layers()[0], other}, image.ErrBlobMismatch},
+		{"wrong layer", man, cfg, []*layer.Layer{img.Layers()[0], other}, layer.ErrDigestMismatch},
 	} {
 		if _, err := image.FromManifest(tc.man, tc.cfg, tc.layers); !errors.Is(err, tc.want) {
 			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)

@@ -9,6 +9,7 @@
 //	             tar → sha256 (diffID) → compressor → sha256 (digest)
 //	layer/gzip   the parallel gzip writer whose bytes never depend on how
 //	             many goroutines ran; a drop-in for compress/gzip
+//	mediatype    Docker's media types, the one home of each beyond OCI's
 //	certs        the Mozilla CA bundle as a layer and as an x509.CertPool
 //	tzdata       a chosen subset of IANA zoneinfo as a layer
 //	base         /etc/passwd, /etc/group, /tmp and /home/nonroot: the files

@@ -12,6 +12,7 @@ import (
 // anything above them and checked by their own row.
 var rank = map[string]int{
 	"layer/gzip":         0,
+	"mediatype":          0,
 	"layer":              1,
 	"certs":              2,
 	"tzdata":             2,

@@ -13,6 +13,7 @@ import (
 	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/tzdata"
 )
 
@@ -117,6 +118,8 @@ func TestChecksBeforeWork(t *testing.T) {
 		{"localtime", ok(build.Recipe{Localtime: "Mars/Olympus"}), "localtime"},
 		{"zip without zones", ok(build.Recipe{ZoneinfoZip: true}), "without zones"},
 		{"bare with zones", ok(build.Recipe{Bare: true, Zones: []string{"UTC"}}), "bare image is the binary alone"},
+		{"bare on a base", ok(build.Recipe{Bare: true, Base: build.BaseOf("b", image.New(amd64))}), "cannot take a base"},
+		{"bare dynamic", ok(build.Recipe{Bare: true, AllowDynamic: true}), "no C library"},
 		{"missing file", ok(build.Recipe{Files: []build.File{{Source: filepath.Join(dir, "nope"), Path: "/x"}}}), "nope"},
 		{"file twice", ok(build.Recipe{Files: []build.File{{Source: file, Path: "/x"}, {Source: file, Path: "x"}}}), "/x is given twice"},
 		{"file to root", ok(build.Recipe{Files: []build.File{{Source: file, Path: "/"}}}), "give the path it takes"},
@@ -129,6 +132,8 @@ func TestChecksBeforeWork(t *testing.T) {
 		{"tarball on dir", ok(build.Recipe{Outputs: []build.Output{{Format: build.Tarball, Path: foreign}}}), "is a directory"},
 		{"output twice", ok(build.Recipe{Outputs: []build.Output{{Path: filepath.Join(dir, "o")}, {Path: filepath.Join(dir, "o") + "/"}}}), "given twice"},
 		{"writer layout", ok(build.Recipe{Outputs: []build.Output{{Path: "w", Writer: os.Stdout}}}), "a writer takes a tarball"},
+		{"remote on layout", ok(build.Recipe{Outputs: []build.Output{{Path: filepath.Join(dir, "o"), Remote: remote.Options{Jobs: 2}}}}), "talks to no registry"},
+		{"remote options", ok(build.Recipe{Outputs: []build.Output{{Format: build.Registry, Path: "localhost:5000/app", Remote: remote.Options{InsecureAllowHTTP: true, InsecureSkipTLSVerify: true}}}}), "no certificate to skip"},
 		{"base platform", ok(build.Recipe{Base: build.BaseOf("arm", image.New(image.Platform{OS: "linux", Architecture: "arm64"})), Platforms: []image.Platform{amd64}}), "no image for linux/amd64"},
 	}
 	for _, c := range cases {
@@ -140,8 +145,14 @@ func TestChecksBeforeWork(t *testing.T) {
 			if !strings.Contains(err.Error(), c.says) || !strings.HasPrefix(err.Error(), "build: ") {
 				t.Errorf("error %q; want it to start with \"build: \" and say %q", err, c.says)
 			}
-			if c.name != "base platform" && !errors.Is(err, build.ErrInvalid) {
+			if c.name == "base platform" {
+				return // found when the base is read, which Validate does not
+			}
+			if !errors.Is(err, build.ErrInvalid) {
 				t.Errorf("error %q does not wrap ErrInvalid", err)
+			}
+			if verr := c.r.Validate(); verr == nil || verr.Error() != err.Error() {
+				t.Errorf("Validate: %v; want Run's error %q", verr, err)
 			}
 		})
 	}
@@ -162,6 +173,34 @@ func TestChecksBeforeWork(t *testing.T) {
 		t.Errorf("foreign output error %v does not wrap layout.ErrNotLayout", err)
 	}
 }
+
+// TestValidate checks that Validate accepts a runnable recipe without
+// reading its base, and that RegistryBase refuses remote options that
+// contradict each other.
+func TestValidate(t *testing.T) {
+	called := false
+	r := build.Recipe{Package: ".", Base: baseFunc(func() { called = true })}
+	if err := r.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	if called {
+		t.Error("Validate read the base")
+	}
+	_, err := build.RegistryBase("localhost:5000/base:v1", remote.Options{Username: "u"})
+	if !errors.Is(err, build.ErrInvalid) || !errors.Is(err, remote.ErrInvalidOptions) || !strings.Contains(err.Error(), "without a password") {
+		t.Errorf("RegistryBase with half a credential: %v, want ErrInvalid and remote.ErrInvalidOptions", err)
+	}
+}
+
+// baseFunc is a Base that calls f when it is read.
+type baseFunc func()
+
+func (f baseFunc) Image(context.Context, image.Platform) (*image.Image, error) {
+	f()
+	return nil, errors.New("not read in this test")
+}
+
+func (f baseFunc) Name() string { return "func" }
 
 func TestName(t *testing.T) {
 	for _, c := range []struct {

@@ -14,8 +14,12 @@
 // time an image config cannot hold, an unknown zone, a missing file, an
 // output whose directory does not exist or whose name says an archive
 // format minimage does not write, a registry reference that is not one,
-// a base that has no image for a platform. Each of these errors wraps
-// [ErrInvalid].
+// a base that has no image for a platform, fields that contradict each
+// other (Bare with a Base, zones or AllowDynamic; Remote options on an
+// output that is not a registry; remote options that contradict each
+// other). Each of these errors wraps [ErrInvalid]. [Recipe.Validate] runs
+// the same checks without reading a base, for tools that take recipes
+// from their users.
 //
 // # Registries
 //

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -40,52 +41,41 @@ type plan struct {
 	mu sync.Mutex // serializes r.Progress
 }
 
+// Validate checks r as Run does before any work: every field and every
+// combination of fields, host files, Binary and outputs (that each
+// exists or can be written), without reading a Base or compiling
+// anything. Run calls it; a tool that takes recipes from its users can
+// call it first. Errors wrap ErrInvalid and say how to fix the recipe.
+func (r Recipe) Validate() error {
+	_, err := r.check()
+	return err
+}
+
+// check runs Validate's checks and returns the plan they fill in.
+func (r Recipe) check() (*plan, error) {
+	p := &plan{r: r}
+	for _, check := range []func() error{
+		p.checkTarget, p.checkPlatforms, p.checkLayer, p.checkContents,
+		p.checkUser, p.checkConfig, p.checkZones, p.checkFiles,
+		p.checkOutputs, p.checkSBOM,
+	} {
+		if err := check(); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
 // plan checks r and resolves its defaults, reading only what it must:
 // the base's manifests and configs and a Binary's headers.
 func (r Recipe) plan(ctx context.Context) (*plan, error) {
-	p := &plan{r: r}
-	if err := p.checkTarget(); err != nil {
+	p, err := r.check()
+	if err != nil {
 		return nil, err
 	}
-	if err := p.checkPlatforms(); err != nil {
-		return nil, err
-	}
-	if err := checkCreated(r.Created); err != nil {
-		return nil, err
-	}
-	p.layer = r.Layer
-	p.layer.ModTime, p.layer.Progress = r.Created, nil
 	if p.layer.Limiter == nil {
 		// Bound this run's builds, platforms and shared layers together.
 		p.layer.Limiter = layer.NewLimiter(0)
-	}
-	if p.layer.SpillDir == "" {
-		p.layer.SpillDir, p.layer.SpillWriteback = spillDir(r.Outputs)
-	}
-	if err := p.layer.Validate(); err != nil {
-		return nil, invalid("%w", err)
-	}
-	if r.Bare && (r.Base != nil || len(r.Zones) > 0 || r.Localtime != "") {
-		return nil, invalid("a bare image is the binary alone; it cannot take a base, zones or a localtime")
-	}
-	var err error
-	if p.user, err = parseUser(r.User); err != nil {
-		return nil, err
-	}
-	if err := p.checkConfig(); err != nil {
-		return nil, err
-	}
-	if err := p.checkZones(); err != nil {
-		return nil, err
-	}
-	if err := checkFiles(r.Files); err != nil {
-		return nil, err
-	}
-	if err := checkOutputs(r.Outputs); err != nil {
-		return nil, err
-	}
-	if err := p.checkSBOM(); err != nil {
-		return nil, err
 	}
 	if r.Base != nil {
 		for _, pl := range p.platforms {
@@ -108,6 +98,49 @@ func (r Recipe) plan(ctx context.Context) (*plan, error) {
 	}
 	p.procs = max(1, runtime.GOMAXPROCS(0)/p.parallel)
 	return p, nil
+}
+
+// checkLayer checks Created and Layer and sets the options of new
+// layers.
+func (p *plan) checkLayer() error {
+	r := &p.r
+	if err := checkCreated(r.Created); err != nil {
+		return err
+	}
+	p.layer = r.Layer
+	p.layer.ModTime, p.layer.Progress = r.Created, nil
+	if p.layer.SpillDir == "" {
+		p.layer.SpillDir, p.layer.SpillWriteback = spillDir(r.Outputs)
+	}
+	if err := p.layer.Validate(); err != nil {
+		return invalid("%w", err)
+	}
+	return nil
+}
+
+// checkContents refuses switches of what the image holds that contradict
+// each other.
+func (p *plan) checkContents() error {
+	r := &p.r
+	switch {
+	case r.Bare && r.Base != nil:
+		return invalid("a bare image is the binary alone; it cannot take a base: drop Bare (--bare) or Base (--base)")
+	case r.Bare && (len(r.Zones) > 0 || r.Localtime != ""):
+		return invalid("a bare image is the binary alone; it cannot take zones or a localtime: drop Bare (--bare), or Zones and Localtime (--zones, --localtime)")
+	case r.Bare && r.AllowDynamic:
+		return invalid("a bare image has no C library for a dynamically linked binary to load; drop Bare (--bare) and give a Base that holds one, or build with CGO_ENABLED=0 and drop AllowDynamic (--allow-dynamic)")
+	}
+	return nil
+}
+
+// checkUser parses User and resolves a name against minimage's base
+// files; on a Base, a name is resolved once the base is read.
+func (p *plan) checkUser() error {
+	var err error
+	if p.user, err = parseUser(p.r.User); err != nil || p.user != "" || p.r.Base != nil {
+		return err
+	}
+	return p.resolveUser(context.Background()) // reads no base: nothing to cancel
 }
 
 // checkTarget checks Package or Binary and sets dest.
@@ -241,7 +274,8 @@ func (p *plan) checkZones() error {
 }
 
 // checkFiles checks that each file exists and goes to its own path.
-func checkFiles(files []File) error {
+func (p *plan) checkFiles() error {
+	files := p.r.Files
 	seen := map[string]string{}
 	for _, f := range files {
 		dst := path.Clean("/" + f.Path)
@@ -264,9 +298,12 @@ func checkFiles(files []File) error {
 }
 
 // checkOutputs checks each output and that no two are the same.
-func checkOutputs(outs []Output) error {
+func (p *plan) checkOutputs() error {
 	seen := map[string]bool{}
-	for _, o := range outs {
+	for _, o := range p.r.Outputs {
+		if o.Format != Registry && !reflect.ValueOf(o.Remote).IsZero() {
+			return invalid("output %s: Remote is set, but a %s output talks to no registry; drop Remote, or set Format to Registry", o.Path, o.Format)
+		}
 		if o.Format == Registry {
 			ref, err := checkRegistryOutput(o)
 			if err != nil {

@@ -14,7 +14,9 @@ import (
 
 // Recipe says what Run builds and where it writes it. Its zero value is
 // not runnable: set Package or Binary. Every other field's zero value is
-// the documented default. Run reads the recipe and does not keep it.
+// the documented default. Fields that contradict each other are refused
+// by Validate, which Run calls before any work. Run reads the recipe and
+// does not keep it.
 type Recipe struct {
 	// Package is the Go package to compile for each platform: a
 	// directory ("./cmd/server", resolved in Dir) or an import path
@@ -49,8 +51,8 @@ type Recipe struct {
 	Base Base
 
 	// Bare builds the binary alone, like FROM scratch: no base files, no
-	// CA bundle, no zones. It cannot be combined with Base, Zones or
-	// Localtime.
+	// CA bundle, no zones. It cannot be combined with Base, Zones,
+	// Localtime or AllowDynamic (NoCerts adds nothing to it).
 	Bare bool
 
 	// NoCerts leaves out the Mozilla CA bundle.
@@ -126,7 +128,7 @@ type Recipe struct {
 	SBOM SBOMOptions
 
 	// AllowDynamic accepts a dynamically linked binary, for a Base that
-	// holds its C library.
+	// holds its C library. It cannot be combined with Bare.
 	AllowDynamic bool
 
 	// GoBuild holds more settings for go build.
@@ -232,10 +234,11 @@ type Output struct {
 	// the output in messages.
 	Path string
 	// Writer, if set, receives a Tarball instead of the file Path; Run
-	// does not close it.
+	// does not close it. Only a Tarball takes one.
 	Writer io.Writer
 	// Remote says how to talk to a Registry: TLS, credentials, retries,
-	// uploads at once, progress. The zero value is remote's default.
+	// uploads at once, progress. The zero value is remote's default; it
+	// must be zero for a Layout or Tarball, which talk to no registry.
 	// Its Mounts, shared by the builds of a process (and the
 	// RegistryBase they build on), makes a blob they share go up once
 	// and be mounted into the other repositories of the registry. nil

@@ -25,6 +25,9 @@ func RegistryBase(ref string, opts remote.Options) (Base, error) {
 	if err != nil {
 		return nil, invalid("base %s: %w", ref, err)
 	}
+	if err := opts.Validate(); err != nil {
+		return nil, invalid("base %s: %w", ref, err)
+	}
 	return &registryBase{ref: r.String(), opts: opts}, nil
 }
 
@@ -61,6 +64,9 @@ func checkRegistryOutput(o Output) (string, error) {
 	}
 	r, err := remote.ParseReference(o.Path)
 	if err != nil {
+		return "", invalid("output %s: %w", o.Path, err)
+	}
+	if err := o.Remote.Validate(); err != nil {
 		return "", invalid("output %s: %w", o.Path, err)
 	}
 	if r.Digest != "" {

@@ -273,7 +273,7 @@ func TestOpenBaseRule(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = b.Image(ctx, amd64)
-	if !errors.Is(err, remote.ErrNotFound) || !strings.Contains(err.Error(), reg.Host()+"/nothing") {
+	if !errors.Is(err, image.ErrNotFound) || !strings.Contains(err.Error(), reg.Host()+"/nothing") {
 		t.Errorf("missing repository: %v", err)
 	}
 	// A name without a registry is read as Docker Hub's, and the error

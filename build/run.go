@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/minimage/minimage/base"
 	"github.com/minimage/minimage/certs"
@@ -16,6 +15,7 @@ import (
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/layer"
 	"github.com/minimage/minimage/tzdata"
+	"golang.org/x/sync/errgroup"
 )
 
 // Run checks r, builds its images and writes them to r.Outputs.
@@ -73,8 +73,8 @@ type sharedLayer struct {
 	createdBy string
 }
 
-// build runs the pipeline: shared layers, go builds and images, each in
-// goroutines of their own, all joined before it returns.
+// build runs the pipeline and makes the result: one image, or an index
+// of the images.
 func (p *plan) build(ctx context.Context) (*Result, error) {
 	if p.r.Bare {
 		p.emit(Event{Kind: Note, Message: fmt.Sprintf("bare: the image holds the binary alone and runs as %s; it has no /etc/passwd, no CA certificates and no time zones", p.user)})
@@ -85,100 +85,17 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 		if tmp, err = os.MkdirTemp("", "minimage-build-*"); err != nil {
 			return nil, fmt.Errorf("build: %w", err)
 		}
-		defer os.RemoveAll(tmp) // after g.wait: nothing uses it then
+		defer os.RemoveAll(tmp) // after the pipeline: nothing uses it then
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	g := &group{cancel: cancel}
-	n := len(p.platforms)
-
-	var (
-		shared     sharedParts
-		sharedErr  error
-		sharedDone = make(chan struct{})
-	)
-	g.do(func() error {
-		shared, sharedErr = p.sharedLayers(ctx)
-		close(sharedDone)
-		return sharedErr
-	})
-
-	// The go builds start in platform order, p.parallel at a time.
-	bins := make([]chan binary, n)
-	for i := range bins {
-		bins[i] = make(chan binary, 1)
-	}
-	g.do(func() error {
-		slots := make(chan struct{}, p.parallel)
-		for i, pl := range p.platforms {
-			select {
-			case slots <- struct{}{}:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			g.do(func() error {
-				defer func() { <-slots }()
-				b, err := p.binary(ctx, pl, tmp)
-				if err != nil {
-					return err
-				}
-				bins[i] <- b
-				return nil
-			})
-		}
-		return nil
-	})
-
-	// Each binary is compressed as soon as it is there, in platform
-	// order, while the next ones compile.
-	imgs := make([]*image.Image, n)
-	reports := make([]PlatformReport, n)
-	var docs [][]byte
-	if !p.r.SBOM.None {
-		docs = make([][]byte, n)
-	}
-	g.do(func() error {
-		select {
-		case <-sharedDone:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		if sharedErr != nil {
-			return sharedErr
-		}
-		for i := range p.platforms {
-			var b binary
-			select {
-			case b = <-bins[i]:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			img, rep, doc, err := p.image(ctx, i, b, shared)
-			if err != nil {
-				return err
-			}
-			imgs[i], reports[i] = img, rep
-			if docs != nil && doc == nil {
-				if doc, err = p.sbom(rep); err != nil {
-					return err
-				}
-			}
-			if docs != nil {
-				docs[i] = doc
-			}
-		}
-		return nil
-	})
-	if err := g.wait(); err != nil {
+	res, err := p.pipeline(ctx, tmp)
+	if err != nil {
 		return nil, err
 	}
-
-	res := &Result{Images: imgs, Report: Report{Platforms: reports}, SBOMs: docs, sbomName: p.sbomName}
-	if n == 1 {
-		res.Artifact = imgs[0]
+	if len(res.Images) == 1 {
+		res.Artifact = res.Images[0]
 		return res, nil
 	}
-	ix, err := image.NewIndex(imgs...)
+	ix, err := image.NewIndex(res.Images...)
 	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
@@ -187,6 +104,94 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 	}
 	res.Artifact = ix
 	return res, nil
+}
+
+// pipeline builds the shared layers, the binaries (go build into tmp)
+// and the images, each in goroutines of their own, all joined before it
+// returns; the first error cancels the rest. The result has no Artifact
+// yet.
+func (p *plan) pipeline(ctx context.Context, tmp string) (*Result, error) {
+	g, ctx := errgroup.WithContext(ctx)
+	shared := make(chan sharedParts, 1)
+	g.Go(func() error {
+		s, err := p.sharedLayers(ctx)
+		if err != nil {
+			return err
+		}
+		shared <- s
+		return nil
+	})
+	bins := make([]chan binary, len(p.platforms))
+	for i := range bins {
+		bins[i] = make(chan binary, 1)
+	}
+	g.Go(func() error { return p.binaries(ctx, tmp, bins) })
+	n := len(p.platforms)
+	res := &Result{Images: make([]*image.Image, n), Report: Report{Platforms: make([]PlatformReport, n)}, sbomName: p.sbomName}
+	if !p.r.SBOM.None {
+		res.SBOMs = make([][]byte, n)
+	}
+	g.Go(func() error { return p.images(ctx, shared, bins, res) })
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// binaries runs the go builds (or takes Recipe.Binary) in platform
+// order, p.parallel at a time, and sends each binary on its channel.
+func (p *plan) binaries(ctx context.Context, tmp string, bins []chan binary) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(p.parallel)
+	for i, pl := range p.platforms {
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				return err // a build failed while this one waited for a slot
+			}
+			b, err := p.binary(ctx, pl, tmp)
+			if err != nil {
+				return err
+			}
+			bins[i] <- b
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// images assembles each platform's image, in platform order, as soon as
+// the shared layers and its binary are there, while the next binaries
+// compile, and fills in res: images, reports and SBOMs.
+func (p *plan) images(ctx context.Context, shared <-chan sharedParts, bins []chan binary, res *Result) error {
+	var s sharedParts
+	select {
+	case s = <-shared:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	for i := range p.platforms {
+		var b binary
+		select {
+		case b = <-bins[i]:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		img, rep, doc, err := p.image(ctx, i, b, s)
+		if err != nil {
+			return err
+		}
+		res.Images[i], res.Report.Platforms[i] = img, rep
+		if res.SBOMs == nil {
+			continue
+		}
+		if doc == nil {
+			if doc, err = p.sbom(rep); err != nil {
+				return err
+			}
+		}
+		res.SBOMs[i] = doc
+	}
+	return nil
 }
 
 // binary compiles the package for pl into dir, or takes Recipe.Binary,
@@ -365,31 +370,4 @@ func (p *plan) sharedLayers(ctx context.Context) (sharedParts, error) {
 		files = append(files, FileReport{Path: path.Clean("/" + f.Path), Source: f.Source, Digest: h.sha256, SHA1: h.sha1, Size: h.size})
 	}
 	return sharedParts{out, files}, nil
-}
-
-// group runs functions in goroutines and waits for all of them; the
-// first error cancels the rest.
-type group struct {
-	wg     sync.WaitGroup
-	once   sync.Once
-	err    error
-	cancel context.CancelFunc
-}
-
-func (g *group) do(f func() error) {
-	g.wg.Add(1)
-	go func() {
-		defer g.wg.Done()
-		if err := f(); err != nil {
-			g.once.Do(func() {
-				g.err = err
-				g.cancel()
-			})
-		}
-	}()
-}
-
-func (g *group) wait() error {
-	g.wg.Wait()
-	return g.err
 }

@@ -81,8 +81,8 @@ func blobFromFetcher(f Fetcher, d ocispec.Descriptor) Blob {
 
 // Open returns a reader of the blob's bytes. The bytes of a layer or of a
 // blob read on demand are checked as they are read: a blob that does not
-// match its descriptor fails at its end with ErrBlobMismatch (or, for a
-// layer, layer.ErrDigestMismatch). The caller must close the reader.
+// match its descriptor fails at its end with layer.ErrDigestMismatch. The
+// caller must close the reader.
 func (b Blob) Open(ctx context.Context) (io.ReadCloser, error) {
 	switch {
 	case b.layer != nil:
@@ -113,7 +113,7 @@ type Fetcher interface {
 // checks it against its digest and size; a layer's tar stream is checked
 // against its diffID too. It returns the number of distinct blobs checked
 // (manifests, indexes and configs included); the first mismatch is an
-// error naming the blob (ErrBlobMismatch or layer.ErrDigestMismatch).
+// error naming the blob that wraps layer.ErrDigestMismatch.
 func Verify(ctx context.Context, arts ...Artifact) (int, error) {
 	seen := map[digest.Digest]bool{}
 	for _, a := range arts {
@@ -130,7 +130,7 @@ func Verify(ctx context.Context, arts ...Artifact) (int, error) {
 					return 0, fmt.Errorf("image: verify layer %s: %w", b.Descriptor.Digest, err)
 				}
 			} else if b.data != nil && !verifies(b.Descriptor.Digest, b.data) {
-				return 0, fmt.Errorf("image: verify blob %s: %w", b.Descriptor.Digest, ErrBlobMismatch)
+				return 0, fmt.Errorf("image: verify blob %s: %w", b.Descriptor.Digest, layer.ErrDigestMismatch)
 			}
 		}
 	}
@@ -184,21 +184,21 @@ func newVerifier(rc io.ReadCloser, d ocispec.Descriptor) io.ReadCloser {
 
 func (v *verifier) Read(p []byte) (int, error) {
 	if v.h == nil {
-		return 0, fmt.Errorf("blob %s: %w: unsupported digest algorithm", v.d.Digest, ErrBlobMismatch)
+		return 0, fmt.Errorf("blob %s: %w: unsupported digest algorithm", v.d.Digest, layer.ErrDigestMismatch)
 	}
 	n, err := v.rc.Read(p)
 	v.h.Write(p[:n])
 	v.n += int64(n)
 	if v.n > v.d.Size {
-		return n, fmt.Errorf("blob %s: %w: longer than its %d bytes", v.d.Digest, ErrBlobMismatch, v.d.Size)
+		return n, fmt.Errorf("blob %s: %w: longer than its %d bytes", v.d.Digest, layer.ErrDigestMismatch, v.d.Size)
 	}
 	if err == io.EOF && !v.done {
 		v.done = true
 		if v.n != v.d.Size {
-			return n, fmt.Errorf("blob %s: %w: %d bytes, want %d", v.d.Digest, ErrBlobMismatch, v.n, v.d.Size)
+			return n, fmt.Errorf("blob %s: %w: %d bytes, want %d", v.d.Digest, layer.ErrDigestMismatch, v.n, v.d.Size)
 		}
 		if got := digest.NewDigest(v.d.Digest.Algorithm(), v.h); got != v.d.Digest {
-			return n, fmt.Errorf("blob %s: %w: its bytes hash to %s", v.d.Digest, ErrBlobMismatch, got)
+			return n, fmt.Errorf("blob %s: %w: its bytes hash to %s", v.d.Digest, layer.ErrDigestMismatch, got)
 		}
 	}
 	return n, err

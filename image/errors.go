@@ -3,7 +3,9 @@ package image
 import "errors"
 
 // Sentinel errors, to be tested with errors.Is. The errors this package
-// returns wrap them with the file or blob concerned and the fix.
+// returns wrap them with the file or blob concerned and the fix. A blob
+// whose bytes do not match its descriptor, met by any transport, is
+// layer.ErrDigestMismatch: each condition has one sentinel.
 var (
 	// ErrDuplicatePlatform reports two images of one platform in an index.
 	ErrDuplicatePlatform = errors.New("duplicate platform")
@@ -12,12 +14,9 @@ var (
 	// cannot be parsed or breaks the OCI rules.
 	ErrCorrupt = errors.New("corrupt image data")
 
-	// ErrBlobMismatch reports a blob whose bytes do not match its digest,
-	// whether found on disk before a write or met while reading.
-	ErrBlobMismatch = errors.New("blob does not match its digest")
-
-	// ErrNotFound reports a tag or platform that a layout or tarball does
-	// not hold.
+	// ErrNotFound reports what a layout, a tarball or a registry does
+	// not hold: a tag, a platform, a repository, a manifest or a blob.
+	// Every transport's errors wrap this one sentinel.
 	ErrNotFound = errors.New("not found")
 
 	// ErrInvalidTag reports a tag or reference that does not follow the

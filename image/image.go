@@ -151,7 +151,7 @@ func (img *Image) Manifest() ocispec.Manifest {
 	}
 	for i, l := range img.layers {
 		m.Layers[i] = l.Descriptor()
-		m.Layers[i].MediaType = ociLayerType(m.Layers[i].MediaType)
+		m.Layers[i].MediaType = layer.OCIMediaType(m.Layers[i].MediaType)
 	}
 	return m
 }

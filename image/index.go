@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/minimage/minimage/layer"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -58,7 +59,7 @@ func NewIndex(imgs ...*Image) (*Index, error) {
 // manifests it lists, in order, keeping raw exactly (it is copied): its
 // Digest and media type are the stored ones until it is changed. It is how
 // a transport makes an index it has read; Load calls it. Each child's
-// digest must be the one its descriptor lists (ErrBlobMismatch).
+// digest must be the one its descriptor lists (layer.ErrDigestMismatch).
 func IndexFromRaw(raw []byte, children []Artifact) (*Index, error) {
 	idx, err := parseIndex(raw)
 	if err != nil {
@@ -71,7 +72,7 @@ func IndexFromRaw(raw []byte, children []Artifact) (*Index, error) {
 	for i, d := range idx.Manifests {
 		c := children[i]
 		if c == nil || c.Digest() != d.Digest {
-			return nil, fmt.Errorf("image: index %s: manifests[%d]: %w: it lists %s", digest.FromBytes(raw), i, ErrBlobMismatch, d.Digest)
+			return nil, fmt.Errorf("image: index %s: manifests[%d]: %w: it lists %s", digest.FromBytes(raw), i, layer.ErrDigestMismatch, d.Digest)
 		}
 		ix.entries = append(ix.entries, entry{a: c, desc: d})
 	}

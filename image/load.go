@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/minimage/minimage/layer"
+	"github.com/minimage/minimage/mediatype"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -91,7 +92,7 @@ func (ld *loader) load(ctx context.Context, d ocispec.Descriptor, depth int) (Ar
 		return nil, err
 	}
 	var a Artifact
-	if IsIndex(mt) {
+	if mediatype.IsIndex(mt) {
 		idx, err := parseIndex(data)
 		if err != nil {
 			return nil, fmt.Errorf("image: index %s: %w", d.Digest, err)
@@ -116,7 +117,7 @@ func (ld *loader) image(ctx context.Context, d ocispec.Descriptor, p Platform, d
 	if err := ld.spend(d, depth); err != nil {
 		return nil, err
 	}
-	if d.Platform != nil && !IsIndex(d.MediaType) {
+	if d.Platform != nil && !mediatype.IsIndex(d.MediaType) {
 		q := Platform{OS: d.Platform.OS, Architecture: d.Platform.Architecture, Variant: d.Platform.Variant}
 		if q.OS != "unknown" && !slices.Contains(ld.platforms, q) {
 			ld.platforms = append(ld.platforms, q)
@@ -129,7 +130,7 @@ func (ld *loader) image(ctx context.Context, d ocispec.Descriptor, p Platform, d
 	if err != nil {
 		return nil, err
 	}
-	if IsIndex(mt) {
+	if mediatype.IsIndex(mt) {
 		idx, err := parseIndex(data)
 		if err != nil {
 			return nil, fmt.Errorf("image: index %s: %w", d.Digest, err)
@@ -168,12 +169,12 @@ func (ld *loader) readManifest(ctx context.Context, d ocispec.Descriptor) ([]byt
 		return nil, "", err
 	}
 	mt := d.MediaType
-	if mt == "" || (!IsIndex(mt) && !IsManifest(mt)) {
+	if mt == "" || (!mediatype.IsIndex(mt) && !mediatype.IsManifest(mt)) {
 		if guess := jsonMediaType(data); guess != "" {
 			mt = guess
 		}
 	}
-	if !IsIndex(mt) && !IsManifest(mt) {
+	if !mediatype.IsIndex(mt) && !mediatype.IsManifest(mt) {
 		return nil, "", fmt.Errorf("image: %s: %w: media type %q is neither a manifest nor an index", d.Digest, ErrCorrupt, mt)
 	}
 	return data, mt, nil
@@ -186,7 +187,7 @@ func (ld *loader) manifest(ctx context.Context, d ocispec.Descriptor, data []byt
 	if err != nil {
 		return nil, fmt.Errorf("image: manifest %s: %w", d.Digest, err)
 	}
-	if !isConfig(m.Config.MediaType) || slices.ContainsFunc(m.Layers, func(l ocispec.Descriptor) bool { return !isLayerType(l.MediaType) }) {
+	if !mediatype.IsConfig(m.Config.MediaType) || slices.ContainsFunc(m.Layers, func(l ocispec.Descriptor) bool { return !isLayerType(l.MediaType) }) {
 		return manifestFromRaw(data, m, ld.f), nil
 	}
 	cfgData, err := ld.readJSON(ctx, m.Config)
@@ -242,8 +243,11 @@ func (ld *loader) readJSON(ctx context.Context, d ocispec.Descriptor) ([]byte, e
 	if err != nil {
 		return nil, fmt.Errorf("image: blob %s: %w", d.Digest, err)
 	}
-	if int64(len(data)) != d.Size || !verifies(d.Digest, data) {
-		return nil, fmt.Errorf("image: blob %s: %w (%d bytes read, %d listed)", d.Digest, ErrBlobMismatch, len(data), d.Size)
+	if int64(len(data)) != d.Size {
+		return nil, fmt.Errorf("image: blob %s: %w: %d bytes read, %d listed", d.Digest, layer.ErrDigestMismatch, len(data), d.Size)
+	}
+	if !verifies(d.Digest, data) {
+		return nil, fmt.Errorf("image: blob %s: %w: its bytes hash to %s", d.Digest, layer.ErrDigestMismatch, digest.FromBytes(data))
 	}
 	ld.json[d.Digest] = data
 	return data, nil

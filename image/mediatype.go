@@ -5,38 +5,9 @@ import (
 	"fmt"
 
 	"github.com/minimage/minimage/layer"
+	"github.com/minimage/minimage/mediatype"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
-
-// Docker's manifest, manifest list and config media types. Images read
-// with them keep them; images this package makes use OCI's. Docker's layer
-// media types are in package layer.
-const (
-	MediaTypeDockerManifest     = "application/vnd.docker.distribution.manifest.v2+json"
-	MediaTypeDockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json"
-	MediaTypeDockerConfig       = "application/vnd.docker.container.image.v1+json"
-)
-
-// IsIndex reports whether mt is an image index media type: OCI's index or
-// Docker's manifest list.
-func IsIndex(mt string) bool {
-	return mt == ocispec.MediaTypeImageIndex || mt == MediaTypeDockerManifestList
-}
-
-// IsManifest reports whether mt is an image manifest media type: OCI's or
-// Docker's schema 2.
-func IsManifest(mt string) bool {
-	return mt == ocispec.MediaTypeImageManifest || mt == MediaTypeDockerManifest
-}
-
-// isConfig reports whether mt is a container image config media type.
-func isConfig(mt string) bool {
-	return mt == ocispec.MediaTypeImageConfig || mt == MediaTypeDockerConfig
-}
-
-// ociLayerType maps Docker's layer media types to OCI's, which have the
-// same bytes; others are returned as they are.
-func ociLayerType(mt string) string { return layer.OCIMediaType(mt) }
 
 // isLayerType reports whether mt is a tar layer media type this package
 // can read: OCI or Docker, gzip, zstd or plain.
@@ -57,7 +28,7 @@ func parseIndex(data []byte) (ocispec.Index, error) {
 	if idx.SchemaVersion != 2 {
 		return idx, fmt.Errorf("%w: schemaVersion %d, want 2", ErrCorrupt, idx.SchemaVersion)
 	}
-	if idx.MediaType != "" && !IsIndex(idx.MediaType) {
+	if idx.MediaType != "" && !mediatype.IsIndex(idx.MediaType) {
 		return idx, fmt.Errorf("%w: mediaType %q is not an index", ErrCorrupt, idx.MediaType)
 	}
 	for i, d := range idx.Manifests {
@@ -78,7 +49,7 @@ func parseManifest(data []byte) (ocispec.Manifest, error) {
 	if m.SchemaVersion != 2 {
 		return m, fmt.Errorf("%w: schemaVersion %d, want 2", ErrCorrupt, m.SchemaVersion)
 	}
-	if m.MediaType != "" && !IsManifest(m.MediaType) {
+	if m.MediaType != "" && !mediatype.IsManifest(m.MediaType) {
 		return m, fmt.Errorf("%w: mediaType %q is not an image manifest", ErrCorrupt, m.MediaType)
 	}
 	if err := checkDescriptor(m.Config); err != nil {

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/minimage/minimage/layer"
+	"github.com/minimage/minimage/mediatype"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -19,26 +20,26 @@ import (
 // (OCI or Docker schema 2) whose config descriptor matches rawConfig's
 // digest and size, rawConfig an image config whose diff_ids are the
 // layers' diffIDs, and layers the manifest's layers, in order, with the
-// same digests and sizes. A mismatch is an ErrCorrupt or ErrBlobMismatch
+// same digests and sizes. A mismatch is an ErrCorrupt or layer.ErrDigestMismatch
 // error.
 func FromManifest(rawManifest, rawConfig []byte, layers []*layer.Layer) (*Image, error) {
 	m, err := parseManifest(rawManifest)
 	if err != nil {
 		return nil, fmt.Errorf("image: manifest %s: %w", digest.FromBytes(rawManifest), err)
 	}
-	if !isConfig(m.Config.MediaType) {
+	if !mediatype.IsConfig(m.Config.MediaType) {
 		return nil, fmt.Errorf("image: manifest %s: %w: config media type %q is not an image config; use Load, which reads such artifacts as a *Manifest", digest.FromBytes(rawManifest), ErrCorrupt, m.Config.MediaType)
 	}
 	if m.Config.Size != int64(len(rawConfig)) || !verifies(m.Config.Digest, rawConfig) {
-		return nil, fmt.Errorf("image: manifest %s: config %s: %w: the config given has %d bytes and digest %s", digest.FromBytes(rawManifest), m.Config.Digest, ErrBlobMismatch, len(rawConfig), digest.FromBytes(rawConfig))
+		return nil, fmt.Errorf("image: manifest %s: config %s: %w: the config given has %d bytes and digest %s", digest.FromBytes(rawManifest), m.Config.Digest, layer.ErrDigestMismatch, len(rawConfig), digest.FromBytes(rawConfig))
 	}
 	if len(m.Layers) != len(layers) {
 		return nil, fmt.Errorf("image: manifest %s: %w: it lists %d layers, %d given", digest.FromBytes(rawManifest), ErrCorrupt, len(m.Layers), len(layers))
 	}
 	for i, d := range m.Layers {
 		l := layers[i]
-		if l == nil || l.Digest() != d.Digest || l.Size() != d.Size || ociLayerType(l.MediaType()) != ociLayerType(d.MediaType) {
-			return nil, fmt.Errorf("image: manifest %s: layer %d: %w: the manifest lists %s (%d bytes, %s)", digest.FromBytes(rawManifest), i, ErrBlobMismatch, d.Digest, d.Size, d.MediaType)
+		if l == nil || l.Digest() != d.Digest || l.Size() != d.Size || layer.OCIMediaType(l.MediaType()) != layer.OCIMediaType(d.MediaType) {
+			return nil, fmt.Errorf("image: manifest %s: layer %d: %w: the manifest lists %s (%d bytes, %s)", digest.FromBytes(rawManifest), i, layer.ErrDigestMismatch, d.Digest, d.Size, d.MediaType)
 		}
 	}
 	img, err := FromConfig(rawConfig, layers)
@@ -69,7 +70,7 @@ func FromConfig(rawConfig []byte, layers []*layer.Layer) (*Image, error) {
 			return nil, fmt.Errorf("image: config %s: layer %d is nil", digest.FromBytes(rawConfig), i)
 		}
 		if l.DiffID() != cfg.RootFS.DiffIDs[i] {
-			return nil, fmt.Errorf("image: config %s: layer %d: %w: diffID %s, the config lists %s", digest.FromBytes(rawConfig), i, ErrBlobMismatch, l.DiffID(), cfg.RootFS.DiffIDs[i])
+			return nil, fmt.Errorf("image: config %s: layer %d: %w: diffID %s, the config lists %s", digest.FromBytes(rawConfig), i, layer.ErrDigestMismatch, l.DiffID(), cfg.RootFS.DiffIDs[i])
 		}
 	}
 	img := (&Image{config: cfg}).clone() // normalizes nil slices

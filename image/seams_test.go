@@ -12,6 +12,7 @@ import (
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/layer"
+	"github.com/minimage/minimage/mediatype"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -65,13 +66,13 @@ func (s *memStore) Fetch(ctx context.Context, d ocispec.Descriptor) (io.ReadClos
 func dockerTyped(t *testing.T, img *image.Image) *image.Image {
 	t.Helper()
 	m := img.Manifest()
-	m.MediaType = image.MediaTypeDockerManifest
-	m.Config.MediaType = image.MediaTypeDockerConfig
+	m.MediaType = mediatype.DockerManifest
+	m.Config.MediaType = mediatype.DockerConfig
 	var layers []*layer.Layer
 	for i, l := range img.Layers() {
-		m.Layers[i].MediaType = layer.MediaTypeDockerLayerTar
+		m.Layers[i].MediaType = mediatype.DockerLayerTar
 		d := l.Descriptor()
-		d.MediaType = layer.MediaTypeDockerLayerTar
+		d.MediaType = mediatype.DockerLayerTar
 		dl, err := layer.FromBlob(d, l.DiffID(), l.Compressed)
 		if err != nil {
 			t.Fatal(err)
@@ -95,7 +96,7 @@ func dockerTyped(t *testing.T, img *image.Image) *image.Image {
 func TestLoadKeepsStoredBytes(t *testing.T) {
 	ctx := context.Background()
 	orig := dockerTyped(t, fixtureImage(t, amd64))
-	if orig.MediaType() != image.MediaTypeDockerManifest {
+	if orig.MediaType() != mediatype.DockerManifest {
 		t.Fatalf("media type %s", orig.MediaType())
 	}
 	s := newMemStore()
@@ -107,7 +108,7 @@ func TestLoadKeepsStoredBytes(t *testing.T) {
 	if got.Digest() != orig.Digest() || string(got.RawManifest()) != string(orig.RawManifest()) || got.ConfigDigest() != orig.ConfigDigest() {
 		t.Fatalf("read back %s, stored %s", got.Digest(), orig.Digest())
 	}
-	if got.ConfigDescriptor().MediaType != image.MediaTypeDockerConfig || got.Descriptor().MediaType != image.MediaTypeDockerManifest {
+	if got.ConfigDescriptor().MediaType != mediatype.DockerConfig || got.Descriptor().MediaType != mediatype.DockerManifest {
 		t.Errorf("media types not kept: %s %s", got.Descriptor().MediaType, got.ConfigDescriptor().MediaType)
 	}
 	if _, ok := s.blobs[got.Digest()]; !ok {
@@ -250,9 +251,9 @@ func TestFromManifestChecks(t *testing.T) {
 		want     error
 	}{
 		{"not JSON", []byte("{"), cfg, img.Layers(), image.ErrCorrupt},
-		{"other config", man, append(cfg, ' '), img.Layers(), image.ErrBlobMismatch},
+		{"other config", man, append(cfg, ' '), img.Layers(), layer.ErrDigestMismatch},
 		{"missing layer", man, cfg, img.Layers()[:1], image.ErrCorrupt},
-		{"wrong layer", man, cfg, []*layer.Layer{img.Layers()[0], other}, image.ErrBlobMismatch},
+		{"wrong layer", man, cfg, []*layer.Layer{img.Layers()[0], other}, layer.ErrDigestMismatch},
 	} {
 		if _, err := image.FromManifest(tc.man, tc.cfg, tc.layers); !errors.Is(err, tc.want) {
 			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)

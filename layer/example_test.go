@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/minimage/minimage/layer"
+	"github.com/minimage/minimage/mediatype"
 )
 
 // A layer with a config file, a directory of static assets from an fs.FS
@@ -118,7 +119,7 @@ func ExampleFromBlob() {
 	}
 
 	desc := built.Descriptor()
-	desc.MediaType = layer.MediaTypeDockerLayer // as a docker save holds it
+	desc.MediaType = mediatype.DockerLayer // as a docker save holds it
 	l, err := layer.FromBlob(desc, built.DiffID(), func(ctx context.Context) (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(blob)), nil
 	})

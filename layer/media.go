@@ -1,19 +1,8 @@
 package layer
 
-import ocispec "github.com/opencontainers/image-spec/specs-go/v1"
-
-// Docker's layer media types, accepted when reading images that use them.
-const (
-	MediaTypeDockerLayer     = "application/vnd.docker.image.rootfs.diff.tar.gzip"
-	MediaTypeDockerLayerZstd = "application/vnd.docker.image.rootfs.diff.tar.zstd"
-	MediaTypeDockerLayerTar  = "application/vnd.docker.image.rootfs.diff.tar"
-	// MediaTypeDockerForeignLayer is a gzip layer that registries do not
-	// serve themselves (Windows base layers); OCI calls it
-	// non-distributable.
-	MediaTypeDockerForeignLayer = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
-	// MediaTypeDockerForeignLayerTar is the uncompressed
-	// MediaTypeDockerForeignLayer.
-	MediaTypeDockerForeignLayerTar = "application/vnd.docker.image.rootfs.foreign.diff.tar"
+import (
+	"github.com/minimage/minimage/mediatype"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // layerTypes is the one table of tar layer media types: how each is
@@ -31,16 +20,16 @@ var layerTypes = map[string]struct {
 	ocispec.MediaTypeImageLayerNonDistributableGzip: {Gzip, ocispec.MediaTypeImageLayerNonDistributableGzip},
 	//nolint:staticcheck
 	ocispec.MediaTypeImageLayerNonDistributableZstd: {Zstd, ocispec.MediaTypeImageLayerNonDistributableZstd},
-	MediaTypeDockerLayer:                            {Gzip, ocispec.MediaTypeImageLayerGzip},
-	MediaTypeDockerLayerZstd:                        {Zstd, ocispec.MediaTypeImageLayerZstd},
-	MediaTypeDockerLayerTar:                         {Uncompressed, ocispec.MediaTypeImageLayer},
-	MediaTypeDockerForeignLayer:                     {Gzip, ocispec.MediaTypeImageLayerNonDistributableGzip},     //nolint:staticcheck
-	MediaTypeDockerForeignLayerTar:                  {Uncompressed, ocispec.MediaTypeImageLayerNonDistributable}, //nolint:staticcheck
+	mediatype.DockerLayer:                           {Gzip, ocispec.MediaTypeImageLayerGzip},
+	mediatype.DockerLayerZstd:                       {Zstd, ocispec.MediaTypeImageLayerZstd},
+	mediatype.DockerLayerTar:                        {Uncompressed, ocispec.MediaTypeImageLayer},
+	mediatype.DockerForeignLayer:                    {Gzip, ocispec.MediaTypeImageLayerNonDistributableGzip},     //nolint:staticcheck
+	mediatype.DockerForeignLayerTar:                 {Uncompressed, ocispec.MediaTypeImageLayerNonDistributable}, //nolint:staticcheck
 }
 
 // ParseMediaType returns how a layer of media type mt is compressed. ok is
 // false when mt is not a tar layer type: OCI's (including the deprecated
-// non-distributable ones) and Docker's are known. Parameters are not
+// non-distributable ones) and Docker's (package mediatype) are known. Parameters are not
 // accepted; mt must be exactly one of the types.
 func ParseMediaType(mt string) (c Compression, ok bool) {
 	t, ok := layerTypes[mt]
@@ -48,7 +37,7 @@ func ParseMediaType(mt string) (c Compression, ok bool) {
 }
 
 // OCIMediaType returns the OCI media type that names the same bytes as the
-// layer type mt: MediaTypeDockerLayer gives
+// layer type mt: mediatype.DockerLayer gives
 // ocispec.MediaTypeImageLayerGzip, a Docker foreign layer the OCI
 // non-distributable type. An OCI type, or a type that is not a tar layer
 // type, is returned unchanged.

@@ -19,6 +19,7 @@ import (
 	"github.com/minimage/minimage/image/layout"
 	"github.com/minimage/minimage/image/ref"
 	"github.com/minimage/minimage/image/remote"
+	"github.com/minimage/minimage/mediatype"
 	"github.com/minimage/minimage/sbom"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -143,7 +144,7 @@ func layoutReferrers(ctx context.Context, dir string, a image.Artifact) ([]image
 	var out []image.Artifact
 	seen := map[digest.Digest]bool{}
 	for _, d := range l.Manifests() {
-		if subjects[d.Digest] || seen[d.Digest] || !image.IsManifest(d.MediaType) {
+		if subjects[d.Digest] || seen[d.Digest] || !mediatype.IsManifest(d.MediaType) {
 			continue
 		}
 		seen[d.Digest] = true

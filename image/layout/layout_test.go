@@ -141,8 +141,8 @@ func TestLayoutCorruptBlob(t *testing.T) {
 	os.WriteFile(p, data, 0o644)
 	before := mustRead(t, filepath.Join(dir, "index.json"))
 	err := layout.Write(context.Background(), dir, a, layout.Options{Tags: []string{"b"}})
-	if !errors.Is(err, image.ErrBlobMismatch) || !strings.Contains(err.Error(), p) {
-		t.Fatalf("err %v, want ErrBlobMismatch naming %s", err, p)
+	if !errors.Is(err, layer.ErrDigestMismatch) || !strings.Contains(err.Error(), p) {
+		t.Fatalf("err %v, want layer.ErrDigestMismatch naming %s", err, p)
 	}
 	if !bytes.Equal(before, mustRead(t, filepath.Join(dir, "index.json"))) {
 		t.Error("index.json changed")
@@ -163,7 +163,7 @@ func TestLayoutCorruptBlob(t *testing.T) {
 	}
 	// A corrupt manifest is reported when read.
 	os.WriteFile(blobFile(dir, a), []byte("{}"), 0o644)
-	if _, err := l.Image(context.Background(), "a", amd64); !errors.Is(err, image.ErrBlobMismatch) || !strings.Contains(err.Error(), a.Digest().Encoded()) {
+	if _, err := l.Image(context.Background(), "a", amd64); !errors.Is(err, layer.ErrDigestMismatch) || !strings.Contains(err.Error(), a.Digest().Encoded()) {
 		t.Errorf("corrupt manifest: %v", err)
 	}
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/internal/oci"
+	"github.com/minimage/minimage/layer"
+	"github.com/minimage/minimage/mediatype"
 	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -93,7 +95,7 @@ func parseIndex(data []byte) (ocispec.Index, error) {
 	if idx.SchemaVersion != 2 {
 		return idx, fmt.Errorf("%w: schemaVersion %d, want 2", image.ErrCorrupt, idx.SchemaVersion)
 	}
-	if idx.MediaType != "" && !image.IsIndex(idx.MediaType) {
+	if idx.MediaType != "" && !mediatype.IsIndex(idx.MediaType) {
 		return idx, fmt.Errorf("%w: mediaType %q is not an index", image.ErrCorrupt, idx.MediaType)
 	}
 	for i, d := range idx.Manifests {
@@ -110,7 +112,7 @@ func parseIndex(data []byte) (ocispec.Index, error) {
 // Fetch opens the blob d from the layout's blobs directory. The reader
 // returns the file's bytes as they are; the values Load returns check
 // them. A blob that is missing wraps fs.ErrNotExist; one that is not a
-// regular file, or whose size is not d's, is an image.ErrBlobMismatch
+// regular file, or whose size is not d's, is an layer.ErrDigestMismatch
 // error.
 func (l *Layout) Fetch(ctx context.Context, d ocispec.Descriptor) (io.ReadCloser, error) {
 	if err := d.Digest.Validate(); err != nil {
@@ -131,7 +133,7 @@ func (l *Layout) Fetch(ctx context.Context, d ocispec.Descriptor) (io.ReadCloser
 	}
 	if st.Size() != d.Size {
 		f.Close()
-		return nil, fmt.Errorf("layout: %s: blob %s: %w: %d bytes, the descriptor says %d; the layout is damaged", l.name, rel, image.ErrBlobMismatch, st.Size(), d.Size)
+		return nil, fmt.Errorf("layout: %s: blob %s: %w: %d bytes, the descriptor says %d; the layout is damaged", l.name, rel, layer.ErrDigestMismatch, st.Size(), d.Size)
 	}
 	return f, nil
 }
@@ -316,7 +318,7 @@ func (l *Layout) artifacts(ctx context.Context, tag string) ([]image.Artifact, e
 // tar against its diffID. Manifests that are not images (attestations,
 // SBOMs) are checked too. It returns the number of distinct blobs checked,
 // indexes, manifests and configs included; the first mismatch is an error
-// (image.ErrBlobMismatch or layer.ErrDigestMismatch) naming the blob.
+// (layer.ErrDigestMismatch or layer.ErrDigestMismatch) naming the blob.
 func (l *Layout) Verify(ctx context.Context) (int, error) {
 	arts, err := l.artifacts(ctx, "")
 	if err != nil {

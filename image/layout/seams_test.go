@@ -13,6 +13,7 @@ import (
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/layer"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -83,8 +84,8 @@ func TestWrongSizeBlobNotHashed(t *testing.T) {
 	}
 	start := time.Now()
 	err := layout.Write(context.Background(), dir, img, layout.Options{Tags: []string{"b"}})
-	if !errors.Is(err, image.ErrBlobMismatch) || !strings.Contains(err.Error(), p) {
-		t.Errorf("err %v, want ErrBlobMismatch naming %s", err, p)
+	if !errors.Is(err, layer.ErrDigestMismatch) || !strings.Contains(err.Error(), p) {
+		t.Errorf("err %v, want layer.ErrDigestMismatch naming %s", err, p)
 	}
 	if el := time.Since(start); el > 2*time.Second {
 		t.Errorf("took %v", el)
@@ -148,7 +149,7 @@ func TestAttestationIndex(t *testing.T) {
 	}
 	// A damaged statement is found.
 	os.WriteFile(filepath.Join(dir, "blobs", "sha256", statement.Descriptor.Digest.Encoded()), []byte(`{"_type":"https://in-toto.io/Statement/v0.2"}`), 0o644)
-	if _, err := l.Verify(ctx); !errors.Is(err, image.ErrBlobMismatch) {
+	if _, err := l.Verify(ctx); !errors.Is(err, layer.ErrDigestMismatch) {
 		t.Errorf("damaged attestation: %v", err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/internal/oci"
+	"github.com/minimage/minimage/layer"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -40,7 +41,7 @@ type Options struct {
 // An existing layout keeps every image it holds; only entries with the
 // same names (see Options.Tags) are replaced. A blob already present is checked, not
 // rewritten: one of the wrong size, or whose bytes do not match its name,
-// is an image.ErrBlobMismatch error. A directory with other files but no
+// is an layer.ErrDigestMismatch error. A directory with other files but no
 // oci-layout is an ErrNotLayout error, and a corrupt index.json an
 // image.ErrCorrupt error; neither is changed.
 //
@@ -230,10 +231,10 @@ func writeBlob(ctx context.Context, dir string, b image.Blob) error {
 	p := filepath.Join(bdir, d.Encoded())
 	if st, err := os.Lstat(p); err == nil {
 		if !st.Mode().IsRegular() {
-			return fmt.Errorf("layout: write: blob %s: %w: not a regular file; remove it and write again", p, image.ErrBlobMismatch)
+			return fmt.Errorf("layout: write: blob %s: %w: not a regular file; remove it and write again", p, layer.ErrDigestMismatch)
 		}
 		if st.Size() != b.Descriptor.Size {
-			return fmt.Errorf("layout: write: blob %s: %w (%d bytes, want %d); remove the file and write again", p, image.ErrBlobMismatch, st.Size(), b.Descriptor.Size)
+			return fmt.Errorf("layout: write: blob %s: %w (%d bytes, want %d); remove the file and write again", p, layer.ErrDigestMismatch, st.Size(), b.Descriptor.Size)
 		}
 		return verifyBlobFile(ctx, p, b.Descriptor)
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -259,7 +260,7 @@ func writeBlob(ctx context.Context, dir string, b image.Blob) error {
 			return fmt.Errorf("blob %s: %w", d, err)
 		}
 		if n != b.Descriptor.Size {
-			return fmt.Errorf("blob %s: %w: %d bytes, want %d", d, image.ErrBlobMismatch, n, b.Descriptor.Size)
+			return fmt.Errorf("blob %s: %w: %d bytes, want %d", d, layer.ErrDigestMismatch, n, b.Descriptor.Size)
 		}
 		return nil
 	})
@@ -277,7 +278,7 @@ func verifyBlobFile(ctx context.Context, p string, desc ocispec.Descriptor) erro
 	}
 	defer f.Close()
 	if !desc.Digest.Algorithm().Available() {
-		return fmt.Errorf("layout: blob %s: %w: unsupported digest algorithm", p, image.ErrBlobMismatch)
+		return fmt.Errorf("layout: blob %s: %w: unsupported digest algorithm", p, layer.ErrDigestMismatch)
 	}
 	v := desc.Digest.Verifier()
 	n, err := io.Copy(v, oci.CtxReader{Ctx: ctx, R: io.LimitReader(f, desc.Size+1)})
@@ -285,7 +286,7 @@ func verifyBlobFile(ctx context.Context, p string, desc ocispec.Descriptor) erro
 		return fmt.Errorf("layout: blob %s: %w", p, err)
 	}
 	if n != desc.Size || !v.Verified() {
-		return fmt.Errorf("layout: blob %s: %w (%d bytes, want %d); remove the file and write again", p, image.ErrBlobMismatch, n, desc.Size)
+		return fmt.Errorf("layout: blob %s: %w (%d bytes, want %d); remove the file and write again", p, layer.ErrDigestMismatch, n, desc.Size)
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/image/registrytest"
+	"github.com/minimage/minimage/mediatype"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -147,7 +148,7 @@ type fetcher struct {
 
 func (f fetcher) Fetch(ctx context.Context, d ocispec.Descriptor) (io.ReadCloser, error) {
 	kind := "/blobs/"
-	if image.IsManifest(d.MediaType) || image.IsIndex(d.MediaType) {
+	if mediatype.IsManifest(d.MediaType) || mediatype.IsIndex(d.MediaType) {
 		kind = "/manifests/"
 	}
 	req, err := http.NewRequestWithContext(ctx, "GET", f.repo+kind+d.Digest.String(), nil)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/mediatype"
 )
 
 // Preload stores a (an image, an index with its images, or any other
@@ -65,7 +66,7 @@ func (r *Registry) Put(ctx context.Context, repo string, a image.Artifact, tags 
 
 // isManifest reports whether mt is the media type of a manifest or index,
 // which the registry stores as a manifest rather than a blob.
-func isManifest(mt string) bool { return image.IsManifest(mt) || image.IsIndex(mt) }
+func isManifest(mt string) bool { return mediatype.IsManifest(mt) || mediatype.IsIndex(mt) }
 
 func readBlob(ctx context.Context, b image.Blob) ([]byte, error) {
 	if raw := b.Bytes(); raw != nil {

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/mediatype"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -26,4 +27,4 @@ func artifactBlobs(a image.Artifact) []blob {
 }
 
 // isManifest reports a manifest or index media type, OCI or Docker.
-func isManifest(mt string) bool { return image.IsManifest(mt) || image.IsIndex(mt) }
+func isManifest(mt string) bool { return mediatype.IsManifest(mt) || mediatype.IsIndex(mt) }

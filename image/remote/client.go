@@ -27,6 +27,9 @@ type client struct {
 // newClient builds the HTTP stack for ref: TLS (or plain HTTP when
 // allowed), retries, then oras-go's authentication on top.
 func newClient(r reference, opts Options) (*client, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
 	creds, err := newCredentials(r, opts)
 	if err != nil {
 		return nil, err
@@ -72,9 +75,6 @@ func (c *client) closeIdle() {
 // or one with the TLS settings of opts.
 func transport(r reference, opts Options) (http.RoundTripper, error) {
 	if opts.HTTPClient != nil {
-		if len(opts.CAFiles) > 0 || opts.InsecureSkipTLSVerify {
-			return nil, fmt.Errorf("remote: %s: Options.HTTPClient is set, so its transport decides TLS: set CAFiles and InsecureSkipTLSVerify in it, not in Options", r.Registry)
-		}
 		if opts.HTTPClient.Transport == nil {
 			return http.DefaultTransport, nil
 		}

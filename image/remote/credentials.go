@@ -31,12 +31,6 @@ type credentials struct {
 }
 
 func newCredentials(r reference, opts Options) (*credentials, error) {
-	if opts.Username != "" && opts.Password == "" {
-		return nil, fmt.Errorf("remote: %s: a username without a password; give both, or neither to use the credential files", r.Registry)
-	}
-	if opts.Username == "" && opts.Password != "" {
-		return nil, fmt.Errorf("remote: %s: a password without a username; give both", r.Registry)
-	}
 	return &credentials{ref: r, username: opts.Username, password: opts.Password}, nil
 }
 

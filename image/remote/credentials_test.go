@@ -278,7 +278,7 @@ func TestCredentialsOnlyForTheRegistry(t *testing.T) {
 		t.Errorf("credentials for another host: %+v, %v; want none", got, err)
 	}
 	for _, o := range []Options{{Username: "u"}, {Password: "p"}} {
-		if _, err := newCredentials(r, o); err == nil {
+		if err := o.Validate(); !errors.Is(err, ErrInvalidOptions) {
 			t.Errorf("%+v: no error for half a credential", o)
 		}
 	}

@@ -52,4 +52,7 @@
 // HTTPS is verified against the system roots, SSL_CERT_FILE and
 // Options.CAFiles. InsecureSkipTLSVerify accepts any certificate;
 // InsecureAllowHTTP speaks plain HTTP. Neither is ever chosen on its own.
+// An Options.HTTPClient brings its own transport, which then decides TLS;
+// Options.Validate refuses it beside CAFiles or InsecureSkipTLSVerify, and
+// every other pair of fields where one would silently win.
 package remote

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/minimage/minimage/image"
 	"oras.land/oras-go/v2/errdef"
 	"oras.land/oras-go/v2/registry/remote/auth"
 	"oras.land/oras-go/v2/registry/remote/errcode"
@@ -21,7 +22,11 @@ import (
 
 // Sentinel errors, to be tested with errors.Is. Every error Push and Pull
 // return for a registry request is an *Error that wraps one of them when
-// it applies.
+// it applies. A repository, tag, manifest or blob the registry does not
+// hold (HTTP 404) is image.ErrNotFound, and a digest that differs from
+// the one expected (a registry answering with other bytes, a reference
+// whose digest is not the artifact's) is layer.ErrDigestMismatch, as
+// from every transport.
 var (
 	// ErrInvalidReference reports a reference that is not
 	// REGISTRY/REPOSITORY[:TAG][@DIGEST].
@@ -34,10 +39,6 @@ var (
 	// ErrDenied reports credentials that were accepted but lack the
 	// permission asked for (HTTP 403).
 	ErrDenied = errors.New("access denied")
-
-	// ErrNotFound reports a repository, tag, manifest or blob the
-	// registry does not hold (HTTP 404).
-	ErrNotFound = errors.New("not found")
 
 	// ErrTooManyRequests reports a registry that kept answering HTTP 429
 	// after every retry.
@@ -52,11 +53,6 @@ var (
 	// verified: an unknown authority, an expired certificate or another
 	// host's name.
 	ErrCertificate = errors.New("certificate not trusted")
-
-	// ErrDigestMismatch reports a digest that differs from the one
-	// expected: a registry answering with another manifest, or a
-	// reference whose digest is not the artifact's.
-	ErrDigestMismatch = errors.New("digest mismatch")
 
 	// ErrCredentialHelper reports a docker-credential-* helper that
 	// failed or printed something that is not a credential.
@@ -175,7 +171,7 @@ func classify(err error, r reference) (kind error, status int, msg, hint string)
 		return ErrUnauthorized, http.StatusUnauthorized, "the registry asks for credentials and none were found",
 			loginHint(r)
 	case errors.Is(err, errdef.ErrNotFound):
-		return ErrNotFound, http.StatusNotFound, "not found", ""
+		return image.ErrNotFound, http.StatusNotFound, "not found", ""
 	case errors.Is(err, errdef.ErrSizeExceedsLimit):
 		return nil, 0, innermost(err), ""
 	}
@@ -198,7 +194,7 @@ func statusKind(status int, r reference) (error, string) {
 	case status == http.StatusForbidden:
 		return ErrDenied, "the credentials lack the permission; ask the registry's owner"
 	case status == http.StatusNotFound:
-		return ErrNotFound, ""
+		return image.ErrNotFound, ""
 	case status == http.StatusTooManyRequests:
 		return ErrTooManyRequests, "the registry limits requests; try again later or with fewer Jobs"
 	case status >= 500:

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minimage/minimage/image"
 	"oras.land/oras-go/v2/registry/remote/errcode"
 )
 
@@ -42,7 +43,7 @@ func TestWrapError(t *testing.T) {
 			Errors: errcode.Errors{{Code: "UNAUTHORIZED", Message: "authentication required"}}},
 			ErrUnauthorized, 401, []string{"HTTP 401 Unauthorized: unauthorized: authentication required", "docker login reg.example"}},
 		{"403", &errcode.ErrorResponse{Method: "POST", URL: upload, StatusCode: 403}, ErrDenied, 403, []string{"HTTP 403 Forbidden"}},
-		{"404", &errcode.ErrorResponse{Method: "HEAD", URL: upload, StatusCode: 404}, ErrNotFound, 404, nil},
+		{"404", &errcode.ErrorResponse{Method: "HEAD", URL: upload, StatusCode: 404}, image.ErrNotFound, 404, nil},
 		{"429", &errcode.ErrorResponse{Method: "PUT", URL: upload, StatusCode: 429}, ErrTooManyRequests, 429, []string{"fewer Jobs"}},
 		{"502", &errcode.ErrorResponse{Method: "PUT", URL: upload, StatusCode: 502}, ErrUnavailable, 502, nil},
 		{"lost upload", &errcode.ErrorResponse{Method: "PUT", URL: upload, StatusCode: 400,

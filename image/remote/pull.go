@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/layer"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -74,7 +75,7 @@ func resolve(ctx context.Context, ref string, opts Options) (*client, ocispec.De
 		return nil, ocispec.Descriptor{}, c.wrap(err, what)
 	}
 	if r.Digest != "" && d.Digest != r.Digest {
-		return nil, ocispec.Descriptor{}, fmt.Errorf("remote: %s: %s: the registry answered with %s: %w", r.repo(), what, d.Digest, ErrDigestMismatch)
+		return nil, ocispec.Descriptor{}, fmt.Errorf("remote: %s: %s: the registry answered with %s: %w", r.repo(), what, d.Digest, layer.ErrDigestMismatch)
 	}
 	if !isManifest(d.MediaType) {
 		return nil, ocispec.Descriptor{}, fmt.Errorf("remote: %s: %s: media type %q is not a manifest or index that minimage reads", r.repo(), what, d.MediaType)

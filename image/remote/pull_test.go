@@ -88,7 +88,7 @@ func TestPullRoundTrip(t *testing.T) {
 	t.Run("missing", func(t *testing.T) {
 		for _, ref := range []string{"one:nosuchtag", "nosuchrepo:v1", "one@sha256:" + strings.Repeat("a", 64)} {
 			_, err := Pull(ctx, reg.Ref(ref), regOptions(reg))
-			if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), reg.Host) {
+			if !errors.Is(err, image.ErrNotFound) || !strings.Contains(err.Error(), reg.Host) {
 				t.Errorf("%s: %v, want ErrNotFound naming the registry", ref, err)
 			}
 		}

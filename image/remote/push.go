@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/layer"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sync/errgroup"
 	"oras.land/oras-go/v2/errdef"
@@ -38,7 +39,7 @@ func Push(ctx context.Context, ref string, a image.Artifact, opts Options) (ocis
 	root := a.Descriptor()
 	if r.Digest != "" && r.Digest != root.Digest {
 		return ocispec.Descriptor{}, fmt.Errorf("remote: push %s: the reference names %s but the artifact is %s: %w; drop @digest, or push that artifact",
-			ref, r.Digest, root.Digest, ErrDigestMismatch)
+			ref, r.Digest, root.Digest, layer.ErrDigestMismatch)
 	}
 	c, err := newClient(r, opts)
 	if err != nil {

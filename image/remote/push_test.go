@@ -13,6 +13,7 @@ import (
 	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/internal/dockerregistry"
 	"github.com/minimage/minimage/internal/testenv"
+	"github.com/minimage/minimage/layer"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -137,7 +138,7 @@ func TestPushDigestReference(t *testing.T) {
 	ctx := context.Background()
 
 	_, err := Push(ctx, reg.Ref("app@sha256:"+strings.Repeat("0", 64)), img, regOptions(reg))
-	if !errors.Is(err, ErrDigestMismatch) {
+	if !errors.Is(err, layer.ErrDigestMismatch) {
 		t.Errorf("push under another digest: %v, want ErrDigestMismatch", err)
 	}
 	got, err := Push(ctx, reg.Ref("app@"+img.Digest().String()), img, regOptions(reg))

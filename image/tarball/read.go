@@ -329,7 +329,7 @@ func (t *Tarball) dockerEntry(ctx context.Context, e dockerEntry) (*image.Image,
 		return nil, fmt.Errorf("tarball: %s: config %s: %w", t.name, e.Config, err)
 	}
 	if d, ok := digestOfName(e.Config); ok && !verifies(d, cfgData) {
-		return nil, fmt.Errorf("tarball: %s: config %s: %w", t.name, e.Config, image.ErrBlobMismatch)
+		return nil, fmt.Errorf("tarball: %s: config %s: %w", t.name, e.Config, layer.ErrDigestMismatch)
 	}
 	var cfg struct {
 		RootFS struct {

@@ -308,10 +308,10 @@ func TestReadTarballCorrupt(t *testing.T) {
 			return name, body
 		})
 	}
-	if _, err := readTarballImage(t, flip("blobs/sha256/"+img.Digest().Encoded()), "v1", amd64); !errors.Is(err, image.ErrBlobMismatch) || !strings.Contains(err.Error(), img.Digest().Encoded()) {
+	if _, err := readTarballImage(t, flip("blobs/sha256/"+img.Digest().Encoded()), "v1", amd64); !errors.Is(err, layer.ErrDigestMismatch) || !strings.Contains(err.Error(), img.Digest().Encoded()) {
 		t.Errorf("corrupt manifest: %v", err)
 	}
-	if _, err := readTarballImage(t, flip("blobs/sha256/"+img.ConfigDigest().Encoded()), "v1", amd64); !errors.Is(err, image.ErrBlobMismatch) {
+	if _, err := readTarballImage(t, flip("blobs/sha256/"+img.ConfigDigest().Encoded()), "v1", amd64); !errors.Is(err, layer.ErrDigestMismatch) {
 		t.Errorf("corrupt config: %v", err)
 	}
 	truncIndex := rewriteTar(t, data, func(name string, body []byte) (string, []byte) {

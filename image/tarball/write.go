@@ -17,6 +17,7 @@ import (
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/internal/oci"
+	"github.com/minimage/minimage/layer"
 	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -175,7 +176,7 @@ func (t *tarWriter) blob(ctx context.Context, b image.Blob, size int64) error {
 		return err
 	}
 	if n != size {
-		return fmt.Errorf("%w: %d bytes, want %d", image.ErrBlobMismatch, n, size)
+		return fmt.Errorf("%w: %d bytes, want %d", layer.ErrDigestMismatch, n, size)
 	}
 	return t.pad(size)
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/minimage/minimage/mediatype"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -17,14 +18,6 @@ import (
 // MaxManifestSize is the largest manifest a registry accepts: 4 MiB, the
 // size the spec says registries should accept at least.
 const MaxManifestSize = 4 << 20
-
-// Media types of manifests the registry understands; it stores others
-// without looking at what they reference.
-const (
-	mediaTypeDockerManifest     = "application/vnd.docker.distribution.manifest.v2+json"
-	mediaTypeDockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json"
-	mediaTypeDockerForeignLayer = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
-)
 
 // manifest serves GET, HEAD, PUT and DELETE /v2/<name>/manifests/<ref>.
 func (r *Registry) manifest(w http.ResponseWriter, req *http.Request, name, ref string) error {
@@ -225,7 +218,7 @@ func parseManifest(contentType string, body []byte) (info manifestInfo, blobs, c
 		return nil
 	}
 	switch base {
-	case ocispec.MediaTypeImageManifest, mediaTypeDockerManifest:
+	case ocispec.MediaTypeImageManifest, mediatype.DockerManifest:
 		if m.Config == nil {
 			return info, nil, nil, invalid("the image manifest has no config")
 		}
@@ -238,14 +231,14 @@ func parseManifest(contentType string, body []byte) (info manifestInfo, blobs, c
 				return info, nil, nil, err
 			}
 			// Non-distributable layers live elsewhere, by design.
-			if len(l.URLs) == 0 && !strings.Contains(l.MediaType, "nondistributable") && l.MediaType != mediaTypeDockerForeignLayer {
+			if len(l.URLs) == 0 && !strings.Contains(l.MediaType, "nondistributable") && l.MediaType != mediatype.DockerForeignLayer {
 				blobs = append(blobs, l.Digest)
 			}
 		}
 		if info.ArtifactType == "" {
 			info.ArtifactType = m.Config.MediaType
 		}
-	case ocispec.MediaTypeImageIndex, mediaTypeDockerManifestList:
+	case ocispec.MediaTypeImageIndex, mediatype.DockerManifestList:
 		for i, c := range m.Manifests {
 			if err := check(fmt.Sprintf("manifest %d", i), c); err != nil {
 				return info, nil, nil, err

@@ -9,8 +9,8 @@ import (
 
 // Defaults for the zero fields of Options.
 const (
-	// DefaultRetries is how many times a failed request or blob upload
-	// is tried again when Options.Retries is 0.
+	// DefaultRetries is how many times a failed operation is tried
+	// again when Options.Retries is 0.
 	DefaultRetries = 5
 
 	// DefaultJobs is how many blobs are uploaded at once when

@@ -13,8 +13,8 @@ import (
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
-	"github.com/minimage/minimage/image/registrytest"
 	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/registrytest"
 	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/image/tarball"
 	"github.com/minimage/minimage/layer"

@@ -14,8 +14,9 @@ import (
 	"path"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/minimage/minimage/internal/escape"
 )
 
 // maxListName is how much of a name or link target a listing shows; the
@@ -213,13 +214,8 @@ func quote(s string) string {
 
 func needsQuote(s string) bool {
 	if s == "" || strings.HasPrefix(s, `"`) || strings.HasPrefix(s, " ") || strings.HasSuffix(s, " ") ||
-		strings.Contains(s, " -> ") || strings.Contains(s, " => ") || !utf8.ValidString(s) {
+		strings.Contains(s, " -> ") || strings.Contains(s, " => ") {
 		return true
 	}
-	for _, r := range s {
-		if !unicode.IsPrint(r) {
-			return true
-		}
-	}
-	return false
+	return escape.Needed(s)
 }

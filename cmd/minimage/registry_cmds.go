@@ -18,9 +18,9 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/minimage/minimage/image"
-	"github.com/minimage/minimage/image/layout"
 	"github.com/minimage/minimage/image/ref"
 	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/image/tarball"
@@ -39,6 +39,7 @@ type registryFlags struct {
 	passwordStdin bool
 	retries       int
 	jobs          int
+	timeout       time.Duration
 	quiet         bool
 }
 
@@ -56,6 +57,7 @@ func (f *registryFlags) registerConnection(fs *flag.FlagSet) {
 	fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password from the first line of standard input")
 	fs.IntVar(&f.retries, "retries", remote.DefaultRetries, "retry a failed request or blob `n` times (0: never)")
 	fs.IntVar(&f.jobs, "jobs", remote.DefaultJobs, "upload `n` blobs at once")
+	fs.DurationVar(&f.timeout, "timeout", 0, "give up on the registry after `duration`, such as 10m: for pull the whole command, for push and build each push and pull (0: no bound; a registry that stops answering fails anyway)")
 }
 
 // options turns the flags into remote.Options, with one remote.Mounts
@@ -69,12 +71,13 @@ func (f *registryFlags) options(stderr io.Writer) (remote.Options, error) {
 		Retries:               f.retries,
 		Jobs:                  f.jobs,
 		Mounts:                remote.NewMounts(),
+		Timeout:               f.timeout,
 	}
 	if f.retries == 0 {
 		o.Retries = -1 // remote's 0 means its default
 	}
-	if f.retries < 0 || f.jobs < 1 {
-		return o, fmt.Errorf("%w: --retries takes 0 or more, --jobs 1 or more", errUsage)
+	if f.retries < 0 || f.jobs < 1 || f.timeout < 0 {
+		return o, fmt.Errorf("%w: --retries takes 0 or more, --jobs 1 or more, --timeout a duration of 0 or more", errUsage)
 	}
 	switch {
 	case f.passwordStdin && f.username == "":
@@ -222,6 +225,12 @@ func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	if rf.timeout > 0 {
+		// The layers are read as the output is written: bound that too.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, rf.timeout, fmt.Errorf("gave up after --timeout %v: %w", rf.timeout, remote.ErrTimeout))
+		defer cancel()
+	}
 	var a image.Artifact
 	if *platform != "" {
 		p, err := image.ParsePlatform(*platform)
@@ -246,9 +255,12 @@ func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if tarOut {
 		err = tarball.WriteFile(ctx, *out, a, tarball.Options{Tags: []string{name}})
 	} else {
-		err = layout.Write(ctx, *out, a, layout.Options{Tags: []string{name}})
+		err = writePulled(ctx, *out, a, name)
 	}
 	if err != nil {
+		if cause := context.Cause(ctx); ctx.Err() != nil && errors.Is(cause, remote.ErrTimeout) && !errors.Is(err, remote.ErrTimeout) {
+			return fmt.Errorf("pull %s: %w", src, cause)
+		}
 		return err
 	}
 	_, err = fmt.Fprintf(stdout, "%s@%s\n", strings.SplitN(src, "@", 2)[0], a.Digest())

@@ -131,6 +131,7 @@ func TestRegistryFlagErrors(t *testing.T) {
 		{"--jobs", "0", "src", "reg.example/app"},      // no jobs
 		{"src"}, // no destination
 		{"--retries", "-1", "src", "reg.example/app"},          // negative
+		{"--timeout", "-1s", "src", "reg.example/app"},         // negative
 		{"--no-such-flag", "src", "reg.example/app"},           // unknown
 		{"--insecure-skip-tls-verify=maybe", "src", "reg/app"}, // not a bool
 	} {

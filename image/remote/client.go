@@ -1,8 +1,10 @@
 package remote
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -38,7 +40,7 @@ func newClient(r reference, opts Options) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc := &http.Client{Transport: &retryTransport{base: base, retries: opts.retries()}}
+	hc := &http.Client{Transport: &retryTransport{base: base, opts: opts, lim: opts.limits()}}
 	if opts.HTTPClient != nil {
 		hc.CheckRedirect = opts.HTTPClient.CheckRedirect
 		hc.Jar = opts.HTTPClient.Jar
@@ -129,4 +131,16 @@ func addPEM(pool *x509.CertPool, path, what string) error {
 // wrap turns err into an *Error for op on this client's repository.
 func (c *client) wrap(err error, op string) error {
 	return wrapError(err, op, c.ref, c.creds.describe(), c.creds.secrets()...)
+}
+
+// timedOut returns err, or, when ctx ended with a timeout that err does
+// not name yet (a bare context error), that timeout as an *Error for op.
+func (c *client) timedOut(ctx context.Context, err error, op string) error {
+	if err == nil || errors.Is(err, ErrTimeout) {
+		return err
+	}
+	if cause := causeOf(ctx, nil); cause != nil {
+		return c.wrap(cause, op)
+	}
+	return err
 }

@@ -28,14 +28,25 @@
 // # Failures
 //
 // Requests answered 429 or 503 are sent again after the Retry-After the
-// registry asks for (at most MaxRetryAfter), other 5xx answers and broken
-// connections after an exponential backoff. A blob upload that breaks is
-// started over, after asking whether the blob arrived after all; a
-// download that breaks resumes with a range request. Options.Retries
-// bounds each. Errors are *Error values whose one-line message names the
-// registry, repository, operation, HTTP status and where the credentials
-// came from, with sentinels (ErrUnauthorized, ErrCertificate, …) for
-// errors.Is; no password, token or upload URL appears in them.
+// registry asks for (at most MaxRetryAfter), other 5xx answers, broken
+// connections and timeouts after an exponential backoff from
+// Options.Backoff. A blob upload that breaks is started over, after
+// asking whether the blob arrived after all; a download that breaks
+// resumes with a range request. Each operation (a tag resolved, one blob
+// or manifest pushed or fetched) has one retry budget that all of these
+// draw from: Options.Retries retries, and Options.RetryTime of pauses
+// and timed-out tries, so a dead registry fails within about a minute
+// with the defaults.
+//
+// A request waits Options.ResponseTimeout for an answer; a transfer that
+// moves fewer than Options.MinRate bytes a second over
+// Options.StallTimeout is cut; Options.Timeout, when set, bounds a whole
+// call. Each fails with ErrTimeout, naming the limit. Errors are *Error
+// values whose one-line message names the registry, repository,
+// operation, HTTP status and where the credentials came from, with
+// sentinels (ErrUnauthorized, ErrTimeout, …) for errors.Is; no password,
+// token or upload URL appears in them, and what the registry wrote is
+// escaped, so that it cannot send escape sequences to a terminal.
 //
 // # Credentials
 //

@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/internal/escape"
 	"oras.land/oras-go/v2/errdef"
 	"oras.land/oras-go/v2/registry/remote/auth"
 	"oras.land/oras-go/v2/registry/remote/errcode"
@@ -48,6 +49,12 @@ var (
 	// kept failing (a refused or cut connection, HTTP 5xx) after every
 	// retry.
 	ErrUnavailable = errors.New("registry unavailable")
+
+	// ErrTimeout reports a registry that took too long: no answer
+	// within Options.ResponseTimeout, a transfer slower than
+	// Options.MinRate over Options.StallTimeout, or a call that went
+	// past Options.Timeout. The message says which.
+	ErrTimeout = errors.New("timed out")
 
 	// ErrCertificate reports a TLS certificate that could not be
 	// verified: an unknown authority, an expired certificate or another
@@ -88,7 +95,10 @@ type Error struct {
 	hint string // how to fix it, when known
 }
 
-// Error returns the one-line message.
+// Error returns the one-line message. What the registry wrote in it is
+// escaped: a control byte, such as ESC or \r, shows as \x1b or \r, so
+// the message can neither reach the terminal as an escape sequence nor
+// forge a line.
 func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "remote: %s/%s: %s: ", e.Registry, e.Repository, e.Op)
@@ -106,7 +116,7 @@ func (e *Error) Error() string {
 	if e.hint != "" {
 		b.WriteString("; " + e.hint)
 	}
-	return b.String()
+	return escape.String(b.String())
 }
 
 // Unwrap returns the sentinel (when one applies) and the cause. The
@@ -174,6 +184,10 @@ func classify(err error, r reference) (kind error, status int, msg, hint string)
 		return image.ErrNotFound, http.StatusNotFound, "not found", ""
 	case errors.Is(err, errdef.ErrSizeExceedsLimit):
 		return nil, 0, innermost(err), ""
+	}
+	if errors.Is(err, ErrTimeout) {
+		return ErrTimeout, 0, innermost(err),
+			fmt.Sprintf("%s stopped answering or is too slow; check it, or raise the limit named", r.Registry)
 	}
 	var rhe tls.RecordHeaderError
 	if errors.As(err, &rhe) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") {

@@ -110,13 +110,53 @@ func TestRetryAfter(t *testing.T) {
 }
 
 func TestBackoff(t *testing.T) {
-	for attempt := range 20 {
-		d := minBackoff << min(attempt, 10)
-		d = min(d, maxBackoff)
-		for range 50 {
-			if got := backoff(attempt); got < d*3/4 || got > d*5/4 {
-				t.Fatalf("backoff(%d) = %v, want within 25%% of %v", attempt, got, d)
+	for _, first := range []time.Duration{0, time.Millisecond} {
+		b := newBudget(Options{Retries: 20, RetryTime: -1, Backoff: first})
+		want := first
+		if first == 0 {
+			want = DefaultBackoff
+		}
+		for n := range 20 {
+			d := min(want<<n, 32*want)
+			got, ok := b.retry(nil, 0, false)
+			if !ok || got < d*3/4 || got > d*5/4 {
+				t.Fatalf("Backoff %v: retry %d waits %v, %v; want within 25%% of %v", first, n, got, ok, d)
 			}
+		}
+		if _, ok := b.retry(nil, 0, false); ok {
+			t.Errorf("Backoff %v: a 21st retry with Retries 20", first)
+		}
+	}
+	if d, ok := newBudget(Options{Backoff: -1}).retry(nil, 0, false); !ok || d != 0 {
+		t.Errorf("Backoff -1: waits %v, %v; want no pause", d, ok)
+	}
+}
+
+func TestBudgetTime(t *testing.T) {
+	stall := &timeoutError{what: "stalled", after: 2 * time.Second}
+	for _, tc := range []struct {
+		name  string
+		opts  Options
+		err   error
+		asked time.Duration
+		want  int // retries granted
+	}{
+		{"count", Options{Retries: 3, RetryTime: time.Hour}, nil, 0, 3},
+		{"none", Options{Retries: -1}, nil, 0, 0},
+		{"Retry-After past the bound", Options{Retries: 5, RetryTime: 5 * time.Second}, nil, MaxRetryAfter, 0},
+		{"Retry-After within it", Options{Retries: 5, RetryTime: 5 * time.Second}, nil, 2 * time.Second, 2},
+		{"timeouts count", Options{Retries: 5, RetryTime: 5 * time.Second, Backoff: -1}, stall, 0, 2},
+		{"default bound", Options{Retries: 100}, nil, MaxRetryAfter, int(DefaultRetryTime / MaxRetryAfter)},
+	} {
+		b := newBudget(tc.opts)
+		n := 0
+		for ; n < 1000; n++ {
+			if _, ok := b.retry(tc.err, tc.asked, tc.asked > 0); !ok {
+				break
+			}
+		}
+		if n != tc.want {
+			t.Errorf("%s: %d retries granted, want %d", tc.name, n, tc.want)
 		}
 	}
 }

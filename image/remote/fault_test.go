@@ -44,6 +44,7 @@ func TestPushThroughFaults(t *testing.T) {
 			seed++
 			img := bigImage(t, seed)
 			opts := regOptions(reg)
+			opts.Backoff = time.Millisecond // Retry-After still waits its 2 s
 			var retried int
 			opts.Progress = func(p Progress) {
 				if p.State == Retrying {
@@ -80,7 +81,7 @@ func TestPushGivesUp(t *testing.T) {
 	px.Fail(registrytest.Fault{Times: -1, Status: http.StatusServiceUnavailable})
 	img := imagetest.Image(t, imagetest.Spec{Seed: 9})
 	opts := regOptions(reg)
-	opts.Retries = 2
+	opts.Retries, opts.Backoff = 2, time.Millisecond
 
 	_, err := Push(context.Background(), px.Host()+"/app:v1", img, opts)
 	if !errors.Is(err, ErrUnavailable) {

@@ -9,8 +9,8 @@ import (
 
 // Defaults for the zero fields of Options.
 const (
-	// DefaultRetries is how many times a failed request or blob upload
-	// is tried again when Options.Retries is 0.
+	// DefaultRetries is how many times a failed operation is tried
+	// again when Options.Retries is 0.
 	DefaultRetries = 5
 
 	// DefaultJobs is how many blobs are uploaded at once when
@@ -20,12 +20,33 @@ const (
 	// MaxRetryAfter caps how long a Retry-After header makes a request
 	// wait; a registry asking for longer gets MaxRetryAfter.
 	MaxRetryAfter = 30 * time.Second
+
+	// DefaultResponseTimeout is how long a request waits for the
+	// registry's answer when Options.ResponseTimeout is 0.
+	DefaultResponseTimeout = 30 * time.Second
+
+	// DefaultStallTimeout is the window over which a transfer's rate is
+	// judged when Options.StallTimeout is 0.
+	DefaultStallTimeout = 30 * time.Second
+
+	// DefaultMinRate is the slowest transfer, in bytes per second, that
+	// is not a stall when Options.MinRate is 0.
+	DefaultMinRate = 1024
+
+	// DefaultBackoff is the first pause before a retry when
+	// Options.Backoff is 0.
+	DefaultBackoff = 250 * time.Millisecond
+
+	// DefaultRetryTime bounds the time one operation loses to failures
+	// when Options.RetryTime is 0.
+	DefaultRetryTime = time.Minute
 )
 
 // Options configures how Push and Pull talk to a registry. The zero value
 // is the default: TLS verified against the system roots (and SSL_CERT_FILE
 // when set), credentials looked up in the usual files, DefaultRetries
-// retries, DefaultJobs uploads at once, no progress.
+// retries within DefaultRetryTime, the default timeouts, no overall
+// bound, DefaultJobs uploads at once, no progress.
 //
 // An Options value is read, never changed, by the calls it is passed to,
 // so one value may serve several calls at once; only the Mounts it
@@ -51,11 +72,50 @@ type Options struct {
 	Username string
 	Password string
 
-	// Retries is how many times a failed request or blob upload is tried
-	// again; 0 means DefaultRetries, a negative value none. Requests
-	// answered 429 or 503 wait as long as Retry-After says, up to
-	// MaxRetryAfter; others back off exponentially.
+	// Retries is how many times one operation (resolving a tag, pushing
+	// or fetching one blob or manifest) is tried again after a failure,
+	// whether a request is sent again or a blob upload is started over:
+	// the retries of all of them count against this one budget. 0 means
+	// DefaultRetries, a negative value none. Requests answered 429 or
+	// 503 wait as long as Retry-After says, up to MaxRetryAfter; others
+	// back off exponentially from Backoff.
 	Retries int
+
+	// RetryTime bounds the time one operation may lose to failures: the
+	// pauses before retries, Retry-After waits and tries that timed out,
+	// together. No retry is made that would go past it, so a dead
+	// registry fails within about RetryTime. 0 means DefaultRetryTime, a
+	// negative value no bound but Retries.
+	RetryTime time.Duration
+
+	// Backoff is the first pause before a retry; each next one doubles,
+	// up to 32 times Backoff, with ±25% jitter. 0 means DefaultBackoff,
+	// a negative value no pause.
+	Backoff time.Duration
+
+	// ResponseTimeout is how long a request waits for the registry's
+	// answer (its status line and headers), counted from when the
+	// request was sent; a registry that accepts the connection and says
+	// nothing fails with ErrTimeout. 0 means DefaultResponseTimeout, a
+	// negative value no limit.
+	ResponseTimeout time.Duration
+
+	// StallTimeout and MinRate end a transfer, upload or download, that
+	// moves fewer than MinRate bytes a second over StallTimeout of
+	// waiting on the registry (time the caller spends between reads of a
+	// download does not count). It fails with ErrTimeout. 0 means
+	// DefaultStallTimeout and DefaultMinRate; a negative StallTimeout
+	// means no limit, a negative MinRate that one byte a window is enough.
+	StallTimeout time.Duration
+	MinRate      int64
+
+	// Timeout, when positive, bounds one Push, one Pull or PullImage
+	// until it returns, and each later read of a blob of an artifact
+	// Pull returned, each on its own. Past it the call fails with
+	// ErrTimeout. 0 means no bound: a slow but moving transfer may take
+	// as long as it needs, and ResponseTimeout and StallTimeout still end
+	// a registry that stops answering.
+	Timeout time.Duration
 
 	// Jobs is how many blobs are uploaded at once; 0 means DefaultJobs.
 	Jobs int
@@ -140,4 +200,32 @@ func (o Options) jobs() int {
 		return DefaultJobs
 	}
 	return o.Jobs
+}
+
+// dur returns d, or def when d is 0, or 0 (none) when d is negative.
+func dur(d, def time.Duration) time.Duration {
+	switch {
+	case d < 0:
+		return 0
+	case d == 0:
+		return def
+	}
+	return d
+}
+
+// limits are the timeouts of one request, 0 meaning none.
+type limits struct {
+	response time.Duration
+	window   time.Duration
+	minBytes int64 // the fewest bytes that must move in a window
+}
+
+func (o Options) limits() limits {
+	l := limits{response: dur(o.ResponseTimeout, DefaultResponseTimeout), window: dur(o.StallTimeout, DefaultStallTimeout)}
+	rate := o.MinRate
+	if rate == 0 {
+		rate = DefaultMinRate
+	}
+	l.minBytes = max(1, int64(float64(rate)*l.window.Seconds()))
+	return l
 }

@@ -2,10 +2,12 @@ package remote
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/internal/escape"
 	"github.com/minimage/minimage/layer"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -26,13 +28,15 @@ import (
 // in ref's repository, so that a Push with the same Mounts to another
 // repository of the same registry mounts them instead of uploading them.
 func Pull(ctx context.Context, ref string, opts Options) (image.Artifact, error) {
+	ctx, cancel := withTimeout(ctx, opts)
+	defer cancel()
 	c, d, err := resolve(ctx, ref, opts)
 	if err != nil {
 		return nil, err
 	}
 	a, err := image.Load(ctx, &fetcher{c: c}, d)
 	if err != nil {
-		return nil, fmt.Errorf("remote: pull %s: %w", c.ref, err)
+		return nil, pullError(ctx, c, err)
 	}
 	remember(ctx, opts.Mounts, c, a)
 	return a, nil
@@ -43,13 +47,15 @@ func Pull(ctx context.Context, ref string, opts Options) (image.Artifact, error)
 // takes the index's first image. No image for p is an image.ErrNotFound
 // error that lists the platforms there are.
 func PullImage(ctx context.Context, ref string, p image.Platform, opts Options) (*image.Image, error) {
+	ctx, cancel := withTimeout(ctx, opts)
+	defer cancel()
 	c, d, err := resolve(ctx, ref, opts)
 	if err != nil {
 		return nil, err
 	}
 	img, err := image.LoadImage(ctx, &fetcher{c: c}, d, p)
 	if err != nil {
-		return nil, fmt.Errorf("remote: pull %s: %w", c.ref, err)
+		return nil, pullError(ctx, c, err)
 	}
 	remember(ctx, opts.Mounts, c, img)
 	return img, nil
@@ -72,7 +78,7 @@ func resolve(ctx context.Context, ref string, opts Options) (*client, ocispec.De
 	}
 	d, err := c.repo.Resolve(ctx, r.version())
 	if err != nil {
-		return nil, ocispec.Descriptor{}, c.wrap(err, what)
+		return nil, ocispec.Descriptor{}, c.timedOut(ctx, c.wrap(err, what), what)
 	}
 	if r.Digest != "" && d.Digest != r.Digest {
 		return nil, ocispec.Descriptor{}, fmt.Errorf("remote: %s: %s: the registry answered with %s: %w", r.repo(), what, d.Digest, layer.ErrDigestMismatch)
@@ -81,6 +87,15 @@ func resolve(ctx context.Context, ref string, opts Options) (*client, ocispec.De
 		return nil, ocispec.Descriptor{}, fmt.Errorf("remote: %s: %s: media type %q is not a manifest or index that minimage reads", r.repo(), what, d.MediaType)
 	}
 	return c, d, nil
+}
+
+// pullError is err from image.Load, which may quote what the registry
+// sent, for the pull by c.
+func pullError(ctx context.Context, c *client, err error) error {
+	if cause := causeOf(ctx, nil); cause != nil && !errors.Is(err, ErrTimeout) {
+		return c.wrap(cause, "pull")
+	}
+	return &escapedError{fmt.Errorf("remote: pull %s: %w", c.ref, err)}
 }
 
 // remember records in m a's blobs as being in c's repository.
@@ -98,13 +113,20 @@ func remember(ctx context.Context, m *Mounts, c *client, a image.Artifact) {
 type fetcher struct{ c *client }
 
 // Fetch opens the blob or manifest d describes. The bytes are not
-// checked here: image.Load and layer.FromBlob check what they read.
+// checked here: image.Load and layer.FromBlob check what they read. The
+// read is one operation: its requests and resumptions share a retry
+// budget, and Options.Timeout bounds it until Close.
 func (f *fetcher) Fetch(ctx context.Context, d ocispec.Descriptor) (io.ReadCloser, error) {
+	ctx, cancel := withTimeout(ctx, f.c.opts)
+	bud := newBudget(f.c.opts)
+	ctx = withBudget(ctx, bud)
 	rc, err := f.c.repo.Fetch(ctx, d)
 	if err != nil {
-		return nil, f.c.wrap(err, "fetch "+kindOf(d)+" "+short(d))
+		err = f.c.timedOut(ctx, f.c.wrap(err, "fetch "+kindOf(d)+" "+short(d)), "fetch "+kindOf(d)+" "+short(d))
+		cancel()
+		return nil, err
 	}
-	return &resumeReader{ctx: ctx, f: f, d: d, rc: rc}, nil
+	return &resumeReader{ctx: ctx, cancel: cancel, bud: bud, f: f, d: d, rc: rc}, nil
 }
 
 func kindOf(d ocispec.Descriptor) string {
@@ -117,12 +139,13 @@ func kindOf(d ocispec.Descriptor) string {
 // resumeReader reads a download and, when the connection breaks, asks
 // for the rest (an HTTP range) and goes on.
 type resumeReader struct {
-	ctx   context.Context
-	f     *fetcher
-	d     ocispec.Descriptor
-	rc    io.ReadCloser
-	off   int64
-	tries int
+	ctx    context.Context
+	cancel context.CancelFunc
+	bud    *budget
+	f      *fetcher
+	d      ocispec.Descriptor
+	rc     io.ReadCloser
+	off    int64
 }
 
 func (r *resumeReader) Read(p []byte) (int, error) {
@@ -132,15 +155,19 @@ func (r *resumeReader) Read(p []byte) (int, error) {
 		if err == nil || err == io.EOF {
 			return n, err
 		}
-		if !isNetError(err) || isCertError(err) || r.ctx.Err() != nil || r.tries >= r.f.c.opts.retries() {
+		err = causeOf(r.ctx, err)
+		if !isNetError(err) || isCertError(err) || r.ctx.Err() != nil {
 			return n, r.f.c.wrap(err, fmt.Sprintf("fetch %s %s at byte %d", kindOf(r.d), short(r.d), r.off))
 		}
 		if n > 0 {
 			return n, nil // the next Read meets the error again
 		}
-		r.tries++
-		if err := sleep(r.ctx, backoff(r.tries-1)); err != nil {
-			return 0, err
+		wait, ok := r.bud.retry(err, 0, false)
+		if !ok {
+			return 0, r.f.c.wrap(err, fmt.Sprintf("fetch %s %s at byte %d", kindOf(r.d), short(r.d), r.off))
+		}
+		if err := sleep(r.ctx, wait); err != nil {
+			return 0, r.f.c.wrap(err, fmt.Sprintf("fetch %s %s at byte %d", kindOf(r.d), short(r.d), r.off))
 		}
 		if err := r.reopen(); err != nil {
 			return 0, r.f.c.wrap(err, fmt.Sprintf("fetch %s %s from byte %d", kindOf(r.d), short(r.d), r.off))
@@ -179,4 +206,15 @@ func (r *resumeReader) reopen() error {
 	return err
 }
 
-func (r *resumeReader) Close() error { return r.rc.Close() }
+func (r *resumeReader) Close() error {
+	err := r.rc.Close()
+	r.cancel()
+	return err
+}
+
+// escapedError is err with its message escaped, for errors that may
+// quote what a registry sent.
+type escapedError struct{ err error }
+
+func (e *escapedError) Error() string { return escape.String(e.err.Error()) }
+func (e *escapedError) Unwrap() error { return e.err }

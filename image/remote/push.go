@@ -46,9 +46,11 @@ func Push(ctx context.Context, ref string, a image.Artifact, opts Options) (ocis
 		return ocispec.Descriptor{}, err
 	}
 	defer c.closeIdle()
+	ctx, cancel := withTimeout(ctx, opts)
+	defer cancel()
 	p := &pusher{c: c, rep: &reporter{f: opts.Progress}, mounts: newMountScope(ctx, opts.Mounts, c)}
 	if err := p.push(ctx, a, root); err != nil {
-		return ocispec.Descriptor{}, err
+		return ocispec.Descriptor{}, c.timedOut(ctx, err, "push "+short(root))
 	}
 	return root, nil
 }
@@ -118,7 +120,9 @@ func (p *pusher) blobs(ctx context.Context, bs []blob) error {
 // that another may not.
 func (p *pusher) blob(ctx context.Context, b blob) error {
 	src := &sourceErr{}
-	for attempt := 0; ; attempt++ {
+	bud := newBudget(p.c.opts)
+	ctx = withBudget(ctx, bud)
+	for {
 		err := p.tryBlob(ctx, b, src)
 		if err == nil {
 			return nil
@@ -127,13 +131,17 @@ func (p *pusher) blob(ctx context.Context, b blob) error {
 			return fmt.Errorf("remote: push %s: read blob %s: %w", p.c.ref.repo(), b.desc.Digest, serr)
 		}
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return causeOf(ctx, ctx.Err())
 		}
-		if attempt >= p.c.opts.retries() || !retryBlob(err) {
+		if !retryBlob(err) {
+			return p.c.wrap(err, "push blob "+short(b.desc))
+		}
+		wait, ok := bud.retry(err, 0, false)
+		if !ok {
 			return p.c.wrap(err, "push blob "+short(b.desc))
 		}
 		p.rep.send(Progress{Descriptor: b.desc, State: Retrying, Total: b.desc.Size, Err: p.c.wrap(err, "push blob "+short(b.desc))})
-		if err := sleep(ctx, backoff(attempt+1)); err != nil {
+		if err := sleep(ctx, wait); err != nil {
 			return err
 		}
 	}
@@ -185,6 +193,7 @@ func (p *pusher) tryBlob(ctx context.Context, b blob, src *sourceErr) (err error
 // by digest, skipping one by digest that the registry holds.
 func (p *pusher) manifest(ctx context.Context, d ocispec.Descriptor, b blob, tag string) error {
 	c := p.c
+	ctx = withBudget(ctx, newBudget(c.opts))
 	raw, err := readAll(ctx, b)
 	if err != nil {
 		return fmt.Errorf("remote: push %s: read manifest %s: %w", c.ref.repo(), d.Digest, err)

@@ -6,41 +6,46 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"time"
 )
 
-// Backoff bounds: the first pause, and the longest.
-const (
-	minBackoff = 250 * time.Millisecond
-	maxBackoff = 8 * time.Second
-)
-
 // retryTransport sends a request again when the registry is busy or the
 // connection failed before an answer: on HTTP 408, 429, 500, 502, 503
 // and 504, honouring Retry-After up to MaxRetryAfter, and on network
-// errors. A request whose body cannot be sent again is not retried. A
-// blob upload whose connection broke is not retried here either: the
-// registry may have kept part of it, so pushBlob starts it over.
+// errors and timeouts. Each try runs under the response and stall
+// limits. Retries draw from the budget the request's context carries
+// (see withBudget), else from one of its own. A request whose body
+// cannot be sent again is not retried. A blob upload whose connection
+// broke is not retried here either: the registry may have kept part of
+// it, so pushBlob starts it over.
 type retryTransport struct {
-	base    http.RoundTripper
-	retries int
+	base http.RoundTripper
+	opts Options
+	lim  limits
 }
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	for attempt := 0; ; attempt++ {
-		resp, err := t.base.RoundTrip(req)
-		if attempt >= t.retries || ctx.Err() != nil {
+	b := budgetOf(ctx)
+	if b == nil {
+		b = newBudget(t.opts)
+	}
+	for {
+		resp, err := send(t.base, req, t.lim)
+		if ctx.Err() != nil {
 			return resp, err
 		}
-		wait, ok := retryable(req, resp, err, attempt)
+		asked, hasAsked, ok := retryable(req, resp, err)
 		if !ok {
 			return resp, err
 		}
 		next, ok := rewind(req)
+		if !ok {
+			return resp, err
+		}
+		wait, ok := b.retry(err, asked, hasAsked)
 		if !ok {
 			return resp, err
 		}
@@ -55,28 +60,27 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// retryable says whether to send req again after resp or err, and when.
-func retryable(req *http.Request, resp *http.Response, err error, attempt int) (time.Duration, bool) {
+// retryable says whether to send req again after resp or err, and the
+// pause the registry asked for, if it did.
+func retryable(req *http.Request, resp *http.Response, err error) (asked time.Duration, hasAsked, ok bool) {
 	if err != nil {
 		if isCertError(err) {
-			return 0, false
+			return 0, false, false
 		}
 		if _, upload := req.Body.(*blobBody); upload {
-			return 0, false
+			return 0, false, false
 		}
-		return backoff(attempt), isNetError(err)
+		return 0, false, isNetError(err)
 	}
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
-		if d, ok := retryAfter(resp); ok {
-			return d, true
-		}
-		return backoff(attempt), true
+		d, ok := retryAfter(resp)
+		return d, ok, true
 	case http.StatusRequestTimeout, http.StatusInternalServerError,
 		http.StatusBadGateway, http.StatusGatewayTimeout:
-		return backoff(attempt), true
+		return 0, false, true
 	}
-	return 0, false
+	return 0, false, false
 }
 
 // rewind returns a copy of req with its body ready to be sent again.
@@ -118,22 +122,14 @@ func retryAfter(resp *http.Response) (time.Duration, bool) {
 	return min(max(d, 0), MaxRetryAfter), true
 }
 
-// backoff returns the pause before retry attempt+1: exponential from
-// minBackoff, capped at maxBackoff, with ±25% jitter so parallel uploads
-// do not retry in step.
-func backoff(attempt int) time.Duration {
-	d := minBackoff << min(attempt, 10)
-	d = min(d, maxBackoff)
-	return d - d/4 + rand.N(d/2+1)
-}
-
-// sleep waits d or until ctx ends.
+// sleep waits d or until ctx ends, and then returns the timeout that
+// ended it or ctx.Err().
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
-		return ctx.Err()
+		return causeOf(ctx, ctx.Err())
 	case <-t.C:
 		return nil
 	}

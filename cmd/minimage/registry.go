@@ -7,9 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -25,7 +27,10 @@ referrers API. It prints the address it listens on, HOST:PORT, as the first
 line of its output. Without --dir it keeps everything in memory (blobs over
 4 MiB in temporary files) and forgets it on exit. With --user, every request
 needs that user and its password, which --password-file or --password-stdin
-gives. It is for tests and CI, not a production registry.
+gives. Uploads in progress hold at most 64 MiB of memory together (more
+goes to files), 1024 sessions at once (256 per client address), and are
+dropped after 10 minutes idle. It is for tests and CI, not a production
+registry.
 
 Flags:
 `
@@ -37,6 +42,8 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	dir := fs.String("dir", "", "keep blobs, manifests and tags in `DIR`, which a later run serves again")
 	readOnly := fs.Bool("read-only", false, "refuse pushes and deletes (405 UNSUPPORTED)")
 	maxConns := fs.Int("max-connections", 256, "serve at most `N` connections at once; more wait to be accepted")
+	var maxBlob sizeFlag
+	fs.Var(&maxBlob, "max-blob-size", "refuse a blob over `SIZE` bytes (413); KiB, MiB, GiB or TiB may follow the number; 0: no limit")
 	var a authFlags
 	fs.StringVar(&a.user, "user", "", "require this `USER` and its password (--password-file or --password-stdin) on every request")
 	fs.StringVar(&a.passwordFile, "password-file", "", "read the password of --user from the first line of `FILE`")
@@ -70,7 +77,7 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	opts := registry.Options{ReadOnly: *readOnly, Auth: auth}
+	opts := registry.Options{ReadOnly: *readOnly, Auth: auth, MaxBlobSize: int64(maxBlob)}
 	where := "in memory"
 	if *dir != "" {
 		s, err := registry.NewDir(*dir)
@@ -162,6 +169,27 @@ func (c *limitConn) Close() error {
 	err := c.Conn.Close()
 	c.once.Do(c.release)
 	return err
+}
+
+// sizeFlag is a flag.Value of a size in bytes: a whole number, which
+// KiB, MiB, GiB or TiB may follow.
+type sizeFlag int64
+
+func (f *sizeFlag) String() string { return strconv.FormatInt(int64(*f), 10) }
+
+func (f *sizeFlag) Set(s string) error {
+	num, mult := s, int64(1)
+	for i, unit := range []string{"KiB", "MiB", "GiB", "TiB"} {
+		if n, ok := strings.CutSuffix(s, unit); ok {
+			num, mult = strings.TrimSpace(n), 1<<(10*(i+1))
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64/mult {
+		return fmt.Errorf("invalid size %q: want a whole number of bytes, such as 1048576 or 1MiB", s)
+	}
+	*f = sizeFlag(n * mult)
+	return nil
 }
 
 // authFlags are the flags of "registry serve" that set its authentication.

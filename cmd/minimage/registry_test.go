@@ -251,3 +251,40 @@ func TestRegistryServeMaxConnections(t *testing.T) {
 		t.Fatalf("after one of two connections closed: %v", err)
 	}
 }
+
+func TestRegistryServeMaxBlobSize(t *testing.T) {
+	addr, _ := serve(t, "--address", "127.0.0.1:0", "--max-blob-size", "1KiB")
+	for _, n := range []int{1024, 1025} {
+		data := bytes.Repeat([]byte{'x'}, n)
+		resp, err := http.Post("http://"+addr+"/v2/repo/blobs/uploads/?digest="+digest.FromBytes(data).String(), "application/octet-stream", bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		want := http.StatusCreated
+		if n > 1024 {
+			want = http.StatusRequestEntityTooLarge
+		}
+		if resp.StatusCode != want {
+			t.Errorf("push of %d bytes with --max-blob-size 1KiB: %s, want %d", n, resp.Status, want)
+		}
+	}
+}
+
+func TestSizeFlag(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"0", 0, true}, {"1048576", 1 << 20, true}, {"1MiB", 1 << 20, true}, {"3 GiB", 3 << 30, true}, {"2KiB", 2048, true},
+		{"", 0, false}, {"-1", 0, false}, {"1MB", 0, false}, {"9000000TiB", 0, false}, {"1.5GiB", 0, false},
+	}
+	for _, tt := range tests {
+		var f sizeFlag
+		err := f.Set(tt.in)
+		if (err == nil) != tt.ok || tt.ok && int64(f) != tt.want {
+			t.Errorf("Set(%q) = %d, %v; want %d, ok %v", tt.in, f, err, tt.want, tt.ok)
+		}
+	}
+}

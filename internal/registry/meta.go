@@ -2,6 +2,7 @@ package registry
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/opencontainers/go-digest"
@@ -76,12 +77,17 @@ func (r *Registry) referenced(d digest.Digest) bool {
 	return false
 }
 
-// collect deletes the bytes of the digests no repository holds any more,
-// drops repository name if it is empty, and saves the metadata; the
-// caller holds r.mu for writing.
+// collect drops repository name if it is empty, saves the metadata, and
+// then deletes the bytes of the digests no repository holds any more; the
+// caller holds r.mu for writing. In that order, a crash between the two
+// leaves a file that nothing lists, which New removes, never a listing
+// without its file.
 func (r *Registry) collect(name string, ds ...digest.Digest) error {
 	if repo := r.repos[name]; repo != nil && repo.empty() {
 		delete(r.repos, name)
+	}
+	if err := r.save(); err != nil {
+		return err
 	}
 	for _, d := range ds {
 		if !r.referenced(d) {
@@ -90,7 +96,65 @@ func (r *Registry) collect(name string, ds ...digest.Digest) error {
 			}
 		}
 	}
-	return r.save()
+	return nil
+}
+
+// repair makes the metadata and the files of ms agree after a crash: it
+// drops what a repository lists whose file is gone (and the tags of a
+// manifest it drops), then deletes the files nothing lists. It runs in
+// New, before anything is served.
+func (r *Registry) repair(ms MetadataStore) error {
+	changed := false
+	exists := func(d digest.Digest) (bool, error) {
+		_, err := r.store.Stat(d)
+		if errors.Is(err, ErrNotFound) {
+			changed = true
+			return false, nil
+		}
+		return err == nil, err
+	}
+	for name, repo := range r.repos {
+		for d := range repo.Blobs {
+			if ok, err := exists(d); err != nil {
+				return err
+			} else if !ok {
+				delete(repo.Blobs, d)
+			}
+		}
+		for d := range repo.Manifests {
+			if ok, err := exists(d); err != nil {
+				return err
+			} else if !ok {
+				delete(repo.Manifests, d)
+			}
+		}
+		for t, d := range repo.Tags {
+			if repo.Manifests[d] == nil {
+				delete(repo.Tags, t)
+				changed = true
+			}
+		}
+		if repo.empty() {
+			delete(r.repos, name)
+		}
+	}
+	if changed {
+		if err := r.save(); err != nil {
+			return err
+		}
+	}
+	held, err := ms.Digests()
+	if err != nil {
+		return err
+	}
+	for _, d := range held {
+		if !r.referenced(d) {
+			if err := r.store.Delete(d); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // save writes the metadata snapshot to a Storage that keeps it; the

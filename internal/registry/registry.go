@@ -124,6 +124,9 @@ func New(opts Options) (*Registry, error) {
 			r.repos[name] = repo
 		}
 	}
+	if err := r.repair(ms); err != nil {
+		return nil, fmt.Errorf("registry: check the storage at start: %w", err)
+	}
 	return r, nil
 }
 

@@ -35,6 +35,9 @@ type MetadataStore interface {
 	ReadMeta() ([]byte, error)
 	// WriteMeta stores snapshot b, replacing the last one atomically.
 	WriteMeta(b []byte) error
+	// Digests lists the blobs and manifests it holds, so that New can
+	// delete those that a crash left unlisted.
+	Digests() ([]digest.Digest, error)
 }
 
 // Upload is a blob being written. It is used by one goroutine at a time.

@@ -110,6 +110,27 @@ func (s *dirStorage) WriteMeta(b []byte) error {
 	return nil
 }
 
+// Digests lists the files under dir/blobs whose names are digests of an
+// algorithm the registry verifies; it skips other files.
+func (s *dirStorage) Digests() ([]digest.Digest, error) {
+	var ds []digest.Digest
+	for _, alg := range []digest.Algorithm{digest.SHA256, digest.SHA384, digest.SHA512} {
+		es, err := os.ReadDir(filepath.Join(s.dir, "blobs", alg.String()))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("registry: storage: %w", err)
+		}
+		for _, e := range es {
+			if d := digest.NewDigestFromEncoded(alg, e.Name()); e.Type().IsRegular() && d.Validate() == nil {
+				ds = append(ds, d)
+			}
+		}
+	}
+	return ds, nil
+}
+
 func (s *dirStorage) Close() error { return nil }
 
 // fileUpload writes an upload to a file in dir/uploads and renames it

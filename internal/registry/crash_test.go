@@ -20,7 +20,7 @@ import (
 // process TestCrashDuringDeletes starts sets it.
 const crashDirEnv = "MINIMAGE_REGISTRY_CRASH_DIR"
 
-const crashRepos = 30
+const crashRepos = 100
 
 // TestCrashDuringDeletes kills a process with SIGKILL while it deletes
 // manifests, tags and blobs from a NewDir store, many times, and checks
@@ -31,12 +31,12 @@ func TestCrashDuringDeletes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
-	const runs = 16
+	const runs = 24
 	var midway int
 	for run := range runs {
 		dir := t.TempDir()
 		fillCrashStore(t, dir)
-		if killDeleter(t, dir, time.Duration(rand.IntN(40000))*time.Microsecond) {
+		if killDeleter(t, dir, rand.IntN(crashRepos/2), time.Duration(rand.IntN(5000))*time.Microsecond) {
 			midway++
 		}
 		checkConsistent(t, dir, run)
@@ -61,7 +61,6 @@ func TestCrashChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Println("ready")
 	for i := range crashRepos {
 		name := fmt.Sprintf("repo%d", i)
 		img := newImage(name, nil, "", nil)
@@ -69,6 +68,7 @@ func TestCrashChild(t *testing.T) {
 		serve(reg, "", "DELETE", "/v2/"+name+"/blobs/"+digestOf(img.layer).String(), nil)
 		serve(reg, "", "DELETE", "/v2/"+name+"/blobs/"+digestOf(img.config).String(), nil)
 		serve(reg, "", "DELETE", "/v2/"+name+"/manifests/extra", nil)
+		fmt.Println("deleted", i)
 	}
 	fmt.Println("done")
 	time.Sleep(time.Minute)
@@ -106,9 +106,10 @@ func fillCrashStore(t *testing.T, dir string) {
 	}
 }
 
-// killDeleter starts TestCrashChild on dir, kills it after delay once it
-// is ready, and reports whether it had not finished its deletes.
-func killDeleter(t *testing.T, dir string, delay time.Duration) bool {
+// killDeleter starts TestCrashChild on dir, kills it delay after it says
+// it has deleted repository at, and reports whether it had not finished
+// its deletes.
+func killDeleter(t *testing.T, dir string, at int, delay time.Duration) bool {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.v")
 	cmd.Env = append(os.Environ(), crashDirEnv+"="+dir)
 	out, err := cmd.StdoutPipe()
@@ -128,7 +129,7 @@ func killDeleter(t *testing.T, dir string, delay time.Duration) bool {
 		close(lines)
 	}()
 	for l := range lines {
-		if l == "ready" {
+		if l == fmt.Sprint("deleted ", at) {
 			break
 		}
 	}

@@ -2,7 +2,6 @@ package registry
 
 import (
 	_ "crypto/sha512" // digests of sha512 and sha384
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -66,8 +65,10 @@ type Registry struct {
 	bodyRate BodyRate // Bytes <= 0: no limit
 	limits   uploadLimits
 
-	mu    sync.RWMutex // guards repos and the metadata snapshot
-	repos map[string]*repository
+	mu           sync.RWMutex // guards repos and the metadata's sizes
+	repos        map[string]*repository
+	snapshotSize int64 // of the last snapshot written
+	journaled    int64 // bytes of journal since
 
 	upMu    sync.Mutex
 	uploads map[string]*session
@@ -107,22 +108,8 @@ func New(opts Options) (*Registry, error) {
 	if ms == nil {
 		return r, nil
 	}
-	b, err := ms.ReadMeta()
-	if err != nil {
+	if err := r.load(ms); err != nil {
 		return nil, err
-	}
-	if b != nil {
-		var m metadata
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("registry: read metadata: %w (the storage's registry.json is corrupt; move it away to start empty)", err)
-		}
-		if m.Version != metadataVersion {
-			return nil, fmt.Errorf("registry: read metadata: version %d, want %d", m.Version, metadataVersion)
-		}
-		for name, repo := range m.Repositories {
-			repo.init()
-			r.repos[name] = repo
-		}
 	}
 	if err := r.repair(ms); err != nil {
 		return nil, fmt.Errorf("registry: check the storage at start: %w", err)

@@ -370,8 +370,10 @@ func (r *Registry) finish(s *session, d digest.Digest) error {
 	if err := s.up.Commit(d); err != nil {
 		return err
 	}
-	r.repoForWrite(s.name).Blobs[d] = true
-	return r.save()
+	if repo := r.repo(s.name); repo != nil && repo.Blobs[d] {
+		return nil
+	}
+	return r.change(op{Kind: opAddBlob, Repo: s.name, Digest: d})
 }
 
 // mount adds blob d of repository from to repository name, and reports
@@ -382,8 +384,10 @@ func (r *Registry) mount(name, from string, d digest.Digest) (bool, error) {
 	if repo := r.repo(from); repo == nil || !repo.Blobs[d] {
 		return false, nil
 	}
-	r.repoForWrite(name).Blobs[d] = true
-	return true, r.save()
+	if repo := r.repo(name); repo != nil && repo.Blobs[d] {
+		return true, nil
+	}
+	return true, r.change(op{Kind: opAddBlob, Repo: name, Digest: d})
 }
 
 // uploadHeaders sets the headers that tell a client where an upload

@@ -3,13 +3,17 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log"
+	"math"
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -25,7 +29,11 @@ referrers API. It prints the address it listens on, HOST:PORT, as the first
 line of its output. Without --dir it keeps everything in memory (blobs over
 4 MiB in temporary files) and forgets it on exit. With --user, every request
 needs that user and its password, which --password-file or --password-stdin
-gives. It is for tests and CI, not a production registry.
+gives; on an address other than loopback that needs TLS (--tls-cert and
+--tls-key), or --insecure-http-credentials to send them in clear. Uploads in
+progress hold at most 64 MiB of memory together (more goes to files), 1024
+sessions at once (256 per client address), and are dropped after 10 minutes
+idle. It is for tests and CI, not a production registry.
 
 Flags:
 `
@@ -37,12 +45,18 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	dir := fs.String("dir", "", "keep blobs, manifests and tags in `DIR`, which a later run serves again")
 	readOnly := fs.Bool("read-only", false, "refuse pushes and deletes (405 UNSUPPORTED)")
 	maxConns := fs.Int("max-connections", 256, "serve at most `N` connections at once; more wait to be accepted")
+	var maxBlob sizeFlag
+	fs.Var(&maxBlob, "max-blob-size", "refuse a blob over `SIZE` bytes (413); KiB, MiB, GiB or TiB may follow the number; 0: no limit")
 	var a authFlags
 	fs.StringVar(&a.user, "user", "", "require this `USER` and its password (--password-file or --password-stdin) on every request")
 	fs.StringVar(&a.passwordFile, "password-file", "", "read the password of --user from the first line of `FILE`")
 	fs.BoolVar(&a.passwordStdin, "password-stdin", false, "read the password of --user from the first line of standard input")
 	fs.StringVar(&a.password, "password", "", "the password of --user, for tests only: a flag shows in ps and shell history")
 	fs.BoolVar(&a.bearer, "token-auth", false, "with --user: bearer-token auth through the registry's /token endpoint, instead of basic auth")
+	var tf tlsFlags
+	fs.StringVar(&tf.cert, "tls-cert", "", "serve HTTPS with the certificate (chain) in PEM `FILE`; needs --tls-key")
+	fs.StringVar(&tf.key, "tls-key", "", "the private key of --tls-cert, in PEM `FILE`")
+	fs.BoolVar(&tf.insecureHTTP, "insecure-http-credentials", false, "with --user and no TLS, serve on an address other than loopback anyway: the password and tokens cross the network in clear")
 	if len(args) == 0 || args[0] != "serve" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help") {
 			fmt.Fprint(stdout, registryUsage)
@@ -70,7 +84,7 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	opts := registry.Options{ReadOnly: *readOnly, Auth: auth}
+	opts := registry.Options{ReadOnly: *readOnly, Auth: auth, MaxBlobSize: int64(maxBlob)}
 	where := "in memory"
 	if *dir != "" {
 		s, err := registry.NewDir(*dir)
@@ -84,16 +98,40 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer reg.Close()
+	tlsConf, err := tf.config()
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", *address)
 	if err != nil {
 		return fmt.Errorf("listen: %w (pick another --address, or port 0 for a free one)", err)
 	}
-	ln = newLimitListener(ln, *maxConns)
+	if err := tf.checkClear(ln.Addr(), auth, tlsConf); err != nil {
+		ln.Close()
+		return err
+	}
 	srv := registryServer(reg)
+	srv.ErrorLog = log.New(stderr, "minimage registry: ", 0)
+	scheme := "http"
+	if tlsConf != nil {
+		srv.TLSConfig, scheme = tlsConf, "https"
+	}
 	fmt.Fprintln(stdout, ln.Addr().String())
-	fmt.Fprintf(stderr, "minimage registry: serving http://%s/v2/, %s; interrupt to stop\n", ln.Addr(), where)
+	fmt.Fprintf(stderr, "minimage registry: serving %s://%s/v2/, %s; interrupt to stop\n", scheme, ln.Addr(), where)
+	return serveUntil(ctx, srv, newLimitListener(ln, *maxConns))
+}
+
+// serveUntil serves srv on ln, with TLS if srv has a TLSConfig, until ctx
+// ends, then shuts srv down.
+func serveUntil(ctx context.Context, srv *http.Server, ln net.Listener) error {
 	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
+	go func() {
+		if srv.TLSConfig != nil {
+			done <- srv.ServeTLS(ln, "", "")
+		} else {
+			done <- srv.Serve(ln)
+		}
+	}()
 	select {
 	case err := <-done:
 		return fmt.Errorf("serve: %w", err)
@@ -106,6 +144,40 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	<-done
 	return nil
+}
+
+// tlsFlags are the flags of "registry serve" that set TLS, or that it
+// goes without.
+type tlsFlags struct {
+	cert, key    string
+	insecureHTTP bool
+}
+
+// config returns the TLS configuration of --tls-cert and --tls-key, or
+// nil without them.
+func (f tlsFlags) config() (*tls.Config, error) {
+	switch {
+	case f.cert == "" && f.key == "":
+		return nil, nil
+	case f.cert == "" || f.key == "":
+		return nil, fmt.Errorf("%w: --tls-cert and --tls-key go together: give both, or neither for plain HTTP", errUsage)
+	}
+	pair, err := tls.LoadX509KeyPair(f.cert, f.key)
+	if err != nil {
+		return nil, fmt.Errorf("--tls-cert %s, --tls-key %s: %w", f.cert, f.key, err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}, nil
+}
+
+// checkClear refuses to serve credentials in clear beyond this machine:
+// auth with a password, no TLS, and addr not a loopback address, unless
+// --insecure-http-credentials says to.
+func (f tlsFlags) checkClear(addr net.Addr, auth registry.Auth, tlsConf *tls.Config) error {
+	tcp, ok := addr.(*net.TCPAddr)
+	if auth.Scheme == registry.NoAuth || tlsConf != nil || f.insecureHTTP || ok && tcp.IP.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("%w: --user on %s over plain HTTP would send the password and tokens in clear to the network: give --tls-cert and --tls-key, listen on a loopback address such as 127.0.0.1, or pass --insecure-http-credentials on a network you trust", errUsage, addr)
 }
 
 // registryServer returns the server of "registry serve": it drops a
@@ -162,6 +234,27 @@ func (c *limitConn) Close() error {
 	err := c.Conn.Close()
 	c.once.Do(c.release)
 	return err
+}
+
+// sizeFlag is a flag.Value of a size in bytes: a whole number, which
+// KiB, MiB, GiB or TiB may follow.
+type sizeFlag int64
+
+func (f *sizeFlag) String() string { return strconv.FormatInt(int64(*f), 10) }
+
+func (f *sizeFlag) Set(s string) error {
+	num, mult := s, int64(1)
+	for i, unit := range []string{"KiB", "MiB", "GiB", "TiB"} {
+		if n, ok := strings.CutSuffix(s, unit); ok {
+			num, mult = strings.TrimSpace(n), 1<<(10*(i+1))
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64/mult {
+		return fmt.Errorf("invalid size %q: want a whole number of bytes, such as 1048576 or 1MiB", s)
+	}
+	*f = sizeFlag(n * mult)
+	return nil
 }
 
 // authFlags are the flags of "registry serve" that set its authentication.

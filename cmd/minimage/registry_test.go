@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minimage/minimage/internal/pki"
 	"github.com/opencontainers/go-digest"
 )
 
@@ -249,5 +251,102 @@ func TestRegistryServeMaxConnections(t *testing.T) {
 	held[0].Close()
 	if err := get(); err != nil {
 		t.Fatalf("after one of two connections closed: %v", err)
+	}
+}
+
+func TestRegistryServeMaxBlobSize(t *testing.T) {
+	addr, _ := serve(t, "--address", "127.0.0.1:0", "--max-blob-size", "1KiB")
+	for _, n := range []int{1024, 1025} {
+		data := bytes.Repeat([]byte{'x'}, n)
+		resp, err := http.Post("http://"+addr+"/v2/repo/blobs/uploads/?digest="+digest.FromBytes(data).String(), "application/octet-stream", bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		want := http.StatusCreated
+		if n > 1024 {
+			want = http.StatusRequestEntityTooLarge
+		}
+		if resp.StatusCode != want {
+			t.Errorf("push of %d bytes with --max-blob-size 1KiB: %s, want %d", n, resp.Status, want)
+		}
+	}
+}
+
+func TestSizeFlag(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"0", 0, true}, {"1048576", 1 << 20, true}, {"1MiB", 1 << 20, true}, {"3 GiB", 3 << 30, true}, {"2KiB", 2048, true},
+		{"", 0, false}, {"-1", 0, false}, {"1MB", 0, false}, {"9000000TiB", 0, false}, {"1.5GiB", 0, false},
+	}
+	for _, tt := range tests {
+		var f sizeFlag
+		err := f.Set(tt.in)
+		if (err == nil) != tt.ok || tt.ok && int64(f) != tt.want {
+			t.Errorf("Set(%q) = %d, %v; want %d, ok %v", tt.in, f, err, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestRegistryServeTLS(t *testing.T) {
+	ca, err := pki.NewCA("test CA", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPEM, keyPEM, _, err := ca.ServerCert()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(cert, certPEM, 0o644)
+	os.WriteFile(key, keyPEM, 0o600)
+	addr, _ := serve(t, "--address", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key, "--user", "u", "--password", "p")
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool()}}}
+	req, _ := http.NewRequest("GET", "https://"+addr+"/v2/", nil)
+	req.SetBasicAuth("u", "p")
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.TLS == nil {
+		t.Errorf("GET over TLS: %s, TLS %v", resp.Status, resp.TLS != nil)
+	}
+	resp, err = http.Get("http://" + addr + "/v2/")
+	if err == nil {
+		resp.Body.Close()
+		if resp.StatusCode < 400 {
+			t.Errorf("plain HTTP to the TLS registry: %s", resp.Status)
+		}
+	}
+	for _, args := range [][]string{{"--tls-cert", cert}, {"--tls-key", key}, {"--tls-cert", key, "--tls-key", cert}} {
+		err := runRegistry(context.Background(), append([]string{"serve", "--address", "127.0.0.1:0"}, args...), io.Discard, io.Discard)
+		if err == nil {
+			t.Errorf("registry serve %v: no error", args)
+		}
+	}
+}
+
+// Credentials in clear beyond loopback need TLS, or a flag that says so.
+func TestRegistryServeClearCredentials(t *testing.T) {
+	wide := []string{"serve", "--address", "0.0.0.0:0", "--user", "u", "--password", "p"}
+	err := runRegistry(context.Background(), wide, io.Discard, io.Discard)
+	if !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "--tls-cert") || !strings.Contains(err.Error(), "--insecure-http-credentials") {
+		t.Errorf("--user on 0.0.0.0 without TLS: %v, want a usage error naming --tls-cert and --insecure-http-credentials", err)
+	}
+	for _, args := range [][]string{
+		{"--address", "0.0.0.0:0", "--user", "u", "--password", "p", "--insecure-http-credentials"},
+		{"--address", "0.0.0.0:0"},
+		{"--address", "127.0.0.1:0", "--user", "u", "--password", "p"},
+	} {
+		addr, stop := serve(t, args...)
+		if _, port, _ := net.SplitHostPort(addr); port == "" {
+			t.Errorf("serve %v: address %q", args, addr)
+		}
+		stop()
 	}
 }

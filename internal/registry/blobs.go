@@ -51,8 +51,7 @@ func (r *Registry) deleteBlob(w http.ResponseWriter, name string, d digest.Diges
 	if repo == nil || !repo.Blobs[d] {
 		return blobUnknown(name, d)
 	}
-	delete(repo.Blobs, d)
-	if err := r.collect(name, d); err != nil {
+	if err := r.remove([]op{{Kind: opDelBlob, Repo: name, Digest: d}}, d); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Length", "0")

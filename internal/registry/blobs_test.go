@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/opencontainers/go-digest"
 )
@@ -263,24 +262,4 @@ func TestMount(t *testing.T) {
 		})
 	}
 	c.do("POST", "/v2/dst/blobs/uploads/?mount=sha256:bad", nil).want(t, http.StatusBadRequest, CodeDigestInvalid)
-}
-
-func TestUploadExpires(t *testing.T) {
-	c := newClient(t, Options{})
-	old := c.do("POST", "/v2/repo/blobs/uploads/", nil).Header.Get("Location")
-	c.do("PATCH", old, []byte("abandoned"), "Content-Range", "0-8").want(t, http.StatusAccepted, "")
-	recent := c.do("POST", "/v2/repo/blobs/uploads/", nil).Header.Get("Location")
-	// Age the first upload past the timeout.
-	c.reg.upMu.Lock()
-	for _, s := range c.reg.uploads {
-		if s.location() == old {
-			s.mu.Lock()
-			s.used = s.used.Add(-UploadTimeout - time.Minute)
-			s.mu.Unlock()
-		}
-	}
-	c.reg.upMu.Unlock()
-	c.do("POST", "/v2/repo/blobs/uploads/", nil).want(t, http.StatusAccepted, "")
-	c.do("GET", old, nil).want(t, http.StatusNotFound, CodeBlobUploadUnknown)
-	c.do("GET", recent, nil).want(t, http.StatusNoContent, "")
 }

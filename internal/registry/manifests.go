@@ -164,12 +164,11 @@ func (r *Registry) storeManifest(name string, d digest.Digest, contentType strin
 	} else if err != nil {
 		return manifestInfo{}, err
 	}
-	repo = r.repoForWrite(name)
-	repo.Manifests[d] = &info
+	ops := []op{{Kind: opAddManifest, Repo: name, Digest: d, Info: &info}}
 	for _, t := range tags {
-		repo.Tags[t] = d
+		ops = append(ops, op{Kind: opTag, Repo: name, Tag: t, Digest: d})
 	}
-	return info, r.save()
+	return info, r.change(ops...)
 }
 
 // parseManifest checks body is a manifest of media type contentType (or,
@@ -269,6 +268,7 @@ func (r *Registry) deleteManifest(w http.ResponseWriter, name, ref string) error
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	repo := r.repo(name)
+	var err error
 	switch {
 	case repo == nil:
 		return manifestUnknown(name, ref)
@@ -276,23 +276,18 @@ func (r *Registry) deleteManifest(w http.ResponseWriter, name, ref string) error
 		if _, ok := repo.Tags[ref]; !ok {
 			return manifestUnknown(name, ref)
 		}
-		delete(repo.Tags, ref)
+		err = r.remove([]op{{Kind: opUntag, Repo: name, Tag: ref}})
 	default:
 		if repo.Manifests[d] == nil {
 			return manifestUnknown(name, ref)
 		}
-		delete(repo.Manifests, d)
+		var ops []op
 		for t, td := range repo.Tags {
 			if td == d {
-				delete(repo.Tags, t)
+				ops = append(ops, op{Kind: opUntag, Repo: name, Tag: t})
 			}
 		}
-	}
-	var err error
-	if d != "" {
-		err = r.collect(name, d)
-	} else {
-		err = r.collect(name)
+		err = r.remove(append(ops, op{Kind: opDelManifest, Repo: name, Digest: d}), d)
 	}
 	if err != nil {
 		return err

@@ -2,7 +2,6 @@ package registry
 
 import (
 	_ "crypto/sha512" // digests of sha512 and sha384
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -33,7 +32,28 @@ type Options struct {
 	// do), and bounds only bodies: set the http.Server's
 	// ReadHeaderTimeout and IdleTimeout for the rest.
 	MinBodyRate BodyRate
+	// MaxBlobSize is the largest blob a push may upload, in bytes; a
+	// larger one is refused with 413 and code SIZE_INVALID. Zero means
+	// no limit. PutBlob is not limited.
+	MaxBlobSize int64
+	// MaxUploads is how many upload sessions may be open at once, and
+	// MaxUploadsPerClient how many of them one client (one remote IP
+	// address) may hold; past either, a new one is refused with 429 and
+	// code TOOMANYREQUESTS. Zero means DefaultMaxUploads and
+	// DefaultMaxUploadsPerClient, a negative value no limit.
+	MaxUploads, MaxUploadsPerClient int
+	// UploadTimeout is how long an upload session may sit idle between
+	// requests before the registry drops it and what it holds; zero
+	// means DefaultUploadTimeout.
+	UploadTimeout time.Duration
 }
+
+// Defaults of Options.
+const (
+	DefaultMaxUploads          = 1024
+	DefaultMaxUploadsPerClient = 256
+	DefaultUploadTimeout       = 10 * time.Minute
+)
 
 // Registry is an OCI distribution registry. It is an http.Handler that
 // serves the /v2/ API (and, with bearer auth, the token endpoint at
@@ -43,12 +63,16 @@ type Registry struct {
 	auth     *authenticator
 	readOnly bool
 	bodyRate BodyRate // Bytes <= 0: no limit
+	limits   uploadLimits
 
-	mu    sync.RWMutex // guards repos and the metadata snapshot
-	repos map[string]*repository
+	mu           sync.RWMutex // guards repos and the metadata's sizes
+	repos        map[string]*repository
+	snapshotSize int64 // of the last snapshot written
+	journaled    int64 // bytes of journal since
 
 	upMu    sync.Mutex
 	uploads map[string]*session
+	clients map[string]int // open sessions by client address
 }
 
 // New returns a Registry with opts. With a Storage that keeps metadata
@@ -60,6 +84,10 @@ func New(opts Options) (*Registry, error) {
 	if b := opts.MinBodyRate; b.Bytes > 0 && b.Window <= 0 {
 		return nil, fmt.Errorf("registry: MinBodyRate of %d bytes needs a Window over 0", b.Bytes)
 	}
+	limits, err := newUploadLimits(opts)
+	if err != nil {
+		return nil, err
+	}
 	store := opts.Storage
 	if store == nil {
 		s, err := NewMemory("", 0)
@@ -68,7 +96,8 @@ func New(opts Options) (*Registry, error) {
 		}
 		store = s
 	}
-	r := &Registry{store: store, readOnly: opts.ReadOnly, bodyRate: opts.MinBodyRate, repos: map[string]*repository{}, uploads: map[string]*session{}}
+	r := &Registry{store: store, readOnly: opts.ReadOnly, bodyRate: opts.MinBodyRate, limits: limits,
+		repos: map[string]*repository{}, uploads: map[string]*session{}, clients: map[string]int{}}
 	if r.bodyRate == (BodyRate{}) {
 		r.bodyRate = BodyRate{Bytes: 64 << 10, Window: 30 * time.Second}
 	}
@@ -79,22 +108,11 @@ func New(opts Options) (*Registry, error) {
 	if ms == nil {
 		return r, nil
 	}
-	b, err := ms.ReadMeta()
-	if err != nil {
+	if err := r.load(ms); err != nil {
 		return nil, err
 	}
-	if b != nil {
-		var m metadata
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("registry: read metadata: %w (the storage's registry.json is corrupt; move it away to start empty)", err)
-		}
-		if m.Version != metadataVersion {
-			return nil, fmt.Errorf("registry: read metadata: version %d, want %d", m.Version, metadataVersion)
-		}
-		for name, repo := range m.Repositories {
-			repo.init()
-			r.repos[name] = repo
-		}
+	if err := r.repair(ms); err != nil {
+		return nil, fmt.Errorf("registry: check the storage at start: %w", err)
 	}
 	return r, nil
 }
@@ -104,10 +122,12 @@ func New(opts Options) (*Registry, error) {
 func (r *Registry) Close() error {
 	r.upMu.Lock()
 	sessions := r.uploads
-	r.uploads = map[string]*session{}
+	r.uploads, r.clients = map[string]*session{}, map[string]int{}
 	r.upMu.Unlock()
 	for _, s := range sessions {
+		s.timer.Stop()
 		s.mu.Lock()
+		s.done = true
 		s.up.Cancel()
 		s.mu.Unlock()
 	}

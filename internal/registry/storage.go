@@ -29,12 +29,25 @@ type Storage interface {
 
 // MetadataStore is implemented by a Storage that keeps the registry's
 // metadata, so that a Registry started again on it serves what it held.
+// The metadata is a snapshot and a journal of the changes since it: a
+// change costs a record, not a snapshot. The Registry calls these
+// methods one at a time.
 type MetadataStore interface {
-	// ReadMeta returns the snapshot WriteMeta last stored, or nil when
-	// there is none.
-	ReadMeta() ([]byte, error)
-	// WriteMeta stores snapshot b, replacing the last one atomically.
+	// ReadMeta returns the snapshot WriteMeta last stored (nil when
+	// there is none) and the records AppendMeta added since, oldest
+	// first. A last record cut short by a crash is left out.
+	ReadMeta() (snapshot []byte, journal [][]byte, err error)
+	// AppendMeta adds record b, which holds no newline, to the journal,
+	// whole or not at all.
+	AppendMeta(b []byte) error
+	// WriteMeta stores snapshot b, replacing the last one atomically,
+	// then empties the journal. A crash between the two leaves records
+	// that the snapshot already holds, which the Registry replays
+	// without harm.
 	WriteMeta(b []byte) error
+	// Digests lists the blobs and manifests it holds, so that New can
+	// delete those that a crash left unlisted.
+	Digests() ([]digest.Digest, error)
 }
 
 // Upload is a blob being written. It is used by one goroutine at a time.

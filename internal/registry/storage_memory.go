@@ -15,9 +15,15 @@ import (
 // file rather than in memory: 4 MiB.
 const DefaultThreshold = 4 << 20
 
+// UploadMemory is the most memory the uploads in progress of a NewMemory
+// storage hold together: 64 MiB. An upload that would take them past it
+// goes to a file, however small.
+const UploadMemory = 64 << 20
+
 // NewMemory returns a Storage that keeps blobs of up to threshold bytes
 // in memory and larger ones in files under dir, so that a large push is
-// not held in memory (not even once). threshold 0 means
+// not held in memory (not even once), and uploads in progress hold at
+// most UploadMemory together. threshold 0 means
 // DefaultThreshold. dir "" means a directory NewMemory creates under
 // os.TempDir, which Close removes; a dir the caller gives is the
 // caller's to remove, though Close removes the files it made there. The
@@ -26,7 +32,7 @@ func NewMemory(dir string, threshold int64) (Storage, error) {
 	if threshold <= 0 {
 		threshold = DefaultThreshold
 	}
-	m := &memory{dir: dir, threshold: threshold, small: map[digest.Digest][]byte{}, large: map[digest.Digest]string{}}
+	m := &memory{dir: dir, threshold: threshold, budget: UploadMemory, small: map[digest.Digest][]byte{}, large: map[digest.Digest]string{}}
 	if dir == "" {
 		d, err := os.MkdirTemp("", "minimage-registry-")
 		if err != nil {
@@ -41,8 +47,10 @@ type memory struct {
 	dir       string
 	ownDir    bool
 	threshold int64
+	budget    int64 // bytes uploads may hold in memory together
 
 	mu    sync.Mutex
+	held  int64 // bytes uploads hold in memory
 	small map[digest.Digest][]byte
 	large map[digest.Digest]string // path of the file
 	spill map[string]bool          // files of uploads in progress
@@ -133,11 +141,11 @@ func (m *memory) Close() error {
 	return first
 }
 
-// memUpload writes to memory until it passes the threshold, then to a
-// file.
+// memUpload writes to memory until it passes the threshold, or the
+// uploads of its storage would pass their budget, then to a file.
 type memUpload struct {
 	m    *memory
-	buf  []byte // grown by appendCapped: never past the threshold
+	buf  []byte // its capacity is reserved from m's budget
 	f    *os.File
 	size int64
 	done bool
@@ -155,19 +163,36 @@ func (u *memUpload) Write(p []byte) (int, error) {
 	if u.f != nil {
 		n, err = u.f.Write(p)
 	} else {
-		u.buf, n = appendCapped(u.buf, p, u.m.threshold), len(p)
+		u.buf, n = append(u.buf, p...), len(p)
 	}
 	u.size += int64(n)
 	return n, err
 }
 
-// expect moves the upload to a file if n more bytes would take it past
-// the threshold: before a write, or before a request body whose length
-// the client gave, so that such a body never passes through the buffer.
+// expect makes room for n more bytes: in the buffer, grown by doubling
+// as append does but never past the threshold, if the storage's budget
+// has it; else in a file, where the upload moves. It runs before a
+// write, and before a request body whose length the client gave, so
+// that such a body never passes through the buffer.
 func (u *memUpload) expect(n int64) error {
-	if u.f != nil || u.size+n <= u.m.threshold {
+	need := u.size + n
+	if u.f != nil || need <= int64(cap(u.buf)) {
 		return nil
 	}
+	if need <= u.m.threshold {
+		c := min(max(2*int64(cap(u.buf)), need), u.m.threshold)
+		if u.m.reserve(c - int64(cap(u.buf))) {
+			nb := make([]byte, len(u.buf), c)
+			copy(nb, u.buf)
+			u.buf = nb
+			return nil
+		}
+	}
+	return u.spill()
+}
+
+// spill moves the upload from its buffer to a file.
+func (u *memUpload) spill() error {
 	f, err := os.CreateTemp(u.m.dir, "blob-")
 	if err != nil {
 		return fmt.Errorf("registry: upload: %w", err)
@@ -178,28 +203,26 @@ func (u *memUpload) expect(n int64) error {
 		return fmt.Errorf("registry: upload: %w", err)
 	}
 	u.f = f
-	u.buf = nil
 	u.m.mu.Lock()
+	u.m.held -= int64(cap(u.buf))
 	if u.m.spill == nil {
 		u.m.spill = map[string]bool{}
 	}
 	u.m.spill[f.Name()] = true
 	u.m.mu.Unlock()
+	u.buf = nil
 	return nil
 }
 
-// appendCapped appends p to buf, growing it by doubling as append does but
-// never past limit bytes of capacity, so that an upload held in memory
-// costs at most twice the threshold while it grows, not four times.
-func appendCapped(buf, p []byte, limit int64) []byte {
-	need := len(buf) + len(p)
-	if need > cap(buf) {
-		c := min(max(2*cap(buf), need), max(int(limit), need))
-		nb := make([]byte, len(buf), c)
-		copy(nb, buf)
-		buf = nb
+// reserve takes n bytes of the budget of uploads, if it has them.
+func (m *memory) reserve(n int64) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.held+n > m.budget {
+		return false
 	}
-	return append(buf, p...)
+	m.held += n
+	return true
 }
 
 func (u *memUpload) Size() int64 { return u.size }
@@ -229,6 +252,7 @@ func (u *memUpload) Commit(d digest.Digest) error {
 		}
 	}
 	m.mu.Lock()
+	m.held -= int64(cap(u.buf))
 	delete(m.spill, path)
 	_, inMem := m.small[d]
 	_, inFile := m.large[d]
@@ -252,6 +276,9 @@ func (u *memUpload) Cancel() error {
 	if u.done {
 		return nil
 	}
+	u.m.mu.Lock()
+	u.m.held -= int64(cap(u.buf))
+	u.m.mu.Unlock()
 	u.done, u.buf = true, nil
 	if u.f != nil {
 		u.m.mu.Lock()

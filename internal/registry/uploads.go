@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -18,18 +19,43 @@ import (
 // session is an upload in progress: POST starts it, PATCH and PUT add to
 // it, PUT ends it.
 type session struct {
-	mu   sync.Mutex // held while a request reads into the upload
-	id   string
-	name string
-	up   Upload
-	sha  hash.Hash // sha256 of what up holds, which most digests use
-	done bool
-	used time.Time // when a request last ended; guarded by mu
+	mu     sync.Mutex // held while a request reads into the upload
+	id     string
+	name   string
+	client string // the remote address's host, for MaxUploadsPerClient
+	up     Upload
+	sha    hash.Hash // sha256 of what up holds, which most digests use
+	done   bool
+	used   time.Time   // when a request last ended; guarded by mu
+	timer  *time.Timer // drops the session once idle; nil until registered
 }
 
-// UploadTimeout is how long an upload may sit idle before the registry
-// drops it, when a new one starts.
-const UploadTimeout = time.Hour
+// uploadLimits are the Options that bound uploads, defaults applied.
+type uploadLimits struct {
+	maxBlob          int64 // 0: none
+	total, perClient int   // < 0: none
+	timeout          time.Duration
+}
+
+func newUploadLimits(opts Options) (uploadLimits, error) {
+	l := uploadLimits{maxBlob: opts.MaxBlobSize, total: opts.MaxUploads, perClient: opts.MaxUploadsPerClient, timeout: opts.UploadTimeout}
+	switch {
+	case l.maxBlob < 0:
+		return l, fmt.Errorf("registry: MaxBlobSize %d: want 0 (no limit) or more", l.maxBlob)
+	case l.timeout < 0:
+		return l, fmt.Errorf("registry: UploadTimeout %v: want 0 (the default) or more", l.timeout)
+	}
+	if l.total == 0 {
+		l.total = DefaultMaxUploads
+	}
+	if l.perClient == 0 {
+		l.perClient = DefaultMaxUploadsPerClient
+	}
+	if l.timeout == 0 {
+		l.timeout = DefaultUploadTimeout
+	}
+	return l, nil
+}
 
 func (s *session) Write(p []byte) (int, error) {
 	n, err := s.up.Write(p)
@@ -72,7 +98,7 @@ func (r *Registry) startUpload(w http.ResponseWriter, req *http.Request, name, _
 		if err != nil {
 			return err
 		}
-		if err := s.append(req); err != nil {
+		if err := r.append(s, req); err != nil {
 			s.up.Cancel()
 			return err
 		}
@@ -85,37 +111,61 @@ func (r *Registry) startUpload(w http.ResponseWriter, req *http.Request, name, _
 	if err != nil {
 		return err
 	}
-	r.expireUploads(time.Now().Add(-UploadTimeout))
-	r.upMu.Lock()
-	r.uploads[s.id] = s
-	r.upMu.Unlock()
+	if err := r.register(s, clientHost(req)); err != nil {
+		s.up.Cancel()
+		return err
+	}
 	uploadStatus(w, s, http.StatusAccepted)
 	return nil
 }
 
-// expireUploads drops the uploads idle since before, which their clients
-// abandoned; an upload a request is using is not idle.
-func (r *Registry) expireUploads(before time.Time) {
+// clientHost returns the host of req's remote address: the client that
+// MaxUploadsPerClient counts.
+func clientHost(req *http.Request) string {
+	if h, _, err := net.SplitHostPort(req.RemoteAddr); err == nil {
+		return h
+	}
+	return req.RemoteAddr
+}
+
+// register adds s to the sessions in progress, within the limits, and
+// starts the timer that drops it once idle.
+func (r *Registry) register(s *session, client string) error {
 	r.upMu.Lock()
-	var idle []*session
-	for _, s := range r.uploads {
-		if s.mu.TryLock() {
-			if s.used.Before(before) {
-				idle = append(idle, s)
-			} else {
-				s.mu.Unlock()
-			}
-		}
+	defer r.upMu.Unlock()
+	l := r.limits
+	if l.total > 0 && len(r.uploads) >= l.total {
+		return newError(http.StatusTooManyRequests, CodeTooManyRequests,
+			fmt.Sprintf("%d uploads are in progress, the most this registry holds: finish or cancel one, or retry later", l.total))
 	}
-	for _, s := range idle {
-		delete(r.uploads, s.id)
+	if l.perClient > 0 && r.clients[client] >= l.perClient {
+		return newError(http.StatusTooManyRequests, CodeTooManyRequests,
+			fmt.Sprintf("this client has %d uploads in progress, the most one client may hold: finish or cancel one (DELETE its location), or retry later", l.perClient))
 	}
-	r.upMu.Unlock()
-	for _, s := range idle {
-		s.done = true
-		s.up.Cancel()
-		s.mu.Unlock()
+	s.client = client
+	r.uploads[s.id] = s
+	r.clients[client]++
+	s.timer = time.AfterFunc(l.timeout, func() { r.expire(s) })
+	return nil
+}
+
+// expire drops s if it has been idle for the upload timeout, which its
+// client abandoned; a session a request is using is not idle, and the
+// request's end restarts the timer.
+func (r *Registry) expire(s *session) {
+	if !s.mu.TryLock() {
+		return
 	}
+	defer s.mu.Unlock()
+	if s.done {
+		return
+	}
+	if idle := time.Since(s.used); idle < r.limits.timeout {
+		s.timer.Reset(r.limits.timeout - idle)
+		return
+	}
+	r.endSession(s)
+	s.up.Cancel()
 }
 
 // upload serves GET, PATCH, PUT and DELETE
@@ -132,7 +182,12 @@ func (r *Registry) upload(w http.ResponseWriter, req *http.Request, name, id str
 	if s.done {
 		return newError(http.StatusNotFound, CodeBlobUploadUnknown, fmt.Sprintf("upload %s has ended", id))
 	}
-	defer func() { s.used = time.Now() }()
+	defer func() {
+		s.used = time.Now()
+		if !s.done {
+			s.timer.Reset(r.limits.timeout)
+		}
+	}()
 	switch req.Method {
 	case "GET":
 		uploadStatus(w, s, http.StatusNoContent)
@@ -144,10 +199,7 @@ func (r *Registry) upload(w http.ResponseWriter, req *http.Request, name, id str
 		w.WriteHeader(http.StatusNoContent)
 		return err
 	case "PATCH":
-		if err := s.append(req); err != nil {
-			if e, ok := err.(*apiError); ok && e.Status == http.StatusRequestedRangeNotSatisfiable {
-				uploadHeaders(w, s)
-			}
+		if err := r.appendTo(w, s, req); err != nil {
 			return err
 		}
 		uploadStatus(w, s, http.StatusAccepted)
@@ -162,10 +214,7 @@ func (r *Registry) upload(w http.ResponseWriter, req *http.Request, name, id str
 	if err != nil {
 		return err
 	}
-	if err := s.append(req); err != nil {
-		if e, ok := err.(*apiError); ok && e.Status == http.StatusRequestedRangeNotSatisfiable {
-			uploadHeaders(w, s)
-		}
+	if err := r.appendTo(w, s, req); err != nil {
 		return err
 	}
 	r.endSession(s)
@@ -183,18 +232,44 @@ func (r *Registry) newSession(name string) (*session, error) {
 	return &session{id: rand.Text(), name: name, up: up, sha: sha256.New(), used: time.Now()}, nil
 }
 
+// appendTo adds the body of req to session s, as append does. An
+// out-of-order chunk gets the headers that say where s stands; a chunk
+// that takes s past MaxBlobSize ends s.
+func (r *Registry) appendTo(w http.ResponseWriter, s *session, req *http.Request) error {
+	err := r.append(s, req)
+	if e, ok := err.(*apiError); ok {
+		switch e.Status {
+		case http.StatusRequestedRangeNotSatisfiable:
+			uploadHeaders(w, s)
+		case http.StatusRequestEntityTooLarge:
+			r.endSession(s)
+			s.up.Cancel()
+		}
+	}
+	return err
+}
+
 // endSession forgets s; the caller holds s.mu.
 func (r *Registry) endSession(s *session) {
 	s.done = true
+	if s.timer != nil {
+		s.timer.Stop()
+	}
 	r.upMu.Lock()
-	delete(r.uploads, s.id)
+	if r.uploads[s.id] == s {
+		delete(r.uploads, s.id)
+		if r.clients[s.client]--; r.clients[s.client] <= 0 {
+			delete(r.clients, s.client)
+		}
+	}
 	r.upMu.Unlock()
 }
 
 // append adds the body of req to s, after checking its Content-Range, if
 // any, starts where s ends. What was read stays in the upload even if
-// reading fails, so that a client can resume after it.
-func (s *session) append(req *http.Request) error {
+// reading fails, so that a client can resume after it. A body that would
+// take s past MaxBlobSize gets 413.
+func (r *Registry) append(s *session, req *http.Request) error {
 	start := s.up.Size()
 	want := req.ContentLength
 	if cr := req.Header.Get("Content-Range"); cr != "" {
@@ -215,12 +290,23 @@ func (s *session) append(req *http.Request) error {
 	if req.Body == nil {
 		return nil
 	}
+	limit := r.limits.maxBlob
+	if limit > 0 && want > 0 && start+want > limit {
+		return tooLarge(start+want, limit)
+	}
 	if e, ok := s.up.(interface{ expect(int64) error }); ok && want > 0 {
 		if err := e.expect(want); err != nil {
 			return err
 		}
 	}
-	n, err := io.Copy(s, req.Body)
+	body := io.Reader(req.Body)
+	if limit > 0 {
+		body = io.LimitReader(body, limit-start+1)
+	}
+	n, err := io.Copy(s, body)
+	if limit > 0 && s.up.Size() > limit {
+		return tooLarge(s.up.Size(), limit)
+	}
 	if err != nil {
 		return newError(http.StatusBadRequest, CodeBlobUploadInvalid, fmt.Sprintf("reading the chunk after %d bytes: %v", n, err))
 	}
@@ -228,6 +314,11 @@ func (s *session) append(req *http.Request) error {
 		return newError(http.StatusBadRequest, CodeBlobUploadInvalid, fmt.Sprintf("the chunk has %d bytes, not %d", n, want))
 	}
 	return nil
+}
+
+func tooLarge(size, limit int64) error {
+	return newError(http.StatusRequestEntityTooLarge, CodeSizeInvalid,
+		fmt.Sprintf("the blob would be %d bytes or more, over the %d this registry takes; the upload is dropped", size, limit))
 }
 
 // parseContentRange parses "FROM-TO" as the spec writes a chunk's range,
@@ -279,8 +370,10 @@ func (r *Registry) finish(s *session, d digest.Digest) error {
 	if err := s.up.Commit(d); err != nil {
 		return err
 	}
-	r.repoForWrite(s.name).Blobs[d] = true
-	return r.save()
+	if repo := r.repo(s.name); repo != nil && repo.Blobs[d] {
+		return nil
+	}
+	return r.change(op{Kind: opAddBlob, Repo: s.name, Digest: d})
 }
 
 // mount adds blob d of repository from to repository name, and reports
@@ -291,8 +384,10 @@ func (r *Registry) mount(name, from string, d digest.Digest) (bool, error) {
 	if repo := r.repo(from); repo == nil || !repo.Blobs[d] {
 		return false, nil
 	}
-	r.repoForWrite(name).Blobs[d] = true
-	return true, r.save()
+	if repo := r.repo(name); repo != nil && repo.Blobs[d] {
+		return true, nil
+	}
+	return true, r.change(op{Kind: opAddBlob, Repo: name, Digest: d})
 }
 
 // uploadHeaders sets the headers that tell a client where an upload

@@ -14,22 +14,28 @@ import (
 	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
+	"github.com/minimage/minimage/image/layout"
 	"github.com/minimage/minimage/image/registrytest"
 	"github.com/minimage/minimage/image/remote"
+	"github.com/minimage/minimage/layer"
 )
 
 // TestRunConcurrentSharedMounts is a build tool's process: 20 builds at
 // once, each of the same binary, base files, CA bundle and zone with a
-// file of its own, pushed to 20 repositories of one registry with one
-// remote.Mounts. Every blob goes up once; the layers all the images
-// share are mounted into the 19 other repositories.
+// file of its own, written into one layout and pushed to 20 repositories
+// of one registry, sharing one remote.Mounts, one layer.Cache and one
+// layer.Limiter. Every blob goes up once; the layers all the images
+// share are mounted into the 19 other repositories; the layout names all
+// 20 images.
 func TestRunConcurrentSharedMounts(t *testing.T) {
 	const n = 20
 	ctx := context.Background()
 	reg := registrytest.New(t, registrytest.Options{})
 	bin := helloBinary(t)
 	dir := t.TempDir()
+	lay := filepath.Join(t.TempDir(), "layout")
 	opts := remote.Options{InsecureAllowHTTP: true, Mounts: remote.NewMounts()}
+	cache, limiter := &layer.Cache{}, layer.NewLimiter(0)
 
 	var wg sync.WaitGroup
 	results := make([]*build.Result, n)
@@ -45,7 +51,13 @@ func TestRunConcurrentSharedMounts(t *testing.T) {
 				Platforms: []image.Platform{amd64},
 				Zones:     []string{"Europe/Paris"},
 				Files:     []build.File{{Source: own, Path: "/etc/build.txt"}},
-				Outputs:   []build.Output{{Format: build.Registry, Path: fmt.Sprintf("%s/app%d:v1", reg.Host(), i), Remote: opts}},
+				Tags:      []string{fmt.Sprintf("app%d:v1", i)},
+				Cache:     cache,
+				Layer:     layer.Options{Limiter: limiter},
+				Outputs: []build.Output{
+					{Format: build.Layout, Path: lay},
+					{Format: build.Registry, Path: fmt.Sprintf("%s/app%d:v1", reg.Host(), i), Remote: opts},
+				},
 			})
 		})
 	}
@@ -83,6 +95,13 @@ func TestRunConcurrentSharedMounts(t *testing.T) {
 	if nshared != 4 || refused != 0 {
 		t.Errorf("%d layers shared by every image, %d mounts refused; want 4, 0", nshared, refused)
 	}
+	l, err := layout.Read(lay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(l.Manifests()); got != n {
+		t.Errorf("the layout lists %d manifests, want %d: %v", got, n, l.Tags())
+	}
 	for i, res := range results {
 		got, err := remote.PullImage(ctx, fmt.Sprintf("%s/app%d:v1", reg.Host(), i), amd64, httpOptions)
 		if err != nil {
@@ -91,6 +110,16 @@ func TestRunConcurrentSharedMounts(t *testing.T) {
 		if got.Digest() != res.Artifact.Digest() {
 			t.Errorf("app%d holds %s, build %d made %s", i, got.Digest(), i, res.Artifact.Digest())
 		}
+		a, err := l.Artifact(ctx, fmt.Sprintf("app%d:v1", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Digest() != res.Artifact.Digest() {
+			t.Errorf("the layout's app%d:v1 is %s, build %d made %s", i, a.Digest(), i, res.Artifact.Digest())
+		}
+	}
+	if _, err := l.Verify(ctx); err != nil {
+		t.Error(err)
 	}
 }
 

@@ -7,11 +7,10 @@ import (
 	"io"
 	"io/fs"
 	"path"
-	"strings"
 	"testing"
 
 	"github.com/minimage/minimage/image"
-	"github.com/minimage/minimage/layer"
+	"github.com/minimage/minimage/image/rootfs"
 )
 
 // File is one entry of an image's flattened filesystem.
@@ -98,10 +97,35 @@ func (f File) kind() string {
 // kept.
 func Flatten(ctx context.Context, img *image.Image) (map[string]File, error) {
 	files := map[string]File{}
-	for i, l := range img.Layers() {
-		if err := apply(ctx, files, l); err != nil {
-			return nil, fmt.Errorf("imagetest: flatten layer %d (%s): %w", i+1, l.Digest(), err)
+	err := rootfs.Walk(ctx, img, func(h *tar.Header, r io.Reader) error {
+		p := absPath(h.Name)
+		for d := path.Dir(p); d != "/"; d = path.Dir(d) {
+			if _, ok := files[d]; !ok {
+				files[d] = File{Mode: fs.ModeDir | 0o755} // a parent no layer lists
+			}
 		}
+		f := File{Mode: h.FileInfo().Mode(), UID: h.Uid, GID: h.Gid}
+		switch h.Typeflag {
+		case tar.TypeReg:
+			b, err := io.ReadAll(r)
+			if err != nil {
+				return fmt.Errorf("read %s: %w", p, err)
+			}
+			f.Content = string(b)
+		case tar.TypeSymlink:
+			f.Link = h.Linkname
+		case tar.TypeLink:
+			// A hard link shares its target's inode: content, mode and
+			// owner. Walk gives the target first.
+			target := absPath(h.Linkname)
+			t := files[target]
+			f = File{Mode: t.Mode, UID: t.UID, GID: t.GID, Content: t.Content, Link: target}
+		}
+		files[p] = f
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("imagetest: flatten: %w", err)
 	}
 	return files, nil
 }
@@ -115,121 +139,6 @@ func Files(t testing.TB, img *image.Image) map[string]File {
 		t.Fatal(err)
 	}
 	return files
-}
-
-// change is one entry of a layer to add to the filesystem.
-type change struct {
-	path     string
-	file     File
-	hardlink bool
-}
-
-// apply reads l and applies it to files. A layer's whiteouts only affect
-// the layers below it, so all of them are applied before its entries.
-func apply(ctx context.Context, files map[string]File, l *layer.Layer) error {
-	var adds []change
-	var deletes, opaques []string
-	err := l.Walk(ctx, func(h *tar.Header, r io.Reader) error {
-		p := absPath(h.Name)
-		dir, base := path.Split(p)
-		switch {
-		case p == "/":
-			return nil
-		case base == opaqueName:
-			opaques = append(opaques, dir)
-			return nil
-		case strings.HasPrefix(base, whiteoutPrefix+whiteoutPrefix):
-			return nil // other overlay metadata, such as aufs's .wh..wh.plnk
-		case strings.HasPrefix(base, whiteoutPrefix):
-			deletes = append(deletes, dir+strings.TrimPrefix(base, whiteoutPrefix))
-			return nil
-		}
-		c := change{path: p, file: File{Mode: h.FileInfo().Mode(), UID: h.Uid, GID: h.Gid}}
-		switch h.Typeflag {
-		case tar.TypeReg:
-			b, err := io.ReadAll(r)
-			if err != nil {
-				return fmt.Errorf("read %s: %w", p, err)
-			}
-			c.file.Content = string(b)
-		case tar.TypeSymlink:
-			c.file.Link = h.Linkname
-		case tar.TypeLink:
-			c.file.Link, c.hardlink = absPath(h.Linkname), true
-		}
-		adds = append(adds, c)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, d := range opaques {
-		removeBelow(files, d)
-	}
-	for _, p := range deletes {
-		delete(files, p)
-		removeBelow(files, p)
-		unlink(files, p)
-	}
-	for _, c := range adds {
-		if err := add(files, c); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func add(files map[string]File, c change) error {
-	for d := path.Dir(c.path); d != "/"; d = path.Dir(d) {
-		parent, ok := files[d]
-		if !ok {
-			files[d] = File{Mode: fs.ModeDir | 0o755}
-			continue
-		}
-		if !parent.Mode.IsDir() {
-			return fmt.Errorf("%s: parent %s is a %s, not a directory", c.path, d, parent.kind())
-		}
-	}
-	if c.hardlink {
-		// A hard link shares its target's inode: content, mode and owner.
-		target, ok := files[c.file.Link]
-		if !ok || !target.Mode.IsRegular() {
-			return fmt.Errorf("hard link %s: target %s is not a regular file of this image", c.path, c.file.Link)
-		}
-		c.file = File{Mode: target.Mode, UID: target.UID, GID: target.GID, Content: target.Content, Link: c.file.Link}
-	}
-	if old, ok := files[c.path]; ok {
-		if old.Mode.IsDir() && !c.file.Mode.IsDir() {
-			removeBelow(files, c.path)
-		}
-		if !old.Mode.IsDir() || !c.file.Mode.IsDir() {
-			unlink(files, c.path)
-		}
-	}
-	files[c.path] = c.file
-	return nil
-}
-
-// removeBelow deletes every path beneath dir.
-func removeBelow(files map[string]File, dir string) {
-	prefix := strings.TrimSuffix(dir, "/") + "/"
-	for p := range files {
-		if strings.HasPrefix(p, prefix) {
-			delete(files, p)
-		}
-	}
-}
-
-// unlink turns the hard links to p, or to a path beneath it, into plain
-// files: p was deleted or replaced, and they keep the content they had.
-func unlink(files map[string]File, p string) {
-	prefix := p + "/"
-	for q, f := range files {
-		if f.Link != "" && f.Mode.IsRegular() && (f.Link == p || strings.HasPrefix(f.Link, prefix)) {
-			f.Link = ""
-			files[q] = f
-		}
-	}
 }
 
 // absPath cleans a tar name into an absolute path.

@@ -19,6 +19,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"path"
 	"strings"
 
@@ -211,10 +212,12 @@ func (fl *flattener) emit(v entryAt, h *tar.Header, body io.Reader, fn func(*tar
 	hdr := exportHeader(h, p)
 	if h.Typeflag == tar.TypeLink {
 		// Point at the file itself: a link in between may be gone.
-		hdr.Linkname = tarName(cleanPath(h.Linkname), false)
-		if hl := fl.links[v]; hl.ok {
-			hdr.Linkname = tarName(hl.targetPath, false)
+		hl := fl.links[v]
+		if !hl.ok {
+			// No extractor can make it: the link has nothing to share.
+			return fmt.Errorf("rootfs: layer %d: hard link %s: its target %s is no regular file of the image: %w", v.layer+1, p, cleanPath(h.Linkname), fs.ErrNotExist)
 		}
+		hdr.Linkname = tarName(hl.targetPath, false)
 	}
 	if hdr.Typeflag != tar.TypeReg {
 		body = noBody()

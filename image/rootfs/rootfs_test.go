@@ -322,6 +322,21 @@ func TestWalkCorruptLayer(t *testing.T) {
 	}
 }
 
+// TestWalkDanglingHardlink: a hard link to a file no layer holds, or
+// one a higher layer deleted before the link was made, is an error
+// naming the layer, not an entry left out of the filesystem.
+func TestWalkDanglingHardlink(t *testing.T) {
+	for name, layers := range map[string][][]entry{
+		"no target":     {{hardlink("link", "missing")}},
+		"target is dir": {{dir("d", 0o755), hardlink("link", "d")}},
+	} {
+		err := rootfs.Write(t.Context(), io.Discard, imageOf(t, layers...))
+		if !errors.Is(err, fs.ErrNotExist) || !strings.HasPrefix(err.Error(), fmt.Sprintf("rootfs: layer %d: hard link /link", len(layers))) {
+			t.Errorf("%s: Write: %v; want an error of layer %d wrapping fs.ErrNotExist", name, err, len(layers))
+		}
+	}
+}
+
 // TestWriteStreams: a 64 MiB file goes through Write in a bounded heap.
 func TestWriteStreams(t *testing.T) {
 	if testing.Short() {

@@ -151,7 +151,7 @@ func verifyAny(sigs []Signature, key *ecdsa.PublicKey, d digest.Digest, annotati
 	case corrupt != nil:
 		return Payload{}, fmt.Errorf("signed by the key, but %w", corrupt)
 	}
-	return Payload{}, fmt.Errorf("%w: none of %d signatures verifies with it (made by another key, or changed since)", ErrWrongKey, len(sigs))
+	return Payload{}, fmt.Errorf("%w: no signature of the %d there verifies with it (made by another key, or changed since)", ErrWrongKey, len(sigs))
 }
 
 func hasAnnotations(p Payload, want map[string]string) bool {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/minimage/minimage/image"
 	"github.com/opencontainers/go-digest"
-	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -47,10 +46,10 @@ func SignatureTag(d digest.Digest) string {
 // of type MediaTypeSimpleSigning, each with its signature in the
 // AnnotationSignature annotation.
 func AppendSignatures(base image.Artifact, sigs ...Signature) (image.Artifact, error) {
-	m := ocispec.Manifest{
-		Versioned: specs.Versioned{SchemaVersion: 2},
-		MediaType: ocispec.MediaTypeImageManifest,
-		Config:    ocispec.Descriptor{MediaType: ocispec.MediaTypeImageConfig},
+	m := sigManifest{
+		SchemaVersion: 2,
+		MediaType:     ocispec.MediaTypeImageManifest,
+		Config:        sigDescriptor{MediaType: ocispec.MediaTypeImageConfig},
 	}
 	blobs := map[digest.Digest]image.Blob{}
 	if base != nil {
@@ -70,9 +69,12 @@ func AppendSignatures(base image.Artifact, sigs ...Signature) (image.Artifact, e
 	for _, s := range sigs {
 		b := image.BlobFromBytes(MediaTypeSimpleSigning, s.Payload)
 		blobs[b.Descriptor.Digest] = b
-		d := b.Descriptor
-		d.Annotations = map[string]string{AnnotationSignature: base64.StdEncoding.EncodeToString(s.Signature)}
-		m.Layers = append(m.Layers, d)
+		m.Layers = append(m.Layers, sigDescriptor{
+			MediaType:   MediaTypeSimpleSigning,
+			Size:        b.Descriptor.Size,
+			Digest:      b.Descriptor.Digest,
+			Annotations: map[string]string{AnnotationSignature: base64.StdEncoding.EncodeToString(s.Signature)},
+		})
 	}
 	cfg := image.BlobFromBytes(m.Config.MediaType, signatureConfig(m.Layers))
 	m.Config.Digest, m.Config.Size = cfg.Descriptor.Digest, cfg.Descriptor.Size
@@ -92,6 +94,25 @@ func AppendSignatures(base image.Artifact, sigs ...Signature) (image.Artifact, e
 		}
 	}
 	return a, nil
+}
+
+// sigManifest and sigDescriptor are an image manifest and a descriptor
+// with go-containerregistry's field order, which cosign writes, so that
+// the same signatures make the same bytes, and digest, in both.
+type sigManifest struct {
+	SchemaVersion int                 `json:"schemaVersion"`
+	MediaType     string              `json:"mediaType,omitempty"`
+	Config        sigDescriptor       `json:"config"`
+	Layers        []sigDescriptor     `json:"layers"`
+	Annotations   map[string]string   `json:"annotations,omitempty"`
+	Subject       *ocispec.Descriptor `json:"subject,omitempty"`
+}
+
+type sigDescriptor struct {
+	MediaType   string            `json:"mediaType"`
+	Size        int64             `json:"size"`
+	Digest      digest.Digest     `json:"digest"`
+	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
 // ReadSignatures returns the signatures that a, a signature manifest
@@ -135,7 +156,7 @@ func ReadSignatures(ctx context.Context, a image.Artifact) ([]Signature, error) 
 // signatureConfig returns the config cosign writes (go-containerregistry's
 // empty image with the layers appended): each layer a diff_id, with an
 // empty history entry, at the zero time.
-func signatureConfig(layers []ocispec.Descriptor) []byte {
+func signatureConfig(layers []sigDescriptor) []byte {
 	const zero = "0001-01-01T00:00:00Z"
 	type history struct {
 		Created string `json:"created"`

@@ -13,3 +13,5 @@ require (
 )
 
 require golang.org/x/crypto v0.59.0
+
+require golang.org/x/term v0.48.0

@@ -1,14 +1,18 @@
 package image_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/layer"
+	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -177,5 +181,35 @@ func TestFromBase(t *testing.T) {
 	c := img.Config()
 	if c.Created.Unix() != 0 || len(img.Layers()) != 3 || c.Config.Entrypoint[0] != "/app" {
 		t.Errorf("config %+v", c)
+	}
+}
+
+// TestManifestFromRaw: the manifest keeps the bytes it was given, and
+// refuses blobs that are not the ones it lists.
+func TestManifestFromRaw(t *testing.T) {
+	payload := image.BlobFromBytes("application/vnd.dev.cosign.simplesigning.v1+json", []byte(`{"critical":{}}`))
+	cfg := image.BlobFromBytes(ocispec.MediaTypeImageConfig, []byte(`{"rootfs":{"type":"layers","diff_ids":[]}}`))
+	// Keys in an order encoding/json would not write: the bytes must stay.
+	raw := []byte(fmt.Sprintf(`{"schemaVersion":2,"mediaType":%q,"config":{"mediaType":%q,"size":%d,"digest":%q},"layers":[{"mediaType":%q,"size":%d,"digest":%q}]}`,
+		ocispec.MediaTypeImageManifest, cfg.Descriptor.MediaType, cfg.Descriptor.Size, cfg.Descriptor.Digest,
+		payload.Descriptor.MediaType, payload.Descriptor.Size, payload.Descriptor.Digest))
+	m, err := image.ManifestFromRaw(raw, []image.Blob{cfg, payload})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(m.RawManifest(), raw) || m.Digest() != digest.FromBytes(raw) {
+		t.Errorf("the manifest's bytes changed: %s", m.RawManifest())
+	}
+	if bs := m.Blobs(); len(bs) != 3 || bs[0].Descriptor.Digest != cfg.Descriptor.Digest || bs[1].Descriptor.Digest != payload.Descriptor.Digest {
+		t.Errorf("blobs %v, want the config, the payload and the manifest", bs)
+	}
+	if _, err := image.ManifestFromRaw(raw, []image.Blob{payload, cfg}); !errors.Is(err, layer.ErrDigestMismatch) {
+		t.Errorf("blobs out of order: %v, want layer.ErrDigestMismatch", err)
+	}
+	if _, err := image.ManifestFromRaw(raw, []image.Blob{cfg}); !errors.Is(err, image.ErrCorrupt) {
+		t.Errorf("a blob missing: %v, want image.ErrCorrupt", err)
+	}
+	if _, err := image.ManifestFromRaw([]byte(`{"manifests":[]}`), nil); !errors.Is(err, image.ErrCorrupt) {
+		t.Errorf("an index: %v, want image.ErrCorrupt", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/minimage/minimage/layer"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -57,6 +58,30 @@ func NewManifest(artifactType string, blobs []Blob, subject *ocispec.Descriptor,
 		all = append(all, b)
 	}
 	return &Manifest{raw: mustJSON(m), m: m, blobs: all}, nil
+}
+
+// ManifestFromRaw returns the manifest raw describes, with blobs as its
+// config and layers, in the order it lists them, keeping raw exactly (it
+// is copied): its Digest and media type are the stored ones. It is how a
+// transport, or a format such as cosign's signatures whose manifests must
+// have given bytes, makes a Manifest of its own; Load reads manifests
+// whose config it does not run this way. Each blob's digest and size must
+// be those its descriptor lists (layer.ErrDigestMismatch).
+func ManifestFromRaw(raw []byte, blobs []Blob) (*Manifest, error) {
+	var m ocispec.Manifest
+	if err := json.Unmarshal(raw, &m); err != nil || m.SchemaVersion != 2 {
+		return nil, fmt.Errorf("image: manifest %s: %w: not an image manifest (schemaVersion 2)", digest.FromBytes(raw), ErrCorrupt)
+	}
+	want := append([]ocispec.Descriptor{m.Config}, m.Layers...)
+	if len(blobs) != len(want) {
+		return nil, fmt.Errorf("image: manifest %s: %w: it lists a config and %d layers, %d blobs given", digest.FromBytes(raw), ErrCorrupt, len(m.Layers), len(blobs))
+	}
+	for i, d := range want {
+		if b := blobs[i].Descriptor; b.Digest != d.Digest || b.Size != d.Size {
+			return nil, fmt.Errorf("image: manifest %s: blob %d is %s (%d bytes): %w: it lists %s (%d bytes)", digest.FromBytes(raw), i, b.Digest, b.Size, layer.ErrDigestMismatch, d.Digest, d.Size)
+		}
+	}
+	return &Manifest{raw: slices.Clone(raw), m: m, blobs: slices.Clone(blobs)}, nil
 }
 
 // manifestFromRaw returns the manifest raw, as stored, whose config and

@@ -7,4 +7,10 @@
 //
 // A test whose tool is missing is skipped, unless CI=true, where it fails;
 // tests that need root (chroot, runc) likewise.
+//
+// TestCosign runs cosign, $COSIGN or /usr/local/bin/cosign-v2.6.5 and
+// cosign-v3.1.3 (go install github.com/sigstore/cosign/v2/cmd/cosign@v2.6.5,
+// .../v3/cmd/cosign@v3.1.3, renamed), and is skipped without them, CI
+// included: building each takes minutes. package signature checks the same
+// formats against files cosign wrote (signature/testdata).
 package interop

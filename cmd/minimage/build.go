@@ -105,6 +105,9 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return cliError{err}
 	}
+	if err := f.publish.sign(ctx, res.Artifact, stderr); err != nil {
+		return err
+	}
 	if done, err := f.publish.published(stdout, rec, res); done || err != nil {
 		return err
 	}

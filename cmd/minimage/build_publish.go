@@ -5,6 +5,8 @@ package main
 // (f.publish.register) and asks for the base and the outputs they give.
 
 import (
+	"context"
+	"crypto/ecdsa"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -15,6 +17,7 @@ import (
 	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/remote"
+	"github.com/minimage/minimage/signature"
 )
 
 // publishFlags are build's flags for registries.
@@ -23,17 +26,20 @@ type publishFlags struct {
 	imageRefs string
 	json      bool
 	reg       registryFlags
+	signKey   string
 
 	// Set by prepare: the options for --push and for a --base in a
 	// registry, which get --username only when it is the push's registry.
 	pushOpts, baseOpts remote.Options
 	pushHost           string // the registry of every --push, with --username
+	signer             *ecdsa.PrivateKey
 }
 
 func (f *publishFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.push, "push", "push the image or index to `REGISTRY/REPO[:TAG]` (repeatable; with or without -o): the digest is the one -o writes")
 	fs.StringVar(&f.imageRefs, "image-refs", "", "write each pushed reference, REGISTRY/REPO:TAG@sha256:…, one a line, to `FILE`")
 	fs.BoolVar(&f.json, "json", false, "print the result as JSON on stdout: digest, platforms, outputs, pushed references")
+	fs.StringVar(&f.signKey, "sign-key", "", "sign what --push pushes (the index and each image) with the cosign private key in `FILE`, as cosign sign --key does; the password is $COSIGN_PASSWORD")
 	f.reg.registerConnection(fs)
 }
 
@@ -50,6 +56,15 @@ func (f *publishFlags) prepare(stderr io.Writer, quiet, stdoutTarball bool) erro
 	opts, err := f.reg.options(stderr)
 	if err != nil {
 		return err
+	}
+	if f.signKey != "" {
+		if len(f.push.values) == 0 {
+			return fmt.Errorf("%w: --sign-key signs what --push pushes: add --push REGISTRY/REPO:TAG", errUsage)
+		}
+		// Before the build, so that a wrong password costs nothing.
+		if f.signer, err = readPrivateKey(f.signKey, stderr); err != nil {
+			return err
+		}
 	}
 	f.pushOpts, f.baseOpts = opts, opts
 	f.baseOpts.Progress = nil
@@ -88,6 +103,25 @@ func (f *publishFlags) outputs() []build.Output {
 		outs = append(outs, build.Output{Format: build.Registry, Path: p, Remote: f.pushOpts})
 	}
 	return outs
+}
+
+// sign signs a where --push pushed it, with --sign-key.
+func (f *publishFlags) sign(ctx context.Context, a image.Artifact, stderr io.Writer) error {
+	if f.signer == nil {
+		return nil
+	}
+	opts := signature.Options{Remote: f.pushOpts}
+	opts.Remote.Progress = nil
+	for _, ref := range f.push.values {
+		signed, err := signature.Sign(ctx, ref, a, f.signer, opts)
+		if err != nil {
+			return err
+		}
+		if !f.reg.quiet {
+			fmt.Fprintf(stderr, "minimage: signed %s in %s\n", plural(len(signed), "manifest"), repositoryOf(ref))
+		}
+	}
+	return nil
 }
 
 // pushedReference is what --push printed for ref: ref without any

@@ -440,21 +440,3 @@ func (s *stickyWriter) Write(p []byte) (int, error) {
 	s.err = err
 	return n, err
 }
-
-func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("minimage verify", "Usage: minimage verify PATH\n\nChecks every blob of an OCI layout directory or tarball against its digest and size,\nand every layer against its diffID, attestations and SBOMs included; exits 1 on any\nmismatch.\n", stdout, stderr)
-	path, err := parseCommand(fs, args, "PATH")
-	if err != nil {
-		return err
-	}
-	src, err := openLayout(path)
-	if err != nil {
-		return err
-	}
-	n, err := src.Verify(ctx)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "%s: %s verified\n", path, plural(n, "blob"))
-	return nil
-}

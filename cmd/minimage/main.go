@@ -5,8 +5,11 @@
 //	minimage inspect [flags] SRC[:TAG]  show an image, its layers and files
 //	minimage export [flags] SRC[:TAG]   write an image's flattened filesystem as a tar
 //	minimage verify PATH                check every blob of a layout or tarball
+//	minimage verify --key P.pub REF     check an image's signatures and blobs in a registry
 //	minimage push SRC[:TAG] DST         push a layout's or tarball's image to a registry
 //	minimage pull SRC -o DIR|FILE.tar   pull an image from a registry
+//	minimage key generate               write a cosign key pair
+//	minimage sign --key FILE REF        sign an image in a registry, as cosign does
 //	minimage registry serve             serve an OCI registry, for tests
 //
 // Install it with
@@ -36,8 +39,11 @@ Usage:
   minimage inspect [flags] SRC[:TAG]     show an image or index: tags, platforms, config, layers, files
   minimage export [flags] SRC[:TAG] -o F show an image's flattened filesystem as one tar (F: FILE.tar or -)
   minimage verify PATH                   check every blob and digest of a layout or tarball
+  minimage verify --key P.pub REF        check an image's signatures, and its blobs, in a registry
   minimage push [flags] SRC[:TAG] REF    push an image or index to a registry
   minimage pull [flags] REF -o DIR|F.tar pull an image or index from a registry
+  minimage key generate                  write a cosign key pair, P.key and P.pub
+  minimage sign --key FILE REF...        sign images in a registry, as cosign sign --key does
   minimage registry serve [flags]        run a registry, for tests
   minimage version                       print the version
 
@@ -63,7 +69,7 @@ func main() {
 var errUsage = errors.New("usage")
 
 // commands are the commands run knows, for "did you mean".
-var commands = []string{"build", "inspect", "export", "verify", "push", "pull", "registry", "version", "help"}
+var commands = []string{"build", "inspect", "export", "verify", "push", "pull", "key", "sign", "registry", "version", "help"}
 
 // run executes one command line and returns the exit code: 0 on success,
 // 1 on failure, 2 on a usage error.
@@ -84,6 +90,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runPush(ctx, args[1:], stdout, stderr)
 	case "pull":
 		err = runPull(ctx, args[1:], stdout, stderr)
+	case "key":
+		err = runKey(ctx, args[1:], stdout, stderr)
+	case "sign":
+		err = runSign(ctx, args[1:], stdout, stderr)
 	case "registry":
 		err = runRegistry(ctx, args[1:], stdout, stderr)
 	case "verify":

@@ -201,7 +201,8 @@ const pullUsage = `Usage: minimage pull [flags] REGISTRY/REPOSITORY[:TAG][@DIGES
 Pull an image or index from a registry into an OCI layout directory or a
 tarball (a name ending in .tar), every blob checked against its digest and
 the manifests kept as stored, so the digest is the registry's. With
---platform, only that platform's image is pulled.
+--platform, only that platform's image is pulled. With --verify-key, each
+manifest pulled must be signed by the key, as minimage verify --key checks.
 
 Flags:
 `
@@ -213,6 +214,7 @@ func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	out := fs.String("o", "", "write to this layout `directory`, or to this tarball when it ends in .tar")
 	platform := fs.String("platform", "", "pull only the image for `os/arch[/variant]`, such as linux/arm64")
 	tag := fs.String("tag", "", "name the image `tag` in the output (default: the reference's repository and tag)")
+	verifyKey := fs.String("verify-key", "", "refuse, before writing anything, an image whose manifests are not all signed by the public key in `FILE` (cosign's tag scheme)")
 	src, err := parseCommand(fs, args, "REGISTRY/REPOSITORY[:TAG]")
 	if err != nil {
 		return err
@@ -231,17 +233,22 @@ func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		ctx, cancel = context.WithTimeoutCause(ctx, rf.timeout, fmt.Errorf("gave up after --timeout %v: %w", rf.timeout, remote.ErrTimeout))
 		defer cancel()
 	}
-	var a image.Artifact
+	var p image.Platform
 	if *platform != "" {
-		p, err := image.ParsePlatform(*platform)
-		if err != nil {
+		if p, err = image.ParsePlatform(*platform); err != nil {
 			return fmt.Errorf("%w: --platform: %v", errUsage, err)
 		}
+	}
+	var a image.Artifact
+	switch {
+	case *verifyKey != "":
+		a, err = verifiedPull(ctx, src, p, *verifyKey, opts)
+	case *platform != "":
 		a, err = remote.PullImage(ctx, src, p, opts)
-		if err != nil {
-			return err
-		}
-	} else if a, err = remote.Pull(ctx, src, opts); err != nil {
+	default:
+		a, err = remote.Pull(ctx, src, opts)
+	}
+	if err != nil {
 		return err
 	}
 	name := *tag

@@ -1,0 +1,194 @@
+package main
+
+// The signing commands, key generate and sign, and the key and password
+// handling that verify, pull and build's --sign-key share. main.go
+// dispatches to them.
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/remote"
+	"github.com/minimage/minimage/signature"
+	"golang.org/x/term"
+)
+
+const keyUsage = `Usage: minimage key generate [--output-key-prefix P]
+
+Write a cosign key pair: P.key, the ECDSA P-256 private key encrypted with
+a password (readable by you only), and P.pub, its public key. cosign reads
+both. The password is $COSIGN_PASSWORD when set, else typed on the terminal;
+it is never a flag.
+
+Flags:
+`
+
+func runKey(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("minimage key", keyUsage, stdout, stderr)
+	prefix := fs.String("output-key-prefix", "cosign", "write the keys to `P`.key and P.pub")
+	sub, err := parseCommand(fs, args, "subcommand (generate)")
+	if err != nil {
+		return err
+	}
+	if sub != "generate" {
+		fs.Usage()
+		return fmt.Errorf("%w: unknown subcommand %q; the one there is: generate", errUsage, sub)
+	}
+	pw, err := keyPassword(stderr, true)
+	if err != nil {
+		return err
+	}
+	k, err := signature.GenerateKey()
+	if err != nil {
+		return err
+	}
+	if err := signature.WriteKeyFiles(*prefix, k, pw); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "private key written to %s.key\npublic key written to %s.pub\n", *prefix, *prefix)
+	return err
+}
+
+const signUsage = `Usage: minimage sign --key FILE [-a KEY=VAL]... REGISTRY/REPOSITORY[:TAG][@DIGEST]...
+
+Sign images and indexes in a registry with a cosign private key, as cosign
+sign --key does: each manifest's signature is added to the others under the
+tag sha256-HEX.sig in its repository, and cosign verify --key checks it.
+An index is signed with each image it lists. Prints REF@DIGEST for each
+manifest signed. The password is $COSIGN_PASSWORD, else typed on the
+terminal. Keyless signing (Fulcio, Rekor) is not supported.
+
+Flags:
+`
+
+func runSign(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("minimage sign", signUsage, stdout, stderr)
+	var rf registryFlags
+	rf.registerConnection(fs)
+	keyFile := fs.String("key", "", "sign with the private key in `FILE` (minimage key generate, cosign generate-key-pair)")
+	var ann listFlag
+	fs.Var(&ann, "a", "add `KEY=VAL` to the signed payload's optional section (repeatable)")
+	refs, err := parseInterspersed(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if *keyFile == "" || len(refs) == 0 {
+		fs.Usage()
+		return fmt.Errorf("%w: want --key FILE and at least one REGISTRY/REPOSITORY[:TAG]", errUsage)
+	}
+	var opts signature.Options
+	if opts.Annotations, err = keyValues("a", ann.values); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	rf.quiet = true
+	if opts.Remote, err = rf.options(stderr); err != nil {
+		return err
+	}
+	key, err := readPrivateKey(*keyFile, stderr)
+	if err != nil {
+		return err
+	}
+	for _, ref := range refs {
+		a, err := remote.Pull(ctx, ref, opts.Remote)
+		if err != nil {
+			return err
+		}
+		signed, err := signature.Sign(ctx, ref, a, key, opts)
+		if err != nil {
+			return err
+		}
+		for _, d := range signed {
+			fmt.Fprintf(stdout, "%s@%s\n", repositoryOf(ref), d)
+		}
+	}
+	return nil
+}
+
+// verifiedPull pulls ref as pull does (the image for p, or all of it for
+// a zero p), after checking that what it pulls is signed by the public
+// key in keyFile.
+func verifiedPull(ctx context.Context, ref string, p image.Platform, keyFile string, opts remote.Options) (image.Artifact, error) {
+	key, err := signature.ReadPublicKeyFile(keyFile)
+	if err != nil {
+		return nil, err
+	}
+	top, err := remote.Pull(ctx, ref, opts)
+	if err != nil {
+		return nil, err
+	}
+	sopts := signature.Options{Remote: opts}
+	sopts.Remote.Progress = nil
+	if p == (image.Platform{}) {
+		_, err := signature.Verify(ctx, ref, top, key, sopts)
+		return top, err
+	}
+	if _, err := signature.VerifyDigest(ctx, ref, top.Digest(), key, sopts); err != nil {
+		return nil, err
+	}
+	// By digest, so that the image is the one the signature is for.
+	img, err := remote.PullImage(ctx, repositoryOf(ref)+"@"+top.Digest().String(), p, opts)
+	if err != nil {
+		return nil, err
+	}
+	_, err = signature.Verify(ctx, ref, img, key, sopts)
+	return img, err
+}
+
+// readPrivateKey reads a private key file, asking for its password.
+func readPrivateKey(path string, stderr io.Writer) (*ecdsa.PrivateKey, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("--key: %w", err)
+	}
+	pw, err := keyPassword(stderr, false)
+	if err != nil {
+		return nil, err
+	}
+	return signature.ReadPrivateKeyFile(path, pw)
+}
+
+// keyPassword returns the password of a private key: $COSIGN_PASSWORD
+// when it is set (even empty, as cosign reads it), else one typed on the
+// terminal, twice when confirm is set.
+func keyPassword(stderr io.Writer, confirm bool) ([]byte, error) {
+	if pw, ok := os.LookupEnv("COSIGN_PASSWORD"); ok {
+		return []byte(pw), nil
+	}
+	fd := int(os.Stdin.Fd())
+	if !term.IsTerminal(fd) {
+		return nil, errors.New("no password for the private key: set COSIGN_PASSWORD (standard input is not a terminal to type it on)")
+	}
+	fmt.Fprint(stderr, "Enter password for private key: ")
+	pw, err := term.ReadPassword(fd)
+	fmt.Fprintln(stderr)
+	if err != nil || !confirm {
+		return pw, err
+	}
+	fmt.Fprint(stderr, "Enter password for private key again: ")
+	again, err := term.ReadPassword(fd)
+	fmt.Fprintln(stderr)
+	if err != nil {
+		return nil, err
+	}
+	if string(again) != string(pw) {
+		return nil, errors.New("the passwords differ; run the command again")
+	}
+	return pw, nil
+}
+
+// repositoryOf returns ref without its tag and digest.
+func repositoryOf(ref string) string {
+	r, err := remote.ParseReference(ref)
+	if err != nil {
+		return ref
+	}
+	return r.Registry + "/" + r.Repository
+}

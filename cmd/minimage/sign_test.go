@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/imagetest"
+	"github.com/minimage/minimage/image/registrytest"
+	"github.com/minimage/minimage/image/remote"
+	"github.com/minimage/minimage/signature"
+)
+
+func TestSignVerifyCommands(t *testing.T) {
+	reg := registrytest.New(t, registrytest.Options{})
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	t.Setenv("COSIGN_PASSWORD", "pw")
+	ctx := context.Background()
+	ix := imagetest.FixtureIndex(t)
+	signed, unsigned := reg.Host()+"/app:v1", reg.Host()+"/other:v1"
+	for _, ref := range []string{signed, unsigned} {
+		if _, err := remote.Push(ctx, ref, ix, remote.Options{InsecureAllowHTTP: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	k, other := filepath.Join(dir, "k"), filepath.Join(dir, "other")
+	for _, prefix := range []string{k, other} {
+		if code, _, stderr := minimage(t, "key", "generate", "--output-key-prefix", prefix); code != 0 {
+			t.Fatalf("key generate: exit %d: %s", code, stderr)
+		}
+	}
+	if st, err := os.Stat(k + ".key"); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("k.key: %v, %v; want mode 0600", st, err)
+	}
+
+	code, stdout, stderr := minimage(t, "sign", "--insecure-allow-http", "--key", k+".key", "-a", "team=core", signed)
+	if n := len(ix.Images()) + 1; code != 0 || strings.Count(stdout, "\n") != n || !strings.Contains(stdout, reg.Host()+"/app@"+ix.Digest().String()) {
+		t.Fatalf("sign: exit %d, stdout %q, want %d lines, the index first: %s", code, stdout, n, stderr)
+	}
+	code, stdout, stderr = minimage(t, "verify", "--insecure-allow-http", "--key", k+".pub", "-a", "team=core", signed)
+	if code != 0 || !strings.Contains(stdout, "3 manifests signed") {
+		t.Errorf("verify: exit %d, %q: %s", code, stdout, stderr)
+	}
+	for _, tc := range []struct {
+		key, ref, want string
+	}{
+		{other + ".pub", signed, "not signed by the key"},
+		{k + ".pub", unsigned, "no signature"},
+	} {
+		code, _, stderr := minimage(t, "verify", "--insecure-allow-http", "--key", tc.key, tc.ref)
+		if code != 1 || !strings.Contains(stderr, tc.want) || !strings.Contains(stderr, ix.Digest().String()) {
+			t.Errorf("verify --key %s %s: exit %d, %q; want exit 1 naming %s and saying %q", filepath.Base(tc.key), tc.ref, code, stderr, ix.Digest(), tc.want)
+		}
+	}
+
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr = minimage(t, "pull", "-q", "--insecure-allow-http", "--verify-key", k+".pub", "-o", out, unsigned)
+	if _, err := os.Stat(out); code != 1 || !strings.Contains(stderr, "no signature") || err == nil {
+		t.Errorf("pull --verify-key of an unsigned image: exit %d, %q, output %v; want exit 1 and nothing written", code, stderr, err)
+	}
+	code, _, stderr = minimage(t, "pull", "-q", "--insecure-allow-http", "--verify-key", k+".pub", "--platform", "linux/arm64", "-o", out, signed)
+	if code != 0 {
+		t.Errorf("pull --verify-key --platform of a signed index: exit %d: %s", code, stderr)
+	}
+}
+
+func TestSignKeyPermissions(t *testing.T) {
+	t.Setenv("COSIGN_PASSWORD", "")
+	prefix := filepath.Join(t.TempDir(), "k")
+	if code, _, stderr := minimage(t, "key", "generate", "--output-key-prefix", prefix); code != 0 {
+		t.Fatalf("key generate: %s", stderr)
+	}
+	if code, _, stderr := minimage(t, "key", "generate", "--output-key-prefix", prefix); code != 1 || !strings.Contains(stderr, "exists") {
+		t.Errorf("key generate over existing keys: exit %d, %q", code, stderr)
+	}
+	if err := os.Chmod(prefix+".key", 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := minimage(t, "sign", "--key", prefix+".key", "localhost:1/app:v1")
+	if code != 1 || !strings.Contains(stderr, "chmod 600 "+prefix+".key") {
+		t.Errorf("sign with a world-readable key: exit %d, %q; want the chmod fix", code, stderr)
+	}
+}
+
+func TestBuildPushSign(t *testing.T) {
+	reg := registrytest.New(t, registrytest.Options{})
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	t.Setenv("COSIGN_PASSWORD", "pw")
+	prefix := filepath.Join(t.TempDir(), "k")
+	if code, _, stderr := minimage(t, "key", "generate", "--output-key-prefix", prefix); code != 0 {
+		t.Fatalf("key generate: %s", stderr)
+	}
+	ref := reg.Host() + "/app:v1"
+	code, _, stderr := minimage(t, "build", "--insecure-allow-http", "--push", ref, "--sign-key", prefix+".key", helloBinary(t))
+	if code != 0 || !strings.Contains(stderr, "signed 1 manifest") {
+		t.Fatalf("build --sign-key: exit %d: %s", code, stderr)
+	}
+	opts := signature.Options{Remote: remote.Options{InsecureAllowHTTP: true}}
+	a, err := remote.Pull(context.Background(), ref, opts.Remote)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := signature.ReadPublicKeyFile(prefix + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := signature.Verify(context.Background(), ref, a, pub, opts); err != nil {
+		t.Error(err)
+	}
+	if _, ok := a.(*image.Image); !ok {
+		t.Errorf("pushed a %T, want an image", a)
+	}
+	if code, _, stderr := minimage(t, "build", "-o", t.TempDir(), "--sign-key", prefix+".key", helloBinary(t)); code != 2 || !strings.Contains(stderr, "--push") {
+		t.Errorf("--sign-key without --push: exit %d, %q", code, stderr)
+	}
+}

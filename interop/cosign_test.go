@@ -1,0 +1,296 @@
+package interop
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/imagetest"
+	"github.com/minimage/minimage/image/registrytest"
+	"github.com/minimage/minimage/image/remote"
+	"github.com/minimage/minimage/signature"
+	"github.com/opencontainers/go-digest"
+)
+
+// The cosign binaries TestCosign runs: $COSIGN, else these where they
+// are installed (go install github.com/sigstore/cosign/v2/cmd/cosign@v2.6.5
+// and .../v3/cmd/cosign@v3.1.3, renamed).
+var cosignPaths = []string{"/usr/local/bin/cosign-v2.6.5", "/usr/local/bin/cosign-v3.1.3"}
+
+const cosignPassword = "interop-pw"
+
+// TestCosign checks signatures both ways between minimage and real cosign,
+// in cosign's tag scheme, on the in-process registry over plain HTTP:
+// keys made by either are read by the other; cosign verify accepts what
+// package signature signs and it accepts what cosign sign signs; and both
+// refuse a changed payload, a signature stored for another digest and a
+// signature by another key. It is skipped where no cosign is installed
+// (building one takes minutes), CI included.
+func TestCosign(t *testing.T) {
+	bins := cosignBinaries()
+	if len(bins) == 0 {
+		t.Skip("no cosign: set $COSIGN or install cosign-v2.6.5 or cosign-v3.1.3 in /usr/local/bin")
+	}
+	reg := registrytest.New(t, registrytest.Options{})
+	for _, bin := range bins {
+		t.Run(filepath.Base(bin), func(t *testing.T) {
+			c := newCosign(t, bin)
+			t.Logf("%s", c.version)
+			repo := reg.Host() + "/" + strings.ReplaceAll(filepath.Base(bin), ".", "-")
+			t.Run("minimage signs, cosign verifies", func(t *testing.T) { cosignVerifiesMinimage(t, c, repo+"/a") })
+			t.Run("cosign's keys, minimage signs", func(t *testing.T) { minimageUsesCosignKeys(t, c, repo+"/b") })
+			t.Run("cosign signs, minimage verifies", func(t *testing.T) { minimageVerifiesCosign(t, c, repo+"/c") })
+			t.Run("both refuse tampering", func(t *testing.T) { bothRefuseTampering(t, c, repo+"/d") })
+		})
+	}
+}
+
+func cosignVerifiesMinimage(t *testing.T, c *cosign, repo string) {
+	ix := imagetest.FixtureIndex(t)
+	ref := repo + ":v1"
+	pushArtifact(t, ref, ix)
+	key, prefix := minimageKey(t)
+	if _, err := signature.Sign(t0(), ref, ix, key, sigOpts(nil)); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range append([]digest.Digest{ix.Digest()}, digests(ix.Images())...) {
+		out, err := c.run(t, "verify", "--key", prefix+".pub", "--insecure-ignore-tlog", "--allow-http-registry", repo+"@"+d.String())
+		if err != nil || !strings.Contains(out, `"docker-manifest-digest":"`+d.String()+`"`) {
+			t.Errorf("cosign verify %s: %v\n%s", d, err, out)
+		}
+	}
+	// The tag, as a user would give it, and with -a.
+	if out, err := c.run(t, "verify", "--key", prefix+".pub", "--insecure-ignore-tlog", "--allow-http-registry", ref); err != nil {
+		t.Errorf("cosign verify %s: %v\n%s", ref, err, out)
+	}
+}
+
+func minimageUsesCosignKeys(t *testing.T, c *cosign, repo string) {
+	img := imagetest.Image(t, imagetest.Spec{Seed: 240})
+	ref := repo + ":v1"
+	pushArtifact(t, ref, img)
+	priv, pub := c.keys(t)
+	opts := sigOpts(map[string]string{"ci": "yes"})
+	if _, err := signature.Sign(t0(), ref, img, priv, opts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := signature.Verify(t0(), ref, img, pub, opts); err != nil {
+		t.Error(err)
+	}
+	if out, err := c.run(t, "verify", "--key", c.prefix+".pub", "--insecure-ignore-tlog", "--allow-http-registry", "-a", "ci=yes", ref); err != nil {
+		t.Errorf("cosign verify -a ci=yes: %v\n%s", err, out)
+	}
+}
+
+func minimageVerifiesCosign(t *testing.T, c *cosign, repo string) {
+	img := imagetest.Image(t, imagetest.Spec{Seed: 241})
+	ref := repo + ":v1"
+	pushArtifact(t, ref, img)
+	_, pub := c.keys(t)
+	if out, err := c.sign(t, ref); err != nil {
+		t.Fatalf("cosign sign: %v\n%s", err, out)
+	}
+	if _, err := signature.Verify(t0(), ref, img, pub, sigOpts(nil)); err != nil {
+		t.Errorf("minimage verify of cosign's signature: %v", err)
+	}
+	mkey, mprefix := minimageKey(t)
+	if _, err := signature.Verify(t0(), ref, img, &mkey.PublicKey, sigOpts(nil)); !errors.Is(err, signature.ErrWrongKey) {
+		t.Errorf("another key: got %v, want ErrWrongKey", err)
+	}
+	// minimage adds its signature beside cosign's: both verify, in both.
+	if _, err := signature.Sign(t0(), ref, img, mkey, sigOpts(nil)); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{c.prefix + ".pub", mprefix + ".pub"} {
+		if out, err := c.run(t, "verify", "--key", k, "--insecure-ignore-tlog", "--allow-http-registry", ref); err != nil {
+			t.Errorf("cosign verify --key %s after minimage signed too: %v\n%s", filepath.Base(k), err, out)
+		}
+	}
+	if _, err := signature.Verify(t0(), ref, img, pub, sigOpts(nil)); err != nil {
+		t.Errorf("cosign's signature after minimage signed too: %v", err)
+	}
+}
+
+func bothRefuseTampering(t *testing.T, c *cosign, repo string) {
+	imgA := imagetest.Image(t, imagetest.Spec{Seed: 242})
+	imgB := imagetest.Image(t, imagetest.Spec{Seed: 243})
+	pushArtifact(t, repo+":a", imgA)
+	pushArtifact(t, repo+":b", imgB)
+	key, prefix := minimageKey(t)
+	if _, err := signature.Sign(t0(), repo+":a", imgA, key, sigOpts(nil)); err != nil {
+		t.Fatal(err)
+	}
+	sigA := readSignature(t, repo+":"+signature.SignatureTag(imgA.Digest()))
+	_, otherPrefix := minimageKey(t)
+	otherPub, err := signature.ReadPublicKeyFile(otherPrefix + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refuse := func(what, ref, pubFile string, pub *ecdsa.PublicKey, want error) {
+		t.Helper()
+		if out, err := c.run(t, "verify", "--key", pubFile, "--insecure-ignore-tlog", "--allow-http-registry", ref); err == nil {
+			t.Errorf("%s: cosign verify passed:\n%s", what, out)
+		}
+		a, err := remote.Pull(t0(), ref, remote.Options{InsecureAllowHTTP: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := signature.Verify(t0(), ref, a, pub, sigOpts(nil)); !errors.Is(err, want) {
+			t.Errorf("%s: minimage verify: got %v, want %v", what, err, want)
+		}
+	}
+	pub := &key.PublicKey
+	refuse("another key", repo+":a", otherPrefix+".pub", otherPub, signature.ErrWrongKey)
+
+	putSignature(t, repo+":"+signature.SignatureTag(imgB.Digest()), sigA)
+	refuse("A's signature stored as B's", repo+":b", prefix+".pub", pub, signature.ErrDigestMismatch)
+
+	changed := sigA
+	changed.Payload = bytes.Replace(sigA.Payload, []byte(`"optional":null`), []byte(`"optional":{"x":"y"}`), 1)
+	if bytes.Equal(changed.Payload, sigA.Payload) {
+		t.Fatalf("payload %s: nothing changed", sigA.Payload)
+	}
+	putSignature(t, repo+":"+signature.SignatureTag(imgA.Digest()), changed)
+	refuse("a changed payload", repo+":a", prefix+".pub", pub, signature.ErrWrongKey)
+}
+
+// cosign is one cosign binary, with a HOME, a DOCKER_CONFIG and a key
+// pair (made on first use) of its own.
+type cosign struct {
+	bin, version, home, prefix string
+	v3                         bool
+}
+
+func cosignBinaries() []string {
+	if c := os.Getenv("COSIGN"); c != "" {
+		return []string{c}
+	}
+	var bins []string
+	for _, p := range cosignPaths {
+		if _, err := os.Stat(p); err == nil {
+			bins = append(bins, p)
+		}
+	}
+	return bins
+}
+
+func newCosign(t *testing.T, bin string) *cosign {
+	c := &cosign{bin: bin, home: t.TempDir()}
+	out, err := c.run(t, "version")
+	if err != nil {
+		t.Fatalf("%s version: %v\n%s", bin, err, out)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "GitVersion:") {
+			c.version = strings.TrimSpace(strings.TrimPrefix(l, "GitVersion:"))
+		}
+	}
+	c.v3 = strings.HasPrefix(c.version, "v3")
+	return c
+}
+
+// run runs cosign with args and returns its combined output.
+func (c *cosign) run(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(c.bin, args...)
+	cmd.Dir = c.home
+	cmd.Env = append(os.Environ(), "HOME="+c.home, "DOCKER_CONFIG="+c.home, "COSIGN_PASSWORD="+cosignPassword, "TUF_ROOT="+filepath.Join(c.home, "tuf"))
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// keys returns cosign's key pair, made by cosign generate-key-pair and
+// read by package signature.
+func (c *cosign) keys(t *testing.T) (*ecdsa.PrivateKey, *ecdsa.PublicKey) {
+	t.Helper()
+	if c.prefix == "" {
+		prefix := filepath.Join(c.home, "ck")
+		if out, err := c.run(t, "generate-key-pair", "--output-key-prefix", prefix); err != nil {
+			t.Fatalf("cosign generate-key-pair: %v\n%s", err, out)
+		}
+		c.prefix = prefix
+	}
+	priv, err := signature.ReadPrivateKeyFile(c.prefix+".key", []byte(cosignPassword))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := signature.ReadPublicKeyFile(c.prefix + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return priv, pub
+}
+
+// sign signs ref with cosign's key in the tag scheme, with no
+// transparency log.
+func (c *cosign) sign(t *testing.T, ref string) (string, error) {
+	t.Helper()
+	c.keys(t)
+	args := []string{"sign", "--key", c.prefix + ".key", "--tlog-upload=false", "--allow-http-registry", "-y"}
+	if c.v3 {
+		// v3 writes a sigstore bundle referrer unless told otherwise.
+		args = append(args, "--new-bundle-format=false", "--use-signing-config=false")
+	}
+	return c.run(t, append(args, ref)...)
+}
+
+func minimageKey(t *testing.T) (*ecdsa.PrivateKey, string) {
+	t.Helper()
+	k, err := signature.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := filepath.Join(t.TempDir(), "mk")
+	if err := signature.WriteKeyFiles(prefix, k, []byte(cosignPassword)); err != nil {
+		t.Fatal(err)
+	}
+	return k, prefix
+}
+
+func sigOpts(ann map[string]string) signature.Options {
+	return signature.Options{Remote: remote.Options{InsecureAllowHTTP: true}, Annotations: ann}
+}
+
+func pushArtifact(t *testing.T, ref string, a image.Artifact) {
+	t.Helper()
+	if _, err := remote.Push(context.Background(), ref, a, remote.Options{InsecureAllowHTTP: true}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readSignature(t *testing.T, tag string) signature.Signature {
+	t.Helper()
+	a, err := remote.Pull(t0(), tag, remote.Options{InsecureAllowHTTP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sigs, err := signature.ReadSignatures(t0(), a)
+	if err != nil || len(sigs) != 1 {
+		t.Fatalf("%s: %d signatures, %v", tag, len(sigs), err)
+	}
+	return sigs[0]
+}
+
+func putSignature(t *testing.T, tag string, s signature.Signature) {
+	t.Helper()
+	a, err := signature.AppendSignatures(nil, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pushArtifact(t, tag, a)
+}
+
+func digests(imgs []*image.Image) []digest.Digest {
+	var ds []digest.Digest
+	for _, img := range imgs {
+		ds = append(ds, img.Digest())
+	}
+	return ds
+}

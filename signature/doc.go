@@ -1,0 +1,43 @@
+// Package signature signs images in registries with keys, and verifies
+// them, in cosign's formats: cosign verify --key accepts what Sign signs,
+// and Verify accepts what cosign sign --key signs.
+//
+//	key, err := signature.ReadPrivateKeyFile("cosign.key", password)
+//	signed, err := signature.Sign(ctx, "ghcr.io/me/app:v1", idx, key, signature.Options{})
+//
+//	pub, err := signature.ReadPublicKeyFile("cosign.pub")
+//	a, err := remote.Pull(ctx, "ghcr.io/me/app:v1", remote.Options{})
+//	payloads, err := signature.Verify(ctx, "ghcr.io/me/app:v1", a, pub, signature.Options{})
+//
+// # Keys
+//
+// Key pairs are ECDSA P-256, in cosign generate-key-pair's files:
+// the public key a PKIX "PUBLIC KEY" PEM block, the private key PKCS #8
+// encrypted with a key derived from a password by scrypt and sealed with
+// NaCl secretbox (go-securesystemslib's layout), in an "ENCRYPTED
+// SIGSTORE PRIVATE KEY" PEM block. Older cosign's "ENCRYPTED COSIGN
+// PRIVATE KEY" is read too. WriteKeyFiles writes the private key readable
+// by its owner only, and ReadPrivateKeyFile refuses one that others may
+// read (ErrKeyPermissions).
+//
+// # Signatures
+//
+// Sign signs a manifest, and for an index each image and index it lists,
+// in cosign's tag scheme: a simple-signing Payload naming the manifest's
+// digest, signed with ECDSA-SHA256, becomes a layer of the image manifest
+// tagged SignatureTag ("sha256-HEX.sig") in the image's repository, beside
+// the signatures already there. Verify checks the same manifests: each
+// must have a signature by the key whose payload names it. A manifest
+// without one is an error naming its digest and why: ErrNoSignature,
+// ErrWrongKey or ErrDigestMismatch.
+//
+// NewSignature, AppendSignatures and ReadSignatures are the steps Sign
+// and Verify take, over image.Artifact, for a store of one's own.
+//
+// # Not here
+//
+// Keyless signing needs Fulcio and Rekor on the network; transparency
+// log entries are neither written nor checked, as with cosign's
+// --tlog-upload=false and --insecure-ignore-tlog. Sigstore bundles stored
+// as OCI referrers and in-toto attestations are not written yet.
+package signature

@@ -1,0 +1,35 @@
+package signature
+
+import "errors"
+
+// Sentinel errors, to be tested with errors.Is. The errors this package
+// returns wrap them with the file or digest concerned and, where it is
+// known, the fix.
+var (
+	// ErrInvalidKey reports a key file that is not a key this package
+	// reads: not PEM, another PEM type, or a key other than ECDSA P-256.
+	ErrInvalidKey = errors.New("invalid key")
+
+	// ErrPassword reports a private key that the password given does not
+	// decrypt.
+	ErrPassword = errors.New("wrong password")
+
+	// ErrKeyPermissions reports a private key file that users other than
+	// its owner may read.
+	ErrKeyPermissions = errors.New("private key readable by others")
+
+	// ErrNoSignature reports a manifest that has no signature at all.
+	ErrNoSignature = errors.New("no signature")
+
+	// ErrWrongKey reports a manifest whose signatures do not verify with
+	// the key: made by another key, or changed since they were made.
+	ErrWrongKey = errors.New("not signed by the key")
+
+	// ErrDigestMismatch reports a signature by the key whose payload
+	// names another manifest than the one it is stored for.
+	ErrDigestMismatch = errors.New("signature payload names another digest")
+
+	// ErrCorrupt reports a signature manifest or payload that cannot be
+	// parsed.
+	ErrCorrupt = errors.New("corrupt signature data")
+)

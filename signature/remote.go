@@ -1,0 +1,202 @@
+package signature
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/remote"
+	"github.com/opencontainers/go-digest"
+)
+
+// Options configures Sign and Verify. The zero value reaches the
+// registry with remote's defaults and adds or requires no annotations.
+type Options struct {
+	// Remote is how the registry is reached: TLS, credentials, retries.
+	Remote remote.Options
+
+	// Annotations go into the optional section of each payload Sign
+	// makes (cosign sign -a KEY=VAL). For Verify, a signature counts
+	// only when its payload holds each of them with that value (cosign
+	// verify -a).
+	Annotations map[string]string
+}
+
+// Sign signs a in the registry repository ref names, in cosign's tag
+// scheme: a's manifest and, when a is an index, each image and index it
+// lists (artifacts such as SBOMs are left out), each get a payload
+// naming their digest, signed with key and added to the signatures under
+// SignatureTag in that repository; signatures already there are kept.
+// a must be in that repository: pushed there, or pulled from it. Sign
+// returns the digests signed, a's first.
+//
+// Two Sign calls for one manifest at once may lose one signature, as two
+// cosign sign calls may: each reads the signatures, adds its own, and
+// writes them back.
+func Sign(ctx context.Context, ref string, a image.Artifact, key crypto.Signer, opts Options) ([]digest.Digest, error) {
+	repo, identity, err := repository(ref)
+	if err != nil {
+		return nil, err
+	}
+	var optional map[string]any
+	for k, v := range opts.Annotations {
+		if optional == nil {
+			optional = map[string]any{}
+		}
+		optional[k] = v
+	}
+	var signed []digest.Digest
+	for _, d := range manifests(a) {
+		s, err := NewSignature(key, Payload{Reference: identity, Digest: d, Optional: optional})
+		if err != nil {
+			return signed, err
+		}
+		tag := repo + ":" + SignatureTag(d)
+		base, err := remote.Pull(ctx, tag, opts.Remote)
+		if errors.Is(err, image.ErrNotFound) {
+			base, err = nil, nil
+		}
+		if err != nil {
+			return signed, fmt.Errorf("signature: read the signatures of %s: %w", d, err)
+		}
+		next, err := AppendSignatures(base, s)
+		if err != nil {
+			return signed, err
+		}
+		if _, err := remote.Push(ctx, tag, next, opts.Remote); err != nil {
+			return signed, fmt.Errorf("signature: push the signatures of %s: %w", d, err)
+		}
+		signed = append(signed, d)
+	}
+	return signed, nil
+}
+
+// Verify checks that a, as pulled from the repository ref names, is
+// signed by key: a's manifest and, when a is an index, each image and
+// index it lists, as Sign signs them (VerifyDigest). It returns the
+// payload that verified for each, a's first. The first manifest without
+// a good signature is an error naming its digest, wrapping
+// ErrNoSignature, ErrWrongKey or ErrDigestMismatch.
+func Verify(ctx context.Context, ref string, a image.Artifact, key *ecdsa.PublicKey, opts Options) ([]Payload, error) {
+	var ps []Payload
+	for _, d := range manifests(a) {
+		p, err := VerifyDigest(ctx, ref, d, key, opts)
+		if err != nil {
+			return ps, err
+		}
+		ps = append(ps, p)
+	}
+	return ps, nil
+}
+
+// VerifyDigest checks that the manifest d, in the repository ref names,
+// has a signature by key, in cosign's tag scheme, whose payload names d
+// and holds opts.Annotations, and returns that payload. Without one, the
+// error names d and the reason: ErrNoSignature (none at all),
+// ErrDigestMismatch (one by key, but for another manifest) or
+// ErrWrongKey (none that key made, or they were changed since).
+func VerifyDigest(ctx context.Context, ref string, d digest.Digest, key *ecdsa.PublicKey, opts Options) (Payload, error) {
+	repo, _, err := repository(ref)
+	if err != nil {
+		return Payload{}, err
+	}
+	tag := repo + ":" + SignatureTag(d)
+	a, err := remote.Pull(ctx, tag, opts.Remote)
+	if errors.Is(err, image.ErrNotFound) {
+		return Payload{}, fmt.Errorf("signature: %s in %s: %w (no tag %s); sign it with minimage sign --key or cosign sign --key", d, repo, ErrNoSignature, SignatureTag(d))
+	}
+	if err != nil {
+		return Payload{}, fmt.Errorf("signature: read the signatures of %s: %w", d, err)
+	}
+	sigs, err := ReadSignatures(ctx, a)
+	if err != nil {
+		return Payload{}, err
+	}
+	p, err := verifyAny(sigs, key, d, opts.Annotations)
+	if err != nil {
+		return Payload{}, fmt.Errorf("signature: %s in %s: %w", d, repo, err)
+	}
+	return p, nil
+}
+
+// verifyAny returns the payload of the first of sigs that key made for
+// d with annotations; failing that, the most telling reason none did.
+func verifyAny(sigs []Signature, key *ecdsa.PublicKey, d digest.Digest, annotations map[string]string) (Payload, error) {
+	if len(sigs) == 0 {
+		return Payload{}, ErrNoSignature
+	}
+	var mismatch, missing, corrupt error
+	for _, s := range sigs {
+		p, err := s.Verify(key, d)
+		switch {
+		case errors.Is(err, ErrDigestMismatch):
+			mismatch = err
+		case errors.Is(err, ErrCorrupt):
+			corrupt = err
+		case err == nil && !hasAnnotations(p, annotations):
+			missing = fmt.Errorf("%w: its signatures by the key lack the annotations asked for", ErrWrongKey)
+		case err == nil:
+			return p, nil
+		}
+	}
+	switch {
+	case mismatch != nil:
+		return Payload{}, mismatch
+	case missing != nil:
+		return Payload{}, missing
+	case corrupt != nil:
+		return Payload{}, fmt.Errorf("signed by the key, but %w", corrupt)
+	}
+	return Payload{}, fmt.Errorf("%w: no signature of the %d there verifies with it (made by another key, or changed since)", ErrWrongKey, len(sigs))
+}
+
+func hasAnnotations(p Payload, want map[string]string) bool {
+	for k, v := range want {
+		got, ok := p.Optional[k]
+		if !ok || fmt.Sprint(got) != v {
+			return false
+		}
+	}
+	return true
+}
+
+// repository returns the repository ref names, as Push and Pull take it,
+// and as a payload's docker-reference names it: as cosign writes it,
+// with Docker Hub as index.docker.io.
+func repository(ref string) (repo, identity string, err error) {
+	r, err := remote.ParseReference(ref)
+	if err != nil {
+		return "", "", fmt.Errorf("signature: %w", err)
+	}
+	repo = r.Registry + "/" + r.Repository
+	identity = repo
+	if r.Registry == "docker.io" {
+		identity = "index.docker.io/" + r.Repository
+	}
+	return repo, identity, nil
+}
+
+// manifests returns the digests Sign signs and Verify checks: a's, then
+// those of the images and indexes a lists, depth first, each once.
+func manifests(a image.Artifact) []digest.Digest {
+	ds := []digest.Digest{a.Digest()}
+	ix, ok := a.(*image.Index)
+	if !ok {
+		return ds
+	}
+	for _, m := range ix.Manifests() {
+		switch m.(type) {
+		case *image.Image, *image.Index:
+			for _, d := range manifests(m) {
+				if !slices.Contains(ds, d) {
+					ds = append(ds, d)
+				}
+			}
+		}
+	}
+	return ds
+}

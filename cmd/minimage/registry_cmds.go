@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/layout"
 	"github.com/minimage/minimage/image/ref"
 	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/image/tarball"
@@ -255,7 +256,7 @@ func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if tarOut {
 		err = tarball.WriteFile(ctx, *out, a, tarball.Options{Tags: []string{name}})
 	} else {
-		err = writePulled(ctx, *out, a, name)
+		err = layout.Write(ctx, *out, a, layout.Options{Tags: []string{name}, RemoveOnError: true})
 	}
 	if err != nil {
 		if cause := context.Cause(ctx); ctx.Err() != nil && errors.Is(cause, remote.ErrTimeout) && !errors.Is(err, remote.ErrTimeout) {

@@ -169,11 +169,7 @@ func runPush(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := pushLayoutReferrers(ctx, pos[0], pos[1], a, opts, rf.quiet, stderr); err != nil {
 		return err
 	}
-	ref := pos[1]
-	if i := strings.LastIndexByte(ref, '@'); i >= 0 {
-		ref = ref[:i]
-	}
-	out := pushedRef{Reference: ref + "@" + desc.Digest.String(), Digest: desc.Digest.String(), MediaType: desc.MediaType, Size: desc.Size}
+	out := pushedRef{Reference: pushedReference(pos[1], a), Digest: desc.Digest.String(), MediaType: desc.MediaType, Size: desc.Size}
 	if *imageRefs != "" {
 		if err := os.WriteFile(*imageRefs, []byte(out.Reference+"\n"), 0o644); err != nil {
 			return fmt.Errorf("--image-refs: %v", err)

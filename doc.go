@@ -25,6 +25,8 @@
 //	             layout plus a docker manifest.json, read and written
 //	image/rootfs the filesystem an image's layers make, whiteouts
 //	             applied: streamed as one tar, or one file read
+//	image/listing what a source holds, as minimage inspect shows it:
+//	             text for people, streamed JSON for scripts
 //	image/imagetest fixture images for Go tests
 //	image/registrytest a registry for Go tests, with faults
 //	build        a recipe (package or binary, platforms, base, zones…) in;

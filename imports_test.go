@@ -23,6 +23,7 @@ var rank = map[string]int{
 	"image/layout":       4,
 	"image/rootfs":       4,
 	"image/tarball":      5,
+	"image/listing":      5,
 	"image/remote":       6,
 	"image/imagetest":    7,
 	"image/registrytest": 7,

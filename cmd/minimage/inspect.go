@@ -4,16 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/minimage/minimage/image"
-	"github.com/minimage/minimage/image/layout"
-	"github.com/minimage/minimage/layer"
-	"github.com/opencontainers/go-digest"
-	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/minimage/minimage/image/listing"
 )
 
 const inspectUsage = `Usage: minimage inspect [flags] SRC[:TAG]
@@ -58,14 +53,14 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	entries, err := sourceEntries(ctx, src, tag)
+	entries, err := listing.Entries(ctx, src, tag)
 	if err != nil {
 		return err
 	}
 	if p != (image.Platform{}) && f.raw == "" {
 		var all []*image.Image
 		for _, e := range entries {
-			all = append(all, e.a.Images()...)
+			all = append(all, e.Artifact.Images()...)
 		}
 		if _, err := image.SelectImage(all, p); err != nil {
 			return fmt.Errorf("%s: %w", ref, err)
@@ -79,88 +74,18 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fmt.Errorf("%w: --raw %q: want manifest, config or index", errUsage, f.raw)
 	}
 	if f.json {
-		return inspectJSON(ctx, stdout, entries, p)
+		return listing.WriteJSON(ctx, stdout, entries, listing.Options{Platform: p})
 	}
-	w := &stickyWriter{w: stdout}
-	for i, e := range entries {
-		if i > 0 {
-			fmt.Fprintln(w)
-		}
-		if err := inspectText(ctx, w, e, p); err != nil {
-			return err
-		}
-	}
-	return w.err
-}
-
-// entry is one entry of a source, with every tag that names it.
-type entry struct {
-	tags []string
-	a    image.Artifact
-}
-
-// sourceEntries returns the entries tagged tag, or every entry of src
-// (the untagged ones of a layout included), each digest once.
-func sourceEntries(ctx context.Context, src image.Source, tag string) ([]entry, error) {
-	if tag != "" {
-		a, err := src.Artifact(ctx, tag)
-		if err != nil {
-			return nil, err
-		}
-		return []entry{{[]string{tag}, a}}, nil
-	}
-	var out []entry
-	add := func(t string, a image.Artifact) {
-		for i := range out {
-			if out[i].a.Digest() == a.Digest() {
-				if t != "" {
-					out[i].tags = append(out[i].tags, t)
-				}
-				return
-			}
-		}
-		var tags []string
-		if t != "" {
-			tags = []string{t}
-		}
-		out = append(out, entry{tags, a})
-	}
-	for _, t := range src.Tags() {
-		a, err := src.Artifact(ctx, t)
-		if err != nil {
-			return nil, err
-		}
-		add(t, a)
-	}
-	if l, ok := src.(*layout.Layout); ok {
-		for _, d := range l.Manifests() {
-			if d.Annotations[ocispec.AnnotationRefName] != "" {
-				continue
-			}
-			a, err := image.Load(ctx, l, d)
-			if err != nil {
-				return nil, err
-			}
-			add("", a)
-		}
-	}
-	if len(out) == 0 {
-		a, err := src.Artifact(ctx, "")
-		if err != nil {
-			return nil, err
-		}
-		add("", a)
-	}
-	return out, nil
+	return listing.WriteText(ctx, stdout, entries, listing.Options{Platform: p})
 }
 
 // printRaw writes the stored bytes of the index, manifest or config,
 // unchanged: what crane manifest and crane config print.
-func printRaw(ctx context.Context, w io.Writer, src image.Source, tag string, entries []entry, what string, p image.Platform) error {
+func printRaw(ctx context.Context, w io.Writer, src image.Source, tag string, entries []listing.Entry, what string, p image.Platform) error {
 	if len(entries) != 1 {
 		return fmt.Errorf("%w: --raw shows one entry, and this holds %d; add :TAG, one of %s", errUsage, len(entries), quoteList(src.Tags()))
 	}
-	a := entries[0].a
+	a := entries[0].Artifact
 	if what == "index" {
 		ix, ok := a.(*image.Index)
 		if !ok {
@@ -201,195 +126,6 @@ func printRaw(ctx context.Context, w io.Writer, src image.Source, tag string, en
 	return err
 }
 
-// inspectText prints one entry.
-func inspectText(ctx context.Context, w io.Writer, e entry, p image.Platform) error {
-	switch len(e.tags) {
-	case 0:
-		fmt.Fprintln(w, "untagged")
-	case 1:
-		fmt.Fprintf(w, "tag %s\n", quote(e.tags[0]))
-	default:
-		fmt.Fprintf(w, "tags %s\n", quoteList(e.tags))
-	}
-	return textArtifact(ctx, w, "", e.a, nil, p)
-}
-
-// textArtifact prints a, listed with the annotations desc gives it.
-func textArtifact(ctx context.Context, w io.Writer, indent string, a image.Artifact, listed map[string]string, p image.Platform) error {
-	switch a := a.(type) {
-	case *image.Index:
-		ms := a.Manifests()
-		fmt.Fprintf(w, "%sindex %s  %s, %s\n", indent, a.Digest(), shortType(a.MediaType()), plural(len(ms), "manifest"))
-		printMap(w, indent+"  ", "annotation", a.Annotations())
-		descs := a.Index().Manifests
-		for i, m := range ms {
-			var ann map[string]string
-			if i < len(descs) {
-				ann = descs[i].Annotations
-			}
-			if img, ok := m.(*image.Image); ok && p != (image.Platform{}) && !p.Matches(img.Platform()) {
-				continue
-			}
-			if _, ok := m.(*image.Manifest); ok && p != (image.Platform{}) {
-				continue
-			}
-			fmt.Fprintln(w)
-			if err := textArtifact(ctx, w, indent+"  ", m, ann, p); err != nil {
-				return err
-			}
-		}
-		return nil
-	case *image.Image:
-		return textImage(ctx, w, indent, a)
-	case *image.Manifest:
-		textManifest(w, indent, a, listed)
-		return nil
-	}
-	return fmt.Errorf("unknown artifact %T", a)
-}
-
-func textImage(ctx context.Context, w io.Writer, indent string, img *image.Image) error {
-	cfg := img.Config()
-	c := cfg.Config
-	in := indent + "  "
-	fmt.Fprintf(w, "%s%s  image %s", indent, img.Platform(), img.Digest())
-	if mt := img.MediaType(); mt != ocispec.MediaTypeImageManifest {
-		fmt.Fprintf(w, "  %s", shortType(mt))
-	}
-	fmt.Fprintln(w)
-	if cfg.Created != nil {
-		fmt.Fprintf(w, "%screated     %s\n", in, cfg.Created.UTC().Format(time.RFC3339))
-	}
-	if len(c.Entrypoint) > 0 {
-		fmt.Fprintf(w, "%sentrypoint  %q\n", in, c.Entrypoint)
-	}
-	if len(c.Cmd) > 0 {
-		fmt.Fprintf(w, "%scmd         %q\n", in, c.Cmd)
-	}
-	if c.User != "" {
-		fmt.Fprintf(w, "%suser        %s\n", in, quote(c.User))
-	}
-	if c.WorkingDir != "" {
-		fmt.Fprintf(w, "%sworkdir     %s\n", in, quote(c.WorkingDir))
-	}
-	for _, e := range c.Env {
-		fmt.Fprintf(w, "%senv         %s\n", in, quote(e))
-	}
-	for _, k := range slices.Sorted(maps.Keys(c.ExposedPorts)) {
-		fmt.Fprintf(w, "%sport        %s\n", in, quote(k))
-	}
-	if c.StopSignal != "" {
-		fmt.Fprintf(w, "%sstopsignal  %s\n", in, quote(c.StopSignal))
-	}
-	printMap(w, in, "label", c.Labels)
-	printMap(w, in, "annotation", img.Annotations())
-	if s := img.Subject(); s != nil {
-		fmt.Fprintf(w, "%ssubject     %s\n", in, s.Digest)
-	}
-	layers := img.Layers()
-	history := layerHistory(cfg, len(layers))
-	for i, l := range layers {
-		fmt.Fprintf(w, "%slayer %d/%d  %s  %s  %s", in, i+1, len(layers), l.Digest(), human(l.Size()), shortType(l.MediaType()))
-		if history[i] != "" {
-			fmt.Fprintf(w, "  %s", quote(history[i]))
-		}
-		fmt.Fprintln(w)
-		n, size, err := listLayer(ctx, l, func(e listEntry) error {
-			_, err := fmt.Fprintf(w, "%s    %s\n", in, e)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(w, "%s    %s, %s\n", in, plural(n, "file"), human(size))
-	}
-	return nil
-}
-
-func textManifest(w io.Writer, indent string, m *image.Manifest, listed map[string]string) {
-	in := indent + "  "
-	kind := "artifact"
-	if listed["vnd.docker.reference.type"] == "attestation-manifest" {
-		kind = "attestation"
-	}
-	fmt.Fprintf(w, "%s%s %s  %s", indent, kind, m.Digest(), quote(m.ArtifactType()))
-	if ref := referent(m, listed); ref != "" {
-		fmt.Fprintf(w, "  for %s", ref)
-	}
-	fmt.Fprintln(w)
-	printMap(w, in, "listed as", listed)
-	printMap(w, in, "annotation", m.Manifest().Annotations)
-	for _, b := range m.Manifest().Layers {
-		fmt.Fprintf(w, "%sblob %s  %s  %s\n", in, b.Digest, human(b.Size), quote(b.MediaType))
-		printMap(w, in+"  ", "annotation", b.Annotations)
-	}
-}
-
-// referent is the digest of the manifest m refers to: its subject, or
-// the vnd.docker.reference.digest buildx lists an attestation with.
-func referent(m *image.Manifest, listed map[string]string) digest.Digest {
-	if s := m.Subject(); s != nil {
-		return s.Digest
-	}
-	return digest.Digest(listed["vnd.docker.reference.digest"])
-}
-
-// listLayer lists l's files through fn, then reads the layer to its end,
-// so that its diffID is checked.
-func listLayer(ctx context.Context, l *layer.Layer, fn func(listEntry) error) (int, int64, error) {
-	rc, err := l.Uncompressed(ctx)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer rc.Close()
-	n, size, err := listTar(ctx, rc, fn)
-	if err != nil {
-		return n, size, fmt.Errorf("layer %s: %w", l.Digest(), err)
-	}
-	if _, err := io.Copy(io.Discard, rc); err != nil {
-		return n, size, fmt.Errorf("layer %s: %w", l.Digest(), err)
-	}
-	return n, size, nil
-}
-
-// layerHistory returns the created_by of each of n layers, from the
-// config's history entries that are not empty layers.
-func layerHistory(cfg ocispec.Image, n int) []string {
-	out := make([]string, n)
-	i := 0
-	for _, h := range cfg.History {
-		if h.EmptyLayer {
-			continue
-		}
-		if i >= n {
-			break
-		}
-		out[i] = h.CreatedBy
-		i++
-	}
-	return out
-}
-
-func printMap(w io.Writer, indent, what string, m map[string]string) {
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		fmt.Fprintf(w, "%s%-11s %s\n", indent, what, quote(k+"="+m[k]))
-	}
-}
-
-// shortType shortens a media type to what tells them apart:
-// "tar+gzip", "image.manifest.v1+json".
-func shortType(mt string) string {
-	if _, ok := layer.ParseMediaType(mt); ok {
-		return quote(mt[strings.LastIndexByte(mt, '.')+1:])
-	}
-	for _, p := range []string{"application/vnd.oci.", "application/vnd.docker."} {
-		if s, ok := strings.CutPrefix(mt, p); ok {
-			return quote(s)
-		}
-	}
-	return quote(mt)
-}
-
 // platformsOf names the platforms of imgs, for a message.
 func platformsOf(imgs []*image.Image) string {
 	ps := make([]image.Platform, len(imgs))
@@ -412,7 +148,7 @@ func describeKind(a image.Artifact) string {
 func quoteList(ss []string) string {
 	q := make([]string, len(ss))
 	for i, s := range ss {
-		q[i] = quote(s)
+		q[i] = listing.Quote(s)
 	}
 	return strings.Join(q, ", ")
 }
@@ -423,20 +159,4 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
-}
-
-// stickyWriter remembers the first write error, so that a listing to a
-// closed pipe stops at the next entry.
-type stickyWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (s *stickyWriter) Write(p []byte) (int, error) {
-	if s.err != nil {
-		return 0, s.err
-	}
-	n, err := s.w.Write(p)
-	s.err = err
-	return n, err
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/image/listing"
 	"github.com/minimage/minimage/image/registrytest"
 	"github.com/minimage/minimage/internal/testenv"
 	"github.com/minimage/minimage/layer"
@@ -110,24 +111,6 @@ func TestInspectQuotesControlBytes(t *testing.T) {
 	}
 }
 
-func TestQuote(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"/etc/passwd", "/etc/passwd"},
-		{"/with space", "/with space"},
-		{"/é", "/é"},
-		{"/a\nb", `"/a\nb"`},
-		{"/a -> /b", `"/a -> /b"`},
-		{`"quoted"`, `"\"quoted\""`},
-		{"/\xff", `"/\xff"`},
-		{"/tab\t", `"/tab\t"`},
-		{"", `""`},
-	} {
-		if got := quote(tc.in); got != tc.want {
-			t.Errorf("quote(%q) = %s, want %s", tc.in, got, tc.want)
-		}
-	}
-}
-
 // attestationIndex returns an index of img with what docker buildx lists
 // beside it (an in-toto attestation manifest whose config is an image
 // config) and an SBOM referrer made with image.NewManifest.
@@ -205,7 +188,7 @@ func TestInspectAttestation(t *testing.T) {
 		if code != 0 || !strings.Contains(vout, "blobs verified") {
 			t.Errorf("verify %s: exit %d\n%s%s", src, code, vout, verrs)
 		}
-		var js []inspected
+		var js []listing.Image
 		if err := json.Unmarshal([]byte(inspectOK(t, "--json", src)), &js); err != nil {
 			t.Fatalf("inspect --json: %v", err)
 		}
@@ -219,7 +202,7 @@ func TestInspectAttestation(t *testing.T) {
 func TestInspectJSON(t *testing.T) {
 	img := imagetest.FromLayers(t, image.Platform{OS: "linux", Architecture: "arm64"}, imagetest.Layer{"/a": "x", "/d/": "", "/l": imagetest.Symlink("a")})
 	out := inspectOK(t, "--json", imagetest.WriteLayout(t, img, "v1", "latest"))
-	var js []inspected
+	var js []listing.Image
 	if err := json.Unmarshal([]byte(out), &js); err != nil {
 		t.Fatalf("inspect --json: %v\n%s", err, out)
 	}
@@ -234,7 +217,7 @@ func TestInspectJSON(t *testing.T) {
 	if strings.Join(l.Files, ",") != "/a,/d/,/l -> a" {
 		t.Errorf("files %q", l.Files)
 	}
-	want := []listEntry{
+	want := []listing.File{
 		{Name: "/a", Type: "file", Mode: "-rw-r--r--", Size: 1},
 		{Name: "/d/", Type: "dir", Mode: "drwxr-xr-x"},
 		{Name: "/l", Type: "symlink", Mode: "lrwxrwxrwx", Link: "a"},
@@ -336,8 +319,8 @@ func TestInspectBoundedMemory(t *testing.T) {
 	if !out.cut {
 		t.Error("no name was cut")
 	}
-	if out.long > maxListName+200 {
-		t.Errorf("a line of %d bytes: names should be cut at %d", out.long, maxListName)
+	if out.long > listing.MaxName+200 {
+		t.Errorf("a line of %d bytes: names should be cut at %d", out.long, listing.MaxName)
 	}
 }
 
@@ -361,49 +344,6 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
-}
-
-// listingLine is what every line of a layer's listing looks like.
-var listingLine = regexp.MustCompile(`^    [-dlcbp?][-rwxsStT]{9} -?\d+:-?\d+ +-?\d+  ("|/)`)
-
-// FuzzInspect feeds arbitrary bytes to the listing as a layer's tar: it
-// must not panic, and every line it prints is one entry, however hostile
-// the names.
-func FuzzInspect(f *testing.F) {
-	for _, names := range [][]string{{"a", "d/", "d/b"}, {"x\ny", "\x1b[2J"}, {strings.Repeat("n", 5000)}} {
-		var buf bytes.Buffer
-		tw := tar.NewWriter(&buf)
-		for _, n := range names {
-			tw.WriteHeader(&tar.Header{Name: n, Mode: 0o4755, Typeflag: tar.TypeReg, Linkname: "t\n"})
-		}
-		tw.WriteHeader(&tar.Header{Name: "s", Typeflag: tar.TypeSymlink, Linkname: "a -> b"})
-		tw.WriteHeader(&tar.Header{Name: "h", Typeflag: tar.TypeLink, Linkname: "a\r"})
-		tw.Close()
-		f.Add(buf.Bytes())
-	}
-	f.Add([]byte("not a tar"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		var out bytes.Buffer
-		n, _, _ := listTar(context.Background(), bytes.NewReader(data), func(e listEntry) error {
-			_, err := io.WriteString(&out, "    "+e.String()+"\n")
-			return err
-		})
-		lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
-		if out.Len() == 0 {
-			lines = nil
-		}
-		if len(lines) != n {
-			t.Fatalf("%d entries printed as %d lines:\n%s", n, len(lines), out.String())
-		}
-		for _, line := range lines {
-			if !listingLine.MatchString(line) {
-				t.Fatalf("listing line %q is not one entry", line)
-			}
-			if len(line) > 2*(4*maxListName+64)+200 {
-				t.Fatalf("listing line of %d bytes", len(line))
-			}
-		}
-	})
 }
 
 // TestInspectUntagged: an untagged entry of a layout is shown too.

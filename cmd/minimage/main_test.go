@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/listing"
 	"github.com/minimage/minimage/internal/testenv"
 )
 
@@ -174,7 +175,7 @@ func TestBare(t *testing.T) {
 		t.Fatalf("%d layers, want 1", n)
 	}
 	var files []string
-	if _, _, err := listLayer(context.Background(), img.Layers()[0], func(e listEntry) error {
+	if _, _, err := listing.Files(context.Background(), img.Layers()[0], func(e listing.File) error {
 		files = append(files, e.Name)
 		return nil
 	}); err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,12 +10,9 @@ import (
 	"log"
 	"math"
 	"net"
-	"net/http"
 	"os"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/minimage/minimage/internal/registry"
 )
@@ -53,10 +49,10 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.BoolVar(&a.passwordStdin, "password-stdin", false, "read the password of --user from the first line of standard input")
 	fs.StringVar(&a.password, "password", "", "the password of --user, for tests only: a flag shows in ps and shell history")
 	fs.BoolVar(&a.bearer, "token-auth", false, "with --user: bearer-token auth through the registry's /token endpoint, instead of basic auth")
-	var tf tlsFlags
-	fs.StringVar(&tf.cert, "tls-cert", "", "serve HTTPS with the certificate (chain) in PEM `FILE`; needs --tls-key")
-	fs.StringVar(&tf.key, "tls-key", "", "the private key of --tls-cert, in PEM `FILE`")
-	fs.BoolVar(&tf.insecureHTTP, "insecure-http-credentials", false, "with --user and no TLS, serve on an address other than loopback anyway: the password and tokens cross the network in clear")
+	var so registry.ServeOptions
+	fs.StringVar(&so.CertFile, "tls-cert", "", "serve HTTPS with the certificate (chain) in PEM `FILE`; needs --tls-key")
+	fs.StringVar(&so.KeyFile, "tls-key", "", "the private key of --tls-cert, in PEM `FILE`")
+	fs.BoolVar(&so.InsecureHTTPCredentials, "insecure-http-credentials", false, "with --user and no TLS, serve on an address other than loopback anyway: the password and tokens cross the network in clear")
 	if len(args) == 0 || args[0] != "serve" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help") {
 			fmt.Fprint(stdout, registryUsage)
@@ -98,142 +94,23 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer reg.Close()
-	tlsConf, err := tf.config()
-	if err != nil {
-		return err
+	if (so.CertFile == "") != (so.KeyFile == "") {
+		return fmt.Errorf("%w: --tls-cert and --tls-key go together: give both, or neither for plain HTTP", errUsage)
 	}
-	ln, err := net.Listen("tcp", *address)
-	if err != nil {
-		return fmt.Errorf("listen: %w (pick another --address, or port 0 for a free one)", err)
-	}
-	if err := tf.checkClear(ln.Addr(), auth, tlsConf); err != nil {
-		ln.Close()
-		return err
-	}
-	srv := registryServer(reg)
-	srv.ErrorLog = log.New(stderr, "minimage registry: ", 0)
-	scheme := "http"
-	if tlsConf != nil {
-		srv.TLSConfig, scheme = tlsConf, "https"
-	}
-	fmt.Fprintln(stdout, ln.Addr().String())
-	fmt.Fprintf(stderr, "minimage registry: serving %s://%s/v2/, %s; interrupt to stop\n", scheme, ln.Addr(), where)
-	return serveUntil(ctx, srv, newLimitListener(ln, *maxConns))
-}
-
-// serveUntil serves srv on ln, with TLS if srv has a TLSConfig, until ctx
-// ends, then shuts srv down.
-func serveUntil(ctx context.Context, srv *http.Server, ln net.Listener) error {
-	done := make(chan error, 1)
-	go func() {
-		if srv.TLSConfig != nil {
-			done <- srv.ServeTLS(ln, "", "")
-		} else {
-			done <- srv.Serve(ln)
-		}
-	}()
-	select {
-	case err := <-done:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		srv.Close()
-	}
-	<-done
-	return nil
-}
-
-// tlsFlags are the flags of "registry serve" that set TLS, or that it
-// goes without.
-type tlsFlags struct {
-	cert, key    string
-	insecureHTTP bool
-}
-
-// config returns the TLS configuration of --tls-cert and --tls-key, or
-// nil without them.
-func (f tlsFlags) config() (*tls.Config, error) {
+	so.MaxConnections, so.ErrorLog = *maxConns, log.New(stderr, "minimage registry: ", 0)
+	srv, err := reg.Listen(*address, so)
+	var opErr *net.OpError
 	switch {
-	case f.cert == "" && f.key == "":
-		return nil, nil
-	case f.cert == "" || f.key == "":
-		return nil, fmt.Errorf("%w: --tls-cert and --tls-key go together: give both, or neither for plain HTTP", errUsage)
+	case errors.Is(err, registry.ErrCredentialsInClear):
+		return fmt.Errorf("%w: --user on %s over plain HTTP would send the password and tokens in clear to the network: give --tls-cert and --tls-key, listen on a loopback address such as 127.0.0.1, or pass --insecure-http-credentials on a network you trust", errUsage, *address)
+	case errors.As(err, &opErr):
+		return fmt.Errorf("%w (pick another --address, or port 0 for a free one)", err)
+	case err != nil:
+		return err
 	}
-	pair, err := tls.LoadX509KeyPair(f.cert, f.key)
-	if err != nil {
-		return nil, fmt.Errorf("--tls-cert %s, --tls-key %s: %w", f.cert, f.key, err)
-	}
-	return &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}, nil
-}
-
-// checkClear refuses to serve credentials in clear beyond this machine:
-// auth with a password, no TLS, and addr not a loopback address, unless
-// --insecure-http-credentials says to.
-func (f tlsFlags) checkClear(addr net.Addr, auth registry.Auth, tlsConf *tls.Config) error {
-	tcp, ok := addr.(*net.TCPAddr)
-	if auth.Scheme == registry.NoAuth || tlsConf != nil || f.insecureHTTP || ok && tcp.IP.IsLoopback() {
-		return nil
-	}
-	return fmt.Errorf("%w: --user on %s over plain HTTP would send the password and tokens in clear to the network: give --tls-cert and --tls-key, listen on a loopback address such as 127.0.0.1, or pass --insecure-http-credentials on a network you trust", errUsage, addr)
-}
-
-// registryServer returns the server of "registry serve": it drops a
-// connection whose request headers take over 30 s or that idles over 30 s
-// between requests. The registry drops a body slower than its
-// MinBodyRate; a response has no time limit, so that a large blob reaches
-// a slow client.
-func registryServer(h http.Handler) *http.Server {
-	return &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 30 * time.Second}
-}
-
-// limitListener is a net.Listener that holds at most cap(sem)
-// connections open at once: Accept waits while that many are.
-type limitListener struct {
-	net.Listener
-	sem    chan struct{}
-	closed chan struct{}
-	once   sync.Once
-}
-
-func newLimitListener(ln net.Listener, n int) *limitListener {
-	return &limitListener{Listener: ln, sem: make(chan struct{}, n), closed: make(chan struct{})}
-}
-
-// Accept waits for a free slot, then for a connection.
-func (l *limitListener) Accept() (net.Conn, error) {
-	select {
-	case l.sem <- struct{}{}:
-	case <-l.closed:
-		return nil, net.ErrClosed
-	}
-	c, err := l.Listener.Accept()
-	if err != nil {
-		<-l.sem
-		return nil, err
-	}
-	return &limitConn{Conn: c, release: func() { <-l.sem }}, nil
-}
-
-// Close closes the listener and ends an Accept waiting for a slot.
-func (l *limitListener) Close() error {
-	l.once.Do(func() { close(l.closed) })
-	return l.Listener.Close()
-}
-
-// limitConn frees its slot of a limitListener when it is first closed.
-type limitConn struct {
-	net.Conn
-	once    sync.Once
-	release func()
-}
-
-func (c *limitConn) Close() error {
-	err := c.Conn.Close()
-	c.once.Do(c.release)
-	return err
+	fmt.Fprintln(stdout, srv.Addr().String())
+	fmt.Fprintf(stderr, "minimage registry: serving %s/v2/, %s; interrupt to stop\n", srv.URL(), where)
+	return srv.Serve(ctx)
 }
 
 // sizeFlag is a flag.Value of a size in bytes: a whole number, which

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/layout"
 	"github.com/minimage/minimage/image/ref"
 	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/image/tarball"
@@ -168,11 +169,7 @@ func runPush(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := pushLayoutReferrers(ctx, pos[0], pos[1], a, opts, rf.quiet, stderr); err != nil {
 		return err
 	}
-	ref := pos[1]
-	if i := strings.LastIndexByte(ref, '@'); i >= 0 {
-		ref = ref[:i]
-	}
-	out := pushedRef{Reference: ref + "@" + desc.Digest.String(), Digest: desc.Digest.String(), MediaType: desc.MediaType, Size: desc.Size}
+	out := pushedRef{Reference: pushedReference(pos[1], a), Digest: desc.Digest.String(), MediaType: desc.MediaType, Size: desc.Size}
 	if *imageRefs != "" {
 		if err := os.WriteFile(*imageRefs, []byte(out.Reference+"\n"), 0o644); err != nil {
 			return fmt.Errorf("--image-refs: %v", err)
@@ -262,7 +259,7 @@ func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if tarOut {
 		err = tarball.WriteFile(ctx, *out, a, tarball.Options{Tags: []string{name}})
 	} else {
-		err = writePulled(ctx, *out, a, name)
+		err = layout.Write(ctx, *out, a, layout.Options{Tags: []string{name}, RemoveOnError: true})
 	}
 	if err != nil {
 		if cause := context.Cause(ctx); ctx.Err() != nil && errors.Is(cause, remote.ErrTimeout) && !errors.Is(err, remote.ErrTimeout) {

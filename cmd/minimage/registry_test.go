@@ -208,20 +208,6 @@ func TestRegistryServePasswordSources(t *testing.T) {
 	}
 }
 
-// The server drops slow headers and idle connections; a body is the
-// registry's (internal/registry's TestMinBodyRate).
-func TestRegistryServerTimeouts(t *testing.T) {
-	srv := registryServer(http.NotFoundHandler())
-	for name, d := range map[string]time.Duration{"ReadHeaderTimeout": srv.ReadHeaderTimeout, "IdleTimeout": srv.IdleTimeout} {
-		if d <= 0 || d > 40*time.Second {
-			t.Errorf("%s %s, want one over 0 and at most 40 s", name, d)
-		}
-	}
-	if srv.ReadTimeout != 0 || srv.WriteTimeout != 0 {
-		t.Errorf("ReadTimeout %s, WriteTimeout %s: a total limit cuts a slow but honest transfer of a large blob", srv.ReadTimeout, srv.WriteTimeout)
-	}
-}
-
 // Past --max-connections, a connection waits to be accepted until one
 // closes.
 func TestRegistryServeMaxConnections(t *testing.T) {

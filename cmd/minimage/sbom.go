@@ -19,10 +19,7 @@ import (
 	"github.com/minimage/minimage/image/layout"
 	"github.com/minimage/minimage/image/ref"
 	"github.com/minimage/minimage/image/remote"
-	"github.com/minimage/minimage/mediatype"
 	"github.com/minimage/minimage/sbom"
-	"github.com/opencontainers/go-digest"
-	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // sbomFlags are the SBOM flags of "minimage build".
@@ -127,45 +124,6 @@ func reportSBOMs(w io.Writer, r build.Recipe, res *build.Result) {
 	}
 }
 
-// layoutReferrers returns the artifacts in the layout at dir that refer
-// to a (its manifest or, for an index, one of its children's): the
-// referrers "minimage build --sbom-referrer" adds, or any other tool's.
-func layoutReferrers(ctx context.Context, dir string, a image.Artifact) ([]image.Artifact, error) {
-	l, err := layout.Read(dir)
-	if err != nil {
-		return nil, err
-	}
-	subjects := map[digest.Digest]bool{a.Digest(): true}
-	if ix, ok := a.(*image.Index); ok {
-		for _, c := range ix.Manifests() {
-			subjects[c.Digest()] = true
-		}
-	}
-	var out []image.Artifact
-	seen := map[digest.Digest]bool{}
-	for _, d := range l.Manifests() {
-		if subjects[d.Digest] || seen[d.Digest] || !mediatype.IsManifest(d.MediaType) {
-			continue
-		}
-		seen[d.Digest] = true
-		r, err := image.Load(ctx, l, d)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", dir, err)
-		}
-		var s *ocispec.Descriptor
-		switch r := r.(type) {
-		case *image.Manifest:
-			s = r.Subject()
-		case *image.Image:
-			s = r.Subject()
-		}
-		if s != nil && subjects[s.Digest] {
-			out = append(out, r)
-		}
-	}
-	return out, nil
-}
-
 // pushLayoutReferrers pushes the referrers of a that the layout src
 // (PATH[:TAG]) holds, if it is a layout, into the repository of dst.
 func pushLayoutReferrers(ctx context.Context, src, dst string, a image.Artifact, opts remote.Options, quiet bool, stderr io.Writer) error {
@@ -173,7 +131,11 @@ func pushLayoutReferrers(ctx context.Context, src, dst string, a image.Artifact,
 	if err != nil || r.Kind != ref.Layout {
 		return nil
 	}
-	refs, err := layoutReferrers(ctx, r.Path, a)
+	l, err := layout.Read(r.Path)
+	if err != nil {
+		return err
+	}
+	refs, err := l.Referrers(ctx, a)
 	if err != nil {
 		return err
 	}

@@ -32,6 +32,13 @@ type Options struct {
 	// reference as its ref.name. Without tags the artifact is added
 	// untagged, once.
 	Tags []string
+	// RemoveOnError, for a writer alone in dir (a pull into a new
+	// directory, say), makes a Write that fails part-way take back what
+	// it wrote: the blobs it added and, when it made dir, dir itself.
+	// In a layout that was there before it leaves them, since another
+	// writer may be about to name them, and its error says how many it
+	// left: checked blobs that a later Write reuses.
+	RemoveOnError bool
 }
 
 // Write writes a (an *image.Image, *image.Index or *image.Manifest, or
@@ -68,9 +75,17 @@ func Write(ctx context.Context, dir string, a image.Artifact, opts Options) erro
 		}
 		tags[i] = t
 	}
+	if opts.RemoveOnError {
+		return writeOrRemove(ctx, dir, a, tags)
+	}
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return fmt.Errorf("layout: write: %w", err)
 	}
+	return write(ctx, dir, a, tags)
+}
+
+// write writes a into dir, which exists.
+func write(ctx context.Context, dir string, a image.Artifact, tags []oci.Tag) error {
 	if err := prepare(ctx, dir); err != nil {
 		return err
 	}

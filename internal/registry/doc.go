@@ -13,6 +13,10 @@
 // codes. Options add basic or bearer-token authentication, a read-only
 // mode and the slowest rate a request body may arrive at.
 //
+// [Registry.Listen] puts it on a network address, as "minimage registry
+// serve" does: HTTPS with a certificate, a bound on connections, and no
+// password sent in clear beyond loopback unless asked for.
+//
 // It is a registry for tests and CI, not for production.
 //
 // Blobs are content-addressed and shared between repositories; each

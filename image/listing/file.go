@@ -1,9 +1,4 @@
-package main
-
-// The file listing of inspect: each tar entry of a layer printed as it is
-// read, in ls -l style, never the whole layer held. What one entry may
-// cost is bounded: archive/tar reads a name or link of at most 1 MiB, and
-// the listing keeps at most maxListName bytes of it.
+package listing
 
 import (
 	"archive/tar"
@@ -17,49 +12,69 @@ import (
 	"unicode/utf8"
 
 	"github.com/minimage/minimage/internal/escape"
+	"github.com/minimage/minimage/layer"
 )
 
-// maxListName is how much of a name or link target a listing shows; the
+// MaxName is how many bytes of a name or link target a [File] keeps; the
 // rest is cut, with a marker that says how long it was.
-const maxListName = 4 << 10
+const MaxName = 4 << 10
 
-// listEntry is one tar entry as inspect shows it.
-type listEntry struct {
-	Name string `json:"name"` // "/etc/passwd", "/etc/" for a directory; cut past maxListName
+// File is one tar entry of a layer: a regular file, a directory, a link
+// or a device.
+type File struct {
+	Name string `json:"name"` // "/etc/passwd", "/etc/" for a directory; cut past MaxName
 	Type string `json:"type"` // file, dir, symlink, hardlink, char, block, fifo, other
 	Mode string `json:"mode"` // "-rw-r--r--", as ls -l shows it
 	UID  int    `json:"uid"`
 	GID  int    `json:"gid"`
 	Size int64  `json:"size"`
-	Link string `json:"link,omitempty"` // a symlink's target or a hard link's path; cut past maxListName
+	Link string `json:"link,omitempty"` // a symlink's target or a hard link's path; cut past MaxName
 	// Whiteout is the path a whiteout file deletes from the layers below
 	// ("/etc/passwd" for "/etc/.wh.passwd", "/etc/*" for an opaque one).
 	Whiteout string `json:"whiteout,omitempty"`
 }
 
-// String returns e as one listing line, without indent or newline:
+// String returns f as one listing line, without indent or newline:
 // mode, owner, size and name, with "-> target" for a symlink and
-// "=> /path" for a hard link. Names and targets are quoted when they
-// hold anything that could pass for listing syntax or reach the
-// terminal as a control sequence.
-func (e listEntry) String() string {
-	s := fmt.Sprintf("%s %-11s %10d  %s", e.Mode, strconv.Itoa(e.UID)+":"+strconv.Itoa(e.GID), e.Size, quote(e.Name))
-	switch e.Type {
+// "=> /path" for a hard link. Names and targets are quoted as [Quote]
+// does.
+func (f File) String() string {
+	s := fmt.Sprintf("%s %-11s %10d  %s", f.Mode, strconv.Itoa(f.UID)+":"+strconv.Itoa(f.GID), f.Size, Quote(f.Name))
+	switch f.Type {
 	case "symlink":
-		s += " -> " + quote(e.Link)
+		s += " -> " + Quote(f.Link)
 	case "hardlink":
-		s += " => " + quote(e.Link)
+		s += " => " + Quote(f.Link)
 	}
-	if e.Whiteout != "" {
-		s += "  (deletes " + quote(e.Whiteout) + ")"
+	if f.Whiteout != "" {
+		s += "  (deletes " + Quote(f.Whiteout) + ")"
 	}
 	return s
 }
 
-// listTar reads the tar stream r and calls fn with each entry as it is
-// read. It returns the number of entries and their total size; an entry's
-// content is skipped, never held. fn's error stops the listing.
-func listTar(ctx context.Context, r io.Reader, fn func(listEntry) error) (n int, size int64, err error) {
+// Files calls fn with each entry of l as it is read, then reads l to its
+// end, so that its diffID is checked. It returns the number of entries
+// and their total size. An entry's content is skipped, never held, and
+// archive/tar reads a name of at most 1 MiB: listing a layer takes
+// bounded memory. fn's error stops the listing and is returned.
+func Files(ctx context.Context, l *layer.Layer, fn func(File) error) (n int, size int64, err error) {
+	rc, err := l.Uncompressed(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer rc.Close()
+	n, size, err = tarFiles(ctx, rc, fn)
+	if err == nil {
+		_, err = io.Copy(io.Discard, rc)
+	}
+	if err != nil {
+		return n, size, fmt.Errorf("layer %s: %w", l.Digest(), err)
+	}
+	return n, size, nil
+}
+
+// tarFiles reads the tar stream r and calls fn with each entry.
+func tarFiles(ctx context.Context, r io.Reader, fn func(File) error) (n int, size int64, err error) {
 	tr := tar.NewReader(r)
 	for {
 		if err := ctx.Err(); err != nil {
@@ -75,72 +90,71 @@ func listTar(ctx context.Context, r io.Reader, fn func(listEntry) error) (n int,
 		if h.Typeflag == tar.TypeXGlobalHeader {
 			continue
 		}
-		e := newListEntry(h)
 		n++
 		size += max(h.Size, 0)
-		if err := fn(e); err != nil {
+		if err := fn(newFile(h)); err != nil {
 			return n, size, err
 		}
 	}
 }
 
-// newListEntry describes h, keeping at most maxListName bytes of its
-// name and link target.
-func newListEntry(h *tar.Header) listEntry {
+// newFile describes h, keeping at most MaxName bytes of its name and
+// link target.
+func newFile(h *tar.Header) File {
 	name := rooted(h.Name)
-	e := listEntry{UID: h.Uid, GID: h.Gid, Size: h.Size, Mode: lsMode(h)}
+	f := File{UID: h.Uid, GID: h.Gid, Size: h.Size, Mode: lsMode(h)}
 	switch h.Typeflag {
 	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
-		e.Type = "file"
+		f.Type = "file"
 	case tar.TypeDir:
-		e.Type = "dir"
+		f.Type = "dir"
 		if !strings.HasSuffix(name, "/") {
 			name += "/"
 		}
 	case tar.TypeSymlink:
-		e.Type, e.Link = "symlink", cut(h.Linkname)
+		f.Type, f.Link = "symlink", cut(h.Linkname)
 	case tar.TypeLink:
-		e.Type, e.Link = "hardlink", rooted(h.Linkname)
+		f.Type, f.Link = "hardlink", rooted(h.Linkname)
 	case tar.TypeChar:
-		e.Type = "char"
+		f.Type = "char"
 	case tar.TypeBlock:
-		e.Type = "block"
+		f.Type = "block"
 	case tar.TypeFifo:
-		e.Type = "fifo"
+		f.Type = "fifo"
 	default:
-		e.Type = "other"
+		f.Type = "other"
 	}
-	e.Name = name
-	if dir, base := path.Split(strings.TrimSuffix(name, "/")); strings.HasPrefix(base, ".wh.") && len(h.Name) < maxListName {
+	f.Name = name
+	if dir, base := path.Split(strings.TrimSuffix(name, "/")); strings.HasPrefix(base, ".wh.") && len(h.Name) < MaxName {
 		switch base {
 		case ".wh..wh..opq":
-			e.Whiteout = dir + "*"
+			f.Whiteout = dir + "*"
 		default:
 			if !strings.HasPrefix(base, ".wh..wh.") {
-				e.Whiteout = dir + strings.TrimPrefix(base, ".wh.")
+				f.Whiteout = dir + strings.TrimPrefix(base, ".wh.")
 			}
 		}
 	}
-	return e
+	return f
 }
 
 // rooted returns the tar name n as an absolute path, cut as cut does,
 // without copying a long name whole first.
 func rooted(n string) string {
 	n = strings.TrimPrefix(strings.TrimPrefix(n, "./"), "/")
-	if len(n) < maxListName {
+	if len(n) < MaxName {
 		return "/" + n
 	}
-	return "/" + prefix(n, maxListName-1) + cutMarker(len(n)+1)
+	return "/" + prefix(n, MaxName-1) + cutMarker(len(n)+1)
 }
 
-// cut keeps the first maxListName bytes of s (on a rune boundary) and
-// says how long s was.
+// cut keeps the first MaxName bytes of s (on a rune boundary) and says
+// how long s was.
 func cut(s string) string {
-	if len(s) <= maxListName {
+	if len(s) <= MaxName {
 		return s
 	}
-	return prefix(s, maxListName) + cutMarker(len(s))
+	return prefix(s, MaxName) + cutMarker(len(s))
 }
 
 // prefix returns at most n bytes of s, ending on a rune boundary.
@@ -198,24 +212,17 @@ func lsMode(h *tar.Header) string {
 	return string(b[:])
 }
 
-// quote returns s as it is when it is plain printable text that cannot
+// Quote returns s as it is when it is plain printable text that cannot
 // pass for listing syntax, else quoted as strconv.Quote does: control
 // bytes, invalid UTF-8, non-printing and format runes (a bidi override,
 // say), a leading quote or surrounding spaces, and " -> " or " => "
 // inside a name. What a file name, label or annotation holds then can
-// neither forge a line of the listing nor send an escape sequence to the
+// neither forge a line of a listing nor send an escape sequence to the
 // terminal.
-func quote(s string) string {
-	if needsQuote(s) {
+func Quote(s string) string {
+	if s == "" || strings.HasPrefix(s, `"`) || strings.HasPrefix(s, " ") || strings.HasSuffix(s, " ") ||
+		strings.Contains(s, " -> ") || strings.Contains(s, " => ") || escape.Needed(s) {
 		return strconv.Quote(s)
 	}
 	return s
-}
-
-func needsQuote(s string) bool {
-	if s == "" || strings.HasPrefix(s, `"`) || strings.HasPrefix(s, " ") || strings.HasSuffix(s, " ") ||
-		strings.Contains(s, " -> ") || strings.Contains(s, " => ") {
-		return true
-	}
-	return escape.Needed(s)
 }

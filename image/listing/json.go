@@ -1,7 +1,4 @@
-package main
-
-// The --json form of inspect: an array of images, each layer's files
-// streamed into it as they are read.
+package listing
 
 import (
 	"context"
@@ -11,13 +8,15 @@ import (
 	"strings"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/layer"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// inspected is the --json form of one image, or of an artifact (an
-// attestation or SBOM manifest) that refers to no image shown.
-type inspected struct {
+// Image is one element of the array [WriteJSON] writes: an image, or an
+// artifact (an attestation or SBOM manifest) that refers to no image
+// shown.
+type Image struct {
 	Platform  string   `json:"platform"`
 	Digest    string   `json:"digest"`
 	MediaType string   `json:"mediaType"`
@@ -32,24 +31,28 @@ type inspected struct {
 	Subject      string               `json:"subject,omitempty"`
 	Blobs        []ocispec.Descriptor `json:"blobs,omitempty"`
 	Config       *ocispec.Image       `json:"config"`
-	Layers       []inspectedLayer     `json:"layers"`
+	Layers       []Layer              `json:"layers"`
 	// Artifacts are the attestations and SBOMs the index lists for this
 	// image.
-	Artifacts []inspectedArtifact `json:"artifacts,omitempty"`
+	Artifacts []Artifact `json:"artifacts,omitempty"`
 }
 
-type inspectedLayer struct {
-	Digest    string      `json:"digest"`
-	DiffID    string      `json:"diffID"`
-	MediaType string      `json:"mediaType"`
-	Size      int64       `json:"size"`
-	CreatedBy string      `json:"createdBy,omitempty"`
-	Files     []string    `json:"files"`
-	Entries   []listEntry `json:"entries"`
+// Layer is one layer of an [Image], with its files.
+type Layer struct {
+	Digest    string `json:"digest"`
+	DiffID    string `json:"diffID"`
+	MediaType string `json:"mediaType"`
+	Size      int64  `json:"size"`
+	CreatedBy string `json:"createdBy,omitempty"`
+	// Files names each entry: "/path", "/dir/", "/link -> target",
+	// "/hardlink => /path".
+	Files   []string `json:"files"`
+	Entries []File   `json:"entries"`
 }
 
-// inspectedArtifact is a non-image manifest, as --json shows it.
-type inspectedArtifact struct {
+// Artifact is a manifest other than an image's that an index lists for
+// an [Image].
+type Artifact struct {
 	Digest       string               `json:"digest"`
 	MediaType    string               `json:"mediaType"`
 	ArtifactType string               `json:"artifactType,omitempty"`
@@ -58,30 +61,20 @@ type inspectedArtifact struct {
 	Blobs        []ocispec.Descriptor `json:"blobs"`
 }
 
-// inspectJSON writes the images (and artifacts that refer to no image
-// shown) as a JSON array, each layer's files streamed as they are read:
-// "files" as names, "entries" with mode, owner and size.
-func inspectJSON(ctx context.Context, out io.Writer, entries []entry, p image.Platform) error {
+// WriteJSON writes the images of entries (nested indexes opened), and
+// the artifacts that refer to no image shown, as a JSON array of [Image],
+// each layer's files streamed as they are read.
+func WriteJSON(ctx context.Context, out io.Writer, entries []Entry, opts Options) error {
 	w := &stickyWriter{w: out}
+	p := opts.Platform
 	io.WriteString(w, "[")
-	first := true
-	next := func() {
-		if !first {
-			io.WriteString(w, ",")
-		}
-		first = false
-		io.WriteString(w, "\n")
-	}
+	sep := "\n"
 	for _, e := range entries {
 		var ix *image.Index
-		var items []image.Artifact
-		var listed []map[string]string
-		switch a := e.a.(type) {
-		case *image.Index:
+		items, listed := []image.Artifact{e.Artifact}, []map[string]string{nil}
+		if a, ok := e.Artifact.(*image.Index); ok {
 			ix = a
 			items, listed = flattenIndex(a)
-		default:
-			items, listed = []image.Artifact{a}, []map[string]string{nil}
 		}
 		shown := map[digest.Digest]bool{}
 		for _, it := range items {
@@ -90,31 +83,25 @@ func inspectJSON(ctx context.Context, out io.Writer, entries []entry, p image.Pl
 			}
 		}
 		for i, it := range items {
+			var err error
 			switch a := it.(type) {
 			case *image.Image:
 				if !shown[a.Digest()] {
 					continue
 				}
-				next()
-				if err := jsonImage(ctx, w, e.tags, ix, a, items, listed); err != nil {
-					return err
-				}
+				io.WriteString(w, sep)
+				err = jsonImage(ctx, w, e.Tags, ix, a, items, listed)
 			case *image.Manifest:
 				if shown[referent(a, listed[i])] || p != (image.Platform{}) {
 					continue
 				}
-				next()
-				in := inspected{Digest: a.Digest().String(), MediaType: a.MediaType(), Tags: e.tags, ArtifactType: a.ArtifactType(), Annotations: a.Manifest().Annotations, Blobs: a.Manifest().Layers, Layers: []inspectedLayer{}}
-				if s := referent(a, listed[i]); s != "" {
-					in.Subject = s.String()
-				}
-				if ix != nil {
-					in.Index, in.IndexAnnotations = ix.Digest().String(), ix.Annotations()
-				}
-				if err := encodeJSON(w, in); err != nil {
-					return err
-				}
+				io.WriteString(w, sep)
+				err = jsonArtifact(w, e.Tags, ix, a, listed[i])
 			}
+			if err != nil {
+				return err
+			}
+			sep = ",\n"
 		}
 	}
 	io.WriteString(w, "\n]\n")
@@ -143,9 +130,26 @@ func flattenIndex(ix *image.Index) ([]image.Artifact, []map[string]string) {
 	return items, listed
 }
 
+// jsonArtifact writes m, which refers to no image shown, as an Image.
+func jsonArtifact(w io.Writer, tags []string, ix *image.Index, m *image.Manifest, listed map[string]string) error {
+	in := Image{Digest: m.Digest().String(), MediaType: m.MediaType(), Tags: tags, ArtifactType: m.ArtifactType(), Annotations: m.Manifest().Annotations, Blobs: m.Manifest().Layers, Layers: []Layer{}}
+	if s := referent(m, listed); s != "" {
+		in.Subject = s.String()
+	}
+	if ix != nil {
+		in.Index, in.IndexAnnotations = ix.Digest().String(), ix.Annotations()
+	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
+}
+
 func jsonImage(ctx context.Context, w io.Writer, tags []string, ix *image.Index, img *image.Image, items []image.Artifact, listed []map[string]string) error {
 	cfg := img.Config()
-	in := inspected{Platform: img.Platform().String(), Digest: img.Digest().String(), MediaType: img.MediaType(), Tags: tags, Annotations: img.Annotations(), Config: &cfg}
+	in := Image{Platform: img.Platform().String(), Digest: img.Digest().String(), MediaType: img.MediaType(), Tags: tags, Annotations: img.Annotations(), Config: &cfg}
 	if ix != nil {
 		in.Index, in.IndexAnnotations = ix.Digest().String(), ix.Annotations()
 	}
@@ -154,7 +158,7 @@ func jsonImage(ctx context.Context, w io.Writer, tags []string, ix *image.Index,
 	}
 	for i, it := range items {
 		if m, ok := it.(*image.Manifest); ok && referent(m, listed[i]) == img.Digest() {
-			in.Artifacts = append(in.Artifacts, inspectedArtifact{Digest: m.Digest().String(), MediaType: m.MediaType(), ArtifactType: m.ArtifactType(), Subject: img.Digest().String(), Annotations: listed[i], Blobs: m.Manifest().Layers})
+			in.Artifacts = append(in.Artifacts, Artifact{Digest: m.Digest().String(), MediaType: m.MediaType(), ArtifactType: m.ArtifactType(), Subject: img.Digest().String(), Annotations: listed[i], Blobs: m.Manifest().Layers})
 		}
 	}
 	head, err := json.Marshal(in)
@@ -165,7 +169,7 @@ func jsonImage(ctx context.Context, w io.Writer, tags []string, ix *image.Index,
 	// or, with artifacts, "layers":null,"artifacts":[…]}.
 	before, after, ok := strings.Cut(string(head), `"layers":null`)
 	if !ok {
-		return errors.New("inspect: internal error: no layers field")
+		return errors.New("listing: internal error: no layers field")
 	}
 	io.WriteString(w, before+`"layers":[`)
 	layers := img.Layers()
@@ -174,41 +178,17 @@ func jsonImage(ctx context.Context, w io.Writer, tags []string, ix *image.Index,
 		if i > 0 {
 			io.WriteString(w, ",")
 		}
-		lh, err := json.Marshal(inspectedLayer{Digest: l.Digest().String(), DiffID: l.DiffID().String(), MediaType: l.MediaType(), Size: l.Size(), CreatedBy: history[i]})
+		lh, err := json.Marshal(Layer{Digest: l.Digest().String(), DiffID: l.DiffID().String(), MediaType: l.MediaType(), Size: l.Size(), CreatedBy: history[i]})
 		if err != nil {
 			return err
 		}
 		lb, _, _ := strings.Cut(string(lh), `"files":null`)
 		io.WriteString(w, "\n"+lb+`"files":[`)
-		sep := "\n"
-		if _, _, err := listLayer(ctx, l, func(e listEntry) error {
-			// As before entries: "/path", "/dir/", "/link -> target",
-			// "/hardlink => /path".
-			name := e.Name
-			switch e.Type {
-			case "symlink":
-				name += " -> " + e.Link
-			case "hardlink":
-				name += " => " + e.Link
-			}
-			b, _ := json.Marshal(name)
-			_, err := io.WriteString(w, sep+string(b))
-			sep = ",\n"
-			return err
-		}); err != nil {
+		if err := jsonFiles(ctx, w, l, fileName); err != nil {
 			return err
 		}
 		io.WriteString(w, `],"entries":[`)
-		sep = "\n"
-		if _, _, err := listLayer(ctx, l, func(e listEntry) error {
-			b, err := json.Marshal(e)
-			if err != nil {
-				return err
-			}
-			_, err = io.WriteString(w, sep+string(b))
-			sep = ",\n"
-			return err
-		}); err != nil {
+		if err := jsonFiles(ctx, w, l, func(f File) any { return f }); err != nil {
 			return err
 		}
 		io.WriteString(w, "]}")
@@ -217,11 +197,29 @@ func jsonImage(ctx context.Context, w io.Writer, tags []string, ix *image.Index,
 	return nil
 }
 
-func encodeJSON(w io.Writer, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
+// jsonFiles writes what of each of l's files as JSON, one a line, with
+// commas between.
+func jsonFiles(ctx context.Context, w io.Writer, l *layer.Layer, what func(File) any) error {
+	sep := "\n"
+	_, _, err := Files(ctx, l, func(f File) error {
+		b, err := json.Marshal(what(f))
+		if err != nil {
+			return err
+		}
+		_, err = io.WriteString(w, sep+string(b))
+		sep = ",\n"
 		return err
-	}
-	_, err = w.Write(b)
+	})
 	return err
+}
+
+// fileName is f as Layer.Files names it.
+func fileName(f File) any {
+	switch f.Type {
+	case "symlink":
+		return f.Name + " -> " + f.Link
+	case "hardlink":
+		return f.Name + " => " + f.Link
+	}
+	return f.Name
 }

@@ -1,6 +1,4 @@
-package main
-
-// What pull leaves in -o DIR when it fails part-way.
+package layout
 
 import (
 	"context"
@@ -11,33 +9,27 @@ import (
 	"path/filepath"
 
 	"github.com/minimage/minimage/image"
-	"github.com/minimage/minimage/image/layout"
+	"github.com/minimage/minimage/internal/oci"
 )
 
-// writePulled writes a, as pulled, into the layout at dir under tag.
-// Layers are read from the registry as they are written, so the write
-// may fail part-way, after some blobs are in place. When this pull made
-// dir, nothing else can name them: they are removed, with dir. In a
-// layout that was there before, they are left, since another writer may
-// be about to name them, and the error says so: they are checked blobs
-// no index entry names, which a later write reuses.
-func writePulled(ctx context.Context, dir string, a image.Artifact, tag string) error {
+// writeOrRemove writes a into dir as Options.RemoveOnError says.
+func writeOrRemove(ctx context.Context, dir string, a image.Artifact, tags []oci.Tag) error {
 	created, err := makeDir(dir)
 	if err != nil {
-		return fmt.Errorf("pull: -o %s: %w", dir, err)
+		return fmt.Errorf("layout: write: %w", err)
 	}
 	blobs := a.Blobs()
 	had := make([]bool, len(blobs))
 	for i, b := range blobs {
-		had[i] = exists(pulledBlob(dir, b))
+		had[i] = exists(blobPath(dir, b))
 	}
-	err = layout.Write(ctx, dir, a, layout.Options{Tags: []string{tag}})
+	err = write(ctx, dir, a, tags)
 	if err == nil {
 		return nil
 	}
 	var added []string
 	for i, b := range blobs {
-		if p := pulledBlob(dir, b); !had[i] && exists(p) {
+		if p := blobPath(dir, b); !had[i] && exists(p) {
 			added = append(added, p)
 		}
 	}
@@ -46,7 +38,7 @@ func writePulled(ctx context.Context, dir string, a image.Artifact, tag string) 
 		return err
 	}
 	if len(added) > 0 {
-		return fmt.Errorf("%w; this pull left %d checked blobs in %s that no index entry names (the next pull into it reuses them)", err, len(added), filepath.Join(dir, "blobs"))
+		return fmt.Errorf("%w; this write left %d checked blobs in %s that no index entry names (the next write into it reuses them)", err, len(added), filepath.Join(dir, "blobs"))
 	}
 	return err
 }
@@ -64,7 +56,7 @@ func makeDir(dir string) (bool, error) {
 	return err == nil, err
 }
 
-func pulledBlob(dir string, b image.Blob) string {
+func blobPath(dir string, b image.Blob) string {
 	d := b.Descriptor.Digest
 	return filepath.Join(dir, "blobs", d.Algorithm().String(), d.Encoded())
 }
@@ -74,9 +66,9 @@ func exists(p string) bool {
 	return err == nil
 }
 
-// removeNew removes the blobs a failed pull wrote into dir, which it
-// made, and then dir if nothing else is left in it: a write that got
-// as far as index.json (another process's) keeps it all.
+// removeNew removes the blobs a failed write added to dir, which it
+// made, and then dir if nothing else is left in it: a write that got as
+// far as index.json (another writer's) keeps it all.
 func removeNew(dir string, added []string) {
 	if exists(filepath.Join(dir, "index.json")) {
 		return

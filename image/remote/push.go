@@ -11,6 +11,7 @@ import (
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/layer"
+	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sync/errgroup"
 	"oras.land/oras-go/v2/errdef"
@@ -25,7 +26,10 @@ import (
 //
 // Push sends what the registry lacks and nothing else. When the tag
 // already names a, it sends nothing; when the manifest is there, it only
-// tags it. Otherwise it asks for each blob (up to Options.Jobs at once),
+// tags it. For an index, it asks for each child's manifest first and
+// leaves out a child the repository holds, with its blobs: a registry
+// holds what a manifest there refers to. For the rest, it asks for each
+// blob (up to Options.Jobs at once),
 // mounts the ones Options.Mounts knows in another repository of the
 // same registry, uploads the rest, then puts the manifests of an index's
 // children, then a's manifest under the tag. A blob whose upload fails is
@@ -84,15 +88,9 @@ func (p *pusher) push(ctx context.Context, a image.Artifact, root ocispec.Descri
 		return nil
 	}
 	if !exists {
-		var data, manifests []blob
-		for _, b := range artifactBlobs(a) {
-			switch {
-			case b.desc.Digest == root.Digest:
-			case isManifest(b.desc.MediaType):
-				manifests = append(manifests, b)
-			default:
-				data = append(data, b)
-			}
+		data, manifests, err := p.missing(ctx, a)
+		if err != nil {
+			return err
 		}
 		if err := p.blobs(ctx, data); err != nil {
 			return err
@@ -104,6 +102,72 @@ func (p *pusher) push(ctx context.Context, a image.Artifact, root ocispec.Descri
 		}
 	}
 	return p.manifest(ctx, root, blob{desc: root, open: rawOpener(a.RawManifest())}, c.ref.Tag)
+}
+
+// missing lists the blobs and the manifests that a reaches, a's own
+// manifest aside, that the repository may lack. For an index, it asks
+// for each child's manifest first (Jobs at once): a child the repository
+// holds is left out with all it reaches, as a registry holds whatever a
+// manifest it holds refers to.
+func (p *pusher) missing(ctx context.Context, a image.Artifact) (data, manifests []blob, err error) {
+	parts := []image.Artifact{a}
+	if ix, ok := a.(*image.Index); ok {
+		if parts, err = p.absent(ctx, ix.Manifests()); err != nil {
+			return nil, nil, err
+		}
+	}
+	seen := map[digest.Digest]bool{a.Digest(): true}
+	for _, part := range parts {
+		for _, b := range artifactBlobs(part) {
+			switch {
+			case seen[b.desc.Digest]:
+			case isManifest(b.desc.MediaType):
+				manifests = append(manifests, b)
+			default:
+				data = append(data, b)
+			}
+			seen[b.desc.Digest] = true
+		}
+	}
+	return data, manifests, nil
+}
+
+// absent returns the artifacts of as whose manifests the repository
+// lacks, in order, each digest once.
+func (p *pusher) absent(ctx context.Context, as []image.Artifact) ([]image.Artifact, error) {
+	have := make([]bool, len(as))
+	seen := map[digest.Digest]bool{}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(p.c.opts.jobs())
+	for i, a := range as {
+		d := a.Descriptor()
+		if seen[d.Digest] {
+			have[i] = true
+			continue
+		}
+		seen[d.Digest] = true
+		g.Go(func() error {
+			ok, err := p.c.repo.Exists(gctx, d)
+			if err != nil {
+				return p.c.wrap(err, "check manifest "+short(d))
+			}
+			if ok {
+				p.rep.send(Progress{Descriptor: d, State: Exists, Done: d.Size, Total: d.Size})
+			}
+			have[i] = ok
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	var out []image.Artifact
+	for i, a := range as {
+		if !have[i] {
+			out = append(out, a)
+		}
+	}
+	return out, nil
 }
 
 // blobs pushes bs, Jobs at once; the first error cancels the rest.

@@ -2,6 +2,7 @@ package remote
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -79,4 +80,48 @@ func TestPushIndexOfPushedChildren(t *testing.T) {
 			t.Fatalf("pulled %v, %v; want %s", got, err, ix.Digest())
 		}
 	})
+}
+
+// Push with several tags pushes once and tags many: a manifest PUT per
+// extra tag, and no blob request for any of them.
+func TestPushTags(t *testing.T) {
+	reg := registrytest.New(t, registrytest.Options{})
+	ctx := context.Background()
+	opts := Options{InsecureAllowHTTP: true}
+	img := imagetest.Image(t, imagetest.Spec{Seed: 104, Layers: 2})
+	if _, err := Push(ctx, reg.Host()+"/app:v1.2.3", img, opts); err != nil {
+		t.Fatal(err)
+	}
+	reg.ResetLog()
+	tags := []string{"v1.2", "v1", "latest", "v1", "v1.2.3"}
+	if _, err := Push(ctx, reg.Host()+"/app:v1.2.3", img, opts, tags...); err != nil {
+		t.Fatal(err)
+	}
+	var puts []string
+	for _, r := range reg.Log() {
+		if strings.Contains(r.Path, "/blobs/") {
+			t.Errorf("blob request %s %s", r.Method, r.Path)
+		}
+		if r.Method == http.MethodPut {
+			puts = append(puts, strings.TrimPrefix(r.Path, "/v2/app/manifests/"))
+		}
+	}
+	if got, want := strings.Join(puts, " "), "v1.2 v1 latest"; got != want {
+		t.Errorf("PUT tags %q, want %q", got, want)
+	}
+	for _, tag := range []string{"v1.2.3", "v1.2", "v1", "latest"} {
+		got, err := Pull(ctx, reg.Host()+"/app:"+tag, opts)
+		if err != nil || got.Digest() != img.Digest() {
+			t.Errorf("tag %s: %v, %v; want %s", tag, got, err, img.Digest())
+		}
+	}
+
+	reg.ResetLog()
+	_, err := Push(ctx, reg.Host()+"/app:v2", img, opts, "ok", "-bad")
+	if !errors.Is(err, ErrInvalidReference) || !strings.Contains(err.Error(), `"-bad"`) {
+		t.Errorf("bad tag: %v, want ErrInvalidReference naming it", err)
+	}
+	if n := len(reg.Log()); n != 0 {
+		t.Errorf("a bad tag sent %d requests, want none", n)
+	}
 }

@@ -19,26 +19,33 @@ import (
 )
 
 // Push uploads a to the registry and repository ref names, and tags it
-// with ref's tag ("latest" when ref has neither tag nor digest). It
-// returns a's descriptor: the registry stores the bytes of a's manifest
-// as they are, so the digest there is a.Digest(), for an image and for
-// an index alike. A ref with a digest must name a.Digest().
+// with ref's tag ("latest" when ref has neither tag nor digest) and with
+// tags, more tags in the same repository ("v1", "latest"), each one
+// manifest PUT and nothing else. It returns a's descriptor: the registry
+// stores the bytes of a's manifest as they are, so the digest there is
+// a.Digest(), for an image and for an index alike. A ref with a digest
+// must name a.Digest().
 //
-// Push sends what the registry lacks and nothing else. When the tag
+// Push sends what the registry lacks and nothing else. When ref's tag
 // already names a, it sends nothing; when the manifest is there, it only
 // tags it. For an index, it asks for each child's manifest first and
 // leaves out a child the repository holds, with its blobs: a registry
 // holds what a manifest there refers to. For the rest, it asks for each
-// blob (up to Options.Jobs at once),
-// mounts the ones Options.Mounts knows in another repository of the
-// same registry, uploads the rest, then puts the manifests of an index's
-// children, then a's manifest under the tag. A blob whose upload fails is
-// started again (Options.Retries times), skipping it if it arrived after
-// all. Cancelling ctx stops every upload.
-func Push(ctx context.Context, ref string, a image.Artifact, opts Options) (ocispec.Descriptor, error) {
+// blob (up to Options.Jobs at once), mounts the ones Options.Mounts knows
+// in another repository of the same registry, uploads the rest, then
+// puts the manifests of an index's children, then a's manifest under the
+// tag. A blob whose upload fails is started again (Options.Retries
+// times), skipping it if it arrived after all. Cancelling ctx stops every
+// upload.
+func Push(ctx context.Context, ref string, a image.Artifact, opts Options, tags ...string) (ocispec.Descriptor, error) {
 	r, err := parseReference(ref)
 	if err != nil {
 		return ocispec.Descriptor{}, err
+	}
+	for _, t := range tags {
+		if !tagPattern.MatchString(t) {
+			return ocispec.Descriptor{}, fmt.Errorf("remote: push %s: tag %q: %w: a tag is 1 to 128 letters, digits, _ . -, not starting with . or -", ref, t, ErrInvalidReference)
+		}
 	}
 	root := a.Descriptor()
 	if r.Digest != "" && r.Digest != root.Digest {
@@ -55,6 +62,9 @@ func Push(ctx context.Context, ref string, a image.Artifact, opts Options) (ocis
 	p := &pusher{c: c, rep: &reporter{f: opts.Progress}, mounts: newMountScope(ctx, opts.Mounts, c)}
 	if err := p.push(ctx, a, root); err != nil {
 		return ocispec.Descriptor{}, c.timedOut(ctx, err, "push "+short(root))
+	}
+	if err := p.tag(ctx, a, root, tags); err != nil {
+		return ocispec.Descriptor{}, c.timedOut(ctx, err, "tag "+short(root))
 	}
 	return root, nil
 }
@@ -168,6 +178,23 @@ func (p *pusher) absent(ctx context.Context, as []image.Artifact) ([]image.Artif
 		}
 	}
 	return out, nil
+}
+
+// tag puts a's manifest, which the repository holds, under each of tags
+// but the reference's own, each once.
+func (p *pusher) tag(ctx context.Context, a image.Artifact, root ocispec.Descriptor, tags []string) error {
+	done := map[string]bool{p.c.ref.Tag: true}
+	raw := a.RawManifest()
+	for _, t := range tags {
+		if done[t] {
+			continue
+		}
+		done[t] = true
+		if err := p.manifest(ctx, root, blob{desc: root, open: rawOpener(raw)}, t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // blobs pushes bs, Jobs at once; the first error cancels the rest.

@@ -7,6 +7,7 @@
 //	minimage verify PATH                check every blob of a layout or tarball
 //	minimage push SRC[:TAG] DST         push a layout's or tarball's image to a registry
 //	minimage pull SRC -o DIR|FILE.tar   pull an image from a registry
+//	minimage index create REF SRC...    merge images into one index
 //	minimage registry serve             serve an OCI registry, for tests
 //
 // Install it with
@@ -38,6 +39,7 @@ Usage:
   minimage verify PATH                   check every blob and digest of a layout or tarball
   minimage push [flags] SRC[:TAG] REF    push an image or index to a registry
   minimage pull [flags] REF -o DIR|F.tar pull an image or index from a registry
+  minimage index create REF SRC...       make one index of images and indexes
   minimage registry serve [flags]        run a registry, for tests
   minimage version                       print the version
 
@@ -63,7 +65,7 @@ func main() {
 var errUsage = errors.New("usage")
 
 // commands are the commands run knows, for "did you mean".
-var commands = []string{"build", "inspect", "export", "verify", "push", "pull", "registry", "version", "help"}
+var commands = []string{"build", "inspect", "export", "verify", "push", "pull", "index", "registry", "version", "help"}
 
 // run executes one command line and returns the exit code: 0 on success,
 // 1 on failure, 2 on a usage error.
@@ -84,6 +86,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runPush(ctx, args[1:], stdout, stderr)
 	case "pull":
 		err = runPull(ctx, args[1:], stdout, stderr)
+	case "index":
+		err = runIndex(ctx, args[1:], stdout, stderr)
 	case "registry":
 		err = runRegistry(ctx, args[1:], stdout, stderr)
 	case "verify":

@@ -126,3 +126,25 @@ func ExampleParsePlatform() {
 	// image: platform linux/x86_64: unknown architecture "x86_64"; did you mean linux/amd64? (Go's spelling)
 	// image: platform "aarch64": give OS/ARCH in Go's spelling: did you mean linux/arm64?
 }
+
+// Merging the images that two CI runners pushed into one index: each
+// image keeps its digest, so signatures and SBOMs that name it stay valid.
+func ExampleMergeIndex() {
+	amd := image.New(image.Platform{OS: "linux", Architecture: "amd64"}).WithEntrypoint("/app")
+	arm := image.New(image.Platform{OS: "linux", Architecture: "arm64"}).WithEntrypoint("/app")
+	ix, err := image.MergeIndex([]image.MergeSource{{Name: "app:v1-amd64", Artifact: amd}, {Name: "app:v1-arm64", Artifact: arm}}, image.MergeOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(ix.Platforms(), ix.Image(arm.Platform()).Digest() == arm.Digest())
+
+	rebuilt := arm.WithEnv("REBUILT", "1")
+	_, err = image.MergeIndex([]image.MergeSource{{Name: "app:v1", Artifact: ix}, {Name: "app:v1-arm64-fix", Artifact: rebuilt}}, image.MergeOptions{})
+	fmt.Println(errors.Is(err, image.ErrDuplicatePlatform))
+	ix, _ = image.MergeIndex([]image.MergeSource{{Name: "app:v1", Artifact: ix}, {Name: "app:v1-arm64-fix", Artifact: rebuilt}}, image.MergeOptions{Replace: true})
+	fmt.Println(ix.Image(arm.Platform()).Digest() == rebuilt.Digest())
+	// Output:
+	// [linux/amd64 linux/arm64] true
+	// true
+	// true
+}

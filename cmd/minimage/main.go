@@ -10,6 +10,7 @@
 //	minimage pull SRC -o DIR|FILE.tar   pull an image from a registry
 //	minimage key generate               write a cosign key pair
 //	minimage sign --key FILE REF        sign an image in a registry, as cosign does
+//	minimage index create REF SRC...    merge images into one index
 //	minimage registry serve             serve an OCI registry, for tests
 //
 // Install it with
@@ -44,6 +45,7 @@ Usage:
   minimage pull [flags] REF -o DIR|F.tar pull an image or index from a registry
   minimage key generate                  write a cosign key pair, P.key and P.pub
   minimage sign --key FILE REF...        sign images in a registry, as cosign sign --key does
+  minimage index create REF SRC...       make one index of images and indexes
   minimage registry serve [flags]        run a registry, for tests
   minimage version                       print the version
 
@@ -69,7 +71,7 @@ func main() {
 var errUsage = errors.New("usage")
 
 // commands are the commands run knows, for "did you mean".
-var commands = []string{"build", "inspect", "export", "verify", "push", "pull", "key", "sign", "registry", "version", "help"}
+var commands = []string{"build", "inspect", "export", "verify", "push", "pull", "index", "key", "sign", "registry", "version", "help"}
 
 // run executes one command line and returns the exit code: 0 on success,
 // 1 on failure, 2 on a usage error.
@@ -94,6 +96,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runKey(ctx, args[1:], stdout, stderr)
 	case "sign":
 		err = runSign(ctx, args[1:], stdout, stderr)
+	case "index":
+		err = runIndex(ctx, args[1:], stdout, stderr)
 	case "registry":
 		err = runRegistry(ctx, args[1:], stdout, stderr)
 	case "verify":

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	"github.com/minimage/minimage/image/ref"
 	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/image/tarball"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // registryStdin is where --password-stdin reads; tests replace it.
@@ -123,8 +125,9 @@ const pushUsage = `Usage: minimage push [flags] SRC[:TAG] REGISTRY/REPOSITORY[:T
 
 Push the image or index tagged TAG in SRC, an OCI layout directory or a
 tarball (TAG may be left out when SRC holds one entry), to a registry, and
-print REGISTRY/REPOSITORY[:TAG]@sha256:… on stdout. The digest pushed is
-the one in SRC. Only what the registry lacks is sent.
+print REGISTRY/REPOSITORY[:TAG]@sha256:… on stdout, then a line for each
+--tag. The digest pushed is the one in SRC. Only what the registry lacks
+is sent; each --tag costs one request.
 
 Flags:
 `
@@ -135,6 +138,8 @@ type pushedRef struct {
 	Digest    string `json:"digest"`
 	MediaType string `json:"mediaType"`
 	Size      int64  `json:"size"`
+	// Tagged are the same digest under each more tag, push's --tag.
+	Tagged []string `json:"tagged,omitempty"`
 }
 
 func runPush(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -143,6 +148,10 @@ func runPush(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	rf.register(fs)
 	imageRefs := fs.String("image-refs", "", "also write the pushed reference with its digest to `file`")
 	asJSON := fs.Bool("json", false, "print the pushed reference as JSON")
+	tags := listFlag{split: true}
+	for _, n := range []string{"t", "tag"} {
+		fs.Var(&tags, n, "also tag it `TAG` in the same repository (repeatable, or a comma-separated list)")
+	}
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -162,25 +171,45 @@ func runPush(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	desc, err := remote.Push(ctx, pos[1], a, opts)
+	desc, err := remote.Push(ctx, pos[1], a, opts, tags.values...)
 	if err != nil {
 		return err
 	}
 	if err := pushLayoutReferrers(ctx, pos[0], pos[1], a, opts, rf.quiet, stderr); err != nil {
 		return err
 	}
-	out := pushedRef{Reference: pushedReference(pos[1], a), Digest: desc.Digest.String(), MediaType: desc.MediaType, Size: desc.Size}
-	if *imageRefs != "" {
-		if err := os.WriteFile(*imageRefs, []byte(out.Reference+"\n"), 0o644); err != nil {
+	return printPushed(stdout, *imageRefs, *asJSON, pos[1], desc, tags.values)
+}
+
+// printPushed prints ref@digest, and the same for each more tag, on
+// stdout (as JSON with asJSON) and into the file imageRefs when set.
+func printPushed(stdout io.Writer, imageRefs string, asJSON bool, ref string, desc ocispec.Descriptor, tags []string) error {
+	if i := strings.LastIndexByte(ref, '@'); i >= 0 {
+		ref = ref[:i]
+	}
+	out := pushedRef{Reference: ref + "@" + desc.Digest.String(), Digest: desc.Digest.String(), MediaType: desc.MediaType, Size: desc.Size}
+	lines := []string{out.Reference}
+	repo := ref
+	if i := strings.LastIndexByte(ref, ':'); i > strings.LastIndexByte(ref, '/') {
+		repo = ref[:i]
+	}
+	for _, t := range tags {
+		if r := repo + ":" + t + "@" + out.Digest; !slices.Contains(lines, r) {
+			lines = append(lines, r)
+			out.Tagged = append(out.Tagged, r)
+		}
+	}
+	if imageRefs != "" {
+		if err := os.WriteFile(imageRefs, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 			return fmt.Errorf("--image-refs: %v", err)
 		}
 	}
-	if *asJSON {
+	if asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}
-	_, err = fmt.Fprintln(stdout, out.Reference)
+	_, err := fmt.Fprintln(stdout, strings.Join(lines, "\n"))
 	return err
 }
 

@@ -9,7 +9,7 @@ import (
 // TestHelp: -h and --help print the usage on stdout and exit 0, and
 // list each flag once, with its aliases.
 func TestHelp(t *testing.T) {
-	for _, cmd := range []string{"build", "inspect", "export", "verify", "push", "pull", "registry serve", "registry"} {
+	for _, cmd := range []string{"build", "inspect", "export", "verify", "push", "pull", "index create", "registry serve", "registry"} {
 		for _, h := range []string{"-h", "--help", "-help"} {
 			code, out, errs := minimage(t, append(strings.Fields(cmd), h)...)
 			if code != 0 || errs != "" || !strings.HasPrefix(out, "Usage: minimage "+strings.Fields(cmd)[0]) || !strings.Contains(out, "  -h, --help\n") {

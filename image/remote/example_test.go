@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"net/http"
+	"strings"
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
@@ -134,4 +136,53 @@ func ExampleMounts() {
 	// application/vnd.oci.image.layer.v1.tar+gzip mounted
 	// application/vnd.oci.image.config.v1+json mounted
 	// application/vnd.oci.image.manifest.v1+json uploaded
+}
+
+// The last job of a CI matrix: each runner pushed its platform's image,
+// and one index of them goes up under several tags. Pulling the sources
+// with the Options that push uses (one Mounts) would mount a child from
+// another repository; here both are in the repository already, so only
+// the index is sent: a manifest PUT per tag, no blob request.
+func ExamplePush_merge() {
+	ctx := context.Background()
+	reg, err := registrytest.Start(registrytest.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer reg.Close()
+	opts := remote.Options{InsecureAllowHTTP: true, Mounts: remote.NewMounts()}
+	var srcs []image.MergeSource
+	for i, arch := range []string{"amd64", "arm64"} {
+		img, err := imagetest.Spec{Seed: uint64(10 + i), Platforms: []image.Platform{{OS: "linux", Architecture: arch}}}.Image(ctx)
+		if err != nil {
+			log.Fatal(err)
+		}
+		ref := reg.Host() + "/app:v1-" + arch // what the runner pushed
+		if _, err := remote.Push(ctx, ref, img, opts); err != nil {
+			log.Fatal(err)
+		}
+		pulled, err := remote.Pull(ctx, ref, opts)
+		if err != nil {
+			log.Fatal(err)
+		}
+		srcs = append(srcs, image.MergeSource{Name: ref, Artifact: pulled})
+	}
+	ix, err := image.MergeIndex(srcs, image.MergeOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	reg.ResetLog()
+	if _, err := remote.Push(ctx, reg.Host()+"/app:v1", ix, opts, "v1.0", "latest"); err != nil {
+		log.Fatal(err)
+	}
+	for _, r := range reg.Log() {
+		if r.Method != http.MethodHead || strings.Contains(r.Path, "/blobs/") {
+			fmt.Println(r.Method, r.Path)
+		}
+	}
+	// Output:
+	// PUT /v2/app/manifests/v1
+	// PUT /v2/app/manifests/v1.0
+	// PUT /v2/app/manifests/latest
 }

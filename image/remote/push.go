@@ -11,6 +11,7 @@ import (
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/layer"
+	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sync/errgroup"
 	"oras.land/oras-go/v2/errdef"
@@ -18,23 +19,33 @@ import (
 )
 
 // Push uploads a to the registry and repository ref names, and tags it
-// with ref's tag ("latest" when ref has neither tag nor digest). It
-// returns a's descriptor: the registry stores the bytes of a's manifest
-// as they are, so the digest there is a.Digest(), for an image and for
-// an index alike. A ref with a digest must name a.Digest().
+// with ref's tag ("latest" when ref has neither tag nor digest) and with
+// tags, more tags in the same repository ("v1", "latest"), each one
+// manifest PUT and nothing else. It returns a's descriptor: the registry
+// stores the bytes of a's manifest as they are, so the digest there is
+// a.Digest(), for an image and for an index alike. A ref with a digest
+// must name a.Digest().
 //
-// Push sends what the registry lacks and nothing else. When the tag
+// Push sends what the registry lacks and nothing else. When ref's tag
 // already names a, it sends nothing; when the manifest is there, it only
-// tags it. Otherwise it asks for each blob (up to Options.Jobs at once),
-// mounts the ones Options.Mounts knows in another repository of the
-// same registry, uploads the rest, then puts the manifests of an index's
-// children, then a's manifest under the tag. A blob whose upload fails is
-// started again (Options.Retries times), skipping it if it arrived after
-// all. Cancelling ctx stops every upload.
-func Push(ctx context.Context, ref string, a image.Artifact, opts Options) (ocispec.Descriptor, error) {
+// tags it. For an index, it asks for each child's manifest first and
+// leaves out a child the repository holds, with its blobs: a registry
+// holds what a manifest there refers to. For the rest, it asks for each
+// blob (up to Options.Jobs at once), mounts the ones Options.Mounts knows
+// in another repository of the same registry, uploads the rest, then
+// puts the manifests of an index's children, then a's manifest under the
+// tag. A blob whose upload fails is started again (Options.Retries
+// times), skipping it if it arrived after all. Cancelling ctx stops every
+// upload.
+func Push(ctx context.Context, ref string, a image.Artifact, opts Options, tags ...string) (ocispec.Descriptor, error) {
 	r, err := parseReference(ref)
 	if err != nil {
 		return ocispec.Descriptor{}, err
+	}
+	for _, t := range tags {
+		if !tagPattern.MatchString(t) {
+			return ocispec.Descriptor{}, fmt.Errorf("remote: push %s: tag %q: %w: a tag is 1 to 128 letters, digits, _ . -, not starting with . or -", ref, t, ErrInvalidReference)
+		}
 	}
 	root := a.Descriptor()
 	if r.Digest != "" && r.Digest != root.Digest {
@@ -51,6 +62,9 @@ func Push(ctx context.Context, ref string, a image.Artifact, opts Options) (ocis
 	p := &pusher{c: c, rep: &reporter{f: opts.Progress}, mounts: newMountScope(ctx, opts.Mounts, c)}
 	if err := p.push(ctx, a, root); err != nil {
 		return ocispec.Descriptor{}, c.timedOut(ctx, err, "push "+short(root))
+	}
+	if err := p.tag(ctx, a, root, tags); err != nil {
+		return ocispec.Descriptor{}, c.timedOut(ctx, err, "tag "+short(root))
 	}
 	return root, nil
 }
@@ -84,15 +98,9 @@ func (p *pusher) push(ctx context.Context, a image.Artifact, root ocispec.Descri
 		return nil
 	}
 	if !exists {
-		var data, manifests []blob
-		for _, b := range artifactBlobs(a) {
-			switch {
-			case b.desc.Digest == root.Digest:
-			case isManifest(b.desc.MediaType):
-				manifests = append(manifests, b)
-			default:
-				data = append(data, b)
-			}
+		data, manifests, err := p.missing(ctx, a)
+		if err != nil {
+			return err
 		}
 		if err := p.blobs(ctx, data); err != nil {
 			return err
@@ -104,6 +112,89 @@ func (p *pusher) push(ctx context.Context, a image.Artifact, root ocispec.Descri
 		}
 	}
 	return p.manifest(ctx, root, blob{desc: root, open: rawOpener(a.RawManifest())}, c.ref.Tag)
+}
+
+// missing lists the blobs and the manifests that a reaches, a's own
+// manifest aside, that the repository may lack. For an index, it asks
+// for each child's manifest first (Jobs at once): a child the repository
+// holds is left out with all it reaches, as a registry holds whatever a
+// manifest it holds refers to.
+func (p *pusher) missing(ctx context.Context, a image.Artifact) (data, manifests []blob, err error) {
+	parts := []image.Artifact{a}
+	if ix, ok := a.(*image.Index); ok {
+		if parts, err = p.absent(ctx, ix.Manifests()); err != nil {
+			return nil, nil, err
+		}
+	}
+	seen := map[digest.Digest]bool{a.Digest(): true}
+	for _, part := range parts {
+		for _, b := range artifactBlobs(part) {
+			switch {
+			case seen[b.desc.Digest]:
+			case isManifest(b.desc.MediaType):
+				manifests = append(manifests, b)
+			default:
+				data = append(data, b)
+			}
+			seen[b.desc.Digest] = true
+		}
+	}
+	return data, manifests, nil
+}
+
+// absent returns the artifacts of as whose manifests the repository
+// lacks, in order, each digest once.
+func (p *pusher) absent(ctx context.Context, as []image.Artifact) ([]image.Artifact, error) {
+	have := make([]bool, len(as))
+	seen := map[digest.Digest]bool{}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(p.c.opts.jobs())
+	for i, a := range as {
+		d := a.Descriptor()
+		if seen[d.Digest] {
+			have[i] = true
+			continue
+		}
+		seen[d.Digest] = true
+		g.Go(func() error {
+			ok, err := p.c.repo.Exists(gctx, d)
+			if err != nil {
+				return p.c.wrap(err, "check manifest "+short(d))
+			}
+			if ok {
+				p.rep.send(Progress{Descriptor: d, State: Exists, Done: d.Size, Total: d.Size})
+			}
+			have[i] = ok
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	var out []image.Artifact
+	for i, a := range as {
+		if !have[i] {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+// tag puts a's manifest, which the repository holds, under each of tags
+// but the reference's own, each once.
+func (p *pusher) tag(ctx context.Context, a image.Artifact, root ocispec.Descriptor, tags []string) error {
+	done := map[string]bool{p.c.ref.Tag: true}
+	raw := a.RawManifest()
+	for _, t := range tags {
+		if done[t] {
+			continue
+		}
+		done[t] = true
+		if err := p.manifest(ctx, root, blob{desc: root, open: rawOpener(raw)}, t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // blobs pushes bs, Jobs at once; the first error cancels the rest.

@@ -18,6 +18,7 @@ import (
 // the sha256-HEX.sig manifest and payload of cosign sign --key cosign.key
 // --tlog-upload=false -a ci=yes of imagetest.Fixture(linux/amd64).
 func TestCosignFixtures(t *testing.T) {
+	t.Parallel() // scrypt (N=2^16) takes seconds under -race
 	read := func(name string) []byte {
 		data, err := os.ReadFile("testdata/" + name)
 		if err != nil {

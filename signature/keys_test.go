@@ -14,6 +14,7 @@ import (
 )
 
 func TestPrivateKeyRoundTrip(t *testing.T) {
+	t.Parallel() // scrypt (N=2^16) takes seconds under -race
 	k := testKey(t)
 	for _, pw := range []string{"s3cret", ""} {
 		data, err := MarshalPrivateKey(k, []byte(pw))
@@ -37,6 +38,7 @@ func TestPrivateKeyRoundTrip(t *testing.T) {
 // read: a PEM block of the sigstore type holding JSON with the scrypt
 // and secretbox parameters.
 func TestPrivateKeyFormat(t *testing.T) {
+	t.Parallel() // scrypt (N=2^16) takes seconds under -race
 	data, err := MarshalPrivateKey(testKey(t), []byte("pw"))
 	if err != nil {
 		t.Fatal(err)
@@ -69,6 +71,7 @@ func TestPrivateKeyFormat(t *testing.T) {
 }
 
 func TestParsePrivateKeyRefuses(t *testing.T) {
+	t.Parallel() // scrypt (N=2^16) takes seconds under -race
 	good, err := MarshalPrivateKey(testKey(t), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -100,6 +103,7 @@ func TestParsePrivateKeyRefuses(t *testing.T) {
 }
 
 func TestPublicKeyRoundTrip(t *testing.T) {
+	t.Parallel() // scrypt (N=2^16) takes seconds under -race
 	k := testKey(t)
 	data, err := MarshalPublicKey(&k.PublicKey)
 	if err != nil {
@@ -122,6 +126,7 @@ func TestPublicKeyRoundTrip(t *testing.T) {
 }
 
 func TestKeyFiles(t *testing.T) {
+	t.Parallel() // scrypt (N=2^16) takes seconds under -race
 	prefix := filepath.Join(t.TempDir(), "cosign")
 	k := testKey(t)
 	if err := WriteKeyFiles(prefix, k, []byte("pw")); err != nil {
@@ -159,6 +164,7 @@ func TestKeyFiles(t *testing.T) {
 }
 
 func TestReadPrivateKeyFilePermissions(t *testing.T) {
+	t.Parallel() // scrypt (N=2^16) takes seconds under -race
 	if runtime.GOOS == "windows" {
 		t.Skip("Windows file modes are not checked")
 	}

@@ -197,4 +197,3 @@ func TestPredicateType(t *testing.T) {
 		}
 	}
 }
-

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/minimage/minimage/base"
 	"github.com/minimage/minimage/certs"
@@ -25,11 +26,14 @@ import (
 // shared layers are built while go build compiles each platform, each
 // binary is added as soon as it is there, and the artifact is written to
 // each output in turn, atomically, then the SBOMs where Recipe.SBOM
-// says and to each Registry output. Run stops promptly when ctx is
+// says and to each Registry output, and the provenance (Recipe.Provenance)
+// to each Registry output: signed, with the signatures, when
+// Recipe.Sign has a key. Run stops promptly when ctx is
 // cancelled, interrupting go build and removing its temporary directory,
 // and returns only after everything it started has stopped.
 func Run(ctx context.Context, r Recipe) (*Result, error) {
 	r = r.withMounts()
+	started := time.Now()
 	p, err := r.plan(ctx)
 	if err != nil {
 		return nil, err
@@ -37,6 +41,11 @@ func Run(ctx context.Context, r Recipe) (*Result, error) {
 	res, err := p.build(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if !r.Provenance.None {
+		if res.Provenance, err = p.provenance(res, started, time.Now()); err != nil {
+			return nil, err
+		}
 	}
 	for _, o := range r.Outputs {
 		if o.Format == Registry {
@@ -49,6 +58,9 @@ func Run(ctx context.Context, r Recipe) (*Result, error) {
 		}
 	}
 	if err := p.writeSBOMs(ctx, res); err != nil {
+		return nil, err
+	}
+	if err := p.publishAttestations(ctx, res); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -127,7 +139,7 @@ func (p *plan) pipeline(ctx context.Context, tmp string) (*Result, error) {
 	}
 	g.Go(func() error { return p.binaries(ctx, tmp, bins) })
 	n := len(p.platforms)
-	res := &Result{Images: make([]*image.Image, n), Report: Report{Platforms: make([]PlatformReport, n)}, sbomName: p.sbomName}
+	res := &Result{Images: make([]*image.Image, n), Report: Report{Platforms: make([]PlatformReport, n)}, sbomName: p.sbomName, subjectName: p.subjectName}
 	if !p.r.SBOM.None {
 		res.SBOMs = make([][]byte, n)
 	}

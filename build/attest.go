@@ -152,4 +152,3 @@ func (p *plan) publishAttestations(ctx context.Context, res *Result) error {
 	}
 	return nil
 }
-

@@ -97,11 +97,12 @@ type provenanceFile struct {
 	Path   string `json:"path"`
 }
 
-// provenance returns the SLSA provenance v1 predicate of res, built from
-// r between started and finished: those times are Recipe.Created, else
-// SOURCE_DATE_EPOCH, when either is set, so that the same build makes
-// the same bytes.
-func (p *plan) provenance(res *Result, started, finished time.Time) ([]byte, error) {
+// provenance returns the SLSA provenance v1 predicate of res. Its
+// startedOn and finishedOn are Recipe.Created, else SOURCE_DATE_EPOCH;
+// with neither set they are left out, as the image's own times are the
+// Unix epoch then: the same build makes the same bytes, and pushing it
+// again adds no referrer.
+func (p *plan) provenance(res *Result) ([]byte, error) {
 	var s slsaProvenance
 	s.BuildDefinition.BuildType = ProvenanceBuildType
 	s.BuildDefinition.ExternalParameters = p.provenanceParams()
@@ -123,10 +124,9 @@ func (p *plan) provenance(res *Result, started, finished time.Time) ([]byte, err
 		}
 	}
 	if !fixed.IsZero() {
-		started, finished = fixed, fixed
+		t := fixed.UTC().Format(time.RFC3339)
+		s.RunDetails.Metadata.StartedOn, s.RunDetails.Metadata.FinishedOn = t, t
 	}
-	s.RunDetails.Metadata.StartedOn = started.UTC().Format(time.RFC3339)
-	s.RunDetails.Metadata.FinishedOn = finished.UTC().Format(time.RFC3339)
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/minimage/minimage/base"
 	"github.com/minimage/minimage/certs"
@@ -33,7 +32,6 @@ import (
 // and returns only after everything it started has stopped.
 func Run(ctx context.Context, r Recipe) (*Result, error) {
 	r = r.withMounts()
-	started := time.Now()
 	p, err := r.plan(ctx)
 	if err != nil {
 		return nil, err
@@ -43,7 +41,7 @@ func Run(ctx context.Context, r Recipe) (*Result, error) {
 		return nil, err
 	}
 	if !r.Provenance.None {
-		if res.Provenance, err = p.provenance(res, started, time.Now()); err != nil {
+		if res.Provenance, err = p.provenance(res); err != nil {
 			return nil, err
 		}
 	}

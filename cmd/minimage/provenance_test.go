@@ -50,7 +50,9 @@ func TestProvenanceReproducible(t *testing.T) {
 	}
 	var st struct {
 		Predicate struct {
-			RunDetails struct{ Metadata struct{ StartedOn, FinishedOn string } }
+			RunDetails struct {
+				Metadata struct{ StartedOn, FinishedOn string }
+			}
 		}
 	}
 	if err := json.Unmarshal([]byte(statements[0]), &st); err != nil {

@@ -28,6 +28,7 @@ var rank = map[string]int{
 	"image/imagetest":    7,
 	"image/registrytest": 7,
 	"sbom":               7,
+	"signature":          7,
 	"build":              8,
 	"cmd/minimage":       9,
 }

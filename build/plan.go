@@ -38,6 +38,8 @@ type plan struct {
 	sbomName string // the image reference the SBOMs name; "" with SBOM.None
 	sbomPath string // the SBOM's path in the image, or ""
 
+	subjectName string // the name the in-toto statements give the images
+
 	mu sync.Mutex // serializes r.Progress
 }
 
@@ -57,7 +59,7 @@ func (r Recipe) check() (*plan, error) {
 	for _, check := range []func() error{
 		p.checkTarget, p.checkPlatforms, p.checkLayer, p.checkContents,
 		p.checkUser, p.checkConfig, p.checkZones, p.checkFiles,
-		p.checkOutputs, p.checkSBOM,
+		p.checkOutputs, p.checkSBOM, p.checkSign,
 	} {
 		if err := check(); err != nil {
 			return nil, err

@@ -127,6 +127,14 @@ type Recipe struct {
 	// writes them nowhere.
 	SBOM SBOMOptions
 
+	// Provenance says whether Run makes SLSA provenance of the build;
+	// see ProvenanceOptions. The zero value makes it.
+	Provenance ProvenanceOptions
+
+	// Sign, with a Key, signs and attests what Run pushes to Registry
+	// outputs; see SignOptions. The zero value signs nothing.
+	Sign SignOptions
+
 	// AllowDynamic accepts a dynamically linked binary, for a Base that
 	// holds its C library. It cannot be combined with Bare.
 	AllowDynamic bool

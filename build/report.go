@@ -28,8 +28,13 @@ type Result struct {
 	// Images order; nil with Recipe.SBOM.None. Referrers attaches them to
 	// the images.
 	SBOMs [][]byte
+	// Provenance is the SLSA provenance v1 predicate of the build, JSON;
+	// nil with Recipe.Provenance.None. Statements puts it, and the SBOMs,
+	// into in-toto statements about the images.
+	Provenance []byte
 
-	sbomName string // the image reference the SBOMs name
+	sbomName    string // the image reference the SBOMs name
+	subjectName string // the name the statements give the images
 }
 
 // Report says what went into each image a build made, for a bill of

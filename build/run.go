@@ -25,7 +25,9 @@ import (
 // shared layers are built while go build compiles each platform, each
 // binary is added as soon as it is there, and the artifact is written to
 // each output in turn, atomically, then the SBOMs where Recipe.SBOM
-// says and to each Registry output. Run stops promptly when ctx is
+// says and to each Registry output, and the provenance (Recipe.Provenance)
+// to each Registry output: signed, with the signatures, when
+// Recipe.Sign has a key. Run stops promptly when ctx is
 // cancelled, interrupting go build and removing its temporary directory,
 // and returns only after everything it started has stopped.
 func Run(ctx context.Context, r Recipe) (*Result, error) {
@@ -38,6 +40,11 @@ func Run(ctx context.Context, r Recipe) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !r.Provenance.None {
+		if res.Provenance, err = p.provenance(res); err != nil {
+			return nil, err
+		}
+	}
 	for _, o := range r.Outputs {
 		if o.Format == Registry {
 			p.step("pushing %s", o.Path)
@@ -49,6 +56,9 @@ func Run(ctx context.Context, r Recipe) (*Result, error) {
 		}
 	}
 	if err := p.writeSBOMs(ctx, res); err != nil {
+		return nil, err
+	}
+	if err := p.publishAttestations(ctx, res); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -127,7 +137,7 @@ func (p *plan) pipeline(ctx context.Context, tmp string) (*Result, error) {
 	}
 	g.Go(func() error { return p.binaries(ctx, tmp, bins) })
 	n := len(p.platforms)
-	res := &Result{Images: make([]*image.Image, n), Report: Report{Platforms: make([]PlatformReport, n)}, sbomName: p.sbomName}
+	res := &Result{Images: make([]*image.Image, n), Report: Report{Platforms: make([]PlatformReport, n)}, sbomName: p.sbomName, subjectName: p.subjectName}
 	if !p.r.SBOM.None {
 		res.SBOMs = make([][]byte, n)
 	}

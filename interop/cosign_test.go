@@ -29,9 +29,10 @@ const cosignPassword = "interop-pw"
 // TestCosign checks signatures both ways between minimage and real cosign,
 // in cosign's tag scheme, on the in-process registry over plain HTTP:
 // keys made by either are read by the other; cosign verify accepts what
-// package signature signs and it accepts what cosign sign signs; and both
+// package signature signs and it accepts what cosign sign signs; both
 // refuse a changed payload, a signature stored for another digest and a
-// signature by another key. It is skipped where no cosign is installed
+// signature by another key; and cosign verify-attestation accepts the
+// provenance and SBOMs a signed build attests. It is skipped where no cosign is installed
 // (building one takes minutes), CI included.
 func TestCosign(t *testing.T) {
 	bins := cosignBinaries()
@@ -48,6 +49,7 @@ func TestCosign(t *testing.T) {
 			t.Run("cosign's keys, minimage signs", func(t *testing.T) { minimageUsesCosignKeys(t, c, repo+"/b") })
 			t.Run("cosign signs, minimage verifies", func(t *testing.T) { minimageVerifiesCosign(t, c, repo+"/c") })
 			t.Run("both refuse tampering", func(t *testing.T) { bothRefuseTampering(t, c, repo+"/d") })
+			t.Run("cosign verifies minimage's attestations", func(t *testing.T) { cosignVerifiesAttestations(t, c, repo+"/e") })
 		})
 	}
 }

@@ -34,10 +34,21 @@
 // NewSignature, AppendSignatures and ReadSignatures are the steps Sign
 // and Verify take, over image.Artifact, for a store of one's own.
 //
+// # Attestations
+//
+// Attest signs in-toto statements (Statement: SLSA provenance, an SPDX
+// document, any predicate) in DSSE envelopes of payload type
+// MediaTypeInToto and stores them as cosign attest does: layers of type
+// MediaTypeDSSE, annotated with their predicate type, of the manifest
+// tagged AttestationTag ("sha256-HEX.att") of each subject.
+// VerifyAttestation checks that a manifest has one of a type, signed by
+// the key, about it, as cosign verify-attestation --type does;
+// NewAttestation, AppendAttestations and ReadAttestations are its steps.
+//
 // # Not here
 //
 // Keyless signing needs Fulcio and Rekor on the network; transparency
 // log entries are neither written nor checked, as with cosign's
 // --tlog-upload=false and --insecure-ignore-tlog. Sigstore bundles stored
-// as OCI referrers and in-toto attestations are not written yet.
+// as OCI referrers are not written yet.
 package signature

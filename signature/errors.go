@@ -29,6 +29,10 @@ var (
 	// names another manifest than the one it is stored for.
 	ErrDigestMismatch = errors.New("signature payload names another digest")
 
+	// ErrNoAttestation reports a manifest that has no attestation of
+	// the predicate type asked for, signed or not.
+	ErrNoAttestation = errors.New("no attestation")
+
 	// ErrCorrupt reports a signature manifest or payload that cannot be
 	// parsed.
 	ErrCorrupt = errors.New("corrupt signature data")

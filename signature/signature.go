@@ -26,11 +26,7 @@ type Signature struct {
 // ECDSA P-256 (an *ecdsa.PrivateKey, or a crypto.Signer held elsewhere,
 // such as in a KMS or an HSM).
 func NewSignature(key crypto.Signer, p Payload) (Signature, error) {
-	pub, ok := key.Public().(*ecdsa.PublicKey)
-	if !ok {
-		return Signature{}, fmt.Errorf("signature: %w: a %T signer; only ECDSA P-256 keys are supported", ErrInvalidKey, key.Public())
-	}
-	if err := checkCurve(pub); err != nil {
+	if err := checkSigner(key); err != nil {
 		return Signature{}, err
 	}
 	payload, err := json.Marshal(p)

@@ -26,7 +26,11 @@ const (
 )
 
 // maxPayload bounds a payload read; cosign's are a few hundred bytes.
-const maxPayload = 1 << 20
+// maxEnvelope bounds an attestation's envelope, which may hold an SBOM.
+const (
+	maxPayload  = 1 << 20
+	maxEnvelope = 64 << 20
+)
 
 // maxSignatures bounds the layers of a signature manifest, as cosign's
 // 1000 does.
@@ -46,6 +50,24 @@ func SignatureTag(d digest.Digest) string {
 // of type MediaTypeSimpleSigning, each with its signature in the
 // AnnotationSignature annotation.
 func AppendSignatures(base image.Artifact, sigs ...Signature) (image.Artifact, error) {
+	layers := make([]tagLayer, len(sigs))
+	for i, s := range sigs {
+		layers[i] = tagLayer{MediaTypeSimpleSigning, s.Payload, map[string]string{AnnotationSignature: base64.StdEncoding.EncodeToString(s.Signature)}}
+	}
+	return appendLayers(base, layers)
+}
+
+// tagLayer is one layer of a manifest in cosign's tag scheme: a
+// signature's payload or an attestation's envelope.
+type tagLayer struct {
+	mediaType   string
+	data        []byte
+	annotations map[string]string
+}
+
+// appendLayers returns the manifest that holds base's layers, then
+// layers, as cosign writes it (see AppendSignatures).
+func appendLayers(base image.Artifact, layers []tagLayer) (image.Artifact, error) {
 	m := sigManifest{
 		SchemaVersion: 2,
 		MediaType:     ocispec.MediaTypeImageManifest,
@@ -54,7 +76,7 @@ func AppendSignatures(base image.Artifact, sigs ...Signature) (image.Artifact, e
 	blobs := map[digest.Digest]image.Blob{}
 	if base != nil {
 		if err := json.Unmarshal(base.RawManifest(), &m); err != nil {
-			return nil, fmt.Errorf("signature: signature manifest %s: %w: %v", base.Digest(), ErrCorrupt, err)
+			return nil, fmt.Errorf("signature: manifest %s: %w: %v", base.Digest(), ErrCorrupt, err)
 		}
 		if m.MediaType == "" {
 			m.MediaType = base.MediaType()
@@ -63,17 +85,17 @@ func AppendSignatures(base image.Artifact, sigs ...Signature) (image.Artifact, e
 			blobs[b.Descriptor.Digest] = b
 		}
 	}
-	if len(m.Layers)+len(sigs) > maxSignatures {
-		return nil, fmt.Errorf("signature: %w: more than %d signatures for one manifest", ErrCorrupt, maxSignatures)
+	if len(m.Layers)+len(layers) > maxSignatures {
+		return nil, fmt.Errorf("signature: %w: more than %d signatures or attestations for one manifest", ErrCorrupt, maxSignatures)
 	}
-	for _, s := range sigs {
-		b := image.BlobFromBytes(MediaTypeSimpleSigning, s.Payload)
+	for _, l := range layers {
+		b := image.BlobFromBytes(l.mediaType, l.data)
 		blobs[b.Descriptor.Digest] = b
 		m.Layers = append(m.Layers, sigDescriptor{
-			MediaType:   MediaTypeSimpleSigning,
+			MediaType:   l.mediaType,
 			Size:        b.Descriptor.Size,
 			Digest:      b.Descriptor.Digest,
-			Annotations: map[string]string{AnnotationSignature: base64.StdEncoding.EncodeToString(s.Signature)},
+			Annotations: l.annotations,
 		})
 	}
 	cfg := image.BlobFromBytes(m.Config.MediaType, signatureConfig(m.Layers))
@@ -87,7 +109,7 @@ func AppendSignatures(base image.Artifact, sigs ...Signature) (image.Artifact, e
 	for _, d := range append([]sigDescriptor{m.Config}, m.Layers...) {
 		b, ok := blobs[d.Digest]
 		if !ok {
-			return nil, fmt.Errorf("signature: signature manifest: %w: blob %s is not among its blobs", ErrCorrupt, d.Digest)
+			return nil, fmt.Errorf("signature: manifest: %w: blob %s is not among its blobs", ErrCorrupt, d.Digest)
 		}
 		list = append(list, b)
 	}
@@ -122,37 +144,52 @@ type sigDescriptor struct {
 // MediaTypeSimpleSigning, in order, its bytes read through the blob's
 // Open (and so checked against its digest).
 func ReadSignatures(ctx context.Context, a image.Artifact) ([]Signature, error) {
+	layers, err := readLayers(ctx, a, MediaTypeSimpleSigning, maxPayload)
+	if err != nil {
+		return nil, err
+	}
+	sigs := make([]Signature, len(layers))
+	for i, l := range layers {
+		sig, err := base64.StdEncoding.DecodeString(strings.TrimSpace(l.annotations[AnnotationSignature]))
+		if err != nil || len(sig) == 0 {
+			sig = nil
+		}
+		sigs[i] = Signature{Payload: l.data, Signature: sig}
+	}
+	return sigs, nil
+}
+
+// readLayers returns the layers of type mediaType of a, a manifest in
+// cosign's tag scheme, in order, their bytes read through the blob's Open
+// (and so checked against its digest).
+func readLayers(ctx context.Context, a image.Artifact, mediaType string, limit int64) ([]tagLayer, error) {
 	var m ocispec.Manifest
 	if err := json.Unmarshal(a.RawManifest(), &m); err != nil {
-		return nil, fmt.Errorf("signature: signature manifest %s: %w: %v", a.Digest(), ErrCorrupt, err)
+		return nil, fmt.Errorf("signature: manifest %s: %w: %v", a.Digest(), ErrCorrupt, err)
 	}
 	if len(m.Layers) > maxSignatures {
-		return nil, fmt.Errorf("signature: signature manifest %s: %w: %d layers, at most %d", a.Digest(), ErrCorrupt, len(m.Layers), maxSignatures)
+		return nil, fmt.Errorf("signature: manifest %s: %w: %d layers, at most %d", a.Digest(), ErrCorrupt, len(m.Layers), maxSignatures)
 	}
 	blobs := map[digest.Digest]image.Blob{}
 	for _, b := range a.Blobs() {
 		blobs[b.Descriptor.Digest] = b
 	}
-	var sigs []Signature
+	var out []tagLayer
 	for _, l := range m.Layers {
-		if l.MediaType != MediaTypeSimpleSigning {
+		if l.MediaType != mediaType {
 			continue
 		}
 		b, ok := blobs[l.Digest]
-		if !ok || l.Size > maxPayload {
-			return nil, fmt.Errorf("signature: signature manifest %s: %w: payload %s is missing or larger than %d bytes", a.Digest(), ErrCorrupt, l.Digest, maxPayload)
+		if !ok || l.Size > limit {
+			return nil, fmt.Errorf("signature: manifest %s: %w: layer %s is missing or larger than %d bytes", a.Digest(), ErrCorrupt, l.Digest, limit)
 		}
-		payload, err := readBlob(ctx, b)
+		data, err := readBlob(ctx, b, limit)
 		if err != nil {
-			return nil, fmt.Errorf("signature: signature manifest %s: payload %s: %w", a.Digest(), l.Digest, err)
+			return nil, fmt.Errorf("signature: manifest %s: layer %s: %w", a.Digest(), l.Digest, err)
 		}
-		sig, err := base64.StdEncoding.DecodeString(strings.TrimSpace(l.Annotations[AnnotationSignature]))
-		if err != nil || len(sig) == 0 {
-			sig = nil
-		}
-		sigs = append(sigs, Signature{Payload: payload, Signature: sig})
+		out = append(out, tagLayer{l.MediaType, data, l.Annotations})
 	}
-	return sigs, nil
+	return out, nil
 }
 
 // signatureConfig returns the config cosign writes (go-containerregistry's
@@ -186,7 +223,7 @@ type rootFS struct {
 	DiffIDs []digest.Digest `json:"diff_ids"`
 }
 
-func readBlob(ctx context.Context, b image.Blob) ([]byte, error) {
+func readBlob(ctx context.Context, b image.Blob, limit int64) ([]byte, error) {
 	if data := b.Bytes(); data != nil {
 		return data, nil
 	}
@@ -195,5 +232,5 @@ func readBlob(ctx context.Context, b image.Blob) ([]byte, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	return io.ReadAll(io.LimitReader(rc, maxPayload+1))
+	return io.ReadAll(io.LimitReader(rc, limit+1))
 }

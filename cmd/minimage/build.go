@@ -105,9 +105,6 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return cliError{err}
 	}
-	if err := f.publish.sign(ctx, res.Artifact, stderr); err != nil {
-		return err
-	}
 	if done, err := f.publish.published(stdout, rec, res); done || err != nil {
 		return err
 	}
@@ -225,6 +222,7 @@ func (f *buildFlags) recipe(target string, stdout io.Writer) (build.Recipe, erro
 	if len(r.Tags) == 0 {
 		r.Tags = []string{r.Name() + ":latest"}
 	}
+	f.publish.apply(&r)
 	if err := f.sbom.apply(&r); err != nil {
 		return r, err
 	}

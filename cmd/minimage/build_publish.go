@@ -5,7 +5,6 @@ package main
 // (f.publish.register) and asks for the base and the outputs they give.
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"encoding/json"
 	"flag"
@@ -17,16 +16,16 @@ import (
 	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/remote"
-	"github.com/minimage/minimage/signature"
 )
 
 // publishFlags are build's flags for registries.
 type publishFlags struct {
-	push      listFlag
-	imageRefs string
-	json      bool
-	reg       registryFlags
-	signKey   string
+	push       listFlag
+	imageRefs  string
+	json       bool
+	reg        registryFlags
+	signKey    string
+	provenance string
 
 	// Set by prepare: the options for --push and for a --base in a
 	// registry, which get --username only when it is the push's registry.
@@ -39,7 +38,8 @@ func (f *publishFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.push, "push", "push the image or index to `REGISTRY/REPO[:TAG]` (repeatable; with or without -o): the digest is the one -o writes")
 	fs.StringVar(&f.imageRefs, "image-refs", "", "write each pushed reference, REGISTRY/REPO:TAG@sha256:…, one a line, to `FILE`")
 	fs.BoolVar(&f.json, "json", false, "print the result as JSON on stdout: digest, platforms, outputs, pushed references")
-	fs.StringVar(&f.signKey, "sign-key", "", "sign what --push pushes (the index and each image) with the cosign private key in `FILE`, as cosign sign --key does; the password is $COSIGN_PASSWORD")
+	fs.StringVar(&f.signKey, "sign-key", "", "sign what --push pushes (the index and each image) with the cosign private key in `FILE`, as cosign sign --key does, and attach the provenance and SBOMs as signed attestations, as cosign attest does; the password is $COSIGN_PASSWORD")
+	fs.StringVar(&f.provenance, "provenance", "slsa1", "SLSA provenance attached to what --push pushes: slsa1, or none to leave it out (`KIND`)")
 	f.reg.registerConnection(fs)
 }
 
@@ -56,6 +56,9 @@ func (f *publishFlags) prepare(stderr io.Writer, quiet, stdoutTarball bool) erro
 	opts, err := f.reg.options(stderr)
 	if err != nil {
 		return err
+	}
+	if f.provenance != "slsa1" && f.provenance != "none" {
+		return fmt.Errorf("%w: --provenance %q: want slsa1 or none", errUsage, f.provenance)
 	}
 	if f.signKey != "" {
 		if len(f.push.values) == 0 {
@@ -105,23 +108,12 @@ func (f *publishFlags) outputs() []build.Output {
 	return outs
 }
 
-// sign signs a where --push pushed it, with --sign-key.
-func (f *publishFlags) sign(ctx context.Context, a image.Artifact, stderr io.Writer) error {
-	if f.signer == nil {
-		return nil
+// apply sets the recipe's signing and provenance.
+func (f *publishFlags) apply(r *build.Recipe) {
+	r.Provenance.None = f.provenance == "none"
+	if f.signer != nil {
+		r.Sign.Key = f.signer
 	}
-	opts := signature.Options{Remote: f.pushOpts}
-	opts.Remote.Progress = nil
-	for _, ref := range f.push.values {
-		signed, err := signature.Sign(ctx, ref, a, f.signer, opts)
-		if err != nil {
-			return err
-		}
-		if !f.reg.quiet {
-			fmt.Fprintf(stderr, "minimage: signed %s in %s\n", plural(len(signed), "manifest"), repositoryOf(ref))
-		}
-	}
-	return nil
 }
 
 // pushedReference is what --push printed for ref: ref without any

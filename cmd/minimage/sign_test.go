@@ -96,7 +96,7 @@ func TestBuildPushSign(t *testing.T) {
 	}
 	ref := reg.Host() + "/app:v1"
 	code, _, stderr := minimage(t, "build", "--insecure-allow-http", "--push", ref, "--sign-key", prefix+".key", helloBinary(t))
-	if code != 0 || !strings.Contains(stderr, "signed 1 manifest") {
+	if code != 0 || !strings.Contains(stderr, "signing "+ref) {
 		t.Fatalf("build --sign-key: exit %d: %s", code, stderr)
 	}
 	opts := signature.Options{Remote: remote.Options{InsecureAllowHTTP: true}}
@@ -116,5 +116,23 @@ func TestBuildPushSign(t *testing.T) {
 	}
 	if code, _, stderr := minimage(t, "build", "-o", t.TempDir(), "--sign-key", prefix+".key", helloBinary(t)); code != 2 || !strings.Contains(stderr, "--push") {
 		t.Errorf("--sign-key without --push: exit %d, %q", code, stderr)
+	}
+
+	// The provenance and the SBOM are attested; --provenance=none
+	// leaves the provenance out.
+	code, stdout, stderr := minimage(t, "verify", "--insecure-allow-http", "--key", prefix+".pub", "--attestation", "slsaprovenance1", "--attestation", "spdxjson", ref)
+	if code != 0 || !strings.Contains(stdout, "with attestations slsaprovenance1, spdxjson") {
+		t.Errorf("verify --attestation: exit %d: %s%s", code, stdout, stderr)
+	}
+	ref2 := reg.Host() + "/app:noprov"
+	if code, _, stderr := minimage(t, "build", "--insecure-allow-http", "--push", ref2, "--sign-key", prefix+".key", "--provenance=none", "--label", "x=y", helloBinary(t)); code != 0 {
+		t.Fatalf("build --provenance=none: %s", stderr)
+	}
+	code, _, stderr = minimage(t, "verify", "--insecure-allow-http", "--key", prefix+".pub", "--attestation", "slsaprovenance1", ref2)
+	if code != 1 || !strings.Contains(stderr, "no attestation of type https://slsa.dev/provenance/v1") {
+		t.Errorf("verify --attestation slsaprovenance1 after --provenance=none: exit %d: %s", code, stderr)
+	}
+	if code, _, _ := minimage(t, "verify", "--insecure-allow-http", "--key", prefix+".pub", "--attestation", "spdxjson", ref2); code != 0 {
+		t.Errorf("verify --attestation spdxjson after --provenance=none: exit %d", code)
 	}
 }

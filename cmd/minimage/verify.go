@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/remote"
@@ -16,14 +17,18 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var rf registryFlags
 	rf.registerConnection(fs)
 	keyFile := fs.String("key", "", "also check that every manifest is signed by the public key in `FILE` (P.pub); the argument is then a registry reference")
-	var ann listFlag
+	var ann, atts listFlag
 	fs.Var(&ann, "a", "with --key, count only signatures whose payload holds `KEY=VAL` (repeatable)")
+	fs.Var(&atts, "attestation", "with --key, also require an attestation of predicate `TYPE` signed by the key: slsaprovenance1, spdxjson, another of cosign's names, or a URI (repeatable)")
 	path, err := parseCommand(fs, args, "PATH")
 	if err != nil {
 		return err
 	}
 	if *keyFile != "" {
-		return verifySigned(ctx, path, *keyFile, ann.values, &rf, stdout, stderr)
+		return verifySigned(ctx, path, *keyFile, signedChecks{ann.values, atts.values}, &rf, stdout, stderr)
+	}
+	if len(atts.values) > 0 {
+		return fmt.Errorf("%w: --attestation checks signed attestations: add --key P.pub", errUsage)
 	}
 	lay, err := openLayout(path)
 	if err != nil {
@@ -47,13 +52,20 @@ mismatch.
 With --key, checks an image or index in a registry: each manifest (an index and
 each image it lists) must have a signature by the key in cosign's tag scheme whose
 payload names that manifest (as cosign verify --key checks), then every blob is read
-and checked. Signatures in layouts and tarballs are not supported yet.
+and checked. With --attestation TYPE, the manifest the reference names must also
+have an in-toto attestation of that predicate type signed by the key, about it, in
+cosign's tag scheme (as cosign verify-attestation --key --type TYPE checks). Signatures in layouts and tarballs are not supported yet.
 
 Flags:
 `
 
-// verifySigned is verify --key: the signatures of ref, then its blobs.
-func verifySigned(ctx context.Context, ref, keyFile string, ann []string, rf *registryFlags, stdout, stderr io.Writer) error {
+// signedChecks are what verify --key checks beyond the signatures: -a
+// and --attestation.
+type signedChecks struct{ annotations, attestations []string }
+
+// verifySigned is verify --key: the signatures of ref, its attestations,
+// then its blobs.
+func verifySigned(ctx context.Context, ref, keyFile string, c signedChecks, rf *registryFlags, stdout, stderr io.Writer) error {
 	if _, err := os.Stat(ref); err == nil {
 		return fmt.Errorf("%w: --key checks signatures in a registry, and %s is a path; signatures in layouts and tarballs are not supported yet", errUsage, ref)
 	}
@@ -62,8 +74,16 @@ func verifySigned(ctx context.Context, ref, keyFile string, ann []string, rf *re
 		return err
 	}
 	var opts signature.Options
-	if opts.Annotations, err = keyValues("a", ann); err != nil {
+	if opts.Annotations, err = keyValues("a", c.annotations); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	var types []string
+	for _, name := range c.attestations {
+		t, err := signature.PredicateType(name)
+		if err != nil {
+			return fmt.Errorf("%w: --attestation: %v", errUsage, err)
+		}
+		types = append(types, t)
 	}
 	rf.quiet = true
 	if opts.Remote, err = rf.options(stderr); err != nil {
@@ -77,10 +97,19 @@ func verifySigned(ctx context.Context, ref, keyFile string, ann []string, rf *re
 	if err != nil {
 		return err
 	}
+	for _, t := range types {
+		if _, err := signature.VerifyAttestation(ctx, ref, a.Digest(), key, t, opts); err != nil {
+			return err
+		}
+	}
 	n, err := image.Verify(ctx, a)
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(stdout, "%s@%s: %s signed by %s, %s verified\n", repositoryOf(ref), a.Digest(), plural(len(ps), "manifest"), keyFile, plural(n, "blob"))
+	var with string
+	if len(types) > 0 {
+		with = " with attestations " + strings.Join(c.attestations, ", ")
+	}
+	_, err = fmt.Fprintf(stdout, "%s@%s: %s signed by %s%s, %s verified\n", repositoryOf(ref), a.Digest(), plural(len(ps), "manifest"), keyFile, with, plural(n, "blob"))
 	return err
 }

@@ -62,7 +62,7 @@ type PlatformReport struct {
 type BinaryReport struct {
 	// Path is where it is in the image, also the entrypoint.
 	Path string
-	// Package is the Go package compiled, "" for Recipe.Binary.
+	// Package is the Go package compiled, "" for Recipe.Binaries.
 	Package string
 	// Digest is the sha256 of the file, SHA1 its SHA-1 (which SPDX
 	// requires), and Size its length in bytes. Digest and SHA1 are

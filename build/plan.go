@@ -258,30 +258,6 @@ func (p *plan) checkZones() error {
 	return nil
 }
 
-// checkFiles checks that each file exists and goes to its own path.
-func (p *plan) checkFiles() error {
-	files := p.r.Files
-	seen := map[string]string{}
-	for _, f := range files {
-		dst := path.Clean("/" + f.Path)
-		if f.Path == "" || dst == "/" {
-			return invalid("file %s: give the path it takes in the image, such as /etc/app/config.yaml", f.Source)
-		}
-		if prev, ok := seen[dst]; ok {
-			return invalid("file %s is given twice (from %s and %s); give each path once", dst, prev, f.Source)
-		}
-		seen[dst] = f.Source
-		fi, err := os.Stat(f.Source)
-		if err != nil {
-			return invalid("file %s: %v", f.Source, err)
-		}
-		if !fi.Mode().IsRegular() {
-			return invalid("file %s: not a regular file", f.Source)
-		}
-	}
-	return nil
-}
-
 // checkOutputs checks each output and that no two are the same.
 func (p *plan) checkOutputs() error {
 	seen := map[string]bool{}

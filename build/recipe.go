@@ -72,7 +72,7 @@ type Recipe struct {
 	// environment, for images whose programs are all Go.
 	ZoneinfoZip bool
 
-	// Files are host files to add, in one layer below the binary.
+	// Files are files and trees to add, in one layer below the binary.
 	Files []File
 
 	// User is who the image runs as: "" or "nonroot" (65532:65532),
@@ -220,16 +220,6 @@ type GoBuild struct {
 	// concurrent runs may share the directory. "" means go build writes
 	// into a temporary directory and always links.
 	Cache string
-}
-
-// File is a host file added to the image.
-type File struct {
-	// Source is the host path of a regular file. Its permission bits
-	// decide the mode in the image: 0755 when any execute bit is set,
-	// else 0644. It is owned by 0:0.
-	Source string
-	// Path is the absolute path in the image.
-	Path string
 }
 
 // OutputFormat is what an Output holds.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -353,23 +352,17 @@ func (p *plan) sharedLayers(ctx context.Context) (sharedParts, error) {
 	if len(r.Files) > 0 {
 		if err := add("files", func(lo layer.Options) (*layer.Layer, error) {
 			b := layer.New(lo)
-			for _, f := range r.Files {
-				if err := b.AddHostFile(f.Path, f.Source, layer.Attr{}); err != nil {
-					return nil, fmt.Errorf("file %s: %w", f.Source, err)
-				}
+			if err := addFiles(b, r.Files); err != nil {
+				return nil, err
 			}
 			return b.Build(ctx)
 		}); err != nil {
 			return sharedParts{}, err
 		}
 	}
-	var files []FileReport
-	for _, f := range r.Files {
-		h, err := hashFile(f.Source)
-		if err != nil {
-			return sharedParts{}, fmt.Errorf("build: file %w", err)
-		}
-		files = append(files, FileReport{Path: path.Clean("/" + f.Path), Source: f.Source, Digest: h.sha256, SHA1: h.sha1, Size: h.size})
+	files, err := fileReports(r.Files)
+	if err != nil {
+		return sharedParts{}, fmt.Errorf("build: file %w", err)
 	}
 	return sharedParts{out, files}, nil
 }

@@ -141,3 +141,43 @@ func TestBuildPrebuiltErrors(t *testing.T) {
 		t.Errorf("layout names %q, want svc:latest", names)
 	}
 }
+
+// TestBuildFileTree: --file with a directory adds its tree, modes by the
+// execute bit, owned by root; a symlink out of the tree is refused,
+// naming it.
+func TestBuildFileTree(t *testing.T) {
+	dir := t.TempDir()
+	tree := filepath.Join(dir, "kodata")
+	os.MkdirAll(filepath.Join(tree, "js"), 0o700)
+	os.WriteFile(filepath.Join(tree, "index.html"), []byte("<h1>hi</h1>\n"), 0o600)
+	os.WriteFile(filepath.Join(tree, "js", "run.sh"), []byte("#!/bin/sh\n"), 0o700)
+	os.Symlink("index.html", filepath.Join(tree, "home.html"))
+	out := filepath.Join(dir, "out")
+	mustBuild(t, "-t", "app:v1", "-o", out, "--bare", "--file", tree+":/var/run/ko", helloBinary(t))
+	l, err := layout.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := l.Image(context.Background(), "app:v1", image.Platform{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := imagetest.Files(t, img)
+	for p, want := range map[string]imagetest.File{
+		"/var/run/ko":            {Mode: os.ModeDir | 0o755},
+		"/var/run/ko/index.html": {Mode: 0o644, Content: "<h1>hi</h1>\n"},
+		"/var/run/ko/js":         {Mode: os.ModeDir | 0o755},
+		"/var/run/ko/js/run.sh":  {Mode: 0o755, Content: "#!/bin/sh\n"},
+		"/var/run/ko/home.html":  {Mode: os.ModeSymlink | 0o777, Link: "index.html"},
+	} {
+		if got := files[p]; got != want {
+			t.Errorf("%s: %s, want %s", p, got, want)
+		}
+	}
+
+	os.Symlink("../../secret", filepath.Join(tree, "js", "leak"))
+	code, _, stderr := minimage(t, "build", "-q", "-o", out, "--file", tree+":/var/run/ko", helloBinary(t))
+	if code != 1 || !strings.Contains(stderr, filepath.Join(tree, "js", "leak")) || !strings.Contains(stderr, "out of the tree") {
+		t.Errorf("a symlink out of the tree: exit %d, %q", code, stderr)
+	}
+}

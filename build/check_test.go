@@ -99,10 +99,10 @@ func TestChecksBeforeWork(t *testing.T) {
 		says string
 	}{
 		{"no target", build.Recipe{}, "exactly one of Package"},
-		{"both targets", build.Recipe{Package: broken, Binary: file}, "exactly one of Package"},
+		{"both targets", build.Recipe{Package: broken, Binaries: []build.Binary{{Path: file}}}, "exactly one of Package"},
 		{"missing package", build.Recipe{Package: "./does/not/exist"}, "does not exist"},
-		{"binary not ELF", build.Recipe{Binary: file, Platforms: []image.Platform{amd64}}, "not an ELF"},
-		{"binary for two", build.Recipe{Binary: file, Platforms: []image.Platform{amd64, {OS: "linux", Architecture: "arm64"}}}, "serves one platform"},
+		{"binary not ELF", build.Recipe{Binaries: []build.Binary{{Path: file}}, Platforms: []image.Platform{amd64}}, "not an ELF"},
+		{"binary not ELF for a platform", build.Recipe{Binaries: []build.Binary{{Path: file, Platform: amd64}}}, "not an ELF"},
 		{"platform", ok(build.Recipe{Platforms: []image.Platform{{OS: "linux", Architecture: "x86_64"}}}), "did you mean linux/amd64?"},
 		{"variant", ok(build.Recipe{Platforms: []image.Platform{{OS: "linux", Architecture: "amd64", Variant: "v9"}}}), "unknown amd64 variant"},
 		{"twice", ok(build.Recipe{Platforms: []image.Platform{{OS: "linux", Architecture: "arm64"}, {OS: "linux", Architecture: "arm64", Variant: "v8"}}}), "given twice"},
@@ -210,7 +210,7 @@ func TestName(t *testing.T) {
 		{build.Recipe{Package: "./cmd/server"}, "server"},
 		{build.Recipe{Package: "example.com/tool/v2"}, "tool"},
 		{build.Recipe{Package: "example.com/tool/cmd/Tool@v1.2.3"}, "tool"},
-		{build.Recipe{Binary: "/tmp/app.exe"}, "app"},
+		{build.Recipe{Binaries: []build.Binary{{Path: "/tmp/app.exe"}}}, "app"},
 		{build.Recipe{Package: ".", Dir: "/src/myapp"}, "myapp"},
 		{build.Recipe{Package: "./cmd/server", Path: "/usr/bin/srv"}, "srv"},
 	} {

@@ -1,5 +1,5 @@
 // Package build does what "minimage build" does, as a library: a [Recipe]
-// (a Go package or a built binary, platforms, a base, zones, certificates,
+// (a Go package or built binaries, platforms, a base, zones, certificates,
 // user, environment, labels, ports, extra files, compression, outputs) goes
 // in; [Run] checks it, compiles the package for each platform, assembles one
 // image per platform (an index for several), writes the outputs and returns a

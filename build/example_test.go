@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"testing/fstest"
 
 	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/image"
@@ -188,6 +190,51 @@ func ExampleSBOMOptions() {
 	// Output:
 	// greet-linux-arm64.spdx.json
 	// application/spdx+json referring to linux/arm64
+}
+
+// Make one index from binaries a release tool built, one per platform,
+// each platform read from its binary, with a config file from bytes and
+// static assets from an fs.FS (an embed.FS, say).
+func ExampleBinary() {
+	dir, err := os.MkdirTemp("", "binary-example-*")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	writeGreet(dir)
+	var bins []build.Binary
+	for _, arch := range []string{"amd64", "arm64"} {
+		out := filepath.Join(dir, "dist", "greet_linux_"+arch, "greet")
+		cmd := exec.Command("go", "build", "-trimpath", "-o", out, ".")
+		cmd.Dir, cmd.Env = dir, append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			log.Fatalf("%v: %s", err, b)
+		}
+		bins = append(bins, build.Binary{Path: out})
+	}
+
+	res, err := build.Run(context.Background(), build.Recipe{
+		Binaries: bins,
+		Files: []build.File{
+			{Path: "/etc/greet/greet.yaml", Data: []byte("greeting: hello\n")},
+			{Path: "/srv/static", FS: fstest.MapFS{"index.html": {Data: []byte("<h1>hello</h1>\n")}}},
+		},
+		Outputs: []build.Output{{Format: build.Layout, Path: filepath.Join(dir, "layout")}},
+		Tags:    []string{"greet:v1"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, p := range res.Report.Platforms {
+		fmt.Printf("%s: %s", p.Platform, p.Binary.Path)
+		for _, f := range p.Files {
+			fmt.Printf(" %s", f.Path)
+		}
+		fmt.Println()
+	}
+	// Output:
+	// linux/amd64: /greet /etc/greet/greet.yaml /srv/static/index.html
+	// linux/arm64: /greet /etc/greet/greet.yaml /srv/static/index.html
 }
 
 // writeGreet writes a tiny Go program, example.com/greet, into dir.

@@ -47,7 +47,7 @@ func TestRunConcurrentSharedMounts(t *testing.T) {
 		}
 		wg.Go(func() {
 			results[i], errs[i] = build.Run(ctx, build.Recipe{
-				Binary:    bin,
+				Binaries:  []build.Binary{{Path: bin}},
 				Platforms: []image.Platform{amd64},
 				Zones:     []string{"Europe/Paris"},
 				Files:     []build.File{{Source: own, Path: "/etc/build.txt"}},

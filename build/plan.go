@@ -12,7 +12,6 @@ import (
 	"sync"
 
 	"github.com/minimage/minimage/base"
-	"github.com/minimage/minimage/gobinary"
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/layout"
 	"github.com/minimage/minimage/layer"
@@ -31,6 +30,7 @@ type plan struct {
 	env       [][2]string
 	zones     *ZonesReport // nil without zones
 	dest      string       // the binary's path in the image
+	binPaths  []string     // with Recipe.Binaries, the host path per platform
 	layer     layer.Options
 	parallel  int // go builds at once
 	procs     int // go build -p
@@ -44,7 +44,7 @@ type plan struct {
 }
 
 // Validate checks r as Run does before any work: every field and every
-// combination of fields, host files, Binary and outputs (that each
+// combination of fields, host files, Binaries and outputs (that each
 // exists or can be written), without reading a Base or compiling
 // anything. Run calls it; a tool that takes recipes from its users can
 // call it first. Errors wrap ErrInvalid and say how to fix the recipe.
@@ -69,7 +69,7 @@ func (r Recipe) check() (*plan, error) {
 }
 
 // plan checks r and resolves its defaults, reading only what it must:
-// the base's manifests and configs and a Binary's headers.
+// the base's manifests and configs and the Binaries' headers.
 func (r Recipe) plan(ctx context.Context) (*plan, error) {
 	p, err := r.check()
 	if err != nil {
@@ -145,19 +145,15 @@ func (p *plan) checkUser() error {
 	return p.resolveUser(context.Background()) // reads no base: nothing to cancel
 }
 
-// checkTarget checks Package or Binary and sets dest.
+// checkTarget checks Package or Binaries and sets dest.
 func (p *plan) checkTarget() error {
 	r := &p.r
 	switch {
-	case (r.Package == "") == (r.Binary == ""):
-		return invalid("give exactly one of Package (a Go package to compile) and Binary (a built binary)")
-	case r.Binary != "":
-		fi, err := os.Stat(r.Binary)
-		if err != nil {
-			return invalid("binary %s: %v", r.Binary, err)
-		}
-		if !fi.Mode().IsRegular() {
-			return invalid("binary %s: not a regular file", r.Binary)
+	case (r.Package == "") == (len(r.Binaries) == 0):
+		return invalid("give exactly one of Package (a Go package to compile) and Binaries (built binaries)")
+	case len(r.Binaries) > 0:
+		if err := checkBinaryFiles(r.Binaries, r.Path); err != nil {
+			return err
 		}
 	case strings.HasPrefix(r.Package, ".") || filepath.IsAbs(r.Package):
 		full := r.Package
@@ -178,12 +174,12 @@ func (p *plan) checkTarget() error {
 	return nil
 }
 
-// checkPlatforms checks the platforms and, for a Binary, the binary
-// against its platform.
+// checkPlatforms checks the platforms; with Binaries, those of the
+// binaries.
 func (p *plan) checkPlatforms() error {
 	r := &p.r
 	p.platforms = r.Platforms
-	if len(p.platforms) == 0 {
+	if len(p.platforms) == 0 && len(r.Binaries) == 0 {
 		p.platforms = []image.Platform{{OS: "linux", Architecture: runtime.GOARCH}}
 	}
 	for i, pl := range p.platforms {
@@ -196,21 +192,10 @@ func (p *plan) checkPlatforms() error {
 			}
 		}
 	}
-	if r.Binary == "" {
+	if len(r.Binaries) == 0 {
 		return nil
 	}
-	if len(p.platforms) > 1 {
-		return invalid("binary %s serves one platform; give a Go package to build for %d platforms", r.Binary, len(p.platforms))
-	}
-	f, err := os.Open(r.Binary)
-	if err != nil {
-		return invalid("binary %s: %v", r.Binary, err)
-	}
-	defer f.Close()
-	if _, err := gobinary.Check(f, r.Binary, p.platforms[0], gobinary.Options{AllowDynamic: r.AllowDynamic}); err != nil {
-		return invalid("%w", err)
-	}
-	return nil
+	return p.checkBinaries()
 }
 
 // checkConfig checks the environment, labels, annotations, ports and
@@ -272,30 +257,6 @@ func (p *plan) checkZones() error {
 		return invalid("zones: %w", err)
 	}
 	p.zones = &ZonesReport{Release: tzdata.Release, Zones: names, Localtime: r.Localtime, Zip: r.ZoneinfoZip}
-	return nil
-}
-
-// checkFiles checks that each file exists and goes to its own path.
-func (p *plan) checkFiles() error {
-	files := p.r.Files
-	seen := map[string]string{}
-	for _, f := range files {
-		dst := path.Clean("/" + f.Path)
-		if f.Path == "" || dst == "/" {
-			return invalid("file %s: give the path it takes in the image, such as /etc/app/config.yaml", f.Source)
-		}
-		if prev, ok := seen[dst]; ok {
-			return invalid("file %s is given twice (from %s and %s); give each path once", dst, prev, f.Source)
-		}
-		seen[dst] = f.Source
-		fi, err := os.Stat(f.Source)
-		if err != nil {
-			return invalid("file %s: %v", f.Source, err)
-		}
-		if !fi.Mode().IsRegular() {
-			return invalid("file %s: not a regular file", f.Source)
-		}
-	}
 	return nil
 }
 

@@ -13,7 +13,7 @@ import (
 )
 
 // Recipe says what Run builds and where it writes it. Its zero value is
-// not runnable: set Package or Binary. Every other field's zero value is
+// not runnable: set Package or Binaries. Every other field's zero value is
 // the documented default. Fields that contradict each other are refused
 // by Validate, which Run calls before any work. Run reads the recipe and
 // does not keep it.
@@ -22,14 +22,15 @@ type Recipe struct {
 	// directory ("./cmd/server", resolved in Dir) or an import path
 	// ("example.com/app/cmd/server"). A directory is built from inside
 	// it, so the module it belongs to is used wherever Run runs. Exactly
-	// one of Package and Binary is set.
+	// one of Package and Binaries is set.
 	Package string
 
-	// Binary is the host path of a binary already built for the one
-	// platform in Platforms. It is checked before any work: an ELF
-	// executable for that platform, statically linked unless
-	// AllowDynamic is set.
-	Binary string
+	// Binaries are programs already built, one per platform: each makes
+	// the image of its platform. Each is checked before any work: an ELF
+	// executable for its platform, statically linked unless AllowDynamic
+	// is set. Binaries whose file names differ need Path, which then
+	// names the image.
+	Binaries []Binary
 
 	// Dir is the directory go build runs in and Package is resolved in;
 	// "" means the current directory.
@@ -41,8 +42,10 @@ type Recipe struct {
 
 	// Platforms are the images to build, one per platform; several make
 	// an index, in this order. nil means linux/GOARCH of the running
-	// program. Only linux platforms with an architecture and variant Go
-	// can build for are accepted (image.ParsePlatform parses one).
+	// program, or with Binaries their platforms, in their order. Only
+	// linux platforms with an architecture and variant Go can build for
+	// are accepted (image.ParsePlatform parses one). With Binaries, it
+	// must list each binary's platform and no other.
 	Platforms []image.Platform
 
 	// Base is the image to build on, per platform, instead of
@@ -69,7 +72,7 @@ type Recipe struct {
 	// environment, for images whose programs are all Go.
 	ZoneinfoZip bool
 
-	// Files are host files to add, in one layer below the binary.
+	// Files are files and trees to add, in one layer below the binary.
 	Files []File
 
 	// User is who the image runs as: "" or "nonroot" (65532:65532),
@@ -159,6 +162,40 @@ type Recipe struct {
 	Progress func(Event)
 }
 
+// Binary is a program already built, for one platform.
+type Binary struct {
+	// Path is its host path.
+	Path string
+	// Platform is the platform it is for. The zero value means the one
+	// its ELF header and Go build settings name (see
+	// gobinary.Info.Platform): GOARM, GOAMD64 and GOARM64 give the
+	// variant.
+	Platform image.Platform
+}
+
+// ParseBinary reads a built binary as the minimage command line names
+// it: PATH, or PLATFORM=PATH ("linux/arm64=dist/app_linux_arm64/app").
+// ok is false when s is neither a PLATFORM=PATH nor an existing regular
+// file, which the command line takes for a Go package. Errors wrap
+// ErrInvalid.
+func ParseBinary(s string) (b Binary, ok bool, err error) {
+	if fi, err := os.Stat(s); err == nil && fi.Mode().IsRegular() {
+		return Binary{Path: s}, true, nil
+	}
+	pl, file, found := strings.Cut(s, "=")
+	if !found || !strings.Contains(pl, "/") {
+		return Binary{}, false, nil
+	}
+	p, err := image.ParsePlatform(pl)
+	if err != nil {
+		return Binary{}, true, invalid("binary %s: %w", s, err)
+	}
+	if file == "" {
+		return Binary{}, true, invalid("binary %s: no path after %s=; give PLATFORM=PATH, such as linux/arm64=dist/app", s, pl)
+	}
+	return Binary{Path: file, Platform: p}, true, nil
+}
+
 // GoBuild holds the settings of go build beyond the ones Run always sets
 // (CGO_ENABLED=0, -trimpath, GOOS, GOARCH and the variant's GOARM,
 // GOAMD64 or GOARM64).
@@ -191,16 +228,6 @@ type GoBuild struct {
 	// concurrent runs may share the directory. "" means go build writes
 	// into a temporary directory and always links.
 	Cache string
-}
-
-// File is a host file added to the image.
-type File struct {
-	// Source is the host path of a regular file. Its permission bits
-	// decide the mode in the image: 0755 when any execute bit is set,
-	// else 0644. It is owned by 0:0.
-	Source string
-	// Path is the absolute path in the image.
-	Path string
 }
 
 // OutputFormat is what an Output holds.
@@ -286,7 +313,7 @@ const (
 )
 
 // Name returns the program's name: the last element of Path if set, else
-// of Package or Binary, lower-cased, without ".exe", an "@version" or a
+// of Package or the first of Binaries, lower-cased, without ".exe", an "@version" or a
 // major-version element ("example.com/tool/v2" gives "tool"). The package
 // "." is named after its directory.
 func (r Recipe) Name() string {
@@ -294,8 +321,8 @@ func (r Recipe) Name() string {
 		return programName(r.Path)
 	}
 	t := r.Package
-	if t == "" {
-		t = r.Binary
+	if t == "" && len(r.Binaries) > 0 {
+		t = r.Binaries[0].Path
 	}
 	t = strings.TrimRight(filepath.ToSlash(t), "/")
 	if t == "." || t == "" {

@@ -59,7 +59,8 @@ type PlatformReport struct {
 	Certs *CertsReport
 	// Zones are the time zones; nil when there are none.
 	Zones *ZonesReport
-	// Files are Recipe.Files, in order.
+	// Files are the regular files of Recipe.Files, in order, a tree's
+	// in its order.
 	Files []FileReport
 }
 
@@ -67,7 +68,7 @@ type PlatformReport struct {
 type BinaryReport struct {
 	// Path is where it is in the image, also the entrypoint.
 	Path string
-	// Package is the Go package compiled, "" for Recipe.Binary.
+	// Package is the Go package compiled, "" for Recipe.Binaries.
 	Package string
 	// Digest is the sha256 of the file, SHA1 its SHA-1 (which SPDX
 	// requires), and Size its length in bytes. Digest and SHA1 are
@@ -116,9 +117,10 @@ type ZonesReport struct {
 	Zip bool
 }
 
-// FileReport is one host file added to an image.
+// FileReport is one regular file Recipe.Files add to an image.
 type FileReport struct {
-	// Path is the file's path in the image; Source its host path.
+	// Path is the file's path in the image; Source its host path, ""
+	// for File.Data and File.FS.
 	Path, Source string
 	// Digest is the sha256 of the content, SHA1 its SHA-1, and Size its
 	// length.
@@ -162,10 +164,19 @@ func hashFile(path string) (fileHashes, error) {
 		return fileHashes{}, err
 	}
 	defer f.Close()
-	h256, h1 := sha256.New(), sha1.New()
-	n, err := io.Copy(io.MultiWriter(h256, h1), f)
+	h, err := hashReader(f)
 	if err != nil {
 		return fileHashes{}, fmt.Errorf("read %s: %w", path, err)
+	}
+	return h, nil
+}
+
+// hashReader hashes what r holds.
+func hashReader(r io.Reader) (fileHashes, error) {
+	h256, h1 := sha256.New(), sha1.New()
+	n, err := io.Copy(io.MultiWriter(h256, h1), r)
+	if err != nil {
+		return fileHashes{}, err
 	}
 	fh := fileHashes{sha256: digest.NewDigest(digest.SHA256, h256), size: n}
 	h1.Sum(fh.sha1[:0])

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -148,7 +147,7 @@ func (p *plan) pipeline(ctx context.Context, tmp string) (*Result, error) {
 	return res, nil
 }
 
-// binaries runs the go builds (or takes Recipe.Binary) in platform
+// binaries runs the go builds (or takes Recipe.Binaries) in platform
 // order, p.parallel at a time, and sends each binary on its channel.
 func (p *plan) binaries(ctx context.Context, tmp string, bins []chan binary) error {
 	g, ctx := errgroup.WithContext(ctx)
@@ -158,7 +157,7 @@ func (p *plan) binaries(ctx context.Context, tmp string, bins []chan binary) err
 			if err := ctx.Err(); err != nil {
 				return err // a build failed while this one waited for a slot
 			}
-			b, err := p.binary(ctx, pl, tmp)
+			b, err := p.binary(ctx, i, pl, tmp)
 			if err != nil {
 				return err
 			}
@@ -204,11 +203,13 @@ func (p *plan) images(ctx context.Context, shared <-chan sharedParts, bins []cha
 	return nil
 }
 
-// binary compiles the package for pl into dir, or takes Recipe.Binary,
-// and reads what the report says of it.
-func (p *plan) binary(ctx context.Context, pl image.Platform, dir string) (binary, error) {
-	b := binary{path: p.r.Binary}
-	if p.r.Package != "" {
+// binary compiles the package for pl, platform i, into dir, or takes its
+// binary of Recipe.Binaries, and reads what the report says of it.
+func (p *plan) binary(ctx context.Context, i int, pl image.Platform, dir string) (binary, error) {
+	var b binary
+	if p.binPaths != nil {
+		b.path = p.binPaths[i]
+	} else {
 		p.step("go build %s for %s", p.r.Package, pl)
 		name := strings.ReplaceAll(pl.String(), "/", "-")
 		abs, err := filepath.Abs(filepath.Join(dir, name))
@@ -361,23 +362,17 @@ func (p *plan) sharedLayers(ctx context.Context) (sharedParts, error) {
 	if len(r.Files) > 0 {
 		if err := add("files", func(lo layer.Options) (*layer.Layer, error) {
 			b := layer.New(lo)
-			for _, f := range r.Files {
-				if err := b.AddHostFile(f.Path, f.Source, layer.Attr{}); err != nil {
-					return nil, fmt.Errorf("file %s: %w", f.Source, err)
-				}
+			if err := addFiles(b, r.Files); err != nil {
+				return nil, err
 			}
 			return b.Build(ctx)
 		}); err != nil {
 			return sharedParts{}, err
 		}
 	}
-	var files []FileReport
-	for _, f := range r.Files {
-		h, err := hashFile(f.Source)
-		if err != nil {
-			return sharedParts{}, fmt.Errorf("build: file %w", err)
-		}
-		files = append(files, FileReport{Path: path.Clean("/" + f.Path), Source: f.Source, Digest: h.sha256, SHA1: h.sha1, Size: h.size})
+	files, err := fileReports(r.Files)
+	if err != nil {
+		return sharedParts{}, fmt.Errorf("build: file %w", err)
 	}
 	return sharedParts{out, files}, nil
 }

@@ -297,7 +297,7 @@ func TestRunDefaults(t *testing.T) {
 			r.Package, r.Platforms = hello(t), []image.Platform{amd64}
 			if c.name != "nonroot" {
 				// Reuse the binary built once, from the first case.
-				r.Package, r.Binary = "", bin
+				r.Package, r.Binaries = "", []build.Binary{{Path: bin}}
 			}
 			res, err := build.Run(t.Context(), r)
 			if err != nil {
@@ -420,7 +420,7 @@ func TestRunShared(t *testing.T) {
 	}
 	bin := filepath.Join(t.TempDir(), "hello") // the path Package gives
 	os.WriteFile(bin, []byte(imagetest.Files(t, want.Images[0])["/hello"].Content), 0o755)
-	r.Package, r.Binary = "", bin
+	r.Package, r.Binaries = "", []build.Binary{{Path: bin}}
 	r.Cache, r.Layer.Limiter = new(layer.Cache), layer.NewLimiter(1)
 	for i, zones := range [][]string{{"Europe/Paris", "Asia/Tokyo"}, {"Asia/Tokyo", "Europe/Paris"}} {
 		r.Zones = zones

@@ -274,7 +274,7 @@ func TestRunSBOMInImage(t *testing.T) {
 	// digest, and the same number of layers.
 	bin := filepath.Join(dir, "hello")
 	os.WriteFile(bin, []byte(files["/hello"].Content), 0o755)
-	r.Package, r.Binary, r.SBOM = "", bin, build.SBOMOptions{}
+	r.Package, r.Binaries, r.SBOM = "", []build.Binary{{Path: bin}}, build.SBOMOptions{}
 	plain, err := build.Run(t.Context(), r)
 	if err != nil {
 		t.Fatal(err)

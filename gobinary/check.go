@@ -71,14 +71,60 @@ func (bi Info) Source() string {
 // (Go's vcs.revision setting), or "".
 func (bi Info) Revision() string { return bi.Settings["vcs.revision"] }
 
+// Platform returns the platform the binary is built for: linux/Arch,
+// with the variant its Go build settings name: GOARM for arm (v5 to v7),
+// GOAMD64 above v1 for amd64 (v2 to v4), GOARM64 v9.x for arm64 (v9). A
+// binary not built by Go has no variant. It is the zero Platform when
+// Arch is "": not an ELF file, or an architecture Go does not know.
+func (bi Info) Platform() image.Platform {
+	if bi.Arch == "" {
+		return image.Platform{}
+	}
+	p := image.Platform{OS: "linux", Architecture: bi.Arch}
+	switch bi.Arch {
+	case "arm":
+		if v, _, _ := strings.Cut(bi.Settings["GOARM"], ","); v != "" {
+			p.Variant = "v" + v
+		}
+	case "amd64":
+		if v := bi.Settings["GOAMD64"]; v != "" && v != "v1" {
+			p.Variant = v
+		}
+	case "arm64":
+		if strings.HasPrefix(bi.Settings["GOARM64"], "v9") {
+			p.Variant = "v9"
+		}
+	}
+	return p
+}
+
 // Check reads the headers of the binary r and checks that it can run in
 // an image of platform p. For a linux image it must be an ELF executable
-// (ErrNotELF) for p's architecture (ErrWrongArch; for arm, a Go binary
-// built with a GOARM above p's variant is rejected too), and statically
-// linked (ErrDynamic) unless opts.AllowDynamic is set. Images for other
-// operating systems are not checked. Of opts, only AllowDynamic counts.
-// name is used in errors.
+// (ErrNotELF) for p's architecture (ErrWrongArch; a Go binary built for a
+// variant above p's, such as GOARM=7 for linux/arm/v6 or GOAMD64=v3 for
+// linux/amd64, is rejected too), and statically linked (ErrDynamic)
+// unless opts.AllowDynamic is set. Images for other operating systems are
+// not checked. Of opts, only AllowDynamic counts. name is used in errors.
 func Check(r io.ReaderAt, name string, p image.Platform, opts Options) (Info, error) {
+	bi := readBuildInfo(r)
+	if p.OS != "linux" {
+		return bi, nil
+	}
+	return checkELF(r, name, &p, bi, opts)
+}
+
+// Inspect reads the headers of the binary r and checks it as Check does
+// for the platform it is built for, which the Info's Platform method
+// returns: a linux ELF executable (ErrNotELF) of an architecture Go
+// builds for (ErrWrongArch), statically linked (ErrDynamic) unless
+// opts.AllowDynamic is set. name is used in errors.
+func Inspect(r io.ReaderAt, name string, opts Options) (Info, error) {
+	return checkELF(r, name, nil, readBuildInfo(r), opts)
+}
+
+// readBuildInfo returns an Info holding the binary's Go build
+// information, empty for a binary not built by Go.
+func readBuildInfo(r io.ReaderAt) Info {
 	var bi Info
 	if b, err := buildinfo.Read(r); err == nil {
 		bi.GoVersion, bi.Module, bi.Settings = b.GoVersion, b.Main.Path, map[string]string{}
@@ -86,11 +132,17 @@ func Check(r io.ReaderAt, name string, p image.Platform, opts Options) (Info, er
 			bi.Settings[s.Key] = s.Value
 		}
 	}
-	if p.OS != "linux" {
-		return bi, nil
-	}
+	return bi
+}
+
+// checkELF reads the ELF header into bi and checks the file for p, or
+// with a nil p for the platform it is built for.
+func checkELF(r io.ReaderAt, name string, p *image.Platform, bi Info, opts Options) (Info, error) {
 	f, err := elf.NewFile(r)
 	if err != nil {
+		if p == nil {
+			return bi, fmt.Errorf("gobinary: %q: %w: %s; give a program built with GOOS=linux", name, ErrNotELF, notELF(r, err))
+		}
 		return bi, fmt.Errorf("gobinary: %q: %w for %s: %s; give a program built with GOOS=linux GOARCH=%s", name, ErrNotELF, p, notELF(r, err), p.Architecture)
 	}
 	defer f.Close()
@@ -98,7 +150,13 @@ func Check(r io.ReaderAt, name string, p image.Platform, opts Options) (Info, er
 		return bi, fmt.Errorf("gobinary: %q: %w: it is an ELF %s file; give the linked program", name, ErrNotELF, f.Type)
 	}
 	bi.Arch, bi.Machine = elfArch(f), f.Machine.String()
-	if err := checkArch(bi, name, p); err != nil {
+	switch {
+	case p != nil:
+		err = checkArch(bi, name, *p)
+	case bi.Arch == "":
+		err = fmt.Errorf("gobinary: %q is built for %s, an architecture Go does not build for: %w; give a program built with GOOS=linux and a GOARCH such as amd64 or arm64", name, bi.Machine, ErrWrongArch)
+	}
+	if err != nil {
 		return bi, err
 	}
 	if bi.Interpreter = interpreter(f); bi.Interpreter != "" && !opts.AllowDynamic {
@@ -118,8 +176,10 @@ func Check(r io.ReaderAt, name string, p image.Platform, opts Options) (Info, er
 	return bi, nil
 }
 
-// checkArch checks that the binary bi is built for p's architecture and,
-// for arm, for no GOARM above p's variant.
+// checkArch checks that the binary bi is built for p's architecture and
+// for no variant above p's: GOARM for arm (when p names a variant),
+// GOAMD64 for amd64 (no variant is v1), GOARM64 for arm64 (no variant is
+// v8).
 func checkArch(bi Info, name string, p image.Platform) error {
 	if bi.Arch != p.Architecture {
 		arch := bi.Arch
@@ -128,13 +188,34 @@ func checkArch(bi Info, name string, p image.Platform) error {
 		}
 		return fmt.Errorf("gobinary: %q is built for %s (%s) but the image is %s: %w; rebuild with GOARCH=%s", name, arch, bi.Machine, p, ErrWrongArch, p.Architecture)
 	}
-	if p.Architecture == "arm" {
-		goarm, _, _ := strings.Cut(bi.Settings["GOARM"], ",")
-		if want := strings.TrimPrefix(p.Variant, "v"); goarm != "" && want != "" && goarm > want {
-			return fmt.Errorf("gobinary: %q is built for arm/v%s (GOARM=%s) but the image is %s: %w; rebuild with GOARCH=arm GOARM=%s", name, goarm, goarm, p, ErrWrongArch, want)
-		}
+	got := bi.Platform().Variant
+	if got == "" || p.Architecture == "arm" && p.Variant == "" {
+		return nil
 	}
-	return nil
+	v := variants[p.Architecture]
+	want := p.Variant
+	if want == "" {
+		want = v.def
+	}
+	if got <= want { // one digit each: v1 to v4, v5 to v7, v8 or v9
+		return nil
+	}
+	fix := v.env + "=" + want
+	switch p.Architecture {
+	case "arm":
+		fix = "GOARCH=arm GOARM=" + strings.TrimPrefix(want, "v")
+	case "arm64":
+		fix += ".0"
+	}
+	return fmt.Errorf("gobinary: %q is built for %s/%s (%s=%s) but the image is %s: %w; rebuild with %s, or give the platform linux/%s/%s", name, p.Architecture, got, v.env, bi.Settings[v.env], p, ErrWrongArch, fix, p.Architecture, got)
+}
+
+// variants are the architectures whose Go build settings name a variant:
+// the setting, and the variant an image platform without one means.
+var variants = map[string]struct{ env, def string }{
+	"arm":   {"GOARM", ""},
+	"amd64": {"GOAMD64", "v1"},
+	"arm64": {"GOARM64", "v8"},
 }
 
 // interpreter returns the ELF interpreter f names, or "" for a statically

@@ -35,6 +35,11 @@ func TestCheck(t *testing.T) {
 		{bin: "arm64", p: amd64, wantErr: gobinary.ErrWrongArch, wantMsg: []string{"built for arm64 (EM_AARCH64) but the image is linux/amd64", "GOARCH=amd64"}},
 		{bin: "amd64", p: arm64, wantErr: gobinary.ErrWrongArch, wantMsg: []string{"built for amd64 (EM_X86_64) but the image is linux/arm64", "GOARCH=arm64"}},
 		{bin: "armv7", p: armv6, wantErr: gobinary.ErrWrongArch, wantMsg: []string{"arm/v7 (GOARM=7)", "GOARM=6"}},
+		{bin: "amd64v3", p: amd64, wantErr: gobinary.ErrWrongArch, wantMsg: []string{"amd64/v3 (GOAMD64=v3) but the image is linux/amd64", "GOAMD64=v1", "linux/amd64/v3"}},
+		{bin: "amd64v3", p: image.Platform{OS: "linux", Architecture: "amd64", Variant: "v2"}, wantErr: gobinary.ErrWrongArch, wantMsg: []string{"GOAMD64=v2"}},
+		{bin: "amd64v3", p: image.Platform{OS: "linux", Architecture: "amd64", Variant: "v3"}},
+		{bin: "amd64v3", p: image.Platform{OS: "linux", Architecture: "amd64", Variant: "v4"}},
+		{bin: "amd64", p: image.Platform{OS: "linux", Architecture: "amd64", Variant: "v3"}},
 		{bin: "cgo", p: amd64, wantErr: gobinary.ErrDynamic, wantMsg: []string{"interpreter /", "CGO_ENABLED=0", "AllowDynamic"}},
 		{bin: "cgo", p: amd64, opts: gobinary.Options{AllowDynamic: true}},
 		{bin: "script", p: amd64, wantErr: gobinary.ErrNotELF, wantMsg: []string{"GOOS=linux"}},
@@ -73,6 +78,69 @@ func TestCheck(t *testing.T) {
 			t.Errorf("%s: GoVersion %q", name, bi.GoVersion)
 		}
 	}
+}
+
+// TestInspect: a binary's platform comes from its ELF header and Go's
+// build settings, and it is checked as Check checks it for that platform.
+func TestInspect(t *testing.T) {
+	notELF := filepath.Join(t.TempDir(), "config.yaml")
+	os.WriteFile(notELF, []byte("a: 1\n"), 0o644)
+	for _, tc := range []struct {
+		bin     string
+		opts    gobinary.Options
+		want    string
+		wantErr error
+	}{
+		{bin: "amd64", want: "linux/amd64"},
+		{bin: "amd64v3", want: "linux/amd64/v3"},
+		{bin: "arm64", want: "linux/arm64"},
+		{bin: "armv7", want: "linux/arm/v7"},
+		{bin: "cgo", wantErr: gobinary.ErrDynamic},
+		{bin: "cgo", opts: gobinary.Options{AllowDynamic: true}, want: "linux/amd64"},
+		{bin: "shared", wantErr: gobinary.ErrNotELF},
+		{bin: "text", wantErr: gobinary.ErrNotELF},
+	} {
+		path := bin(tc.bin)
+		if tc.bin == "text" {
+			path = notELF
+		}
+		if path == "" {
+			t.Logf("%s: skipped, no binary (gcc missing?)", tc.bin)
+			continue
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bi, err := gobinary.Inspect(f, path, tc.opts)
+		f.Close()
+		if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
+			t.Errorf("%s: err %v, want %v", tc.bin, err, tc.wantErr)
+			continue
+		}
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "gobinary: ") || !strings.Contains(err.Error(), path) {
+				t.Errorf("%s: error %q lacks the prefix or the file", tc.bin, err)
+			}
+			continue
+		}
+		if got := bi.Platform().String(); got != tc.want {
+			t.Errorf("%s: platform %s, want %s", tc.bin, got, tc.want)
+		}
+		// The platform found is one Check accepts.
+		if _, err := gobinary.Check(bytes.NewReader(mustRead(t, path)), path, bi.Platform(), tc.opts); err != nil {
+			t.Errorf("%s: Check for its own platform %s: %v", tc.bin, bi.Platform(), err)
+		}
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // TestCheckNotELF: a file that is no Linux program gets an error

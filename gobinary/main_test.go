@@ -12,8 +12,9 @@ import (
 )
 
 // bins holds the test programs, built once per test binary on first use
-// (so that a run of ExampleCheck alone builds none), by name: "amd64", "arm64",
-// "armv7" (static) and "cgo" (dynamic, amd64; missing without gcc).
+// (so that a run of ExampleCheck alone builds none), by name: "amd64",
+// "amd64v3", "arm64", "armv7" (static) and "cgo" (dynamic, amd64; missing
+// without gcc).
 var (
 	bins     = map[string]string{}
 	binsOnce sync.Once
@@ -96,6 +97,7 @@ func buildBins(dir string) error {
 		{"amd64", []string{"CGO_ENABLED=0", "GOARCH=amd64"}},
 		{"arm64", []string{"CGO_ENABLED=0", "GOARCH=arm64"}},
 		{"armv7", []string{"CGO_ENABLED=0", "GOARCH=arm", "GOARM=7"}},
+		{"amd64v3", []string{"CGO_ENABLED=0", "GOARCH=amd64", "GOAMD64=v3"}},
 	} {
 		if err := build(hello, b.name, b.env...); err != nil {
 			return err

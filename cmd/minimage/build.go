@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -20,7 +21,7 @@ import (
 // buildFlags are the flags of "minimage build".
 type buildFlags struct {
 	created, user, baseRef, workdir, compression, localtime, ldflags string
-	binCache                                                         string
+	binCache, path, name                                             string
 	level                                                            int
 	noCerts, quiet, bare, allowDynamic, zoneZip                      bool
 	outputs, tags, platforms, zones, env, labels, annotations        listFlag
@@ -56,7 +57,9 @@ func newBuildFlagSet(f *buildFlags, stdout, stderr io.Writer) *flag.FlagSet {
 	fs.Var(&f.annotations, "annotation", "set the manifest annotation `K=V` (repeatable)")
 	str(&f.workdir, []string{"workdir"}, "", "working `DIR` of the entrypoint (default /home/nonroot for nonroot on minimage's base files, else the base's)")
 	fs.Var(&f.ports, "port", "expose `PORT[/PROTO]`, PROTO tcp, udp or sctp (repeatable)")
-	fs.Var(&f.files, "file", "add the host file `SRC:DST` (repeatable)")
+	fs.Var(&f.files, "file", "add the host file or directory tree `SRC:DST` (repeatable)")
+	str(&f.path, []string{"path"}, "", "put the binary at `PATH` in the image, also the entrypoint (default /NAME)")
+	str(&f.name, []string{"name"}, "", "name the image `NAME` (default the binary's name), for the default --path and tag")
 	str(&f.compression, []string{"compression"}, "gzip", "layer compression `NAME`: gzip, zstd or none")
 	fs.IntVar(&f.level, "level", 0, "compression `N` (gzip 1-9, zstd 1-4; default gzip 2, zstd 2)")
 	str(&f.created, []string{"created"}, "", "creation `TIME`, RFC 3339 or Unix seconds (default $SOURCE_DATE_EPOCH, else the Unix epoch)")
@@ -72,10 +75,12 @@ func newBuildFlagSet(f *buildFlags, stdout, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-const buildUsage = `Usage: minimage build [flags] TARGET
+const buildUsage = `Usage: minimage build [flags] TARGET...
 
 TARGET is a Go package (./cmd/server, an import path), built with CGO_ENABLED=0
-and -trimpath for each platform, or the path of an already-built binary.
+and -trimpath for each platform, or the path of an already-built binary, as
+PATH (its platform read from the binary) or PLATFORM=PATH. Binaries of one
+name for several platforms make one image with a manifest per platform.
 GOFLAGS and the rest of the environment pass through to go build.
 
 Flags (one dash or two; they may come after TARGET):
@@ -84,14 +89,14 @@ Flags (one dash or two; they may come after TARGET):
 func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f buildFlags
 	fs := newBuildFlagSet(&f, stdout, stderr)
-	target, err := parseCommand(fs, args, "TARGET")
+	targets, err := parseArgs(fs, args, "TARGET", 0)
 	if err != nil {
 		return err
 	}
 	if err := f.publish.prepare(stderr, f.quiet, slices.Contains(f.outputs.values, "-")); err != nil {
 		return err
 	}
-	rec, err := f.recipe(target, stdout)
+	rec, err := f.recipe(targets, stdout)
 	if err != nil {
 		if errors.Is(err, errUsage) {
 			fs.Usage()
@@ -129,7 +134,7 @@ func flagError(flag string, err error) error {
 
 // recipe maps the flags to a build recipe. The recipe's own checks run in
 // build.Run, before any work.
-func (f *buildFlags) recipe(target string, stdout io.Writer) (build.Recipe, error) {
+func (f *buildFlags) recipe(targets []string, stdout io.Writer) (build.Recipe, error) {
 	var r build.Recipe
 	if len(f.outputs.values) == 0 && len(f.publish.push.values) == 0 {
 		return r, fmt.Errorf("%w: no output; add -o DIR (an OCI layout), -o FILE.tar, -o - (a tarball on stdout) or --push REGISTRY/REPO:TAG", errUsage)
@@ -152,10 +157,12 @@ func (f *buildFlags) recipe(target string, stdout io.Writer) (build.Recipe, erro
 		r.Outputs = append(r.Outputs, out)
 	}
 	r.Outputs = append(r.Outputs, f.publish.outputs()...)
-	if isBinaryPath(target) {
-		r.Binary = target
-	} else {
-		r.Package = target
+	if err := setTargets(&r, targets); err != nil {
+		return r, err
+	}
+	r.Path = f.path
+	if r.Path == "" && f.name != "" {
+		r.Path = "/" + f.name
 	}
 	for _, s := range f.platforms.values {
 		pl, err := image.ParsePlatform(s)
@@ -220,7 +227,7 @@ func (f *buildFlags) recipe(target string, stdout io.Writer) (build.Recipe, erro
 	r.GoBuild = build.GoBuild{Ldflags: f.ldflags, Tags: f.buildTags.values, Cache: f.binCache}
 	r.Tags = f.tags.values
 	if len(r.Tags) == 0 {
-		r.Tags = []string{r.Name() + ":latest"}
+		r.Tags = []string{cmp.Or(f.name, r.Name()) + ":latest"}
 	}
 	f.publish.apply(&r)
 	if err := f.sbom.apply(&r); err != nil {
@@ -229,11 +236,23 @@ func (f *buildFlags) recipe(target string, stdout io.Writer) (build.Recipe, erro
 	return r, nil
 }
 
-// isBinaryPath reports whether target names an existing regular file (an
-// already-built binary) rather than a Go package.
-func isBinaryPath(target string) bool {
-	fi, err := os.Stat(target)
-	return err == nil && fi.Mode().IsRegular()
+// setTargets sets r's Package or Binaries from the TARGETs: one Go
+// package, or built binaries (several Go packages are not built yet).
+func setTargets(r *build.Recipe, targets []string) error {
+	for _, t := range targets {
+		b, ok, err := build.ParseBinary(t)
+		switch {
+		case err != nil:
+			return err
+		case ok:
+			r.Binaries = append(r.Binaries, b)
+		case len(targets) > 1:
+			return fmt.Errorf("TARGET %s is no built binary; several TARGETs must all be binaries (PATH or PLATFORM=PATH), so build one Go package at a time", t)
+		default:
+			r.Package = t
+		}
+	}
+	return nil
 }
 
 // defaultBinCache is minimage/bin in the user's cache directory, beside

@@ -50,8 +50,8 @@ func TestBadInputLeavesOutputIntact(t *testing.T) {
 		says string
 	}{
 		{"missing target", []string{"-o", good, "./does/not/exist"}, 1, "does not exist"},
-		{"no target", []string{"-o", good}, 2, "want exactly one TARGET"},
-		{"wrong arch", []string{"-o", good, wrongArch}, 1, "GOARCH=" + runtime.GOARCH},
+		{"no target", []string{"-o", good}, 2, "want one TARGET or more"},
+		{"wrong arch", []string{"--platform", "linux/" + runtime.GOARCH, "-o", good, wrongArch}, 1, "is built for linux/" + other + ", which is not among the platforms asked for (linux/" + runtime.GOARCH + ")"},
 		{"unknown zone", []string{"--zones", "Europe/Pariss", "-o", good, hello}, 1, "Europe/Paris"},
 		{"bad platform", []string{"--platform", "linux", "-o", good, hello}, 1, "--platform"},
 		{"windows platform", []string{"--platform", "windows/amd64", "-o", good, hello}, 1, "linux images only"},

@@ -135,20 +135,34 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // parseCommand parses a command's flags and its one positional argument,
-// what (such as "TARGET"); anything else is a usage error.
+// what (such as "REF"); anything else is a usage error.
 func parseCommand(fs *flag.FlagSet, args []string, what string) (string, error) {
+	pos, err := parseArgs(fs, args, what, 1)
+	if err != nil {
+		return "", err
+	}
+	return pos[0], nil
+}
+
+// parseArgs parses a command's flags and its positional arguments, what
+// (such as "TARGET"): exactly one, or with max 0 one or more.
+func parseArgs(fs *flag.FlagSet, args []string, what string, max int) ([]string, error) {
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return "", err
+			return nil, err
 		}
-		return "", fmt.Errorf("%w: %w", errUsage, err)
+		return nil, fmt.Errorf("%w: %w", errUsage, err)
 	}
-	if len(pos) != 1 {
+	switch {
+	case max == 1 && len(pos) != 1:
 		fs.Usage()
-		return "", fmt.Errorf("%w: want exactly one %s, got %d", errUsage, what, len(pos))
+		return nil, fmt.Errorf("%w: want exactly one %s, got %d", errUsage, what, len(pos))
+	case len(pos) == 0:
+		fs.Usage()
+		return nil, fmt.Errorf("%w: want one %s or more, got none", errUsage, what)
 	}
-	return pos[0], nil
+	return pos, nil
 }
 
 // parseInterspersed parses flags that may come before or after the

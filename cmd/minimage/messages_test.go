@@ -44,7 +44,7 @@ func TestMessages(t *testing.T) {
 		{"base platform", []string{"build", "-q", "--base", one, "--platform", "linux/" + other, "-o", filepath.Join(dir, "o"), root + "/examples/hello"}, []string{"no image for linux/" + other, `it has linux/amd64`}},
 		{"platform parts", []string{"pull", "--platform", "linux", "-o", dir, "localhost:1/x"}, []string{`platform "linux": want OS/ARCH or OS/ARCH/VARIANT, such as linux/amd64`}},
 		{"binary go.mod", []string{"build", "-q", "-o", filepath.Join(dir, "o"), filepath.Join(root, "go.mod")}, []string{
-			`not an ELF executable for linux/` + runtime.GOARCH + `: it is a text file ("module github.com/minima…"), not a compiled program`}},
+			`not an ELF executable: it is a text file ("module github.com/minima…"), not a compiled program; give a program built with GOOS=linux`}},
 		{"export to a directory", []string{"export", "-o", dir, one}, []string{"-o " + dir + " is a directory; give a file name, such as " + filepath.Join(dir, "rootfs.tar")}},
 		{"export to nowhere", []string{"export", "-o", filepath.Join(dir, "no", "x.tar"), one}, []string{filepath.Join(dir, "no") + " does not exist; create it first"}},
 	} {

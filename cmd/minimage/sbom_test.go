@@ -250,7 +250,7 @@ func TestSBOMOnlyWhereItGoes(t *testing.T) {
 		if err := fs.Parse(c.args); err != nil {
 			t.Fatalf("%q: %v", c.args, err)
 		}
-		r, err := f.recipe(bin, io.Discard)
+		r, err := f.recipe([]string{bin}, io.Discard)
 		if err != nil {
 			t.Fatalf("%q: %v", c.args, err)
 		}

@@ -109,7 +109,10 @@ func Build(ctx context.Context, opts Options) ([]Recipe, error) {
 	}
 	var out []Recipe
 	add := func(tag, title string, r build.Recipe) error {
-		r.Binary, r.Package, r.Path, r.Platforms = opts.Binary, opts.Package, BinaryPath, []image.Platform{opts.Platform}
+		r.Package, r.Path, r.Platforms = opts.Package, BinaryPath, []image.Platform{opts.Platform}
+		if opts.Binary != "" {
+			r.Binaries = []build.Binary{{Path: opts.Binary, Platform: opts.Platform}}
+		}
 		if opts.Root {
 			r.User = "root"
 		}

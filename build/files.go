@@ -1,0 +1,203 @@
+package build
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+
+	"github.com/minimage/minimage/layer"
+)
+
+// File is a file, or a tree of them, added to the image. Set exactly one
+// of Source, Data and FS. Every entry is owned by 0:0 and dated Created;
+// a tree's entries are sorted like every layer's.
+type File struct {
+	// Path is the absolute path in the image: the file's, or the
+	// directory a tree goes into.
+	Path string
+
+	// Source is a host path: a regular file, mode 0755 in the image when
+	// any execute bit is set on the host and 0644 otherwise, or a
+	// directory whose tree is added as FS adds one (ko's kodata).
+	Source string
+
+	// Data is the content of a regular file, mode 0644. It is not copied
+	// and must not change until Run returns.
+	Data []byte
+
+	// FS is a tree to add: its directories mode 0755, its regular files
+	// 0755 or 0644 by their execute bits, its symlinks as links when they
+	// point inside the tree (a symlink that is absolute or leads out of
+	// it is refused; FS must then implement fs.ReadLinkFS, as os.DirFS
+	// does). Other file types are refused. It must stay readable until
+	// Run returns.
+	FS fs.FS
+}
+
+// tree returns the tree f adds and how errors name its entries, or a nil
+// FS for a single file.
+func (f File) tree() (fs.FS, func(p string) string) {
+	switch {
+	case f.FS != nil:
+		return f.FS, func(p string) string { return path.Join(path.Clean("/"+f.Path), p) }
+	case f.Source != "":
+		if fi, err := os.Stat(f.Source); err == nil && fi.IsDir() {
+			return os.DirFS(f.Source), func(p string) string { return filepath.Join(f.Source, filepath.FromSlash(p)) }
+		}
+	}
+	return nil, nil
+}
+
+// name is how messages name f: its source, or its path in the image.
+func (f File) name() string {
+	if f.Source != "" {
+		return f.Source
+	}
+	return path.Clean("/" + f.Path)
+}
+
+// checkFiles checks that each file has one source that can be read and
+// goes to its own path, and that each tree holds no symlink out of it.
+func (p *plan) checkFiles() error {
+	seen := map[string]string{}
+	for _, f := range p.r.Files {
+		dst := path.Clean("/" + f.Path)
+		if f.Path == "" || dst == "/" {
+			return invalid("file %s: give the path it takes in the image, such as /etc/app/config.yaml", f.name())
+		}
+		if prev, ok := seen[dst]; ok {
+			return invalid("file %s is given twice (from %s and %s); give each path once", dst, prev, f.name())
+		}
+		seen[dst] = f.name()
+		if n := btoi(f.Source != "") + btoi(f.Data != nil) + btoi(f.FS != nil); n != 1 {
+			return invalid("file %s: set exactly one of Source (a host path), Data and FS; %d are set", dst, n)
+		}
+		if f.Source != "" {
+			fi, err := os.Stat(f.Source)
+			if err != nil {
+				return invalid("file %s: %v", f.Source, err)
+			}
+			if !fi.Mode().IsRegular() && !fi.IsDir() {
+				return invalid("file %s: not a regular file or a directory", f.Source)
+			}
+		}
+		if fsys, name := f.tree(); fsys != nil {
+			if err := checkTree(fsys, name); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// checkTree refuses a tree that holds what a layer cannot, or a symlink
+// that is absolute or leads out of the tree; name says where an entry
+// is.
+func checkTree(fsys fs.FS, name func(string) string) error {
+	return fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return invalid("file %s: %v", name(p), err)
+		}
+		switch t := d.Type(); {
+		case t.IsDir(), t.IsRegular():
+			return nil
+		case t&fs.ModeSymlink == 0:
+			return invalid("file %s: not a regular file, directory or symlink; only those go into an image", name(p))
+		}
+		target, err := fs.ReadLink(fsys, p)
+		if err != nil {
+			return invalid("file %s: %v", name(p), err)
+		}
+		if path.IsAbs(target) || !fs.ValidPath(path.Join(path.Dir(p), target)) {
+			return invalid("file %s: symlink to %s leads out of the tree, where the image may hold anything; copy what it points to into the tree, or make the link relative and inside it", name(p), target)
+		}
+		return nil
+	})
+}
+
+// addFiles adds Recipe.Files to b.
+func addFiles(b *layer.Builder, files []File) error {
+	for _, f := range files {
+		var err error
+		switch fsys, _ := f.tree(); {
+		case fsys != nil:
+			err = b.AddFS(f.Path, fsys, layer.Attr{})
+		case f.Data != nil:
+			err = b.AddFile(f.Path, f.Data, layer.Attr{Mode: 0o644})
+		default:
+			err = b.AddHostFile(f.Path, f.Source, layer.Attr{})
+		}
+		if err != nil {
+			return fmt.Errorf("file %s: %w", f.name(), err)
+		}
+	}
+	return nil
+}
+
+// fileReports hashes each regular file that files add, in order, a
+// tree's in its order.
+func fileReports(files []File) ([]FileReport, error) {
+	var out []FileReport
+	for _, f := range files {
+		dst := path.Clean("/" + f.Path)
+		fsys, _ := f.tree()
+		switch {
+		case fsys != nil:
+			err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+				if err != nil || !d.Type().IsRegular() {
+					return err
+				}
+				r, err := fsys.Open(p)
+				if err != nil {
+					return err
+				}
+				defer r.Close()
+				fr, err := fileReport(path.Join(dst, p), "", r)
+				if f.Source != "" {
+					fr.Source = filepath.Join(f.Source, filepath.FromSlash(p))
+				}
+				out = append(out, fr)
+				return err
+			})
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", f.name(), err)
+			}
+		case f.Data != nil:
+			fr, _ := fileReport(dst, "", bytes.NewReader(f.Data))
+			out = append(out, fr)
+		default:
+			r, err := os.Open(f.Source)
+			if err != nil {
+				return nil, err
+			}
+			fr, err := fileReport(dst, f.Source, r)
+			r.Close()
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, fr)
+		}
+	}
+	return out, nil
+}
+
+// fileReport reads r to hash it for the report of the file at dst.
+func fileReport(dst, source string, r io.Reader) (FileReport, error) {
+	h, err := hashReader(r)
+	if err != nil {
+		return FileReport{}, fmt.Errorf("read %s: %w", cmp.Or(source, dst), err)
+	}
+	return FileReport{Path: dst, Source: source, Digest: h.sha256, SHA1: h.sha1, Size: h.size}, nil
+}

@@ -65,7 +65,7 @@ type slsaResource struct {
 // image, not where it goes (outputs) or how fast (caches, parallelism).
 type provenanceParams struct {
 	Package      string            `json:"package,omitempty"`
-	Binary       string            `json:"binary,omitempty"`
+	Binaries     []string          `json:"binaries,omitempty"` // PATH, or PLATFORM=PATH as given
 	Path         string            `json:"path,omitempty"`
 	Platforms    []string          `json:"platforms"`
 	Tags         []string          `json:"tags,omitempty"`
@@ -140,12 +140,19 @@ func (p *plan) provenance(res *Result) ([]byte, error) {
 func (p *plan) provenanceParams() provenanceParams {
 	r := &p.r
 	pp := provenanceParams{
-		Package: r.Package, Binary: r.Binary, Path: r.Path, Tags: r.Tags,
+		Package: r.Package, Path: r.Path, Tags: r.Tags,
 		Bare: r.Bare, NoCerts: r.NoCerts, Zones: r.Zones, Localtime: r.Localtime, ZoneinfoZip: r.ZoneinfoZip,
 		User: r.User, WorkingDir: r.WorkingDir, Env: r.Env, Labels: r.Labels,
 		Annotations: r.Annotations, Ports: r.Ports, Compression: r.Layer.Compression.String(), Level: r.Layer.Level,
 		SBOMInImage: r.SBOM.InImage, AllowDynamic: r.AllowDynamic,
 		Ldflags: r.GoBuild.Ldflags, BuildTags: r.GoBuild.Tags, BuildFlags: r.GoBuild.Flags,
+	}
+	for _, b := range r.Binaries {
+		if b.Platform.OS == "" {
+			pp.Binaries = append(pp.Binaries, b.Path)
+		} else {
+			pp.Binaries = append(pp.Binaries, b.Platform.String()+"="+b.Path)
+		}
 	}
 	for _, f := range r.Files {
 		pp.Files = append(pp.Files, provenanceFile{f.Source, f.Path})

@@ -47,7 +47,7 @@ func TestProvenance(t *testing.T) {
 	baseImg := image.New(amd64).WithLabel("base", "yes")
 	created := time.Date(2024, 5, 6, 7, 8, 9, 0, time.FixedZone("x", 3600))
 	res, err := build.Run(t.Context(), build.Recipe{
-		Binary: bin, Platforms: []image.Platform{amd64}, Created: created,
+		Binaries: []build.Binary{{Path: bin}}, Platforms: []image.Platform{amd64}, Created: created,
 		Base:  build.BaseOf("example.com/base:v1", baseImg),
 		Zones: []string{"Europe/Paris"}, Labels: map[string]string{"team": "core"},
 		SBOM: build.SBOMOptions{None: true},
@@ -63,7 +63,7 @@ func TestProvenance(t *testing.T) {
 		t.Errorf("buildType %q, builder %+v", p.BuildDefinition.BuildType, p.RunDetails.Builder)
 	}
 	ext := p.BuildDefinition.ExternalParameters
-	if ext["binary"] != bin || ext["base"] != "example.com/base:v1" || !slices.Equal(toStrings(ext["platforms"]), []string{"linux/amd64"}) ||
+	if !slices.Equal(toStrings(ext["binaries"]), []string{bin}) || ext["base"] != "example.com/base:v1" || !slices.Equal(toStrings(ext["platforms"]), []string{"linux/amd64"}) ||
 		!slices.Equal(toStrings(ext["zones"]), []string{"Europe/Paris"}) || ext["labels"].(map[string]any)["team"] != "core" {
 		t.Errorf("externalParameters %v", ext)
 	}
@@ -109,7 +109,7 @@ func TestProvenance(t *testing.T) {
 		t.Errorf("tzdata %+v", d)
 	}
 
-	none, err := build.Run(t.Context(), build.Recipe{Binary: bin, Platforms: []image.Platform{amd64}, Bare: true, Provenance: build.ProvenanceOptions{None: true}})
+	none, err := build.Run(t.Context(), build.Recipe{Binaries: []build.Binary{{Path: bin}}, Platforms: []image.Platform{amd64}, Bare: true, Provenance: build.ProvenanceOptions{None: true}})
 	if err != nil || none.Provenance != nil || len(none.Statements()) != 1 {
 		t.Errorf("Provenance.None: %s, %d statements, %v; want no provenance, the SBOM's statement", none.Provenance, len(none.Statements()), err)
 	}
@@ -129,7 +129,7 @@ func TestProvenancePushed(t *testing.T) {
 	}
 	signed := reg.Host() + "/app:signed"
 	res, err := build.Run(ctx, build.Recipe{
-		Binary: bin, Platforms: []image.Platform{amd64}, Bare: true,
+		Binaries: []build.Binary{{Path: bin}}, Platforms: []image.Platform{amd64}, Bare: true,
 		Outputs: []build.Output{{Format: build.Registry, Path: signed, Remote: ro}},
 		Sign:    build.SignOptions{Key: key},
 	})
@@ -156,7 +156,7 @@ func TestProvenancePushed(t *testing.T) {
 
 	unsigned := reg.Host() + "/other:unsigned"
 	res2, err := build.Run(ctx, build.Recipe{
-		Binary: bin, Platforms: []image.Platform{amd64}, Bare: true,
+		Binaries: []build.Binary{{Path: bin}}, Platforms: []image.Platform{amd64}, Bare: true,
 		Outputs: []build.Output{{Format: build.Registry, Path: unsigned, Remote: ro}},
 	})
 	if err != nil {
@@ -172,7 +172,7 @@ func TestProvenancePushed(t *testing.T) {
 	if _, err := signature.VerifyDigest(ctx, unsigned, d, &key.PublicKey, opts); !errors.Is(err, signature.ErrNoSignature) {
 		t.Errorf("unsigned build: %v, want ErrNoSignature", err)
 	}
-	if _, err := build.Run(ctx, build.Recipe{Binary: bin, Platforms: []image.Platform{amd64}, Bare: true, Sign: build.SignOptions{Key: key},
+	if _, err := build.Run(ctx, build.Recipe{Binaries: []build.Binary{{Path: bin}}, Platforms: []image.Platform{amd64}, Bare: true, Sign: build.SignOptions{Key: key},
 		Outputs: []build.Output{{Format: build.Layout, Path: t.TempDir()}}}); !errors.Is(err, build.ErrInvalid) {
 		t.Errorf("Sign.Key without a Registry output: %v, want ErrInvalid", err)
 	}

@@ -29,7 +29,7 @@ func WriteFileAtomic(dir, name string, data []byte) error {
 // temporary file: they name dir/name.
 func WriteAtomic(dir, name string, write func(io.Writer) error) (err error) {
 	target := filepath.Join(dir, name)
-	f, err := createTemp(dir, ".tmp-"+name[:min(len(name), 16)]+"-")
+	f, err := createTemp(dir, TempPrefix(name))
 	if err != nil {
 		return &os.PathError{Op: "create", Path: target, Err: unwrapPath(err)}
 	}
@@ -158,3 +158,8 @@ func ReadSmall(fsys fs.FS, rel string, corrupt error) ([]byte, error) {
 	}
 	return data, nil
 }
+
+// TempPrefix is how the names of WriteAtomic's temporary files for name
+// in a directory begin: a writer that sees one beside no name yet knows
+// another writer is making it.
+func TempPrefix(name string) string { return ".tmp-" + name[:min(len(name), 16)] + "-" }

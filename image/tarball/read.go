@@ -241,8 +241,9 @@ func (t *Tarball) Images(ctx context.Context, tag string) ([]*image.Image, error
 func (t *Tarball) Verify(ctx context.Context) (int, error) {
 	var arts []image.Artifact
 	if t.oci != nil {
+		ld := image.NewLoader(t.oci) // what entries share is read once
 		for _, d := range t.oci.Manifests() {
-			a, err := image.Load(ctx, t.oci, d)
+			a, err := ld.Load(ctx, d)
 			if err != nil {
 				return 0, fmt.Errorf("tarball: %s: %w", t.name, err)
 			}

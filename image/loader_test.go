@@ -3,6 +3,8 @@ package image_test
 import (
 	"encoding/json"
 	"errors"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 
@@ -83,5 +85,32 @@ func TestLoadImageFanOut(t *testing.T) {
 		if n > 1 {
 			t.Errorf("blob %s fetched %d times", dg, n)
 		}
+	}
+}
+
+// Verify checks an artifact given, or listed, many times once: its
+// blobs are not copied or hashed again per reference (issue 22, item 14).
+func TestVerifyRepeatedArtifact(t *testing.T) {
+	img := fixtureImage(t, amd64).WithLabel("padding", strings.Repeat("x", 1<<20))
+	s := newMemStore()
+	s.putAll(t, img)
+	got, err := image.Load(t.Context(), s, img.Descriptor())
+	if err != nil {
+		t.Fatal(err)
+	}
+	arts := make([]image.Artifact, 1000)
+	for i := range arts {
+		arts[i] = got
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	n, err := image.Verify(t.Context(), arts...)
+	runtime.ReadMemStats(&after)
+	if err != nil || n != len(img.Blobs()) {
+		t.Errorf("Verify: %d, %v; want %d blobs", n, err, len(img.Blobs()))
+	}
+	// Each reference that copied the 1 MiB config allocated 1 MiB.
+	if a := after.TotalAlloc - before.TotalAlloc; a > 16<<20 {
+		t.Errorf("Verify allocated %d MiB, want at most 16", a>>20)
 	}
 }

@@ -163,3 +163,57 @@ func TestFanOutCorruptBlob(t *testing.T) {
 		t.Errorf("Artifact: %v, want ErrBlobMismatch", err)
 	}
 }
+
+// A docker archive whose manifest.json lists one config many times,
+// under as many tags, reads and parses it once per Verify and once per
+// opened tarball (issue 22, item 14). (1 MiB and 200 times: the old code
+// kept a copy per entry.)
+func TestDockerArchiveConfigFanOut(t *testing.T) {
+	const size = 1 << 20
+	cfg := `{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]},"padding":"`
+	cfg += strings.Repeat("x", size-len(cfg)-2) + `"}`
+	var entries []string
+	for i := range 200 {
+		entries = append(entries, `{"Config":"cfg.json","RepoTags":["app:`+strconv.Itoa(i)+`"],"Layers":[]}`)
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, f := range []struct{ name, data string }{{"cfg.json", cfg}, {"manifest.json", "[" + strings.Join(entries, ",") + "]"}} {
+		tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.data)), Typeflag: tar.TypeReg})
+		tw.Write([]byte(f.data))
+	}
+	tw.Close()
+	tb, err := tarball.Read(writeTemp(t, buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	// 200 copies before; a few, and the race detector's, now.
+	const most = 32 * size
+	check := func(what string, f func()) {
+		t.Helper()
+		alloc, read, ok := costs(f)
+		t.Logf("%s allocated %d KiB, read %d KiB", what, alloc>>10, read>>10)
+		if alloc > most {
+			t.Errorf("%s allocated %d KiB, want at most %d KiB", what, alloc>>10, most>>10)
+		}
+		if ok && read > 2*size {
+			t.Errorf("%s read %d KiB of the tarball: the 1 MiB config more than once", what, read>>10)
+		}
+	}
+	check("Verify", func() {
+		if n, err := tb.Verify(ctx); err != nil || n != 1 {
+			t.Errorf("Verify: %d blobs, %v; want the config", n, err)
+		}
+	})
+	check("Images and Image", func() {
+		if _, err := tb.Images(ctx, ""); err != nil {
+			t.Fatal(err)
+		}
+		for _, tag := range []string{"app:0", "app:1", "app:199"} {
+			if _, err := tb.Image(ctx, tag, amd64); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}

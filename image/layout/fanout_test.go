@@ -3,6 +3,7 @@ package layout_test
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -17,6 +18,8 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
+
+var fanOutDir = flag.String("fanout.dir", "", "write TestFanOutReadsBlobOnce's layout into this `directory` and keep it, to time the CLI on it (BENCHMARKS.md)")
 
 // bigIndexSize is the size of the index that fanOut lists many times: the
 // most a manifest or index may hold.
@@ -114,7 +117,10 @@ func allocated(f func()) uint64 {
 // once per Verify and once per opened layout, and neither it nor its
 // digest is copied or hashed again per reference (issue 22, item 14).
 func TestFanOutReadsBlobOnce(t *testing.T) {
-	dir := t.TempDir()
+	dir := *fanOutDir
+	if dir == "" {
+		dir = t.TempDir()
+	}
 	big := fanOut(t, dir, 100)
 	fsys := &countFS{FS: os.DirFS(dir), opens: map[string]int{}}
 	l, err := layout.ReadFS(fsys, dir)

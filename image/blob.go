@@ -116,7 +116,14 @@ type Fetcher interface {
 // error naming the blob that wraps layer.ErrDigestMismatch.
 func Verify(ctx context.Context, arts ...Artifact) (int, error) {
 	seen := map[digest.Digest]bool{}
+	done := map[digest.Digest]bool{} // artifacts checked
 	for _, a := range arts {
+		// An artifact given again reaches no blob it did not: skip it
+		// before Blobs, which copies its manifest and config.
+		if done[a.Digest()] {
+			continue
+		}
+		done[a.Digest()] = true
 		for _, b := range a.Blobs() {
 			if seen[b.Descriptor.Digest] {
 				continue

@@ -35,10 +35,11 @@ type Image struct {
 	// rawConfig and rawManifest hold the bytes of an image read from a
 	// layout, tarball or registry (FromManifest, FromConfig), so that it
 	// keeps its digests, media types and every field until it is changed;
-	// stored is rawManifest parsed. Every change goes through clone,
-	// which drops them.
+	// stored is rawManifest parsed, and manifestDigest its digest, hashed
+	// once. Every change goes through clone, which drops them.
 	rawConfig, rawManifest []byte
 	stored                 *ocispec.Manifest
+	manifestDigest         digest.Digest
 }
 
 // New returns an empty image for p: no layers, created at the Unix epoch,
@@ -180,7 +181,12 @@ func (img *Image) RawConfig() []byte {
 
 // Digest returns the manifest's digest: the image's identity in a registry
 // or layout.
-func (img *Image) Digest() digest.Digest { return digest.FromBytes(img.RawManifest()) }
+func (img *Image) Digest() digest.Digest {
+	if img.rawManifest != nil {
+		return img.manifestDigest
+	}
+	return digest.FromBytes(img.RawManifest())
+}
 
 // ConfigDigest returns the config's digest, the "image ID" docker shows.
 func (img *Image) ConfigDigest() digest.Digest { return digest.FromBytes(img.RawConfig()) }
@@ -230,13 +236,18 @@ func (img *Image) WithSubject(d ocispec.Descriptor) *Image {
 // Descriptor returns the manifest's descriptor, with the platform set, as
 // an index lists it.
 func (img *Image) Descriptor() ocispec.Descriptor {
-	raw := img.RawManifest()
-	return ocispec.Descriptor{
-		MediaType: img.MediaType(),
-		Digest:    digest.FromBytes(raw),
-		Size:      int64(len(raw)),
-		Platform:  img.Platform().OCI(),
+	d := img.manifestBlob().Descriptor
+	d.Platform = img.Platform().OCI()
+	return d
+}
+
+// manifestBlob returns the image's manifest blob; that of a stored image
+// shares its bytes, which are never changed.
+func (img *Image) manifestBlob() Blob {
+	if img.rawManifest != nil {
+		return Blob{Descriptor: ocispec.Descriptor{MediaType: img.MediaType(), Digest: img.manifestDigest, Size: int64(len(img.rawManifest))}, data: img.rawManifest}
 	}
+	return BlobFromBytes(img.MediaType(), img.RawManifest())
 }
 
 // Blobs returns the image's blobs: its layers bottom first (a layer listed
@@ -250,12 +261,11 @@ func (img *Image) Blobs() []Blob {
 			bs = append(bs, BlobFromLayer(l))
 		}
 	}
-	cfg, man := img.RawConfig(), img.RawManifest()
-	cb := BlobFromBytes(img.ConfigDescriptor().MediaType, cfg)
+	cb := BlobFromBytes(img.ConfigDescriptor().MediaType, img.RawConfig())
 	if !seen[cb.Descriptor.Digest] {
 		bs = append(bs, cb)
 	}
-	return append(bs, BlobFromBytes(img.MediaType(), man))
+	return append(bs, img.manifestBlob())
 }
 
 // clone returns a deep copy of img without the raw bytes of a read image.

@@ -20,9 +20,11 @@ type Index struct {
 	annotations map[string]string
 
 	// raw and stored are the bytes of an index read as stored
-	// (IndexFromRaw), and those bytes parsed; every change drops them.
+	// (IndexFromRaw), those bytes parsed, and their digest, hashed once;
+	// every change drops them.
 	raw    []byte
 	stored *ocispec.Index
+	dgst   digest.Digest
 }
 
 // entry is one manifest an index lists, with the descriptor it lists it
@@ -61,18 +63,19 @@ func NewIndex(imgs ...*Image) (*Index, error) {
 // a transport makes an index it has read; Load calls it. Each child's
 // digest must be the one its descriptor lists (layer.ErrDigestMismatch).
 func IndexFromRaw(raw []byte, children []Artifact) (*Index, error) {
+	dg := digest.FromBytes(raw)
 	idx, err := parseIndex(raw)
 	if err != nil {
-		return nil, fmt.Errorf("image: index %s: %w", digest.FromBytes(raw), err)
+		return nil, fmt.Errorf("image: index %s: %w", dg, err)
 	}
 	if len(idx.Manifests) != len(children) {
-		return nil, fmt.Errorf("image: index %s: %w: it lists %d manifests, %d given", digest.FromBytes(raw), ErrCorrupt, len(idx.Manifests), len(children))
+		return nil, fmt.Errorf("image: index %s: %w: it lists %d manifests, %d given", dg, ErrCorrupt, len(idx.Manifests), len(children))
 	}
-	ix := &Index{raw: slices.Clone(raw), stored: &idx, annotations: idx.Annotations}
+	ix := &Index{raw: slices.Clone(raw), stored: &idx, dgst: dg, annotations: idx.Annotations}
 	for i, d := range idx.Manifests {
 		c := children[i]
 		if c == nil || c.Digest() != d.Digest {
-			return nil, fmt.Errorf("image: index %s: manifests[%d]: %w: it lists %s", digest.FromBytes(raw), i, layer.ErrDigestMismatch, d.Digest)
+			return nil, fmt.Errorf("image: index %s: manifests[%d]: %w: it lists %s", dg, i, layer.ErrDigestMismatch, d.Digest)
 		}
 		ix.entries = append(ix.entries, entry{a: c, desc: d})
 	}
@@ -182,8 +185,15 @@ func (ix *Index) WithArtifact(a Artifact, annotations map[string]string) *Index 
 // platform of each image.
 func (ix *Index) Index() ocispec.Index {
 	if ix.stored != nil {
-		var x ocispec.Index
-		mustUnmarshal(ix.raw, &x)
+		// A deep copy of what was parsed: parsing the stored bytes
+		// again would cost as much as reading them, per call.
+		x := *ix.stored
+		x.Subject = cloneDescriptor(x.Subject)
+		x.Annotations = maps.Clone(x.Annotations)
+		x.Manifests = slices.Clone(x.Manifests)
+		for i := range x.Manifests {
+			x.Manifests[i] = *cloneDescriptor(&x.Manifests[i])
+		}
 		return x
 	}
 	x := ocispec.Index{
@@ -207,7 +217,12 @@ func (ix *Index) RawManifest() []byte {
 }
 
 // Digest returns the index's digest.
-func (ix *Index) Digest() digest.Digest { return digest.FromBytes(ix.RawManifest()) }
+func (ix *Index) Digest() digest.Digest {
+	if ix.raw != nil {
+		return ix.dgst
+	}
+	return digest.FromBytes(ix.RawManifest())
+}
 
 // MediaType returns the index's media type: OCI's image index, or for an
 // index read as stored, the stored one (such as Docker's manifest list).
@@ -220,8 +235,16 @@ func (ix *Index) MediaType() string {
 
 // Descriptor returns the index's descriptor.
 func (ix *Index) Descriptor() ocispec.Descriptor {
-	raw := ix.RawManifest()
-	return ocispec.Descriptor{MediaType: ix.MediaType(), Digest: digest.FromBytes(raw), Size: int64(len(raw))}
+	return ix.blob().Descriptor
+}
+
+// blob returns the index's own blob; that of a stored index shares its
+// bytes, which are never changed.
+func (ix *Index) blob() Blob {
+	if ix.raw != nil {
+		return Blob{Descriptor: ocispec.Descriptor{MediaType: ix.MediaType(), Digest: ix.dgst, Size: int64(len(ix.raw))}, data: ix.raw}
+	}
+	return BlobFromBytes(ix.MediaType(), ix.RawManifest())
 }
 
 // Blobs returns every blob the index's manifests reach, each digest once,
@@ -233,7 +256,7 @@ func (ix *Index) Blobs() []Blob {
 		var own []Blob
 		if sub, ok := a.(*Index); ok {
 			// Its manifests' blobs are already in bs.
-			own = []Blob{BlobFromBytes(sub.MediaType(), sub.RawManifest())}
+			own = []Blob{sub.blob()}
 		} else {
 			own = a.Blobs()
 		}
@@ -244,7 +267,7 @@ func (ix *Index) Blobs() []Blob {
 			}
 		}
 	})
-	return append(bs, BlobFromBytes(ix.MediaType(), ix.RawManifest()))
+	return append(bs, ix.blob())
 }
 
 // clone returns a copy of ix without the stored bytes.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 
 	"github.com/minimage/minimage/layer"
 	"github.com/minimage/minimage/mediatype"
@@ -16,7 +17,8 @@ import (
 // MaxDescriptors bounds the descriptors one Load or LoadImage follows,
 // so that indexes listing one another many times cannot make it read
 // without end. Each distinct manifest, index and config is read once per
-// call however often it is listed.
+// call however often it is listed, and once per Loader however many of
+// its calls reach it.
 const MaxDescriptors = 4096
 
 // maxJSONTotal bounds the distinct JSON bytes one Load or LoadImage reads.
@@ -33,10 +35,10 @@ const maxDepth = 4
 // they are read through f, and checked, when their bytes are.
 //
 // A JSON blob larger than 8 MiB, indexes nested deeper than 4, or more
-// than MaxDescriptors descriptors is an ErrCorrupt error.
+// than MaxDescriptors descriptors is an ErrCorrupt error. To load several
+// descriptors from one place, use a Loader: it reads what they share once.
 func Load(ctx context.Context, f Fetcher, d ocispec.Descriptor) (Artifact, error) {
-	ld := newLoader(f)
-	return ld.load(ctx, d, 0)
+	return NewLoader(f).Load(ctx, d)
 }
 
 // LoadImage reads the image for platform p that d reaches: d itself when
@@ -46,7 +48,38 @@ func Load(ctx context.Context, f Fetcher, d ocispec.Descriptor) (Artifact, error
 // a zero p takes the first image. No image for p is a *PlatformError (an ErrNotFound)
 // that lists the platforms there are.
 func LoadImage(ctx context.Context, f Fetcher, d ocispec.Descriptor, p Platform) (*Image, error) {
-	ld := newLoader(f)
+	return NewLoader(f).LoadImage(ctx, d, p)
+}
+
+// Loader loads artifacts from one Fetcher, as Load and LoadImage do, and
+// keeps what it has read and checked: each distinct manifest, index and
+// config is fetched, hashed and parsed once, however many of its calls,
+// and references within them, reach it; the limits of Load hold per call.
+// The values it returns are shared between calls (they are immutable).
+// It holds everything it has loaded for as long as it lives: make one per
+// opened source, or per operation, not one per process. A Loader is safe
+// for concurrent use.
+type Loader struct {
+	f    Fetcher
+	mu   sync.Mutex
+	arts map[digest.Digest]Artifact
+	json map[digest.Digest][]byte
+}
+
+// NewLoader returns a Loader that reads from f.
+func NewLoader(f Fetcher) *Loader {
+	return &Loader{f: f, arts: map[digest.Digest]Artifact{}, json: map[digest.Digest][]byte{}}
+}
+
+// Load reads the artifact d describes, as the function Load does.
+func (l *Loader) Load(ctx context.Context, d ocispec.Descriptor) (Artifact, error) {
+	return l.call().load(ctx, d, 0)
+}
+
+// LoadImage reads the image for p that d reaches, as the function
+// LoadImage does.
+func (l *Loader) LoadImage(ctx context.Context, d ocispec.Descriptor, p Platform) (*Image, error) {
+	ld := l.call()
 	img, err := ld.image(ctx, d, p, 0)
 	if errors.Is(err, errNoMatch) {
 		return nil, &PlatformError{Want: p, Have: ld.platforms, In: d.Digest.String()}
@@ -56,18 +89,45 @@ func LoadImage(ctx context.Context, f Fetcher, d ocispec.Descriptor, p Platform)
 
 var errNoMatch = errors.New("no image for the platform")
 
-// loader reads each distinct JSON blob once, and counts descriptors.
+// loader is one call of a Loader: it counts descriptors and bytes.
 type loader struct {
-	f         Fetcher
-	arts      map[digest.Digest]Artifact
-	json      map[digest.Digest][]byte
+	*Loader
 	budget    int
-	bytes     int64      // JSON bytes read so far
-	platforms []Platform // seen by image, for its error
+	bytes     int64            // JSON bytes read so far
+	platforms []Platform       // seen by image, for its error
+	searched  map[listing]bool // by image, with no match
 }
 
-func newLoader(f Fetcher) *loader {
-	return &loader{f: f, arts: map[digest.Digest]Artifact{}, json: map[digest.Digest][]byte{}, budget: MaxDescriptors}
+// listing is a manifest or index as a descriptor lists it: whether it
+// holds an image for a platform depends on both.
+type listing struct {
+	d digest.Digest
+	p Platform
+}
+
+func (l *Loader) call() *loader {
+	return &loader{Loader: l, budget: MaxDescriptors, searched: map[listing]bool{}}
+}
+
+// cached returns the artifact loaded before as d, if d describes it as
+// it is: its size, and an index as an index.
+func (l *Loader) cached(d ocispec.Descriptor) (Artifact, bool) {
+	l.mu.Lock()
+	a, ok := l.arts[d.Digest]
+	l.mu.Unlock()
+	if !ok || a.Descriptor().Size != d.Size {
+		return nil, false
+	}
+	if (mediatype.IsIndex(d.MediaType) || mediatype.IsManifest(d.MediaType)) && mediatype.IsIndex(d.MediaType) != mediatype.IsIndex(a.MediaType()) {
+		return nil, false
+	}
+	return a, true
+}
+
+func (l *Loader) keep(d digest.Digest, a Artifact) {
+	l.mu.Lock()
+	l.arts[d] = a
+	l.mu.Unlock()
 }
 
 func (ld *loader) spend(d ocispec.Descriptor, depth int) error {
@@ -84,7 +144,7 @@ func (ld *loader) load(ctx context.Context, d ocispec.Descriptor, depth int) (Ar
 	if err := ld.spend(d, depth); err != nil {
 		return nil, err
 	}
-	if a, ok := ld.arts[d.Digest]; ok {
+	if a, ok := ld.cached(d); ok {
 		return a, nil
 	}
 	data, mt, err := ld.readManifest(ctx, d)
@@ -109,14 +169,31 @@ func (ld *loader) load(ctx context.Context, d ocispec.Descriptor, depth int) (Ar
 	} else if a, err = ld.manifest(ctx, d, data); err != nil {
 		return nil, err
 	}
-	ld.arts[d.Digest] = a
+	ld.keep(d.Digest, a)
 	return a, nil
 }
 
+// image searches d for an image of platform p. A manifest or index that
+// holds none is searched once per call, however often it is listed.
 func (ld *loader) image(ctx context.Context, d ocispec.Descriptor, p Platform, depth int) (*Image, error) {
 	if err := ld.spend(d, depth); err != nil {
 		return nil, err
 	}
+	k := listing{d: d.Digest}
+	if d.Platform != nil {
+		k.p = Platform{OS: d.Platform.OS, Architecture: d.Platform.Architecture, Variant: d.Platform.Variant}
+	}
+	if ld.searched[k] {
+		return nil, errNoMatch
+	}
+	img, err := ld.search(ctx, d, p, depth)
+	if errors.Is(err, errNoMatch) {
+		ld.searched[k] = true
+	}
+	return img, err
+}
+
+func (ld *loader) search(ctx context.Context, d ocispec.Descriptor, p Platform, depth int) (*Image, error) {
 	if d.Platform != nil && !mediatype.IsIndex(d.MediaType) {
 		q := Platform{OS: d.Platform.OS, Architecture: d.Platform.Architecture, Variant: d.Platform.Variant}
 		if q.OS != "unknown" && !slices.Contains(ld.platforms, q) {
@@ -225,7 +302,10 @@ func (ld *loader) readJSON(ctx context.Context, d ocispec.Descriptor) ([]byte, e
 	if err := checkDescriptor(d); err != nil {
 		return nil, fmt.Errorf("image: %w", err)
 	}
-	if data, ok := ld.json[d.Digest]; ok && int64(len(data)) == d.Size {
+	ld.mu.Lock()
+	data, ok := ld.json[d.Digest]
+	ld.mu.Unlock()
+	if ok && int64(len(data)) == d.Size {
 		return data, nil
 	}
 	if d.Size > maxJSONSize {
@@ -239,16 +319,19 @@ func (ld *loader) readJSON(ctx context.Context, d ocispec.Descriptor) ([]byte, e
 		return nil, fmt.Errorf("image: blob %s: %w", d.Digest, err)
 	}
 	defer rc.Close()
-	data, err := io.ReadAll(io.LimitReader(rc, d.Size+1))
-	if err != nil {
+	// One byte more than d.Size tells a longer blob; one allocation,
+	// where io.ReadAll would make a doubling series of them.
+	data = make([]byte, d.Size+1)
+	n, err := io.ReadFull(rc, data)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
 		return nil, fmt.Errorf("image: blob %s: %w", d.Digest, err)
 	}
-	if int64(len(data)) != d.Size {
-		return nil, fmt.Errorf("image: blob %s: %w: %d bytes read, %d listed", d.Digest, layer.ErrDigestMismatch, len(data), d.Size)
+	data = data[:n:n]
+	if int64(len(data)) != d.Size || !verifies(d.Digest, data) {
+		return nil, fmt.Errorf("image: blob %s: %w (%d bytes read, %d listed)", d.Digest, layer.ErrDigestMismatch, len(data), d.Size)
 	}
-	if !verifies(d.Digest, data) {
-		return nil, fmt.Errorf("image: blob %s: %w: its bytes hash to %s", d.Digest, layer.ErrDigestMismatch, digest.FromBytes(data))
-	}
+	ld.mu.Lock()
 	ld.json[d.Digest] = data
+	ld.mu.Unlock()
 	return data, nil
 }

@@ -19,6 +19,7 @@ import (
 // read as stored keeps its bytes.
 type Manifest struct {
 	raw   []byte
+	dgst  digest.Digest // raw's, hashed once
 	m     ocispec.Manifest
 	blobs []Blob // the config, then the layers, as the manifest lists them
 }
@@ -57,7 +58,8 @@ func NewManifest(artifactType string, blobs []Blob, subject *ocispec.Descriptor,
 		m.Layers = append(m.Layers, ocispec.Descriptor{MediaType: b.Descriptor.MediaType, Digest: b.Descriptor.Digest, Size: b.Descriptor.Size, Annotations: maps.Clone(b.Descriptor.Annotations)})
 		all = append(all, b)
 	}
-	return &Manifest{raw: mustJSON(m), m: m, blobs: all}, nil
+	raw := mustJSON(m)
+	return &Manifest{raw: raw, dgst: digest.FromBytes(raw), m: m, blobs: all}, nil
 }
 
 // ManifestFromRaw returns the manifest raw describes, with blobs as its
@@ -81,7 +83,7 @@ func ManifestFromRaw(raw []byte, blobs []Blob) (*Manifest, error) {
 			return nil, fmt.Errorf("image: manifest %s: blob %d is %s (%d bytes): %w: it lists %s (%d bytes)", digest.FromBytes(raw), i, b.Digest, b.Size, layer.ErrDigestMismatch, d.Digest, d.Size)
 		}
 	}
-	return &Manifest{raw: slices.Clone(raw), m: m, blobs: slices.Clone(blobs)}, nil
+	return &Manifest{raw: slices.Clone(raw), dgst: digest.FromBytes(raw), m: m, blobs: slices.Clone(blobs)}, nil
 }
 
 // manifestFromRaw returns the manifest raw, as stored, whose config and
@@ -91,7 +93,7 @@ func manifestFromRaw(raw []byte, m ocispec.Manifest, f Fetcher) *Manifest {
 	for _, d := range m.Layers {
 		bs = append(bs, blobFromFetcher(f, d))
 	}
-	return &Manifest{raw: slices.Clone(raw), m: m, blobs: bs}
+	return &Manifest{raw: slices.Clone(raw), dgst: digest.FromBytes(raw), m: m, blobs: bs}
 }
 
 // ArtifactType returns the manifest's artifactType, or when it has none,
@@ -125,7 +127,7 @@ func (a *Manifest) MediaType() string {
 func (a *Manifest) RawManifest() []byte { return slices.Clone(a.raw) }
 
 // Digest returns the manifest's digest.
-func (a *Manifest) Digest() digest.Digest { return digest.FromBytes(a.raw) }
+func (a *Manifest) Digest() digest.Digest { return a.dgst }
 
 // Descriptor returns the manifest's descriptor, with its artifactType.
 func (a *Manifest) Descriptor() ocispec.Descriptor {
@@ -143,7 +145,8 @@ func (a *Manifest) Blobs() []Blob {
 			bs = append(bs, b)
 		}
 	}
-	return append(bs, BlobFromBytes(a.MediaType(), a.raw))
+	own := Blob{Descriptor: ocispec.Descriptor{MediaType: a.MediaType(), Digest: a.dgst, Size: int64(len(a.raw))}, data: a.raw}
+	return append(bs, own)
 }
 
 // mustUnmarshal decodes bytes that already decoded once.

@@ -47,6 +47,7 @@ func FromManifest(rawManifest, rawConfig []byte, layers []*layer.Layer) (*Image,
 		return nil, fmt.Errorf("image: manifest %s: %w", digest.FromBytes(rawManifest), err)
 	}
 	img.rawManifest = slices.Clone(rawManifest)
+	img.manifestDigest = digest.FromBytes(rawManifest)
 	img.stored = &m
 	img.annotations = m.Annotations
 	return img, nil

@@ -161,8 +161,13 @@ func TestLayoutCorruptBlob(t *testing.T) {
 	if !errors.Is(err, layer.ErrDigestMismatch) {
 		t.Errorf("read corrupt layer: %v", err)
 	}
-	// A corrupt manifest is reported when read.
+	// A corrupt manifest is reported when read: by a Layout opened
+	// after, and by Verify (the Layout read before keeps what it read).
 	os.WriteFile(blobFile(dir, a), []byte("{}"), 0o644)
+	if _, err := l.Verify(context.Background()); !errors.Is(err, layer.ErrDigestMismatch) {
+		t.Errorf("verify corrupt manifest: %v", err)
+	}
+	l, _ = layout.Read(dir)
 	if _, err := l.Image(context.Background(), "a", amd64); !errors.Is(err, layer.ErrDigestMismatch) || !strings.Contains(err.Error(), a.Digest().Encoded()) {
 		t.Errorf("corrupt manifest: %v", err)
 	}

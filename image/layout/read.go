@@ -22,11 +22,14 @@ import (
 // layers are read when an artifact is taken, and every blob read through
 // it is checked against its digest. The values it returns re-open their
 // files on every read: they stay readable as long as the files do, and
-// need no Close. A Layout is safe for concurrent use.
+// need no Close. Manifests, indexes and configs are read, checked and
+// kept once per Layout, however many entries and calls reach them; Verify
+// reads them afresh. A Layout is safe for concurrent use.
 type Layout struct {
-	name  string // for errors: the directory, or what ReadFS was given
-	fsys  fs.FS
-	index ocispec.Index
+	name   string // for errors: the directory, or what ReadFS was given
+	fsys   fs.FS
+	index  ocispec.Index
+	loader *image.Loader
 }
 
 // Read opens the OCI image layout in dir: it checks oci-layout and reads
@@ -46,7 +49,7 @@ func ReadFS(fsys fs.FS, name string) (*Layout, error) {
 	}
 	data, err := readSmall(fsys, "index.json")
 	if errors.Is(err, fs.ErrNotExist) {
-		return &Layout{name: name, fsys: fsys, index: emptyIndex()}, nil
+		return newLayout(name, fsys, emptyIndex()), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("layout: read %s: index.json: %w", name, err)
@@ -55,7 +58,13 @@ func ReadFS(fsys fs.FS, name string) (*Layout, error) {
 	if err != nil {
 		return nil, fmt.Errorf("layout: read %s: index.json: %w", name, err)
 	}
-	return &Layout{name: name, fsys: fsys, index: idx}, nil
+	return newLayout(name, fsys, idx), nil
+}
+
+func newLayout(name string, fsys fs.FS, idx ocispec.Index) *Layout {
+	l := &Layout{name: name, fsys: fsys, index: idx}
+	l.loader = image.NewLoader(l)
+	return l
 }
 
 // checkLayoutFile checks fsys's oci-layout file.
@@ -218,7 +227,7 @@ func (l *Layout) Artifact(ctx context.Context, tag string) (image.Artifact, erro
 	if err != nil {
 		return nil, err
 	}
-	a, err := image.Load(ctx, l, d)
+	a, err := l.loader.Load(ctx, d)
 	if err != nil {
 		return nil, fmt.Errorf("layout: %s: %w", l.name, err)
 	}
@@ -261,7 +270,7 @@ func (l *Layout) Image(ctx context.Context, tag string, p image.Platform) (*imag
 	}
 	var last error
 	for _, d := range ds {
-		img, err := image.LoadImage(ctx, l, d, p)
+		img, err := l.loader.LoadImage(ctx, d, p)
 		if err == nil {
 			return img, nil
 		}
@@ -282,7 +291,7 @@ func (l *Layout) Image(ctx context.Context, tag string, p image.Platform) (*imag
 // layer bytes are checked as they are read. A tag that names nothing is
 // an image.ErrNotFound error.
 func (l *Layout) Images(ctx context.Context, tag string) ([]*image.Image, error) {
-	arts, err := l.artifacts(ctx, tag)
+	arts, err := l.artifacts(ctx, l.loader, tag)
 	if err != nil {
 		return nil, err
 	}
@@ -293,8 +302,8 @@ func (l *Layout) Images(ctx context.Context, tag string) ([]*image.Image, error)
 	return out, nil
 }
 
-// artifacts loads every entry tag names.
-func (l *Layout) artifacts(ctx context.Context, tag string) ([]image.Artifact, error) {
+// artifacts loads every entry tag names through ld.
+func (l *Layout) artifacts(ctx context.Context, ld *image.Loader, tag string) ([]image.Artifact, error) {
 	ds, err := l.entries(tag)
 	if err != nil {
 		return nil, err
@@ -304,7 +313,7 @@ func (l *Layout) artifacts(ctx context.Context, tag string) ([]image.Artifact, e
 	}
 	var out []image.Artifact
 	for _, d := range ds {
-		a, err := image.Load(ctx, l, d)
+		a, err := ld.Load(ctx, d)
 		if err != nil {
 			return nil, fmt.Errorf("layout: %s: %w", l.name, err)
 		}
@@ -318,9 +327,9 @@ func (l *Layout) artifacts(ctx context.Context, tag string) ([]image.Artifact, e
 // tar against its diffID. Manifests that are not images (attestations,
 // SBOMs) are checked too. It returns the number of distinct blobs checked,
 // indexes, manifests and configs included; the first mismatch is an error
-// (layer.ErrDigestMismatch or layer.ErrDigestMismatch) naming the blob.
+// (layer.ErrDigestMismatch) naming the blob.
 func (l *Layout) Verify(ctx context.Context) (int, error) {
-	arts, err := l.artifacts(ctx, "")
+	arts, err := l.artifacts(ctx, image.NewLoader(l), "")
 	if err != nil {
 		return 0, err
 	}

@@ -35,11 +35,12 @@ func Entries(ctx context.Context, src image.Source, tag string) ([]Entry, error)
 		out = add(out, t, a)
 	}
 	if l, ok := src.(*layout.Layout); ok {
+		ld := image.NewLoader(l) // an index listed many times is read once
 		for _, d := range l.Manifests() {
 			if d.Annotations[ocispec.AnnotationRefName] != "" {
 				continue
 			}
-			a, err := image.Load(ctx, l, d)
+			a, err := ld.Load(ctx, d)
 			if err != nil {
 				return nil, err
 			}

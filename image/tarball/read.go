@@ -34,9 +34,11 @@ var ErrNotTar = errors.New("not a tar file")
 // write it) or a docker archive with only manifest.json (older docker
 // save, skopeo's docker-archive:). Its entries are indexed once and blobs
 // are read in place; every blob read through it is checked against its
-// digest. The values it returns re-open the file on every read: they stay
-// readable as long as the file is there, and need no Close. A Tarball is
-// safe for concurrent use.
+// digest. Manifests, indexes and configs are read and kept once per
+// Tarball, however many entries name them; Verify reads them afresh. The
+// values it returns re-open the file on every read: they stay readable as
+// long as the file is there, and need no Close. A Tarball is safe for
+// concurrent use.
 type Tarball struct {
 	name   string
 	fsys   *tarFS
@@ -45,6 +47,7 @@ type Tarball struct {
 
 	mu      sync.Mutex
 	digests map[string]digest.Digest // of layer files not named by digest
+	images  map[string]*image.Image  // of manifest.json's entries, by entryKey
 }
 
 // Read opens the tar file at path. Layers may be gzip, zstd or plain
@@ -69,7 +72,7 @@ func Read(path string) (*Tarball, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Tarball{name: path, fsys: &tarFS{path: path, files: files, size: st.Size()}, digests: map[string]digest.Digest{}}
+	t := &Tarball{name: path, fsys: &tarFS{path: path, files: files, size: st.Size()}, digests: map[string]digest.Digest{}, images: map[string]*image.Image{}}
 	if _, ok := files["index.json"]; ok {
 		if _, ok := files["oci-layout"]; !ok {
 			// docker save from version 25 writes both; older tools
@@ -228,7 +231,7 @@ func (t *Tarball) Images(ctx context.Context, tag string) ([]*image.Image, error
 		if tag != "" && !dockerTagged(e, tag) {
 			continue
 		}
-		img, err := t.dockerEntry(ctx, e)
+		img, err := t.entryImage(ctx, e, t.images)
 		if err != nil {
 			return nil, err
 		}
@@ -247,16 +250,21 @@ func (t *Tarball) Images(ctx context.Context, tag string) ([]*image.Image, error
 func (t *Tarball) Verify(ctx context.Context) (int, error) {
 	var arts []image.Artifact
 	if t.oci != nil {
+		ld := image.NewLoader(t.oci) // what entries share is read once
 		for _, d := range t.oci.Manifests() {
-			a, err := image.Load(ctx, t.oci, d)
+			a, err := ld.Load(ctx, d)
 			if err != nil {
 				return 0, fmt.Errorf("tarball: %s: %w", t.name, err)
 			}
 			arts = append(arts, a)
 		}
 	}
+	fresh := map[string]*image.Image{}
 	for _, e := range t.docker {
-		img, err := t.dockerEntry(ctx, e)
+		if _, ok := fresh[entryKey(e)]; ok {
+			continue
+		}
+		img, err := t.entryImage(ctx, e, fresh)
 		if err != nil {
 			return 0, err
 		}
@@ -304,7 +312,7 @@ func (t *Tarball) dockerImage(ctx context.Context, tag string, p image.Platform)
 	}
 	var imgs []*image.Image
 	for _, e := range cands {
-		img, err := t.dockerEntry(ctx, e)
+		img, err := t.entryImage(ctx, e, t.images)
 		if err != nil {
 			return nil, err
 		}
@@ -317,6 +325,36 @@ func (t *Tarball) dockerImage(ctx context.Context, tag string, p image.Platform)
 		return nil, fmt.Errorf("tarball: %s: %w", t.name, image.NewPlatformError(p, imgs))
 	}
 	return nil, fmt.Errorf("tarball: %s: tag %q: %w", t.name, tag, image.NewPlatformError(p, imgs))
+}
+
+// entryImage returns the image of the manifest.json entry e from images,
+// reading it into images first: entries that name the same files are
+// read once.
+func (t *Tarball) entryImage(ctx context.Context, e dockerEntry, images map[string]*image.Image) (*image.Image, error) {
+	k := entryKey(e)
+	t.mu.Lock()
+	img, ok := images[k]
+	t.mu.Unlock()
+	if ok {
+		return img, nil
+	}
+	img, err := t.dockerEntry(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	images[k] = img
+	t.mu.Unlock()
+	return img, nil
+}
+
+// entryKey returns the files e names, which make its image.
+func entryKey(e dockerEntry) string {
+	k := path.Clean(e.Config)
+	for _, l := range e.Layers {
+		k += "\x00" + path.Clean(l)
+	}
+	return k
 }
 
 // dockerEntry reads one image of manifest.json. A blob named by its

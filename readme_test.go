@@ -368,3 +368,86 @@ func params(ft *ast.FuncType) (n int, variadic bool) {
 	}
 	return n, false
 }
+
+// TestExamplesSelfContained checks that every example_test.go in the
+// module uses nothing declared in the package's other test files, so that
+// each example, with the helpers of its own file, is a program a user can
+// paste.
+func TestExamplesSelfContained(t *testing.T) {
+	files, err := filepath.Glob("*/example_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	more, _ := filepath.Glob("*/*/example_test.go")
+	deeper, _ := filepath.Glob("*/*/*/example_test.go")
+	files = append(append(append(files, "example_test.go"), more...), deeper...)
+	checked := 0
+	for _, ex := range files {
+		if strings.HasPrefix(ex, "bench/") || strings.HasPrefix(ex, "interop/") || strings.HasPrefix(ex, "conformance/") {
+			continue
+		}
+		fset := token.NewFileSet()
+		ef, err := parser.ParseFile(fset, ex, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		others := testDecls(t, fset, filepath.Dir(ex), ef.Name.Name)
+		checked++
+		sels := map[*ast.Ident]bool{} // the Name of x.Name, which is no top-level name
+		ast.Inspect(ef, func(n ast.Node) bool {
+			if sel, ok := n.(*ast.SelectorExpr); ok {
+				sels[sel.Sel] = true
+			}
+			return true
+		})
+		ast.Inspect(ef, func(n ast.Node) bool {
+			if id, ok := n.(*ast.Ident); ok && !sels[id] && id.Obj == nil && others[id.Name] != "" {
+				t.Errorf("%s: uses %s, declared in %s", fset.Position(id.Pos()), id.Name, others[id.Name])
+			}
+			return true
+		})
+	}
+	if checked < 10 {
+		t.Errorf("checked %d example files; the glob has stopped finding them", checked)
+	}
+}
+
+// testDecls returns the top-level names the _test.go files of dir other
+// than example_test.go declare in package pkg, each with its file.
+func testDecls(t *testing.T, fset *token.FileSet, dir, pkg string) map[string]string {
+	t.Helper()
+	names, _ := filepath.Glob(filepath.Join(dir, "*_test.go"))
+	decls := map[string]string{}
+	for _, name := range names {
+		if filepath.Base(name) == "example_test.go" {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Name.Name != pkg {
+			continue
+		}
+		for _, d := range f.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Recv == nil {
+					decls[d.Name.Name] = name
+				}
+			case *ast.GenDecl:
+				for _, s := range d.Specs {
+					switch s := s.(type) {
+					case *ast.TypeSpec:
+						decls[s.Name.Name] = name
+					case *ast.ValueSpec:
+						for _, n := range s.Names {
+							decls[n.Name] = name
+						}
+					}
+				}
+			}
+		}
+	}
+	return decls
+}

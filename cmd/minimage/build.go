@@ -103,11 +103,16 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return cliError{err}
 	}
+	undo, err := makeOutputParents(rec.Outputs)
+	if err != nil {
+		return err
+	}
 	prog := newProgress(stderr, f.quiet)
 	rec.Progress = prog.event
 	res, err := build.Run(ctx, rec)
 	prog.done()
 	if err != nil {
+		undo()
 		return cliError{err}
 	}
 	if done, err := f.publish.published(stdout, rec, res); done || err != nil {
@@ -226,6 +231,9 @@ func (f *buildFlags) recipe(targets []string, stdout io.Writer) (build.Recipe, e
 	}
 	r.GoBuild = build.GoBuild{Ldflags: f.ldflags, Tags: f.buildTags.values, Cache: f.binCache}
 	r.Tags = f.tags.values
+	if len(r.Tags) == 0 {
+		r.Tags = f.publish.pushTags()
+	}
 	if len(r.Tags) == 0 {
 		r.Tags = []string{cmp.Or(f.name, r.Name()) + ":latest"}
 	}

@@ -99,6 +99,27 @@ func (f *publishFlags) base(ref string) (build.Base, error) {
 	return build.OpenBaseWith(ref, opts)
 }
 
+// pushTags returns the --push references, as tags for the layout and
+// tarball outputs when no -t is given: what "-o dist/oci --push
+// ghcr.io/me/app:v1" writes, "minimage push dist/oci:v1" finds. A
+// reference without a tag gets ":latest", as the push does; one with a
+// digest alone names no tag.
+func (f *publishFlags) pushTags() []string {
+	var tags []string
+	for _, p := range f.push.values {
+		r, err := remote.ParseReference(p)
+		if err != nil || r.Tag == "" {
+			continue // a bad reference is refused before work, by build.Run
+		}
+		name, _, _ := strings.Cut(p, "@")
+		if !strings.HasSuffix(name, ":"+r.Tag) {
+			name += ":" + r.Tag
+		}
+		tags = append(tags, name)
+	}
+	return tags
+}
+
 // outputs returns the --push outputs.
 func (f *publishFlags) outputs() []build.Output {
 	var outs []build.Output

@@ -66,7 +66,10 @@ func TestBuildPushRegistry(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
-		want := layoutDigest(t, out, "")
+		want := layoutDigest(t, out, "v1") // the --push tags, as no -t is given
+		if latest := layoutDigest(t, out, "latest"); latest != want {
+			t.Errorf("the layout's latest is %s, its v1 %s", latest, want)
+		}
 		for _, ref := range []string{reg.Ref("app:v1"), reg.Ref("app:latest")} {
 			if line := "pushed " + ref + "@" + want + "\n"; !strings.Contains(stdout, line) {
 				t.Errorf("stdout lacks %q:\n%s", line, stdout)
@@ -90,7 +93,7 @@ func TestBuildPushRegistry(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ix, err := l.Index(context.Background(), "")
+		ix, err := l.Index(context.Background(), "v1")
 		if err != nil {
 			t.Fatal(err)
 		}

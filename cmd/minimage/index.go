@@ -85,7 +85,7 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func mergeSources(ctx context.Context, names []string, mo image.MergeOptions, opts remote.Options) (*image.Index, error) {
 	srcs := make([]image.MergeSource, len(names))
 	for i, name := range names {
-		r, err := ref.Parse(name, ref.Options{})
+		r, err := parseSource(name)
 		if err != nil {
 			return nil, err
 		}

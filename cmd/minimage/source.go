@@ -34,11 +34,19 @@ func openLayout(p string) (diskSource, error) {
 	return src.(diskSource), nil // Local: a *layout.Layout or *tarball.Tarball
 }
 
-// openSource opens SRC[:TAG]: a layout directory or tarball on disk, else
-// a registry reference that names its registry, pulled with rf's options
-// (quietly). It returns the source and the tag to read in it.
+// parseSource reads a source name as every command reads one, and as
+// build's --base does: a layout directory or tarball when the path
+// exists, else a registry reference, on Docker Hub when it names no
+// registry ("alpine:3.20"), as docker reads it and as pull and push read
+// theirs.
+func parseSource(name string) (ref.Ref, error) {
+	return ref.Parse(name, ref.Options{DockerHub: true})
+}
+
+// openSource opens SRC[:TAG] (see parseSource), a registry's pulled with
+// rf's options (quietly). It returns the source and the tag to read in it.
 func openSource(ctx context.Context, name string, rf *registryFlags, stderr io.Writer) (image.Source, string, error) {
-	r, err := ref.Parse(name, ref.Options{})
+	r, err := parseSource(name)
 	if err != nil {
 		return nil, "", err
 	}

@@ -27,7 +27,7 @@ func WriteLayout(t testing.TB, a image.Artifact, tags ...string) string {
 // WriteTarball writes a into a new tarball under t.TempDir, with tags as
 // docker references (see tarball.Options), and returns the file's
 // path. The file loads with docker load, podman load and skopeo, and
-// image.ReadTarball reads it. The testing package removes it when the
+// tarball.Read reads it. The testing package removes it when the
 // test ends. A write that fails ends the test.
 func WriteTarball(t testing.TB, a image.Artifact, tags ...string) string {
 	t.Helper()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/minimage/minimage/build"
-	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -66,7 +64,7 @@ func newBuildFlagSet(f *buildFlags, stdout, stderr io.Writer) *flag.FlagSet {
 	str(&f.binCache, []string{"bin-cache"}, defaultBinCache(), "keep go build's binaries in `DIR` between runs, so an unchanged program is not linked again; empty: do not keep them")
 	f.publish.register(fs)
 	for _, n := range []string{"q", "quiet"} {
-		fs.BoolVar(&f.quiet, n, false, "print nothing but errors and the result")
+		fs.BoolVar(&f.quiet, n, false, "print nothing on stderr but errors")
 	}
 	f.sbom.register(fs)
 	return fs
@@ -84,18 +82,16 @@ Flags (one dash or two; they may come after TARGET):
 func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f buildFlags
 	fs := newBuildFlagSet(&f, stdout, stderr)
-	target, err := parseCommand(fs, args, "TARGET")
+	pos, err := parseCommand(fs, args, 1, 1, "one TARGET")
 	if err != nil {
 		return err
 	}
+	target := pos[0]
 	if err := f.publish.prepare(stderr, f.quiet, slices.Contains(f.outputs.values, "-")); err != nil {
 		return err
 	}
 	rec, err := f.recipe(target, stdout)
 	if err != nil {
-		if errors.Is(err, errUsage) {
-			fs.Usage()
-		}
 		return cliError{err}
 	}
 	prog := newProgress(stderr, f.quiet)
@@ -110,6 +106,9 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if done, err := f.publish.published(stdout, rec, res); done || err != nil {
 		return err
+	}
+	if f.quiet && stdoutTarball(rec) {
+		return nil // the report would go to stderr
 	}
 	return report(stdout, stderr, rec, res)
 }
@@ -139,7 +138,7 @@ func (f *buildFlags) recipe(target string, stdout io.Writer) (build.Recipe, erro
 	}
 	for _, o := range f.outputs.values {
 		if o == "-" {
-			if slices.ContainsFunc(r.Outputs, func(o build.Output) bool { return o.Writer != nil }) {
+			if stdoutTarball(r) {
 				return r, fmt.Errorf("%w: -o - is given twice", errUsage)
 			}
 			if err := notTerminal(stdout); err != nil {
@@ -148,9 +147,9 @@ func (f *buildFlags) recipe(target string, stdout io.Writer) (build.Recipe, erro
 			r.Outputs = append(r.Outputs, build.Output{Format: build.Tarball, Path: "stdout", Writer: stdout})
 			continue
 		}
-		out, err := build.ParseOutput(o)
+		out, err := parseOutput(o)
 		if err != nil {
-			return r, flagError("-o", err)
+			return r, err
 		}
 		r.Outputs = append(r.Outputs, out)
 	}
@@ -161,9 +160,9 @@ func (f *buildFlags) recipe(target string, stdout io.Writer) (build.Recipe, erro
 		r.Package = target
 	}
 	for _, s := range f.platforms.values {
-		pl, err := image.ParsePlatform(s)
+		pl, err := parsePlatform(s)
 		if err != nil {
-			return r, flagError("--platform", err)
+			return r, err
 		}
 		r.Platforms = append(r.Platforms, pl)
 	}
@@ -204,6 +203,9 @@ func (f *buildFlags) recipe(target string, stdout io.Writer) (build.Recipe, erro
 	}
 	if f.bare && (f.baseRef != "" || len(f.zones.values) > 0 || f.localtime != "") {
 		return r, fmt.Errorf("%w: --bare is the binary alone; it cannot take --base, --zones or --localtime", errUsage)
+	}
+	if f.allowDynamic && f.baseRef == "" {
+		return r, fmt.Errorf("%w: --allow-dynamic needs --base: minimage's own base files hold no C library, so a dynamically linked binary would not start; give --base an image that holds its C library, or build with CGO_ENABLED=0", errUsage)
 	}
 	if f.baseRef != "" {
 		if r.Base, err = f.publish.base(f.baseRef); err != nil {

@@ -40,7 +40,7 @@ func (f *publishFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.imageRefs, "image-refs", "", "write each pushed reference, REGISTRY/REPO:TAG@sha256:…, one a line, to `FILE`")
 	fs.BoolVar(&f.json, "json", false, "print the result as JSON on stdout: digest, platforms, outputs, pushed references")
 	fs.StringVar(&f.signKey, "sign-key", "", "sign what --push pushes (the index and each image) with the cosign private key in `FILE`, as cosign sign --key does; the password is $COSIGN_PASSWORD")
-	f.reg.registerConnection(fs)
+	f.reg.registerConnection(fs, true)
 }
 
 // prepare checks the flags and works out the registry options: once,

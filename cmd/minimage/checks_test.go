@@ -66,7 +66,7 @@ func TestChecksBeforeWork(t *testing.T) {
 			if code == 0 {
 				t.Fatalf("exit 0; stdout:\n%s", stdout)
 			}
-			last := strings.TrimSpace(errs)
+			last := strings.TrimSpace(strings.TrimSuffix(errs, usageHint("build")))
 			if i := strings.LastIndexByte(last, '\n'); i >= 0 {
 				last = last[i+1:]
 			}

@@ -2,6 +2,9 @@ package main
 
 import (
 	"fmt"
+
+	"github.com/minimage/minimage/build"
+	"github.com/minimage/minimage/image"
 	"strconv"
 	"strings"
 	"time"
@@ -79,4 +82,29 @@ func parseCreated(v string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("--created %q: want RFC 3339 (2024-01-02T15:04:05Z) or Unix seconds (1704207845)", v)
 	}
 	return t.UTC(), nil
+}
+
+// parsePlatform reads --platform, as every command that takes one does;
+// "" is the zero Platform, all of them.
+func parsePlatform(s string) (image.Platform, error) {
+	if s == "" {
+		return image.Platform{}, nil
+	}
+	p, err := image.ParsePlatform(s)
+	if err != nil {
+		return p, fmt.Errorf("%w: --platform: %w", errUsage, cliError{err})
+	}
+	return p, nil
+}
+
+// parseOutput reads -o as every command that writes an image does: a
+// name ending in .tar is a tarball, anything else a layout directory,
+// and a compressed archive's name (x.tgz, x.tar.gz) is refused, as
+// build.ParseOutput says. "-" (stdout) is the caller's.
+func parseOutput(o string) (build.Output, error) {
+	out, err := build.ParseOutput(o)
+	if err != nil {
+		return out, fmt.Errorf("%w: -o: %w", errUsage, cliError{err})
+	}
+	return out, nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,33 +24,43 @@ sent, and an image from another repository of it is mounted.
 Flags:
 `
 
+// indexFlags are the flags of "minimage index create".
+type indexFlags struct {
+	reg               registryFlags
+	replace           bool
+	annotations, tags listFlag
+	out               string
+}
+
+func newIndexFlagSet(f *indexFlags, stdout, stderr io.Writer) *flag.FlagSet {
+	fs := newFlagSet("minimage index create", indexUsage, stdout, stderr)
+	f.reg.register(fs, true)
+	fs.BoolVar(&f.replace, "replace", false, "let a later SRC's image replace an earlier one's of the same platform (default: an error)")
+	fs.Var(&f.annotations, "annotation", "set the index annotation `KEY=VALUE` (repeatable)")
+	f.tags.split = true
+	for _, n := range []string{"t", "tag"} {
+		fs.Var(&f.tags, n, "also tag it `TAG` (repeatable, or a comma-separated list)")
+	}
+	for _, n := range []string{"o", "output"} {
+		fs.StringVar(&f.out, n, "", "also write the index into the layout `DIR[:TAG]` or FILE.tar[:TAG] (default TAG: REF's tag)")
+	}
+	return fs
+}
+
 func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f indexFlags
+	fs := newIndexFlagSet(&f, stdout, stderr)
 	if len(args) == 0 || args[0] != "create" {
-		fmt.Fprint(stderr, indexUsage)
+		if _, err := parseCommand(fs, args, 0, -1, ""); err != nil {
+			return err // -h, or a bad flag
+		}
 		return fmt.Errorf("%w: the index command has one subcommand: create", errUsage)
 	}
-	fs := newFlagSet("minimage index create", indexUsage, stdout, stderr)
-	var rf registryFlags
-	rf.register(fs)
-	replace := fs.Bool("replace", false, "let a later SRC's image replace an earlier one's of the same platform (default: an error)")
-	var annotations, tags listFlag
-	fs.Var(&annotations, "annotation", "set the index annotation `KEY=VALUE` (repeatable)")
-	tags.split = true
-	for _, n := range []string{"t", "tag"} {
-		fs.Var(&tags, n, "also tag it `TAG` (repeatable, or a comma-separated list)")
-	}
-	out := fs.String("o", "", "also write the index into the layout `DIR[:TAG]` or FILE.tar[:TAG] (default TAG: REF's tag)")
-	pos, err := parseInterspersed(fs, args[1:])
+	pos, err := parseCommand(fs, args[1:], 2, -1, "REF and at least one SRC")
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return err
 	}
-	if len(pos) < 2 {
-		fs.Usage()
-		return fmt.Errorf("%w: want REF and at least one SRC, got %d arguments", errUsage, len(pos))
-	}
+	annotations, tags, out, replace, rf := f.annotations, f.tags, &f.out, &f.replace, &f.reg
 	kvs, err := keyValues("annotation", annotations.values)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -32,22 +33,25 @@ type inspectFlags struct {
 	registry registryFlags
 }
 
-func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var f inspectFlags
+func newInspectFlagSet(f *inspectFlags, stdout, stderr io.Writer) *flag.FlagSet {
 	fs := newFlagSet("minimage inspect", inspectUsage, stdout, stderr)
 	fs.BoolVar(&f.json, "json", false, "print JSON, for scripts: an array of images, each with its layers' files")
 	fs.StringVar(&f.raw, "raw", "", "print the stored bytes of the `manifest`, config or index, as crane manifest and crane config do")
 	fs.StringVar(&f.platform, "platform", "", "show only the image for `os/arch[/variant]`, such as linux/arm64")
-	f.registry.register(fs)
-	ref, err := parseCommand(fs, args, "SRC[:TAG]")
+	f.registry.register(fs, false)
+	return fs
+}
+
+func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f inspectFlags
+	pos, err := parseCommand(newInspectFlagSet(&f, stdout, stderr), args, 1, 1, "one SRC[:TAG]")
 	if err != nil {
 		return err
 	}
-	var p image.Platform
-	if f.platform != "" {
-		if p, err = image.ParsePlatform(f.platform); err != nil {
-			return fmt.Errorf("%w: --platform: %v", errUsage, err)
-		}
+	ref := pos[0]
+	p, err := parsePlatform(f.platform)
+	if err != nil {
+		return err
 	}
 	src, tag, err := openSource(ctx, ref, &f.registry, stderr)
 	if err != nil {

@@ -126,7 +126,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errUsage):
-		fmt.Fprintf(stderr, "minimage %s: %s\n", args[0], strings.TrimPrefix(err.Error(), errUsage.Error()+": "))
+		fmt.Fprintf(stderr, "minimage %s: %s\n%s", args[0], strings.TrimPrefix(err.Error(), errUsage.Error()+": "), usageHint(args[0]))
 		return 2
 	default:
 		fmt.Fprintf(stderr, "minimage %s: %v\n", args[0], err)
@@ -134,21 +134,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-// parseCommand parses a command's flags and its one positional argument,
-// what (such as "TARGET"); anything else is a usage error.
-func parseCommand(fs *flag.FlagSet, args []string, what string) (string, error) {
+// usageHint follows a usage error's one line.
+func usageHint(cmd string) string {
+	return fmt.Sprintf("run 'minimage %s --help' for usage\n", cmd)
+}
+
+// parseCommand parses a command's flags and its positional arguments:
+// at least min, at most max (-1: any number), what says which ("TARGET",
+// "REF SRC..."). Anything else is a usage error.
+func parseCommand(fs *flag.FlagSet, args []string, min, max int, what string) ([]string, error) {
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return "", err
+			return nil, err
 		}
-		return "", fmt.Errorf("%w: %w", errUsage, err)
+		return nil, fmt.Errorf("%w: %w", errUsage, err)
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return "", fmt.Errorf("%w: want exactly one %s, got %d", errUsage, what, len(pos))
+	if len(pos) < min || max >= 0 && len(pos) > max {
+		return nil, fmt.Errorf("%w: want %s, got %s", errUsage, what, plural(len(pos), "argument"))
 	}
-	return pos[0], nil
+	return pos, nil
 }
 
 // parseInterspersed parses flags that may come before or after the

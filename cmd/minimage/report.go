@@ -14,10 +14,8 @@ import (
 // tarball on stdout the report goes to stderr.
 func report(stdout, stderr io.Writer, r build.Recipe, res *build.Result) error {
 	w := stdout
-	for _, o := range r.Outputs {
-		if o.Writer != nil {
-			w = stderr
-		}
+	if stdoutTarball(r) {
+		w = stderr
 	}
 	kind := "image"
 	if _, ok := res.Artifact.(*image.Index); ok {
@@ -58,4 +56,9 @@ func human(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// stdoutTarball reports whether r writes a tarball on stdout (-o -).
+func stdoutTarball(r build.Recipe) bool {
+	return slices.ContainsFunc(r.Outputs, func(o build.Output) bool { return o.Writer != nil })
 }

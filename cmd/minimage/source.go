@@ -36,7 +36,7 @@ func openLayout(p string) (diskSource, error) {
 
 // openSource opens SRC[:TAG]: a layout directory or tarball on disk, else
 // a registry reference that names its registry, pulled with rf's options
-// (quietly). It returns the source and the tag to read in it.
+// (a note per retry unless -q). It returns the source and the tag to read in it.
 func openSource(ctx context.Context, name string, rf *registryFlags, stderr io.Writer) (image.Source, string, error) {
 	r, err := ref.Parse(name, ref.Options{})
 	if err != nil {
@@ -44,7 +44,6 @@ func openSource(ctx context.Context, name string, rf *registryFlags, stderr io.W
 	}
 	var opts remote.Options
 	if r.Kind == ref.Registry {
-		rf.quiet = true
 		if opts, err = rf.options(stderr); err != nil {
 			return nil, "", err
 		}

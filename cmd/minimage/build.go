@@ -113,13 +113,14 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return report(stdout, stderr, rec, res)
 }
 
-// cliError drops the "build: " (or, for a flag image parses, "image: ")
+// cliError drops the "build: " (or, for a flag image or layer parses, "image: " or "layer: ")
 // the packages put before their errors, as the command line says
 // "minimage build: " already.
 type cliError struct{ err error }
 
 func (e cliError) Error() string {
 	s := strings.TrimPrefix(e.err.Error(), "build: ")
+	s = strings.TrimPrefix(s, "layer: ")
 	return strings.TrimPrefix(s, "image: ")
 }
 func (e cliError) Unwrap() error { return e.err }
@@ -169,8 +170,8 @@ func (f *buildFlags) recipe(target string, stdout io.Writer) (build.Recipe, erro
 	var err error
 	switch {
 	case f.created != "":
-		if r.Created, err = parseCreated(f.created); err != nil {
-			return r, err
+		if r.Created, err = layer.ParseTime(f.created); err != nil {
+			return r, fmt.Errorf("--created: %w", cliError{err})
 		}
 	default:
 		t, ok, err := layer.SourceDateEpoch()

@@ -5,9 +5,7 @@ import (
 
 	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/image"
-	"strconv"
 	"strings"
-	"time"
 )
 
 // listFlag is a repeatable flag; each use may also hold a comma-separated
@@ -57,31 +55,6 @@ func keyValueList(flag string, vs []string) ([]string, error) {
 		}
 	}
 	return vs, nil
-}
-
-// The times an image config can hold: encoding/json writes years 0 to
-// 9999 only.
-var (
-	minCreated = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)
-	maxCreated = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
-)
-
-// parseCreated reads --created: RFC 3339 or Unix seconds, before 1970 too
-// ("-1" and "1969-12-31T23:59:59Z" are the same time), in the years 0 to
-// 9999 that an image config can hold.
-func parseCreated(v string) (time.Time, error) {
-	if sec, err := strconv.ParseInt(v, 10, 64); err == nil {
-		// Compare seconds: time.Unix wraps round for the extremes of int64.
-		if sec < minCreated.Unix() || sec > maxCreated.Unix() {
-			return time.Time{}, fmt.Errorf("--created %q: outside the years 0 to 9999, which an image config can hold; give seconds since 1970, such as $(git log -1 --format=%%ct)", v)
-		}
-		return time.Unix(sec, 0).UTC(), nil
-	}
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("--created %q: want RFC 3339 (2024-01-02T15:04:05Z) or Unix seconds (1704207845)", v)
-	}
-	return t.UTC(), nil
 }
 
 // parsePlatform reads --platform, as every command that takes one does;

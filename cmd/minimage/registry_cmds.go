@@ -11,6 +11,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -27,6 +28,7 @@ import (
 	"github.com/minimage/minimage/image/ref"
 	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/image/tarball"
+	"github.com/minimage/minimage/signature"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -300,7 +302,10 @@ func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var a image.Artifact
 	switch {
 	case f.verifyKey != "":
-		a, err = verifiedPull(ctx, src, p, f.verifyKey, opts)
+		var key *ecdsa.PublicKey
+		if key, err = signature.ReadPublicKeyFile(f.verifyKey); err == nil {
+			a, err = signature.Pull(ctx, src, p, key, signature.Options{Remote: opts})
+		}
 	case p != (image.Platform{}):
 		a, err = remote.PullImage(ctx, src, p, opts)
 	default:

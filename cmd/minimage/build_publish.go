@@ -7,7 +7,6 @@ package main
 import (
 	"context"
 	"crypto/ecdsa"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -124,64 +123,15 @@ func (f *publishFlags) sign(ctx context.Context, a image.Artifact, stderr io.Wri
 	return nil
 }
 
-// pushedReference is what --push printed for ref: ref without any
-// digest, then @ and the artifact's digest.
-func pushedReference(ref string, a image.Artifact) string {
-	if i := strings.LastIndexByte(ref, '@'); i >= 0 {
-		ref = ref[:i]
-	}
-	return ref + "@" + a.Digest().String()
-}
-
-// buildJSON is what build --json prints.
-type buildJSON struct {
-	Digest    string         `json:"digest"`
-	MediaType string         `json:"mediaType"`
-	Size      int64          `json:"size"`
-	Platforms []platformJSON `json:"platforms"`
-	Tags      []string       `json:"tags,omitempty"`
-	// Outputs are the layouts and tarballs written, each holding the
-	// artifact under Tags.
-	Outputs []outputJSON `json:"outputs,omitempty"`
-	// Pushed are the --push references, in order.
-	Pushed []pushedRef `json:"pushed,omitempty"`
-}
-
-type platformJSON struct {
-	Platform string `json:"platform"`
-	Digest   string `json:"digest"`
-}
-
-type outputJSON struct {
-	Path   string `json:"path"`
-	Format string `json:"format"` // "layout" or "tarball"
-}
-
 // published writes what --json and --image-refs ask for; it reports
 // whether --json printed the result, in place of the report.
 func (f *publishFlags) published(stdout io.Writer, r build.Recipe, res *build.Result) (bool, error) {
-	a := res.Artifact
-	d := a.Descriptor()
-	out := buildJSON{Digest: d.Digest.String(), MediaType: d.MediaType, Size: d.Size, Tags: r.Tags}
-	for _, img := range res.Images {
-		out.Platforms = append(out.Platforms, platformJSON{img.Platform().String(), img.Digest().String()})
-	}
-	var refs strings.Builder
-	for _, o := range r.Outputs {
-		switch {
-		case o.Format == build.Registry:
-			ref := pushedReference(o.Path, a)
-			out.Pushed = append(out.Pushed, pushedRef{Reference: ref, Digest: d.Digest.String(), MediaType: d.MediaType, Size: d.Size})
-			refs.WriteString(ref + "\n")
-		case o.Writer == nil:
-			format := "layout"
-			if o.Format == build.Tarball {
-				format = "tarball"
-			}
-			out.Outputs = append(out.Outputs, outputJSON{Path: o.Path, Format: format})
-		}
-	}
+	s := res.Summary(r)
 	if f.imageRefs != "" {
+		var refs strings.Builder
+		for _, p := range s.Pushed {
+			refs.WriteString(p.Reference + "\n")
+		}
 		if err := os.WriteFile(f.imageRefs, []byte(refs.String()), 0o644); err != nil {
 			return false, fmt.Errorf("--image-refs: %v", err)
 		}
@@ -189,7 +139,5 @@ func (f *publishFlags) published(stdout io.Writer, r build.Recipe, res *build.Re
 	if !f.json {
 		return false, nil
 	}
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	return true, enc.Encode(out)
+	return true, s.WriteJSON(stdout)
 }

@@ -147,10 +147,7 @@ Flags:
 
 // pushedRef is one pushed reference, as --json and --image-refs give it.
 type pushedRef struct {
-	Reference string `json:"reference"` // REGISTRY/REPOSITORY[:TAG]@DIGEST
-	Digest    string `json:"digest"`
-	MediaType string `json:"mediaType"`
-	Size      int64  `json:"size"`
+	build.PushedSummary
 	// Tagged are the same digest under each more tag, push's --tag.
 	Tagged []string `json:"tagged,omitempty"`
 }
@@ -205,14 +202,14 @@ func printPushed(stdout io.Writer, imageRefs string, asJSON bool, ref string, de
 	if i := strings.LastIndexByte(ref, '@'); i >= 0 {
 		ref = ref[:i]
 	}
-	out := pushedRef{Reference: ref + "@" + desc.Digest.String(), Digest: desc.Digest.String(), MediaType: desc.MediaType, Size: desc.Size}
+	out := pushedRef{PushedSummary: build.PushedSummary{Reference: ref + "@" + desc.Digest.String(), Digest: desc.Digest, MediaType: desc.MediaType, Size: desc.Size}}
 	lines := []string{out.Reference}
 	repo := ref
 	if i := strings.LastIndexByte(ref, ':'); i > strings.LastIndexByte(ref, '/') {
 		repo = ref[:i]
 	}
 	for _, t := range tags {
-		if r := repo + ":" + t + "@" + out.Digest; !slices.Contains(lines, r) {
+		if r := repo + ":" + t + "@" + out.Digest.String(); !slices.Contains(lines, r) {
 			lines = append(lines, r)
 			out.Tagged = append(out.Tagged, r)
 		}

@@ -182,3 +182,14 @@ func TestGrammarUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestGrammarFlagWords: a registry error whose fix is an option names
+// the flag, not the library's field.
+func TestGrammarFlagWords(t *testing.T) {
+	reg := registrytest.New(t, registrytest.Options{}) // plain HTTP
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	_, _, errs := minimage(t, "pull", "-q", "--retries", "0", reg.Host()+"/app:v1", "-o", filepath.Join(t.TempDir(), "out"))
+	if !strings.Contains(errs, "set --insecure-allow-http") || strings.Contains(errs, "Options.") {
+		t.Errorf("pull over TLS from a plain HTTP registry: %q; want the fix named by its flag", errs)
+	}
+}

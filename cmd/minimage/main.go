@@ -31,6 +31,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/minimage/minimage/image/remote"
 )
 
 const usage = `minimage builds minimal OCI images for Go programs, with no container engine.
@@ -129,9 +131,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "minimage %s: %s\n%s", args[0], strings.TrimPrefix(err.Error(), errUsage.Error()+": "), usageHint(args[0]))
 		return 2
 	default:
-		fmt.Fprintf(stderr, "minimage %s: %v\n", args[0], err)
+		fmt.Fprintf(stderr, "minimage %s: %s\n", args[0], flagWords(err))
 		return 1
 	}
+}
+
+// flagWords is err's message with the flags for the remote.Options
+// fields a registry error names as its fix.
+func flagWords(err error) string {
+	var re *remote.Error
+	if !errors.As(err, &re) {
+		return err.Error()
+	}
+	flags := map[string]string{"InsecureAllowHTTP": "--insecure-allow-http", "CAFiles": "--ca-file", "Username": "--username and --password-stdin"}
+	return strings.Replace(err.Error(), re.Error(), re.Message(func(f string) string { return flags[f] }), 1)
 }
 
 // usageHint follows a usage error's one line.

@@ -89,6 +89,9 @@ func (f *registryFlags) options(stderr io.Writer) (remote.Options, error) {
 	if f.retries == 0 {
 		o.Retries = -1 // remote's 0 means its default
 	}
+	if f.allowHTTP && f.skipVerify {
+		return o, fmt.Errorf("%w: --insecure-allow-http speaks plain HTTP, which has no certificate to skip; drop --insecure-skip-tls-verify", errUsage)
+	}
 	if f.retries < 0 || f.jobs < 1 || f.timeout < 0 {
 		return o, fmt.Errorf("%w: --retries takes 0 or more, --jobs 1 or more, --timeout a duration of 0 or more", errUsage)
 	}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"maps"
 	"net"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -191,5 +192,13 @@ func TestGrammarFlagWords(t *testing.T) {
 	_, _, errs := minimage(t, "pull", "-q", "--retries", "0", reg.Host()+"/app:v1", "-o", filepath.Join(t.TempDir(), "out"))
 	if !strings.Contains(errs, "set --insecure-allow-http") || strings.Contains(errs, "Options.") {
 		t.Errorf("pull over TLS from a plain HTTP registry: %q; want the fix named by its flag", errs)
+	}
+	if _, err := exec.LookPath("gcc"); err != nil {
+		t.Skip("no gcc for a dynamically linked binary")
+	}
+	cgo := goBuildTest(t, t.TempDir(), "package main\n// int x = 1;\nimport \"C\"\nfunc main(){ _ = C.x }\n", "CGO_ENABLED=1")
+	_, _, errs = minimage(t, "build", "-q", "-o", filepath.Join(t.TempDir(), "out"), cgo)
+	if !strings.Contains(errs, "--allow-dynamic with a --base") || strings.Contains(errs, "Options.") {
+		t.Errorf("build of a dynamically linked binary: %q; want the fix named by its flags", errs)
 	}
 }

@@ -32,6 +32,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/minimage/minimage/gobinary"
 	"github.com/minimage/minimage/image/remote"
 )
 
@@ -136,11 +137,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-// flagWords is err's message with the flags for the remote.Options
-// fields a registry error names as its fix.
+// flagWords is err's message in the command line's words: a registry
+// error's fix names flags, not remote.Options fields; a dynamically
+// linked binary's, --allow-dynamic and --base.
 func flagWords(err error) string {
 	var re *remote.Error
-	if !errors.As(err, &re) {
+	var de *gobinary.DynamicError
+	switch {
+	case errors.As(err, &de):
+		return fmt.Sprintf("%s is dynamically linked (interpreter %s), and minimal images hold no C library: rebuild it with CGO_ENABLED=0, or give --allow-dynamic with a --base that holds its C library", de.Name, de.Interpreter)
+	case !errors.As(err, &re):
 		return err.Error()
 	}
 	flags := map[string]string{"InsecureAllowHTTP": "--insecure-allow-http", "CAFiles": "--ca-file", "Username": "--username and --password-stdin"}

@@ -193,6 +193,10 @@ func TestGrammarFlagWords(t *testing.T) {
 	if !strings.Contains(errs, "set --insecure-allow-http") || strings.Contains(errs, "Options.") {
 		t.Errorf("pull over TLS from a plain HTTP registry: %q; want the fix named by its flag", errs)
 	}
+	_, _, errs = minimage(t, "build", "-q", "--zones", "Mars/*", "-o", filepath.Join(t.TempDir(), "out"), helloBinary(t))
+	if !strings.Contains(errs, `--zones "Mars/*": no zone`) || strings.Contains(errs, "tzdata.") {
+		t.Errorf("build --zones Mars/*: %q; want the flag named, not tzdata's words", errs)
+	}
 	if _, err := exec.LookPath("gcc"); err != nil {
 		t.Skip("no gcc for a dynamically linked binary")
 	}

@@ -34,6 +34,7 @@ import (
 
 	"github.com/minimage/minimage/gobinary"
 	"github.com/minimage/minimage/image/remote"
+	"github.com/minimage/minimage/tzdata"
 )
 
 const usage = `minimage builds minimal OCI images for Go programs, with no container engine.
@@ -139,11 +140,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // flagWords is err's message in the command line's words: a registry
 // error's fix names flags, not remote.Options fields; a dynamically
-// linked binary's, --allow-dynamic and --base.
+// linked binary's, --allow-dynamic and --base; an unknown zone's,
+// --zones or --localtime.
 func flagWords(err error) string {
 	var re *remote.Error
 	var de *gobinary.DynamicError
+	var ze *tzdata.NoZoneError
 	switch {
+	case errors.As(err, &ze):
+		flag := "--zones"
+		if ze.What == "localtime" {
+			flag = "--localtime"
+		}
+		return fmt.Sprintf("%s %q: no zone of release %s matches it; zones are named as in /usr/share/zoneinfo, such as Europe/Paris, or by a glob such as Europe/*", flag, ze.Name, tzdata.Release)
 	case errors.As(err, &de):
 		return fmt.Sprintf("%s is dynamically linked (interpreter %s), and minimal images hold no C library: rebuild it with CGO_ENABLED=0, or give --allow-dynamic with a --base that holds its C library", de.Name, de.Interpreter)
 	case !errors.As(err, &re):

@@ -4,7 +4,7 @@
 //	minimage build [flags] TARGET       build an image of a Go package or binary
 //	minimage inspect [flags] SRC[:TAG]  show an image, its layers and files
 //	minimage export [flags] SRC[:TAG]   write an image's flattened filesystem as a tar
-//	minimage verify PATH                check every blob of a layout or tarball
+//	minimage verify SRC[:TAG]           check every blob of an image or index
 //	minimage verify --key P.pub REF     check an image's signatures and blobs in a registry
 //	minimage push SRC[:TAG] DST         push a layout's or tarball's image to a registry
 //	minimage pull SRC -o DIR|FILE.tar   pull an image from a registry
@@ -43,7 +43,7 @@ Usage:
   minimage build [flags] TARGET          build an image; TARGET is a Go package or a binary
   minimage inspect [flags] SRC[:TAG]     show an image or index: tags, platforms, config, layers, files
   minimage export [flags] SRC[:TAG] -o F show an image's flattened filesystem as one tar (F: FILE.tar or -)
-  minimage verify PATH                   check every blob and digest of a layout or tarball
+  minimage verify [flags] SRC[:TAG]      check every blob and digest of an image or index
   minimage verify --key P.pub REF        check an image's signatures, and its blobs, in a registry
   minimage push [flags] SRC[:TAG] REF    push an image or index to a registry
   minimage pull [flags] REF -o DIR|F.tar pull an image or index from a registry
@@ -53,7 +53,8 @@ Usage:
   minimage registry serve [flags]        run a registry, for tests
   minimage version                       print the version
 
-SRC is an OCI layout directory or a tarball (docker save, podman save, skopeo, minimage build -o F.tar).
+SRC is an OCI layout directory, a tarball (docker save, podman save, skopeo, minimage build -o F.tar)
+or, for inspect, export and verify, a registry reference.
 Run "minimage COMMAND --help" for a command's flags.
 `
 

@@ -51,19 +51,19 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	ref, out := pos[0], &f.out
-	if *out == "" {
+	ref := pos[0]
+	if f.out == "" {
 		return fmt.Errorf("%w: no output; add -o FILE.tar, or -o - for stdout", errUsage)
 	}
 	p, err := parsePlatform(f.platform)
 	if err != nil {
 		return err
 	}
-	if *out == "-" {
+	if f.out == "-" {
 		if err := notTerminal(stdout); err != nil {
 			return err
 		}
-	} else if err := checkOutputFile(*out); err != nil {
+	} else if err := checkOutputFile(f.out); err != nil {
 		return err
 	}
 	src, tag, err := openSource(ctx, ref, &f.reg, stderr)
@@ -74,10 +74,10 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	if *out == "-" {
+	if f.out == "-" {
 		return rootfs.Write(ctx, stdout, img)
 	}
-	abs, err := filepath.Abs(*out)
+	abs, err := filepath.Abs(f.out)
 	if err != nil {
 		return err
 	}

@@ -60,16 +60,15 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	annotations, tags, out, replace, rf := f.annotations, f.tags, &f.out, &f.replace, &f.reg
-	kvs, err := keyValues("annotation", annotations.values)
+	kvs, err := keyValues("annotation", f.annotations.values)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	opts, err := rf.options(stderr) // one Mounts for pulls and push: mounts, not uploads
+	opts, err := f.reg.options(stderr) // one Mounts for pulls and push: mounts, not uploads
 	if err != nil {
 		return err
 	}
-	ix, err := mergeSources(ctx, pos[1:], image.MergeOptions{Replace: *replace}, opts)
+	ix, err := mergeSources(ctx, pos[1:], image.MergeOptions{Replace: f.replace}, opts)
 	if err != nil {
 		return err
 	}
@@ -78,10 +77,10 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	dst, err := ref.ParseTarget(pos[0], ref.Options{})
 	if err == nil {
-		err = dst.Write(ctx, ix, opts, tags.values...)
+		err = dst.Write(ctx, ix, opts, f.tags.values...)
 	}
-	if err == nil && *out != "" {
-		err = writeAlso(ctx, *out, dst, ix, tags.values)
+	if err == nil && f.out != "" {
+		err = writeAlso(ctx, f.out, dst, ix, f.tags.values)
 	}
 	if err != nil {
 		return err

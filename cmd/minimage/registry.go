@@ -76,22 +76,22 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if _, err := parseCommand(fs, args[1:], 0, 0, "no arguments"); err != nil {
 		return err
 	}
-	address, dir, readOnly, maxConns, maxBlob, a, so := &f.address, &f.dir, &f.readOnly, &f.maxConns, f.maxBlob, f.auth, f.serve
-	if *maxConns < 1 {
+	so := f.serve
+	if f.maxConns < 1 {
 		return fmt.Errorf("%w: --max-connections takes 1 or more", errUsage)
 	}
-	auth, err := a.auth(fs)
+	auth, err := f.auth.auth(fs)
 	if err != nil {
 		return err
 	}
-	opts := registry.Options{ReadOnly: *readOnly, Auth: auth, MaxBlobSize: int64(maxBlob)}
+	opts := registry.Options{ReadOnly: f.readOnly, Auth: auth, MaxBlobSize: int64(f.maxBlob)}
 	where := "in memory"
-	if *dir != "" {
-		s, err := registry.NewDir(*dir)
+	if f.dir != "" {
+		s, err := registry.NewDir(f.dir)
 		if err != nil {
 			return err
 		}
-		opts.Storage, where = s, "in "+*dir
+		opts.Storage, where = s, "in "+f.dir
 	}
 	reg, err := registry.New(opts)
 	if err != nil {
@@ -101,12 +101,12 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if (so.CertFile == "") != (so.KeyFile == "") {
 		return fmt.Errorf("%w: --tls-cert and --tls-key go together: give both, or neither for plain HTTP", errUsage)
 	}
-	so.MaxConnections, so.ErrorLog = *maxConns, log.New(stderr, "minimage registry: ", 0)
-	srv, err := reg.Listen(*address, so)
+	so.MaxConnections, so.ErrorLog = f.maxConns, log.New(stderr, "minimage registry: ", 0)
+	srv, err := reg.Listen(f.address, so)
 	var opErr *net.OpError
 	switch {
 	case errors.Is(err, registry.ErrCredentialsInClear):
-		return fmt.Errorf("%w: --user on %s over plain HTTP would send the password and tokens in clear to the network: give --tls-cert and --tls-key, listen on a loopback address such as 127.0.0.1, or pass --insecure-http-credentials on a network you trust", errUsage, *address)
+		return fmt.Errorf("%w: --user on %s over plain HTTP would send the password and tokens in clear to the network: give --tls-cert and --tls-key, listen on a loopback address such as 127.0.0.1, or pass --insecure-http-credentials on a network you trust", errUsage, f.address)
 	case errors.As(err, &opErr):
 		return fmt.Errorf("%w (pick another --address, or port 0 for a free one)", err)
 	case err != nil:

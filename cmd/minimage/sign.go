@@ -96,15 +96,14 @@ func runSign(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if f.keyFile == "" {
 		return fmt.Errorf("%w: no key; add --key FILE", errUsage)
 	}
-	keyFile, ann, rf := &f.keyFile, f.ann, f.reg
 	var opts signature.Options
-	if opts.Annotations, err = keyValues("a", ann.values); err != nil {
+	if opts.Annotations, err = keyValues("a", f.ann.values); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	if opts.Remote, err = rf.options(stderr); err != nil {
+	if opts.Remote, err = f.reg.options(stderr); err != nil {
 		return err
 	}
-	key, err := readPrivateKey(*keyFile, stderr)
+	key, err := readPrivateKey(f.keyFile, stderr)
 	if err != nil {
 		return err
 	}

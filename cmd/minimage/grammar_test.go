@@ -171,7 +171,7 @@ func TestGrammarUsageErrors(t *testing.T) {
 	cases = append(cases,
 		[]string{"build"}, []string{"build", "a", "b"}, []string{"build", "--allow-dynamic", "-o", "x", "."},
 		[]string{"inspect"}, []string{"export"}, []string{"export", "x"}, []string{"verify"},
-		[]string{"push", "x"}, []string{"pull", "x"}, []string{"pull", "x", "-o", "x.tgz"},
+		[]string{"push", "x"}, []string{"pull", "x"}, []string{"pull", "x", "-o", "x.tgz"}, []string{"index", "create", "x.tgz", "y"},
 		[]string{"index", "create", "x"}, []string{"index"}, []string{"key"}, []string{"key", "x"},
 		[]string{"sign", "x"}, []string{"registry"}, []string{"registry", "serve", "x"},
 	)

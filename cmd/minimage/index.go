@@ -60,6 +60,13 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	dst, err := ref.ParseTarget(pos[0], ref.Options{})
+	if err == nil && dst.Kind != ref.Registry {
+		_, err = parseOutput(dst.Path) // the rule every -o follows
+	}
+	if err != nil {
+		return err
+	}
 	kvs, err := keyValues("annotation", f.annotations.values)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
@@ -75,10 +82,7 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for k, v := range kvs {
 		ix = ix.WithAnnotation(k, v)
 	}
-	dst, err := ref.ParseTarget(pos[0], ref.Options{})
-	if err == nil {
-		err = dst.Write(ctx, ix, opts, f.tags.values...)
-	}
+	err = dst.Write(ctx, ix, opts, f.tags.values...)
 	if err == nil && f.out != "" {
 		err = writeAlso(ctx, f.out, dst, ix, f.tags.values)
 	}
@@ -112,6 +116,9 @@ func writeAlso(ctx context.Context, out string, dst ref.Ref, ix *image.Index, ta
 	o, err := ref.ParseTarget(out, ref.Options{Local: true})
 	if err != nil {
 		return fmt.Errorf("-o: %w", err)
+	}
+	if _, err := parseOutput(o.Path); err != nil {
+		return err
 	}
 	if o.Tag == "" {
 		o.Tag = dst.Tag + dst.Reference.Tag

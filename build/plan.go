@@ -126,11 +126,11 @@ func (p *plan) checkContents() error {
 	r := &p.r
 	switch {
 	case r.Bare && r.Base != nil:
-		return invalid("a bare image is the binary alone; it cannot take a base: drop Bare (--bare) or Base (--base)")
+		return invalid("a bare image is the binary alone; it cannot take a base: drop Bare or Base")
 	case r.Bare && (len(r.Zones) > 0 || r.Localtime != ""):
-		return invalid("a bare image is the binary alone; it cannot take zones or a localtime: drop Bare (--bare), or Zones and Localtime (--zones, --localtime)")
+		return invalid("a bare image is the binary alone; it cannot take zones or a localtime: drop Bare, or Zones and Localtime")
 	case r.Bare && r.AllowDynamic:
-		return invalid("a bare image has no C library for a dynamically linked binary to load; drop Bare (--bare) and give a Base that holds one, or build with CGO_ENABLED=0 and drop AllowDynamic (--allow-dynamic)")
+		return invalid("a bare image has no C library for a dynamically linked binary to load; drop Bare and give a Base that holds one, or build with CGO_ENABLED=0 and drop AllowDynamic")
 	}
 	return nil
 }

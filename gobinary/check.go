@@ -37,6 +37,20 @@ var (
 	ErrDynamic = errors.New("binary is dynamically linked")
 )
 
+// DynamicError is Check's error for a dynamically linked binary; it
+// wraps ErrDynamic.
+type DynamicError struct {
+	Name        string // the binary's name, as Check was given it
+	Interpreter string // its ELF interpreter, such as /lib64/ld-linux-x86-64.so.2
+}
+
+func (e *DynamicError) Error() string {
+	return fmt.Sprintf("gobinary: %q: %v (interpreter %s), which a minimal image does not have; rebuild it statically with CGO_ENABLED=0, or use a base image that has the C library and set Options.AllowDynamic", e.Name, ErrDynamic, e.Interpreter)
+}
+
+// Unwrap returns ErrDynamic.
+func (e *DynamicError) Unwrap() error { return ErrDynamic }
+
 // Info is what Check learns about a binary.
 type Info struct {
 	// Arch is the GOARCH the ELF header names ("" when not ELF).
@@ -160,7 +174,7 @@ func checkELF(r io.ReaderAt, name string, p *image.Platform, bi Info, opts Optio
 		return bi, err
 	}
 	if bi.Interpreter = interpreter(f); bi.Interpreter != "" && !opts.AllowDynamic {
-		return bi, fmt.Errorf("gobinary: %q: %w (interpreter %s), which a minimal image does not have; rebuild it statically with CGO_ENABLED=0, or use a base image that has the C library and set Options.AllowDynamic", name, ErrDynamic, bi.Interpreter)
+		return bi, &DynamicError{Name: name, Interpreter: bi.Interpreter}
 	}
 	// Without an interpreter nothing loads shared libraries: a file that
 	// needs them, or a shared object with no entry point, is a library,

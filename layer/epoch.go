@@ -49,3 +49,23 @@ func checkTime(t time.Time) error {
 	}
 	return nil
 }
+
+// ParseTime reads a time as a command line gives it: RFC 3339
+// (2024-01-02T15:04:05Z) or whole seconds since 1970-01-01 UTC, negative
+// ones before it ("-1" and "1969-12-31T23:59:59Z" are the same time). The
+// time must lie in the years 0 to 9999, which an image config can hold.
+// The result is in UTC.
+func ParseTime(v string) (time.Time, error) {
+	if sec, err := strconv.ParseInt(v, 10, 64); err == nil {
+		// Compare seconds: time.Unix wraps round for the extremes of int64.
+		if sec < minTime.Unix() || sec > maxTime.Unix() {
+			return time.Time{}, fmt.Errorf("layer: time %q: outside the years 0 to 9999, which an image config can hold; give seconds since 1970, such as $(git log -1 --format=%%ct)", v)
+		}
+		return time.Unix(sec, 0).UTC(), nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("layer: time %q: want RFC 3339 (2024-01-02T15:04:05Z) or Unix seconds (1704207845)", v)
+	}
+	return t.UTC(), nil
+}

@@ -123,6 +123,37 @@ func VerifyDigest(ctx context.Context, ref string, d digest.Digest, key *ecdsa.P
 	return p, nil
 }
 
+// Pull pulls what ref names, after checking that each manifest it pulls
+// is signed by key (Verify): all of it for a zero p; for a p, the index's
+// signature, then the image for p, by the index's digest so that it is
+// the one signed, and that image's signature. Nothing unsigned is
+// returned.
+func Pull(ctx context.Context, ref string, p image.Platform, key *ecdsa.PublicKey, opts Options) (image.Artifact, error) {
+	top, err := remote.Pull(ctx, ref, opts.Remote)
+	if err != nil {
+		return nil, err
+	}
+	if p == (image.Platform{}) {
+		_, err := Verify(ctx, ref, top, key, opts)
+		return top, err
+	}
+	if _, err := VerifyDigest(ctx, ref, top.Digest(), key, opts); err != nil {
+		return nil, err
+	}
+	repo, _, err := repository(ref)
+	if err != nil {
+		return nil, err
+	}
+	img, err := remote.PullImage(ctx, repo+"@"+top.Digest().String(), p, opts.Remote)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := Verify(ctx, ref, img, key, opts); err != nil {
+		return nil, err
+	}
+	return img, nil
+}
+
 // verifyAny returns the payload of the first of sigs that key made for
 // d with annotations; failing that, the most telling reason none did.
 func verifyAny(sigs []Signature, key *ecdsa.PublicKey, d digest.Digest, annotations map[string]string) (Payload, error) {

@@ -114,5 +114,5 @@ func noMatch(z *zones, p string) error {
 		}
 		return fmt.Errorf("tzdata: pattern %q: %w: it matches no zone; zone names are case-sensitive, and without regard to case it would match %s%s", p, ErrUnknownZone, quoteList(fold), more)
 	}
-	return fmt.Errorf("tzdata: pattern %q: %w: it matches no zone of release %s; tzdata.Names lists them", p, ErrUnknownZone, Release)
+	return &NoZoneError{Name: p, Pattern: true}
 }

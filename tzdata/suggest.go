@@ -19,14 +19,36 @@ const maxNameLen = 64
 // unknownZone is the error for a name that is not a zone; what, if not
 // empty, says where the name came from.
 func unknownZone(what, name string) error {
+	if s := suggest(name, load().names); len(s) > 0 {
+		if what != "" {
+			what += ": "
+		}
+		return fmt.Errorf("tzdata: %s%w %q; did you mean %s?", what, ErrUnknownZone, name, quoteList(s))
+	}
+	return &NoZoneError{Name: name, What: what}
+}
+
+// NoZoneError is the error for a zone name, or a pattern, that no zone of
+// Release matches or comes close to; it wraps ErrUnknownZone.
+type NoZoneError struct {
+	Name    string // the name or pattern
+	Pattern bool   // Name is a pattern
+	What    string // where Name came from, such as "localtime"; may be empty
+}
+
+func (e *NoZoneError) Error() string {
+	if e.Pattern {
+		return fmt.Sprintf("tzdata: pattern %q: %v: it matches no zone of release %s; tzdata.Names lists them", e.Name, ErrUnknownZone, Release)
+	}
+	what := e.What
 	if what != "" {
 		what += ": "
 	}
-	if s := suggest(name, load().names); len(s) > 0 {
-		return fmt.Errorf("tzdata: %s%w %q; did you mean %s?", what, ErrUnknownZone, name, quoteList(s))
-	}
-	return fmt.Errorf("tzdata: %s%w %q: release %s has no such zone; tzdata.Names lists them", what, ErrUnknownZone, name, Release)
+	return fmt.Sprintf("tzdata: %s%v %q: release %s has no such zone; tzdata.Names lists them", what, ErrUnknownZone, e.Name, Release)
 }
+
+// Unwrap returns ErrUnknownZone.
+func (e *NoZoneError) Unwrap() error { return ErrUnknownZone }
 
 // suggest returns up to maxSuggestions names close to an unknown name,
 // best first: the same name in another case; else names whose last

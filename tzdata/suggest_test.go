@@ -51,3 +51,22 @@ func TestDistance(t *testing.T) {
 		t.Error("suggestions from no names")
 	}
 }
+
+// TestNoZoneError: a name or pattern nothing comes close to gives a
+// *NoZoneError that says which, and wraps ErrUnknownZone.
+func TestNoZoneError(t *testing.T) {
+	for _, c := range []struct {
+		err     func() error
+		name    string
+		pattern bool
+	}{
+		{func() error { _, err := Select("Mars/*"); return err }, "Mars/*", true},
+		{func() error { _, err := Canonical("Qqqqqqqqqqqq"); return err }, "Qqqqqqqqqqqq", false},
+	} {
+		err := c.err()
+		var ze *NoZoneError
+		if !errors.As(err, &ze) || ze.Name != c.name || ze.Pattern != c.pattern || !errors.Is(err, ErrUnknownZone) {
+			t.Errorf("%s: got %v (%+v); want a *NoZoneError for it, Pattern %v, wrapping ErrUnknownZone", c.name, err, ze, c.pattern)
+		}
+	}
+}

@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/minimage/minimage/build"
-	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -69,7 +67,7 @@ func newBuildFlagSet(f *buildFlags, stdout, stderr io.Writer) *flag.FlagSet {
 	str(&f.binCache, []string{"bin-cache"}, defaultBinCache(), "keep go build's binaries in `DIR` between runs, so an unchanged program is not linked again; empty: do not keep them")
 	f.publish.register(fs)
 	for _, n := range []string{"q", "quiet"} {
-		fs.BoolVar(&f.quiet, n, false, "print nothing but errors and the result")
+		fs.BoolVar(&f.quiet, n, false, "print nothing on stderr but errors")
 	}
 	f.sbom.register(fs)
 	return fs
@@ -89,7 +87,7 @@ Flags (one dash or two; they may come after TARGET):
 func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f buildFlags
 	fs := newBuildFlagSet(&f, stdout, stderr)
-	targets, err := parseArgs(fs, args, "TARGET", 0)
+	targets, err := parseCommand(fs, args, 1, -1, "TARGET...")
 	if err != nil {
 		return err
 	}
@@ -98,9 +96,6 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	rec, err := f.recipe(targets, stdout)
 	if err != nil {
-		if errors.Is(err, errUsage) {
-			fs.Usage()
-		}
 		return cliError{err}
 	}
 	undo, err := makeOutputParents(rec.Outputs)
@@ -118,16 +113,20 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if done, err := f.publish.published(stdout, rec, res); done || err != nil {
 		return err
 	}
+	if f.quiet && stdoutTarball(rec) {
+		return nil // the report would go to stderr
+	}
 	return report(stdout, stderr, rec, res)
 }
 
-// cliError drops the "build: " (or, for a flag image parses, "image: ")
+// cliError drops the "build: " (or, for a flag image or layer parses, "image: " or "layer: ")
 // the packages put before their errors, as the command line says
 // "minimage build: " already.
 type cliError struct{ err error }
 
 func (e cliError) Error() string {
 	s := strings.TrimPrefix(e.err.Error(), "build: ")
+	s = strings.TrimPrefix(s, "layer: ")
 	return strings.TrimPrefix(s, "image: ")
 }
 func (e cliError) Unwrap() error { return e.err }
@@ -146,7 +145,7 @@ func (f *buildFlags) recipe(targets []string, stdout io.Writer) (build.Recipe, e
 	}
 	for _, o := range f.outputs.values {
 		if o == "-" {
-			if slices.ContainsFunc(r.Outputs, func(o build.Output) bool { return o.Writer != nil }) {
+			if stdoutTarball(r) {
 				return r, fmt.Errorf("%w: -o - is given twice", errUsage)
 			}
 			if err := notTerminal(stdout); err != nil {
@@ -155,9 +154,9 @@ func (f *buildFlags) recipe(targets []string, stdout io.Writer) (build.Recipe, e
 			r.Outputs = append(r.Outputs, build.Output{Format: build.Tarball, Path: "stdout", Writer: stdout})
 			continue
 		}
-		out, err := build.ParseOutput(o)
+		out, err := parseOutput(o)
 		if err != nil {
-			return r, flagError("-o", err)
+			return r, err
 		}
 		r.Outputs = append(r.Outputs, out)
 	}
@@ -170,17 +169,17 @@ func (f *buildFlags) recipe(targets []string, stdout io.Writer) (build.Recipe, e
 		r.Path = "/" + f.name
 	}
 	for _, s := range f.platforms.values {
-		pl, err := image.ParsePlatform(s)
+		pl, err := parsePlatform(s)
 		if err != nil {
-			return r, flagError("--platform", err)
+			return r, err
 		}
 		r.Platforms = append(r.Platforms, pl)
 	}
 	var err error
 	switch {
 	case f.created != "":
-		if r.Created, err = parseCreated(f.created); err != nil {
-			return r, err
+		if r.Created, err = layer.ParseTime(f.created); err != nil {
+			return r, fmt.Errorf("--created: %w", cliError{err})
 		}
 	default:
 		t, ok, err := layer.SourceDateEpoch()
@@ -213,6 +212,9 @@ func (f *buildFlags) recipe(targets []string, stdout io.Writer) (build.Recipe, e
 	}
 	if f.bare && (f.baseRef != "" || len(f.zones.values) > 0 || f.localtime != "") {
 		return r, fmt.Errorf("%w: --bare is the binary alone; it cannot take --base, --zones or --localtime", errUsage)
+	}
+	if f.allowDynamic && f.baseRef == "" {
+		return r, fmt.Errorf("%w: --allow-dynamic needs --base: minimage's own base files hold no C library, so a dynamically linked binary would not start; give --base an image that holds its C library, or build with CGO_ENABLED=0", errUsage)
 	}
 	if f.baseRef != "" {
 		if r.Base, err = f.publish.base(f.baseRef); err != nil {

@@ -6,7 +6,6 @@ package main
 
 import (
 	"crypto/ecdsa"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -14,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/minimage/minimage/build"
-	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/remote"
 )
 
@@ -40,7 +38,7 @@ func (f *publishFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.json, "json", false, "print the result as JSON on stdout: digest, platforms, outputs, pushed references")
 	fs.StringVar(&f.signKey, "sign-key", "", "sign what --push pushes (the index and each image) with the cosign private key in `FILE`, as cosign sign --key does, and attach the provenance and SBOMs as signed attestations, as cosign attest does; the password is $COSIGN_PASSWORD")
 	fs.StringVar(&f.provenance, "provenance", "slsa1", "SLSA provenance attached to what --push pushes: slsa1, or none to leave it out (`KIND`)")
-	f.reg.registerConnection(fs)
+	f.reg.registerConnection(fs, true)
 }
 
 // prepare checks the flags and works out the registry options: once,
@@ -137,64 +135,15 @@ func (f *publishFlags) apply(r *build.Recipe) {
 	}
 }
 
-// pushedReference is what --push printed for ref: ref without any
-// digest, then @ and the artifact's digest.
-func pushedReference(ref string, a image.Artifact) string {
-	if i := strings.LastIndexByte(ref, '@'); i >= 0 {
-		ref = ref[:i]
-	}
-	return ref + "@" + a.Digest().String()
-}
-
-// buildJSON is what build --json prints.
-type buildJSON struct {
-	Digest    string         `json:"digest"`
-	MediaType string         `json:"mediaType"`
-	Size      int64          `json:"size"`
-	Platforms []platformJSON `json:"platforms"`
-	Tags      []string       `json:"tags,omitempty"`
-	// Outputs are the layouts and tarballs written, each holding the
-	// artifact under Tags.
-	Outputs []outputJSON `json:"outputs,omitempty"`
-	// Pushed are the --push references, in order.
-	Pushed []pushedRef `json:"pushed,omitempty"`
-}
-
-type platformJSON struct {
-	Platform string `json:"platform"`
-	Digest   string `json:"digest"`
-}
-
-type outputJSON struct {
-	Path   string `json:"path"`
-	Format string `json:"format"` // "layout" or "tarball"
-}
-
 // published writes what --json and --image-refs ask for; it reports
 // whether --json printed the result, in place of the report.
 func (f *publishFlags) published(stdout io.Writer, r build.Recipe, res *build.Result) (bool, error) {
-	a := res.Artifact
-	d := a.Descriptor()
-	out := buildJSON{Digest: d.Digest.String(), MediaType: d.MediaType, Size: d.Size, Tags: r.Tags}
-	for _, img := range res.Images {
-		out.Platforms = append(out.Platforms, platformJSON{img.Platform().String(), img.Digest().String()})
-	}
-	var refs strings.Builder
-	for _, o := range r.Outputs {
-		switch {
-		case o.Format == build.Registry:
-			ref := pushedReference(o.Path, a)
-			out.Pushed = append(out.Pushed, pushedRef{Reference: ref, Digest: d.Digest.String(), MediaType: d.MediaType, Size: d.Size})
-			refs.WriteString(ref + "\n")
-		case o.Writer == nil:
-			format := "layout"
-			if o.Format == build.Tarball {
-				format = "tarball"
-			}
-			out.Outputs = append(out.Outputs, outputJSON{Path: o.Path, Format: format})
-		}
-	}
+	s := res.Summary(r)
 	if f.imageRefs != "" {
+		var refs strings.Builder
+		for _, p := range s.Pushed {
+			refs.WriteString(p.Reference + "\n")
+		}
 		if err := os.WriteFile(f.imageRefs, []byte(refs.String()), 0o644); err != nil {
 			return false, fmt.Errorf("--image-refs: %v", err)
 		}
@@ -202,7 +151,5 @@ func (f *publishFlags) published(stdout io.Writer, r build.Recipe, res *build.Re
 	if !f.json {
 		return false, nil
 	}
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	return true, enc.Encode(out)
+	return true, s.WriteJSON(stdout)
 }

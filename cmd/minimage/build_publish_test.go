@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/minimage/minimage/build"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -81,11 +82,11 @@ func TestBuildPushRegistry(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
-		var res buildJSON
+		var res build.Summary
 		if err := json.Unmarshal([]byte(stdout), &res); err != nil {
 			t.Fatalf("%v: %s", err, stdout)
 		}
-		if res.Digest != want || len(res.Pushed) != 1 || res.Pushed[0].Reference != reg.Ref("solo:v1")+"@"+want || len(res.Platforms) != 2 || len(res.Outputs) != 0 {
+		if res.Digest.String() != want || len(res.Pushed) != 1 || res.Pushed[0].Reference != reg.Ref("solo:v1")+"@"+want || len(res.Platforms) != 2 || len(res.Outputs) != 0 {
 			t.Errorf("--json %+v, want one push of %s", res, want)
 		}
 		// skopeo finds the index, with an image for each architecture.
@@ -251,7 +252,7 @@ func TestBuildPushInProcess(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var res buildJSON
+	var res build.Summary
 	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
 		t.Fatalf("%v: %s", err, stdout)
 	}
@@ -259,8 +260,8 @@ func TestBuildPushInProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []outputJSON{{Path: out, Format: "tarball"}}
-	if res.Digest != got.Digest().String() || len(res.Pushed) != 1 || res.Pushed[0].Digest != res.Digest ||
+	want := []build.OutputSummary{{Path: out, Format: "tarball"}}
+	if res.Digest != got.Digest() || len(res.Pushed) != 1 || res.Pushed[0].Digest != res.Digest ||
 		len(res.Outputs) != 1 || res.Outputs[0] != want[0] || len(res.Tags) != 1 || res.Tags[0] != "app:v1" {
 		t.Errorf("--json %+v; the registry holds %s", res, got.Digest())
 	}

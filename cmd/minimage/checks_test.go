@@ -36,7 +36,7 @@ func TestChecksBeforeWork(t *testing.T) {
 		{"port http", []string{"--port", "http"}, "", `--port: port "http": "http" is not a port number`},
 		{"port abc", []string{"--port", "8080", "--port", "abc"}, "", `"abc" is not a port number`},
 		{"port proto", []string{"--port", "99999/xyz"}, "", `unknown protocol "xyz"`},
-		{"created 10000", []string{"--created", "253402300800"}, "", `--created "253402300800": outside the years 0 to 9999, which an image config can hold`},
+		{"created 10000", []string{"--created", "253402300800"}, "", `--created: time "253402300800": outside the years 0 to 9999, which an image config can hold`},
 		{"created huge", []string{"--created", "9223372036854775807"}, "", "outside the years 0 to 9999"},
 		{"created -huge", []string{"--created", "-9223372036854775808"}, "", "outside the years 0 to 9999"},
 		{"created 10000 RFC 3339", []string{"--created", "10000-01-01T00:00:00Z"}, "", "want RFC 3339"},
@@ -66,7 +66,7 @@ func TestChecksBeforeWork(t *testing.T) {
 			if code == 0 {
 				t.Fatalf("exit 0; stdout:\n%s", stdout)
 			}
-			last := strings.TrimSpace(errs)
+			last := strings.TrimSpace(strings.TrimSuffix(errs, usageHint("build")))
 			if i := strings.LastIndexByte(last, '\n'); i >= 0 {
 				last = last[i+1:]
 			}

@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
+	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/rootfs"
 	"github.com/minimage/minimage/internal/oci"
@@ -27,35 +29,44 @@ index needs --platform when it holds several images.
 Flags:
 `
 
-func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// exportFlags are the flags of "minimage export".
+type exportFlags struct {
+	out, platform string
+	reg           registryFlags
+}
+
+func newExportFlagSet(f *exportFlags, stdout, stderr io.Writer) *flag.FlagSet {
 	fs := newFlagSet("minimage export", exportUsage, stdout, stderr)
-	out := fs.String("o", "", "write the tar to `FILE`, or to stdout with -")
-	fs.StringVar(out, "output", "", "write the tar to `FILE`, or to stdout with -")
-	platform := fs.String("platform", "", "export the image for `os/arch[/variant]` of an index")
-	var rf registryFlags
-	rf.register(fs)
-	ref, err := parseCommand(fs, args, "SRC[:TAG]")
+	for _, n := range []string{"o", "output"} {
+		fs.StringVar(&f.out, n, "", "write the tar to `FILE`, or to stdout with -")
+	}
+	fs.StringVar(&f.platform, "platform", "", "export the image for `os/arch[/variant]` of an index")
+	f.reg.register(fs, false)
+	return fs
+}
+
+func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f exportFlags
+	pos, err := parseCommand(newExportFlagSet(&f, stdout, stderr), args, 1, 1, "one SRC[:TAG]")
 	if err != nil {
 		return err
 	}
-	if *out == "" {
-		fs.Usage()
+	ref := pos[0]
+	if f.out == "" {
 		return fmt.Errorf("%w: no output; add -o FILE.tar, or -o - for stdout", errUsage)
 	}
-	var p image.Platform
-	if *platform != "" {
-		if p, err = image.ParsePlatform(*platform); err != nil {
-			return fmt.Errorf("%w: --platform: %v", errUsage, err)
-		}
+	p, err := parsePlatform(f.platform)
+	if err != nil {
+		return err
 	}
-	if *out == "-" {
+	if f.out == "-" {
 		if err := notTerminal(stdout); err != nil {
 			return err
 		}
-	} else if err := checkOutputFile(*out); err != nil {
+	} else if err := checkOutputFile(f.out); err != nil {
 		return err
 	}
-	src, tag, err := openSource(ctx, ref, &rf, stderr)
+	src, tag, err := openSource(ctx, ref, &f.reg, stderr)
 	if err != nil {
 		return err
 	}
@@ -63,10 +74,10 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	if *out == "-" {
+	if f.out == "-" {
 		return rootfs.Write(ctx, stdout, img)
 	}
-	abs, err := filepath.Abs(*out)
+	abs, err := filepath.Abs(f.out)
 	if err != nil {
 		return err
 	}
@@ -75,11 +86,19 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	})
 }
 
-// checkOutputFile refuses, before any work, an output that names a
-// directory or lies in one that does not exist.
+// checkOutputFile refuses, before any work, an output whose name is not
+// a tar's by the rule every -o follows (parseOutput), or that lies in a
+// directory that does not exist.
 func checkOutputFile(out string) error {
 	if fi, err := os.Stat(out); err == nil && fi.IsDir() {
 		return fmt.Errorf("%w: -o %s is a directory; give a file name, such as %s", errUsage, out, filepath.Join(out, "rootfs.tar"))
+	}
+	o, err := parseOutput(out)
+	if err != nil {
+		return err
+	}
+	if o.Format != build.Tarball {
+		return fmt.Errorf("%w: -o %s: export writes a tar; name it FILE.tar, or give - for stdout", errUsage, out)
 	}
 	if _, err := os.Stat(filepath.Dir(out)); err != nil {
 		return fmt.Errorf("-o %s: %s does not exist; create it first", out, filepath.Dir(out))

@@ -2,9 +2,10 @@ package main
 
 import (
 	"fmt"
-	"strconv"
+
+	"github.com/minimage/minimage/build"
+	"github.com/minimage/minimage/image"
 	"strings"
-	"time"
 )
 
 // listFlag is a repeatable flag; each use may also hold a comma-separated
@@ -56,27 +57,27 @@ func keyValueList(flag string, vs []string) ([]string, error) {
 	return vs, nil
 }
 
-// The times an image config can hold: encoding/json writes years 0 to
-// 9999 only.
-var (
-	minCreated = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)
-	maxCreated = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
-)
-
-// parseCreated reads --created: RFC 3339 or Unix seconds, before 1970 too
-// ("-1" and "1969-12-31T23:59:59Z" are the same time), in the years 0 to
-// 9999 that an image config can hold.
-func parseCreated(v string) (time.Time, error) {
-	if sec, err := strconv.ParseInt(v, 10, 64); err == nil {
-		// Compare seconds: time.Unix wraps round for the extremes of int64.
-		if sec < minCreated.Unix() || sec > maxCreated.Unix() {
-			return time.Time{}, fmt.Errorf("--created %q: outside the years 0 to 9999, which an image config can hold; give seconds since 1970, such as $(git log -1 --format=%%ct)", v)
-		}
-		return time.Unix(sec, 0).UTC(), nil
+// parsePlatform reads --platform, as every command that takes one does;
+// "" is the zero Platform, all of them.
+func parsePlatform(s string) (image.Platform, error) {
+	if s == "" {
+		return image.Platform{}, nil
 	}
-	t, err := time.Parse(time.RFC3339, v)
+	p, err := image.ParsePlatform(s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("--created %q: want RFC 3339 (2024-01-02T15:04:05Z) or Unix seconds (1704207845)", v)
+		return p, fmt.Errorf("%w: --platform: %w", errUsage, cliError{err})
 	}
-	return t.UTC(), nil
+	return p, nil
+}
+
+// parseOutput reads -o as every command that writes an image does: a
+// name ending in .tar is a tarball, anything else a layout directory,
+// and a compressed archive's name (x.tgz, x.tar.gz) is refused, as
+// build.ParseOutput says. "-" (stdout) is the caller's.
+func parseOutput(o string) (build.Output, error) {
+	out, err := build.ParseOutput(o)
+	if err != nil {
+		return out, fmt.Errorf("%w: -o: %w", errUsage, cliError{err})
+	}
+	return out, nil
 }

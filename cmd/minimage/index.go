@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,54 +24,67 @@ sent, and an image from another repository of it is mounted.
 Flags:
 `
 
+// indexFlags are the flags of "minimage index create".
+type indexFlags struct {
+	reg               registryFlags
+	replace           bool
+	annotations, tags listFlag
+	out               string
+}
+
+func newIndexFlagSet(f *indexFlags, stdout, stderr io.Writer) *flag.FlagSet {
+	fs := newFlagSet("minimage index create", indexUsage, stdout, stderr)
+	f.reg.register(fs, true)
+	fs.BoolVar(&f.replace, "replace", false, "let a later SRC's image replace an earlier one's of the same platform (default: an error)")
+	fs.Var(&f.annotations, "annotation", "set the index annotation `KEY=VALUE` (repeatable)")
+	f.tags.split = true
+	for _, n := range []string{"t", "tag"} {
+		fs.Var(&f.tags, n, "also tag it `TAG` (repeatable, or a comma-separated list)")
+	}
+	for _, n := range []string{"o", "output"} {
+		fs.StringVar(&f.out, n, "", "also write the index into the layout `DIR[:TAG]` or FILE.tar[:TAG] (default TAG: REF's tag)")
+	}
+	return fs
+}
+
 func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f indexFlags
+	fs := newIndexFlagSet(&f, stdout, stderr)
 	if len(args) == 0 || args[0] != "create" {
-		fmt.Fprint(stderr, indexUsage)
+		if _, err := parseCommand(fs, args, 0, -1, ""); err != nil {
+			return err // -h, or a bad flag
+		}
 		return fmt.Errorf("%w: the index command has one subcommand: create", errUsage)
 	}
-	fs := newFlagSet("minimage index create", indexUsage, stdout, stderr)
-	var rf registryFlags
-	rf.register(fs)
-	replace := fs.Bool("replace", false, "let a later SRC's image replace an earlier one's of the same platform (default: an error)")
-	var annotations, tags listFlag
-	fs.Var(&annotations, "annotation", "set the index annotation `KEY=VALUE` (repeatable)")
-	tags.split = true
-	for _, n := range []string{"t", "tag"} {
-		fs.Var(&tags, n, "also tag it `TAG` (repeatable, or a comma-separated list)")
-	}
-	out := fs.String("o", "", "also write the index into the layout `DIR[:TAG]` or FILE.tar[:TAG] (default TAG: REF's tag)")
-	pos, err := parseInterspersed(fs, args[1:])
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	if len(pos) < 2 {
-		fs.Usage()
-		return fmt.Errorf("%w: want REF and at least one SRC, got %d arguments", errUsage, len(pos))
-	}
-	kvs, err := keyValues("annotation", annotations.values)
-	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	opts, err := rf.options(stderr) // one Mounts for pulls and push: mounts, not uploads
+	pos, err := parseCommand(fs, args[1:], 2, -1, "REF and at least one SRC")
 	if err != nil {
 		return err
 	}
-	ix, err := mergeSources(ctx, pos[1:], image.MergeOptions{Replace: *replace}, opts)
+	dst, err := ref.ParseTarget(pos[0], ref.Options{})
+	if err == nil && dst.Kind != ref.Registry {
+		_, err = parseOutput(dst.Path) // the rule every -o follows
+	}
+	if err != nil {
+		return err
+	}
+	kvs, err := keyValues("annotation", f.annotations.values)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	opts, err := f.reg.options(stderr) // one Mounts for pulls and push: mounts, not uploads
+	if err != nil {
+		return err
+	}
+	ix, err := mergeSources(ctx, pos[1:], image.MergeOptions{Replace: f.replace}, opts)
 	if err != nil {
 		return err
 	}
 	for k, v := range kvs {
 		ix = ix.WithAnnotation(k, v)
 	}
-	dst, err := ref.ParseTarget(pos[0], ref.Options{})
-	if err == nil {
-		err = dst.Write(ctx, ix, opts, tags.values...)
-	}
-	if err == nil && *out != "" {
-		err = writeAlso(ctx, *out, dst, ix, tags.values)
+	err = dst.Write(ctx, ix, opts, f.tags.values...)
+	if err == nil && f.out != "" {
+		err = writeAlso(ctx, f.out, dst, ix, f.tags.values)
 	}
 	if err != nil {
 		return err
@@ -104,6 +116,9 @@ func writeAlso(ctx context.Context, out string, dst ref.Ref, ix *image.Index, ta
 	o, err := ref.ParseTarget(out, ref.Options{Local: true})
 	if err != nil {
 		return fmt.Errorf("-o: %w", err)
+	}
+	if _, err := parseOutput(o.Path); err != nil {
+		return err
 	}
 	if o.Tag == "" {
 		o.Tag = dst.Tag + dst.Reference.Tag

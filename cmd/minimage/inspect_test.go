@@ -267,7 +267,7 @@ func TestInspectRaw(t *testing.T) {
 		args []string
 		says string
 	}{
-		{[]string{"--raw", "manifest", dir}, "linux/amd64, linux/arm64; pick one with --platform"},
+		{[]string{"--raw", "manifest", dir}, "linux/amd64, linux/arm64; pick one by its platform, or show the index; add :TAG or --platform"},
 		{[]string{"--raw", "index", single}, "not an index"},
 		{[]string{"--raw", "blob", dir}, "want manifest, config or index"},
 	} {

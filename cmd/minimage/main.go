@@ -4,7 +4,7 @@
 //	minimage build [flags] TARGET       build an image of a Go package or binary
 //	minimage inspect [flags] SRC[:TAG]  show an image, its layers and files
 //	minimage export [flags] SRC[:TAG]   write an image's flattened filesystem as a tar
-//	minimage verify PATH                check every blob of a layout or tarball
+//	minimage verify SRC[:TAG]           check every blob of an image or index
 //	minimage verify --key P.pub REF     check an image's signatures and blobs in a registry
 //	minimage push SRC[:TAG] DST         push a layout's or tarball's image to a registry
 //	minimage pull SRC -o DIR|FILE.tar   pull an image from a registry
@@ -31,6 +31,10 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/minimage/minimage/gobinary"
+	"github.com/minimage/minimage/image/remote"
+	"github.com/minimage/minimage/tzdata"
 )
 
 const usage = `minimage builds minimal OCI images for Go programs, with no container engine.
@@ -39,7 +43,7 @@ Usage:
   minimage build [flags] TARGET          build an image; TARGET is a Go package or a binary
   minimage inspect [flags] SRC[:TAG]     show an image or index: tags, platforms, config, layers, files
   minimage export [flags] SRC[:TAG] -o F show an image's flattened filesystem as one tar (F: FILE.tar or -)
-  minimage verify PATH                   check every blob and digest of a layout or tarball
+  minimage verify [flags] SRC[:TAG]      check every blob and digest of an image or index
   minimage verify --key P.pub REF        check an image's signatures, and its blobs, in a registry
   minimage push [flags] SRC[:TAG] REF    push an image or index to a registry
   minimage pull [flags] REF -o DIR|F.tar pull an image or index from a registry
@@ -49,7 +53,8 @@ Usage:
   minimage registry serve [flags]        run a registry, for tests
   minimage version                       print the version
 
-SRC is an OCI layout directory or a tarball (docker save, podman save, skopeo, minimage build -o F.tar).
+SRC is an OCI layout directory, a tarball (docker save, podman save, skopeo, minimage build -o F.tar)
+or, for inspect, export and verify, a registry reference.
 Run "minimage COMMAND --help" for a command's flags.
 `
 
@@ -126,27 +131,47 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errUsage):
-		fmt.Fprintf(stderr, "minimage %s: %s\n", args[0], strings.TrimPrefix(err.Error(), errUsage.Error()+": "))
+		fmt.Fprintf(stderr, "minimage %s: %s\n%s", args[0], strings.TrimPrefix(err.Error(), errUsage.Error()+": "), usageHint(args[0]))
 		return 2
 	default:
-		fmt.Fprintf(stderr, "minimage %s: %v\n", args[0], err)
+		fmt.Fprintf(stderr, "minimage %s: %s\n", args[0], flagWords(err))
 		return 1
 	}
 }
 
-// parseCommand parses a command's flags and its one positional argument,
-// what (such as "REF"); anything else is a usage error.
-func parseCommand(fs *flag.FlagSet, args []string, what string) (string, error) {
-	pos, err := parseArgs(fs, args, what, 1)
-	if err != nil {
-		return "", err
+// flagWords is err's message in the command line's words: a registry
+// error's fix names flags, not remote.Options fields; a dynamically
+// linked binary's, --allow-dynamic and --base; an unknown zone's,
+// --zones or --localtime.
+func flagWords(err error) string {
+	var re *remote.Error
+	var de *gobinary.DynamicError
+	var ze *tzdata.NoZoneError
+	switch {
+	case errors.As(err, &ze):
+		flag := "--zones"
+		if ze.What == "localtime" {
+			flag = "--localtime"
+		}
+		return fmt.Sprintf("%s %q: no zone of release %s matches it; zones are named as in /usr/share/zoneinfo, such as Europe/Paris, or by a glob such as Europe/*", flag, ze.Name, tzdata.Release)
+	case errors.As(err, &de):
+		return fmt.Sprintf("%s is dynamically linked (interpreter %s), and minimal images hold no C library: rebuild it with CGO_ENABLED=0, or give --allow-dynamic with a --base that holds its C library", de.Name, de.Interpreter)
+	case !errors.As(err, &re):
+		return err.Error()
 	}
-	return pos[0], nil
+	flags := map[string]string{"InsecureAllowHTTP": "--insecure-allow-http", "CAFiles": "--ca-file", "Username": "--username and --password-stdin"}
+	return strings.Replace(err.Error(), re.Error(), re.Message(func(f string) string { return flags[f] }), 1)
 }
 
-// parseArgs parses a command's flags and its positional arguments, what
-// (such as "TARGET"): exactly one, or with max 0 one or more.
-func parseArgs(fs *flag.FlagSet, args []string, what string, max int) ([]string, error) {
+// usageHint follows a usage error's one line.
+func usageHint(cmd string) string {
+	return fmt.Sprintf("run 'minimage %s --help' for usage\n", cmd)
+}
+
+// parseCommand parses a command's flags and its positional arguments:
+// at least min, at most max (-1: any number), what says which ("TARGET",
+// "REF SRC..."). Anything else is a usage error.
+func parseCommand(fs *flag.FlagSet, args []string, min, max int, what string) ([]string, error) {
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -154,13 +179,8 @@ func parseArgs(fs *flag.FlagSet, args []string, what string, max int) ([]string,
 		}
 		return nil, fmt.Errorf("%w: %w", errUsage, err)
 	}
-	switch {
-	case max == 1 && len(pos) != 1:
-		fs.Usage()
-		return nil, fmt.Errorf("%w: want exactly one %s, got %d", errUsage, what, len(pos))
-	case len(pos) == 0:
-		fs.Usage()
-		return nil, fmt.Errorf("%w: want one %s or more, got none", errUsage, what)
+	if len(pos) < min || max >= 0 && len(pos) > max {
+		return nil, fmt.Errorf("%w: want %s, got %s", errUsage, what, plural(len(pos), "argument"))
 	}
 	return pos, nil
 }

@@ -47,7 +47,7 @@ func TestBuildPrebuilt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := l.Artifact(ctx, "app:latest") // the binaries' name
+	a, err := l.Artifact(ctx, reg.Host()+"/app:v1") // the --push reference names the outputs
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestBuildPrebuilt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fromTar, err := tb.Artifact(ctx, "app:latest")
+	fromTar, err := tb.Artifact(ctx, reg.Host()+"/app:v1")
 	if err != nil {
 		t.Fatal(err)
 	}

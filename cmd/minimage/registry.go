@@ -34,60 +34,64 @@ idle. It is for tests and CI, not a production registry.
 Flags:
 `
 
-// runRegistry runs "minimage registry serve".
-func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// serveFlags are the flags of "minimage registry serve".
+type serveFlags struct {
+	address, dir string
+	readOnly     bool
+	maxConns     int
+	maxBlob      sizeFlag
+	auth         authFlags
+	serve        registry.ServeOptions
+}
+
+func newServeFlagSet(f *serveFlags, stdout, stderr io.Writer) *flag.FlagSet {
 	fs := newFlagSet("minimage registry serve", registryUsage, stdout, stderr)
-	address := fs.String("address", "127.0.0.1:5000", "`HOST:PORT` to listen on; port 0 picks a free one")
-	dir := fs.String("dir", "", "keep blobs, manifests and tags in `DIR`, which a later run serves again")
-	readOnly := fs.Bool("read-only", false, "refuse pushes and deletes (405 UNSUPPORTED)")
-	maxConns := fs.Int("max-connections", 256, "serve at most `N` connections at once; more wait to be accepted")
-	var maxBlob sizeFlag
-	fs.Var(&maxBlob, "max-blob-size", "refuse a blob over `SIZE` bytes (413); KiB, MiB, GiB or TiB may follow the number; 0: no limit")
-	var a authFlags
+	fs.StringVar(&f.address, "address", "127.0.0.1:5000", "`HOST:PORT` to listen on; port 0 picks a free one")
+	fs.StringVar(&f.dir, "dir", "", "keep blobs, manifests and tags in `DIR`, which a later run serves again")
+	fs.BoolVar(&f.readOnly, "read-only", false, "refuse pushes and deletes (405 UNSUPPORTED)")
+	fs.IntVar(&f.maxConns, "max-connections", 256, "serve at most `N` connections at once; more wait to be accepted")
+	fs.Var(&f.maxBlob, "max-blob-size", "refuse a blob over `SIZE` bytes (413); KiB, MiB, GiB or TiB may follow the number; 0: no limit")
+	a, so := &f.auth, &f.serve
 	fs.StringVar(&a.user, "user", "", "require this `USER` and its password (--password-file or --password-stdin) on every request")
 	fs.StringVar(&a.passwordFile, "password-file", "", "read the password of --user from the first line of `FILE`")
 	fs.BoolVar(&a.passwordStdin, "password-stdin", false, "read the password of --user from the first line of standard input")
 	fs.StringVar(&a.password, "password", "", "the password of --user, for tests only: a flag shows in ps and shell history")
 	fs.BoolVar(&a.bearer, "token-auth", false, "with --user: bearer-token auth through the registry's /token endpoint, instead of basic auth")
-	var so registry.ServeOptions
 	fs.StringVar(&so.CertFile, "tls-cert", "", "serve HTTPS with the certificate (chain) in PEM `FILE`; needs --tls-key")
 	fs.StringVar(&so.KeyFile, "tls-key", "", "the private key of --tls-cert, in PEM `FILE`")
 	fs.BoolVar(&so.InsecureHTTPCredentials, "insecure-http-credentials", false, "with --user and no TLS, serve on an address other than loopback anyway: the password and tokens cross the network in clear")
+	return fs
+}
+
+// runRegistry runs "minimage registry serve".
+func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f serveFlags
+	fs := newServeFlagSet(&f, stdout, stderr)
 	if len(args) == 0 || args[0] != "serve" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help") {
-			fmt.Fprint(stdout, registryUsage)
-			printFlags(stdout, fs)
-			return flag.ErrHelp
+		if _, err := parseCommand(fs, args, 0, -1, ""); err != nil {
+			return err // -h, or a bad flag
 		}
-		fs.Usage()
 		return fmt.Errorf("%w: want \"minimage registry serve [flags]\"", errUsage)
 	}
-	pos, err := parseInterspersed(fs, args[1:])
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %w", errUsage, err)
+	if _, err := parseCommand(fs, args[1:], 0, 0, "no arguments"); err != nil {
+		return err
 	}
-	if len(pos) > 0 {
-		fs.Usage()
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, pos[0])
-	}
-	if *maxConns < 1 {
+	so := f.serve
+	if f.maxConns < 1 {
 		return fmt.Errorf("%w: --max-connections takes 1 or more", errUsage)
 	}
-	auth, err := a.auth(fs)
+	auth, err := f.auth.auth(fs)
 	if err != nil {
 		return err
 	}
-	opts := registry.Options{ReadOnly: *readOnly, Auth: auth, MaxBlobSize: int64(maxBlob)}
+	opts := registry.Options{ReadOnly: f.readOnly, Auth: auth, MaxBlobSize: int64(f.maxBlob)}
 	where := "in memory"
-	if *dir != "" {
-		s, err := registry.NewDir(*dir)
+	if f.dir != "" {
+		s, err := registry.NewDir(f.dir)
 		if err != nil {
 			return err
 		}
-		opts.Storage, where = s, "in "+*dir
+		opts.Storage, where = s, "in "+f.dir
 	}
 	reg, err := registry.New(opts)
 	if err != nil {
@@ -97,12 +101,12 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if (so.CertFile == "") != (so.KeyFile == "") {
 		return fmt.Errorf("%w: --tls-cert and --tls-key go together: give both, or neither for plain HTTP", errUsage)
 	}
-	so.MaxConnections, so.ErrorLog = *maxConns, log.New(stderr, "minimage registry: ", 0)
-	srv, err := reg.Listen(*address, so)
+	so.MaxConnections, so.ErrorLog = f.maxConns, log.New(stderr, "minimage registry: ", 0)
+	srv, err := reg.Listen(f.address, so)
 	var opErr *net.OpError
 	switch {
 	case errors.Is(err, registry.ErrCredentialsInClear):
-		return fmt.Errorf("%w: --user on %s over plain HTTP would send the password and tokens in clear to the network: give --tls-cert and --tls-key, listen on a loopback address such as 127.0.0.1, or pass --insecure-http-credentials on a network you trust", errUsage, *address)
+		return fmt.Errorf("%w: --user on %s over plain HTTP would send the password and tokens in clear to the network: give --tls-cert and --tls-key, listen on a loopback address such as 127.0.0.1, or pass --insecure-http-credentials on a network you trust", errUsage, f.address)
 	case errors.As(err, &opErr):
 		return fmt.Errorf("%w (pick another --address, or port 0 for a free one)", err)
 	case err != nil:

@@ -11,6 +11,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -21,11 +22,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/layout"
 	"github.com/minimage/minimage/image/ref"
 	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/image/tarball"
+	"github.com/minimage/minimage/signature"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -46,20 +49,27 @@ type registryFlags struct {
 	quiet         bool
 }
 
-func (f *registryFlags) register(fs *flag.FlagSet) {
-	f.registerConnection(fs)
-	fs.BoolVar(&f.quiet, "q", false, "print nothing on stderr but errors")
+// register registers the connection flags and -q, --quiet.
+func (f *registryFlags) register(fs *flag.FlagSet, uploads bool) {
+	f.registerConnection(fs, uploads)
+	for _, n := range []string{"q", "quiet"} {
+		fs.BoolVar(&f.quiet, n, false, "print nothing on stderr but errors")
+	}
 }
 
-// registerConnection registers the flags but -q, which build has.
-func (f *registryFlags) registerConnection(fs *flag.FlagSet) {
+// registerConnection registers the flags but -q, which build has;
+// --jobs only where the command uploads (uploads), as it bounds uploads.
+func (f *registryFlags) registerConnection(fs *flag.FlagSet, uploads bool) {
 	fs.Var(&f.caFiles, "ca-file", "trust the certificate authorities in this PEM `file` too (repeatable; SSL_CERT_FILE works as well)")
 	fs.BoolVar(&f.allowHTTP, "insecure-allow-http", false, "talk plain HTTP to the registry: no TLS at all")
 	fs.BoolVar(&f.skipVerify, "insecure-skip-tls-verify", false, "accept any TLS certificate the registry shows")
 	fs.StringVar(&f.username, "username", "", "log in as `user` (with --password-stdin); without it, credentials come from docker's and podman's files")
 	fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password from the first line of standard input")
 	fs.IntVar(&f.retries, "retries", remote.DefaultRetries, "retry a failed request or blob `n` times (0: never)")
-	fs.IntVar(&f.jobs, "jobs", remote.DefaultJobs, "upload `n` blobs at once")
+	f.jobs = remote.DefaultJobs
+	if uploads {
+		fs.IntVar(&f.jobs, "jobs", remote.DefaultJobs, "upload `n` blobs at once")
+	}
 	fs.DurationVar(&f.timeout, "timeout", 0, "give up on the registry after `duration`, such as 10m: for pull the whole command, for push and build each push and pull (0: no bound; a registry that stops answering fails anyway)")
 }
 
@@ -78,6 +88,9 @@ func (f *registryFlags) options(stderr io.Writer) (remote.Options, error) {
 	}
 	if f.retries == 0 {
 		o.Retries = -1 // remote's 0 means its default
+	}
+	if f.allowHTTP && f.skipVerify {
+		return o, fmt.Errorf("%w: --insecure-allow-http speaks plain HTTP, which has no certificate to skip; drop --insecure-skip-tls-verify", errUsage)
 	}
 	if f.retries < 0 || f.jobs < 1 || f.timeout < 0 {
 		return o, fmt.Errorf("%w: --retries takes 0 or more, --jobs 1 or more, --timeout a duration of 0 or more", errUsage)
@@ -103,7 +116,8 @@ func (f *registryFlags) options(stderr io.Writer) (remote.Options, error) {
 	return o, nil
 }
 
-// blobProgress prints a line per blob as its push ends, and each retry.
+// blobProgress prints a line per blob as its push ends, each retry, and
+// each wait for a registry that does not answer.
 func blobProgress(w io.Writer) func(remote.Progress) {
 	return func(p remote.Progress) {
 		d := p.Descriptor.Digest.String()
@@ -117,6 +131,8 @@ func blobProgress(w io.Writer) func(remote.Progress) {
 			fmt.Fprintf(w, "minimage: %s pushed %s\n", d, mib(p.Total))
 		case remote.Retrying:
 			fmt.Fprintf(w, "minimage: %s retrying: %v\n", d, p.Err)
+		case remote.Waiting:
+			fmt.Fprintf(w, "minimage: %v; trying again in %v\n", p.Err, p.Wait.Round(time.Millisecond))
 		}
 	}
 }
@@ -134,36 +150,38 @@ Flags:
 
 // pushedRef is one pushed reference, as --json and --image-refs give it.
 type pushedRef struct {
-	Reference string `json:"reference"` // REGISTRY/REPOSITORY[:TAG]@DIGEST
-	Digest    string `json:"digest"`
-	MediaType string `json:"mediaType"`
-	Size      int64  `json:"size"`
+	build.PushedSummary
 	// Tagged are the same digest under each more tag, push's --tag.
 	Tagged []string `json:"tagged,omitempty"`
 }
 
-func runPush(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// pushFlags are the flags of "minimage push".
+type pushFlags struct {
+	reg       registryFlags
+	imageRefs string
+	json      bool
+	tags      listFlag
+}
+
+func newPushFlagSet(f *pushFlags, stdout, stderr io.Writer) *flag.FlagSet {
 	fs := newFlagSet("minimage push", pushUsage, stdout, stderr)
-	var rf registryFlags
-	rf.register(fs)
-	imageRefs := fs.String("image-refs", "", "also write the pushed reference with its digest to `file`")
-	asJSON := fs.Bool("json", false, "print the pushed reference as JSON")
-	tags := listFlag{split: true}
+	f.reg.register(fs, true)
+	fs.StringVar(&f.imageRefs, "image-refs", "", "also write the pushed reference with its digest to `file`")
+	fs.BoolVar(&f.json, "json", false, "print the pushed reference as JSON")
+	f.tags.split = true
 	for _, n := range []string{"t", "tag"} {
-		fs.Var(&tags, n, "also tag it `TAG` in the same repository (repeatable, or a comma-separated list)")
+		fs.Var(&f.tags, n, "also tag it `TAG` in the same repository (repeatable, or a comma-separated list)")
 	}
-	pos, err := parseInterspersed(fs, args)
+	return fs
+}
+
+func runPush(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f pushFlags
+	pos, err := parseCommand(newPushFlagSet(&f, stdout, stderr), args, 2, 2, "SRC[:TAG] and REGISTRY/REPOSITORY[:TAG]")
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return err
 	}
-	if len(pos) != 2 {
-		fs.Usage()
-		return fmt.Errorf("%w: want SRC[:TAG] and REGISTRY/REPOSITORY[:TAG], got %d arguments", errUsage, len(pos))
-	}
-	opts, err := rf.options(stderr)
+	opts, err := f.reg.options(stderr)
 	if err != nil {
 		return err
 	}
@@ -171,14 +189,14 @@ func runPush(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	desc, err := remote.Push(ctx, pos[1], a, opts, tags.values...)
+	desc, err := remote.Push(ctx, pos[1], a, opts, f.tags.values...)
 	if err != nil {
 		return err
 	}
-	if err := pushLayoutReferrers(ctx, pos[0], pos[1], a, opts, rf.quiet, stderr); err != nil {
+	if err := pushLayoutReferrers(ctx, pos[0], pos[1], a, opts, f.reg.quiet, stderr); err != nil {
 		return err
 	}
-	return printPushed(stdout, *imageRefs, *asJSON, pos[1], desc, tags.values)
+	return printPushed(stdout, f.imageRefs, f.json, pos[1], desc, f.tags.values)
 }
 
 // printPushed prints ref@digest, and the same for each more tag, on
@@ -187,14 +205,14 @@ func printPushed(stdout io.Writer, imageRefs string, asJSON bool, ref string, de
 	if i := strings.LastIndexByte(ref, '@'); i >= 0 {
 		ref = ref[:i]
 	}
-	out := pushedRef{Reference: ref + "@" + desc.Digest.String(), Digest: desc.Digest.String(), MediaType: desc.MediaType, Size: desc.Size}
+	out := pushedRef{PushedSummary: build.PushedSummary{Reference: ref + "@" + desc.Digest.String(), Digest: desc.Digest, MediaType: desc.MediaType, Size: desc.Size}}
 	lines := []string{out.Reference}
 	repo := ref
 	if i := strings.LastIndexByte(ref, ':'); i > strings.LastIndexByte(ref, '/') {
 		repo = ref[:i]
 	}
 	for _, t := range tags {
-		if r := repo + ":" + t + "@" + out.Digest; !slices.Contains(lines, r) {
+		if r := repo + ":" + t + "@" + out.Digest.String(); !slices.Contains(lines, r) {
 			lines = append(lines, r)
 			out.Tagged = append(out.Tagged, r)
 		}
@@ -233,21 +251,43 @@ manifest pulled must be signed by the key, as minimage verify --key checks.
 Flags:
 `
 
-func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// pullFlags are the flags of "minimage pull".
+type pullFlags struct {
+	reg                           registryFlags
+	out, platform, tag, verifyKey string
+}
+
+func newPullFlagSet(f *pullFlags, stdout, stderr io.Writer) *flag.FlagSet {
 	fs := newFlagSet("minimage pull", pullUsage, stdout, stderr)
-	var rf registryFlags
-	rf.register(fs)
-	out := fs.String("o", "", "write to this layout `directory`, or to this tarball when it ends in .tar")
-	platform := fs.String("platform", "", "pull only the image for `os/arch[/variant]`, such as linux/arm64")
-	tag := fs.String("tag", "", "name the image `tag` in the output (default: the reference's repository and tag)")
-	verifyKey := fs.String("verify-key", "", "refuse, before writing anything, an image whose manifests are not all signed by the public key in `FILE` (cosign's tag scheme)")
-	src, err := parseCommand(fs, args, "REGISTRY/REPOSITORY[:TAG]")
+	f.reg.register(fs, false)
+	for _, n := range []string{"o", "output"} {
+		fs.StringVar(&f.out, n, "", "write to `PATH`: a layout directory, or a tarball when it ends in .tar")
+	}
+	fs.StringVar(&f.platform, "platform", "", "pull only the image for `os/arch[/variant]`, such as linux/arm64")
+	for _, n := range []string{"t", "tag"} {
+		fs.StringVar(&f.tag, n, "", "name the image `tag` in the output (default: the reference's repository and tag)")
+	}
+	fs.StringVar(&f.verifyKey, "verify-key", "", "refuse, before writing anything, an image whose manifests are not all signed by the public key in `FILE` (cosign's tag scheme)")
+	return fs
+}
+
+func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f pullFlags
+	pos, err := parseCommand(newPullFlagSet(&f, stdout, stderr), args, 1, 1, "one REGISTRY/REPOSITORY[:TAG]")
 	if err != nil {
 		return err
 	}
-	if *out == "" {
-		fs.Usage()
-		return fmt.Errorf("%w: -o DIR|FILE.tar is required", errUsage)
+	src, rf := pos[0], &f.reg
+	if f.out == "" {
+		return fmt.Errorf("%w: no output; add -o DIR (an OCI layout) or -o FILE.tar", errUsage)
+	}
+	out, err := parseOutput(f.out)
+	if err != nil {
+		return err
+	}
+	p, err := parsePlatform(f.platform)
+	if err != nil {
+		return err
 	}
 	opts, err := rf.options(stderr)
 	if err != nil {
@@ -259,17 +299,14 @@ func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		ctx, cancel = context.WithTimeoutCause(ctx, rf.timeout, fmt.Errorf("gave up after --timeout %v: %w", rf.timeout, remote.ErrTimeout))
 		defer cancel()
 	}
-	var p image.Platform
-	if *platform != "" {
-		if p, err = image.ParsePlatform(*platform); err != nil {
-			return fmt.Errorf("%w: --platform: %v", errUsage, err)
-		}
-	}
 	var a image.Artifact
 	switch {
-	case *verifyKey != "":
-		a, err = verifiedPull(ctx, src, p, *verifyKey, opts)
-	case *platform != "":
+	case f.verifyKey != "":
+		var key *ecdsa.PublicKey
+		if key, err = signature.ReadPublicKeyFile(f.verifyKey); err == nil {
+			a, err = signature.Pull(ctx, src, p, key, signature.Options{Remote: opts})
+		}
+	case p != (image.Platform{}):
 		a, err = remote.PullImage(ctx, src, p, opts)
 	default:
 		a, err = remote.Pull(ctx, src, opts)
@@ -277,18 +314,17 @@ func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	name := *tag
-	tarOut := strings.HasSuffix(*out, ".tar")
+	name := f.tag
 	if name == "" {
 		name = outputTag(src)
 	}
 	if !rf.quiet {
 		fmt.Fprintf(stderr, "minimage: pulled %s (%s)\n", src, a.Digest())
 	}
-	if tarOut {
-		err = tarball.WriteFile(ctx, *out, a, tarball.Options{Tags: []string{name}})
+	if out.Format == build.Tarball {
+		err = tarball.WriteFile(ctx, out.Path, a, tarball.Options{Tags: []string{name}})
 	} else {
-		err = layout.Write(ctx, *out, a, layout.Options{Tags: []string{name}, RemoveOnError: true})
+		err = layout.Write(ctx, out.Path, a, layout.Options{Tags: []string{name}, RemoveOnError: true})
 	}
 	if err != nil {
 		if cause := context.Cause(ctx); ctx.Err() != nil && errors.Is(cause, remote.ErrTimeout) && !errors.Is(err, remote.ErrTimeout) {

@@ -12,14 +12,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 
 	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/layout"
 	"github.com/minimage/minimage/image/ref"
 	"github.com/minimage/minimage/image/remote"
-	"github.com/minimage/minimage/sbom"
 )
 
 // sbomFlags are the SBOM flags of "minimage build".
@@ -101,27 +99,6 @@ func (p *optionalPath) Set(v string) error {
 		p.set, p.path = true, v
 	}
 	return nil
-}
-
-// reportSBOMs prints where the SBOMs went.
-func reportSBOMs(w io.Writer, r build.Recipe, res *build.Result) {
-	if len(res.SBOMs) == 0 {
-		return
-	}
-	if r.SBOM.InImage != "" {
-		fmt.Fprintf(w, "sbom in the image at %s\n", r.SBOM.InImage)
-	}
-	for _, img := range res.Images {
-		if r.SBOM.Dir != "" {
-			fmt.Fprintf(w, "wrote sbom %s\n", filepath.Join(r.SBOM.Dir, sbom.FileName(r.SBOMName(), img.Platform().String())))
-		}
-	}
-	if r.SBOM.Referrer || hasOutput(r.Outputs, build.Registry) {
-		refs, _ := res.Referrers()
-		for i, m := range refs {
-			fmt.Fprintf(w, "sbom referrer %s of %s\n", m.Digest(), res.Images[i].Digest())
-		}
-	}
 }
 
 // pushLayoutReferrers pushes the referrers of a that the layout src

@@ -13,7 +13,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/signature"
 	"golang.org/x/term"
@@ -29,16 +28,22 @@ it is never a flag.
 Flags:
 `
 
-func runKey(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// newKeyFlagSet makes the flags of "minimage key generate"; the output
+// flag keeps cosign's name.
+func newKeyFlagSet(prefix *string, stdout, stderr io.Writer) *flag.FlagSet {
 	fs := newFlagSet("minimage key", keyUsage, stdout, stderr)
-	prefix := fs.String("output-key-prefix", "cosign", "write the keys to `P`.key and P.pub")
-	sub, err := parseCommand(fs, args, "subcommand (generate)")
+	fs.StringVar(prefix, "output-key-prefix", "cosign", "write the keys to `P`.key and P.pub")
+	return fs
+}
+
+func runKey(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	prefix := new(string)
+	sub, err := parseCommand(newKeyFlagSet(prefix, stdout, stderr), args, 1, 1, "one subcommand (generate)")
 	if err != nil {
 		return err
 	}
-	if sub != "generate" {
-		fs.Usage()
-		return fmt.Errorf("%w: unknown subcommand %q; the one there is: generate", errUsage, sub)
+	if sub[0] != "generate" {
+		return fmt.Errorf("%w: unknown subcommand %q; the one there is: generate", errUsage, sub[0])
 	}
 	pw, err := keyPassword(stderr, true)
 	if err != nil {
@@ -67,33 +72,38 @@ terminal. Keyless signing (Fulcio, Rekor) is not supported.
 Flags:
 `
 
-func runSign(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// signFlags are the flags of "minimage sign".
+type signFlags struct {
+	reg     registryFlags
+	keyFile string
+	ann     listFlag
+}
+
+func newSignFlagSet(f *signFlags, stdout, stderr io.Writer) *flag.FlagSet {
 	fs := newFlagSet("minimage sign", signUsage, stdout, stderr)
-	var rf registryFlags
-	rf.registerConnection(fs)
-	keyFile := fs.String("key", "", "sign with the private key in `FILE` (minimage key generate, cosign generate-key-pair)")
-	var ann listFlag
-	fs.Var(&ann, "a", "add `KEY=VAL` to the signed payload's optional section (repeatable)")
-	refs, err := parseInterspersed(fs, args)
+	f.reg.register(fs, true)
+	fs.StringVar(&f.keyFile, "key", "", "sign with the private key in `FILE` (minimage key generate, cosign generate-key-pair)")
+	fs.Var(&f.ann, "a", "add `KEY=VAL` to the signed payload's optional section (repeatable)")
+	return fs
+}
+
+func runSign(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f signFlags
+	refs, err := parseCommand(newSignFlagSet(&f, stdout, stderr), args, 1, -1, "at least one REGISTRY/REPOSITORY[:TAG]")
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	if *keyFile == "" || len(refs) == 0 {
-		fs.Usage()
-		return fmt.Errorf("%w: want --key FILE and at least one REGISTRY/REPOSITORY[:TAG]", errUsage)
-	}
-	var opts signature.Options
-	if opts.Annotations, err = keyValues("a", ann.values); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	rf.quiet = true
-	if opts.Remote, err = rf.options(stderr); err != nil {
 		return err
 	}
-	key, err := readPrivateKey(*keyFile, stderr)
+	if f.keyFile == "" {
+		return fmt.Errorf("%w: no key; add --key FILE", errUsage)
+	}
+	var opts signature.Options
+	if opts.Annotations, err = keyValues("a", f.ann.values); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if opts.Remote, err = f.reg.options(stderr); err != nil {
+		return err
+	}
+	key, err := readPrivateKey(f.keyFile, stderr)
 	if err != nil {
 		return err
 	}
@@ -111,36 +121,6 @@ func runSign(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 	return nil
-}
-
-// verifiedPull pulls ref as pull does (the image for p, or all of it for
-// a zero p), after checking that what it pulls is signed by the public
-// key in keyFile.
-func verifiedPull(ctx context.Context, ref string, p image.Platform, keyFile string, opts remote.Options) (image.Artifact, error) {
-	key, err := signature.ReadPublicKeyFile(keyFile)
-	if err != nil {
-		return nil, err
-	}
-	top, err := remote.Pull(ctx, ref, opts)
-	if err != nil {
-		return nil, err
-	}
-	sopts := signature.Options{Remote: opts}
-	sopts.Remote.Progress = nil
-	if p == (image.Platform{}) {
-		_, err := signature.Verify(ctx, ref, top, key, sopts)
-		return top, err
-	}
-	if _, err := signature.VerifyDigest(ctx, ref, top.Digest(), key, sopts); err != nil {
-		return nil, err
-	}
-	// By digest, so that the image is the one the signature is for.
-	img, err := remote.PullImage(ctx, repositoryOf(ref)+"@"+top.Digest().String(), p, opts)
-	if err != nil {
-		return nil, err
-	}
-	_, err = signature.Verify(ctx, ref, img, key, sopts)
-	return img, err
 }
 
 // readPrivateKey reads a private key file, asking for its password.

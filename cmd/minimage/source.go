@@ -44,7 +44,7 @@ func parseSource(name string) (ref.Ref, error) {
 }
 
 // openSource opens SRC[:TAG] (see parseSource), a registry's pulled with
-// rf's options (quietly). It returns the source and the tag to read in it.
+// rf's options (a note per retry unless -q). It returns the source and the tag to read in it.
 func openSource(ctx context.Context, name string, rf *registryFlags, stderr io.Writer) (image.Source, string, error) {
 	r, err := parseSource(name)
 	if err != nil {
@@ -52,7 +52,6 @@ func openSource(ctx context.Context, name string, rf *registryFlags, stderr io.W
 	}
 	var opts remote.Options
 	if r.Kind == ref.Registry {
-		rf.quiet = true
 		if opts, err = rf.options(stderr); err != nil {
 			return nil, "", err
 		}

@@ -148,7 +148,7 @@ func parseError(fs *flag.FlagSet, err error) error {
 	if s := suggest(name, names); s != "" {
 		return fmt.Errorf("unknown flag %s; did you mean %s?", dash(name), dash(s))
 	}
-	return fmt.Errorf("unknown flag %s; \"%s --help\" lists the flags", dash(name), fs.Name())
+	return fmt.Errorf("unknown flag %s", dash(name))
 }
 
 // suggest returns the candidate closest to word, or "" when none is close

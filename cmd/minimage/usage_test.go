@@ -53,7 +53,7 @@ func TestDidYouMean(t *testing.T) {
 		{[]string{"build", "--zone", "Europe/Paris", "."}, "did you mean --zones?"},
 		{[]string{"build", "-tga", "x", "."}, "did you mean --tag?"},
 		{[]string{"inspect", "--jsno", "x"}, "did you mean --json?"},
-		{[]string{"build", "--frobnicate", "."}, `unknown flag --frobnicate; "minimage build --help" lists the flags`},
+		{[]string{"build", "--frobnicate", "."}, "minimage build: unknown flag --frobnicate\n" + usageHint("build")},
 	} {
 		code, out, errs := minimage(t, tc.args...)
 		if code != 2 || !strings.Contains(errs, tc.says) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -13,41 +14,61 @@ import (
 )
 
 func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("minimage verify", verifyUsage, stdout, stderr)
-	var rf registryFlags
-	rf.registerConnection(fs)
-	keyFile := fs.String("key", "", "also check that every manifest is signed by the public key in `FILE` (P.pub); the argument is then a registry reference")
-	var ann, atts listFlag
-	fs.Var(&ann, "a", "with --key, count only signatures whose payload holds `KEY=VAL` (repeatable)")
-	fs.Var(&atts, "attestation", "with --key, also require an attestation of predicate `TYPE` signed by the key: slsaprovenance1, spdxjson, another of cosign's names, or a URI (repeatable)")
-	path, err := parseCommand(fs, args, "PATH")
+	var f verifyFlags
+	pos, err := parseCommand(newVerifyFlagSet(&f, stdout, stderr), args, 1, 1, "one SRC[:TAG]")
 	if err != nil {
 		return err
 	}
-	if *keyFile != "" {
-		return verifySigned(ctx, path, *keyFile, signedChecks{ann.values, atts.values}, &rf, stdout, stderr)
+	name := pos[0]
+	if f.keyFile != "" {
+		return verifySigned(ctx, name, f.keyFile, signedChecks{f.ann.values, f.atts.values}, &f.reg, stdout, stderr)
 	}
-	if len(atts.values) > 0 {
+	if len(f.atts.values) > 0 {
 		return fmt.Errorf("%w: --attestation checks signed attestations: add --key P.pub", errUsage)
 	}
-	lay, err := openLayout(path)
+	src, tag, err := openSource(ctx, name, &f.reg, stderr)
 	if err != nil {
 		return err
 	}
-	n, err := lay.Verify(ctx)
+	var n int
+	if d, ok := src.(diskSource); ok && tag == "" {
+		n, err = d.Verify(ctx) // every entry, untagged ones too
+	} else {
+		var a image.Artifact
+		if a, err = src.Artifact(ctx, tag); err == nil {
+			n, err = image.Verify(ctx, a)
+		}
+	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: %s verified\n", path, plural(n, "blob"))
+	fmt.Fprintf(stdout, "%s: %s verified\n", name, plural(n, "blob"))
 	return nil
 }
 
-const verifyUsage = `Usage: minimage verify PATH
+// verifyFlags are the flags of "minimage verify".
+type verifyFlags struct {
+	reg       registryFlags
+	keyFile   string
+	ann, atts listFlag
+}
+
+func newVerifyFlagSet(f *verifyFlags, stdout, stderr io.Writer) *flag.FlagSet {
+	fs := newFlagSet("minimage verify", verifyUsage, stdout, stderr)
+	f.reg.register(fs, false)
+	fs.StringVar(&f.keyFile, "key", "", "also check that every manifest is signed by the public key in `FILE` (P.pub); SRC is then a registry reference")
+	fs.Var(&f.ann, "a", "with --key, count only signatures whose payload holds `KEY=VAL` (repeatable)")
+	fs.Var(&f.atts, "attestation", "with --key, also require an attestation of predicate `TYPE` signed by the key: slsaprovenance1, spdxjson, another of cosign's names, or a URI (repeatable)")
+	return fs
+}
+
+const verifyUsage = `Usage: minimage verify [flags] SRC[:TAG]
        minimage verify --key P.pub [flags] REGISTRY/REPOSITORY[:TAG][@DIGEST]
 
-Checks every blob of an OCI layout directory or tarball against its digest and size,
-and every layer against its diffID, attestations and SBOMs included; exits 1 on any
-mismatch.
+Checks every blob of SRC against its digest and size, and every layer against
+its diffID, attestations and SBOMs included; exits 1 on any mismatch. SRC is an
+OCI layout directory or a tarball (every entry, or the one TAG names) or a
+registry reference, as inspect and export read it.
 
 With --key, checks an image or index in a registry: each manifest (an index and
 each image it lists) must have a signature by the key in cosign's tag scheme whose
@@ -85,7 +106,6 @@ func verifySigned(ctx context.Context, ref, keyFile string, c signedChecks, rf *
 		}
 		types = append(types, t)
 	}
-	rf.quiet = true
 	if opts.Remote, err = rf.options(stderr); err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ type client struct {
 	creds *credentials
 	repo  *orasremote.Repository
 	own   *http.Transport // the transport newClient made, if it made one
+	rep   *reporter       // opts.Progress, one at a time
 }
 
 // newClient builds the HTTP stack for ref: TLS (or plain HTTP when
@@ -40,7 +41,8 @@ func newClient(r reference, opts Options) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc := &http.Client{Transport: &retryTransport{base: base, opts: opts, lim: opts.limits()}}
+	rep := &reporter{f: opts.Progress}
+	hc := &http.Client{Transport: &retryTransport{base: base, opts: opts, lim: opts.limits(), rep: rep}}
 	if opts.HTTPClient != nil {
 		hc.CheckRedirect = opts.HTTPClient.CheckRedirect
 		hc.Jar = opts.HTTPClient.Jar
@@ -57,7 +59,7 @@ func newClient(r reference, opts Options) (*client, error) {
 		Reference: registry.Reference{Registry: r.Registry, Repository: r.Repository, Reference: r.version()},
 		PlainHTTP: opts.InsecureAllowHTTP,
 	}
-	c := &client{ref: r, opts: opts, creds: creds, repo: repo}
+	c := &client{ref: r, opts: opts, creds: creds, repo: repo, rep: rep}
 	c.own, _ = base.(*http.Transport)
 	if opts.HTTPClient != nil {
 		c.own = nil

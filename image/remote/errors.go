@@ -92,14 +92,22 @@ type Error struct {
 	kind error  // the sentinel, or nil
 	err  error  // the cause, as oras-go or net/http gave it
 	msg  string // the cause's text, scrubbed
-	hint string // how to fix it, when known
+	hint string // how to fix it, when known; {Field} names an Options field
 }
 
 // Error returns the one-line message. What the registry wrote in it is
 // escaped: a control byte, such as ESC or \r, shows as \x1b or \r, so
 // the message can neither reach the terminal as an escape sequence nor
-// forge a line.
+// forge a line. A fix that is an Options field names it as
+// Options.InsecureAllowHTTP.
 func (e *Error) Error() string {
+	return e.Message(func(field string) string { return "Options." + field })
+}
+
+// Message is Error's message with each Options field it names spelled
+// by name, such as a command line's flag for it: "--insecure-allow-http"
+// for "InsecureAllowHTTP".
+func (e *Error) Message(name func(field string) string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "remote: %s/%s: %s: ", e.Registry, e.Repository, e.Op)
 	var parts []string
@@ -114,7 +122,7 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, " (credentials: %s)", e.Credentials)
 	}
 	if e.hint != "" {
-		b.WriteString("; " + e.hint)
+		b.WriteString("; " + fieldPattern.ReplaceAllStringFunc(e.hint, func(f string) string { return name(f[1 : len(f)-1]) }))
 	}
 	return escape.String(b.String())
 }
@@ -161,7 +169,7 @@ func classify(err error, r reference) (kind error, status int, msg, hint string)
 		case kind == nil && isUploadCode(resp):
 			hint = "the registry lost the upload (did it restart?); try again"
 		case status == http.StatusBadRequest && len(resp.Errors) == 0 && resp.URL != nil && resp.URL.Scheme == "http":
-			hint = "the registry may speak HTTPS: drop Options.InsecureAllowHTTP (--insecure-allow-http)"
+			hint = "the registry may speak HTTPS: drop {InsecureAllowHTTP}"
 		}
 		return kind, status, msg, hint
 	}
@@ -176,7 +184,7 @@ func classify(err error, r reference) (kind error, status int, msg, hint string)
 	switch {
 	case errors.As(err, &verr), errors.As(err, &uaErr), errors.As(err, &hostErr), errors.As(err, &invErr):
 		return ErrCertificate, 0, innermost(err),
-			"trust the registry's certificate authority with Options.CAFiles (--ca-file) or SSL_CERT_FILE"
+			"trust the registry's certificate authority with {CAFiles} or SSL_CERT_FILE"
 	case errors.Is(err, auth.ErrBasicCredentialNotFound):
 		return ErrUnauthorized, http.StatusUnauthorized, "the registry asks for credentials and none were found",
 			loginHint(r)
@@ -192,7 +200,7 @@ func classify(err error, r reference) (kind error, status int, msg, hint string)
 	var rhe tls.RecordHeaderError
 	if errors.As(err, &rhe) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") {
 		return ErrUnavailable, 0, "the registry does not speak TLS",
-			"if it serves plain HTTP and that is intended, set Options.InsecureAllowHTTP (--insecure-allow-http)"
+			"if it serves plain HTTP and that is intended, set {InsecureAllowHTTP}"
 	}
 	if isNetError(err) {
 		return ErrUnavailable, 0, innermost(err), ""
@@ -218,7 +226,7 @@ func statusKind(status int, r reference) (error, string) {
 }
 
 func loginHint(r reference) string {
-	return fmt.Sprintf("check the username and password (Options.Username, --username) or log in with `docker login %s`", r.Registry)
+	return fmt.Sprintf("check the username and password ({Username}) or log in with `docker login %s`", r.Registry)
 }
 
 func isUploadCode(resp *errcode.ErrorResponse) bool {
@@ -256,8 +264,9 @@ func innermost(err error) string {
 }
 
 var (
-	urlPattern  = regexp.MustCompile(`(?i)\bhttps?://[^\s"'<>]+`)
-	authPattern = regexp.MustCompile(`(?i)\b(basic|bearer)\s+[A-Za-z0-9+/=._~-]{8,}`)
+	fieldPattern = regexp.MustCompile(`\{[A-Za-z]+\}`) // an Options field in a hint
+	urlPattern   = regexp.MustCompile(`(?i)\bhttps?://[^\s"'<>]+`)
+	authPattern  = regexp.MustCompile(`(?i)\b(basic|bearer)\s+[A-Za-z0-9+/=._~-]{8,}`)
 )
 
 // scrub removes from s what must not be printed: queries of URLs (an

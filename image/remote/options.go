@@ -124,7 +124,8 @@ type Options struct {
 	// when the registry is found to hold it already (Exists), or once it
 	// is mounted (Mounted) or uploaded (Uploaded), and for an upload also
 	// as it starts and about every MiB (Uploading), and when an attempt
-	// fails and is retried (Retrying). Calls never overlap, so it need
+	// fails and is retried (Retrying), and, in pulls too, before the
+	// pause to send a failed request again (Waiting). Calls never overlap, so it need
 	// not lock; it runs on the upload's path, so it should return
 	// quickly.
 	Progress func(Progress)
@@ -160,9 +161,13 @@ const (
 	Uploaded
 	// Retrying: an attempt failed; the blob is tried again after a pause.
 	Retrying
+	// Waiting: a request failed, because the registry did not answer or
+	// answered 429 or 5xx; it is sent again after Wait. Err says why,
+	// Descriptor is zero. Pulls report it too.
+	Waiting
 )
 
-var stateNames = [...]string{"exists", "mounted", "uploading", "uploaded", "retrying"}
+var stateNames = [...]string{"exists", "mounted", "uploading", "uploaded", "retrying", "waiting"}
 
 // String returns the state in lower case, as progress lines print it.
 func (s State) String() string {
@@ -181,8 +186,11 @@ type Progress struct {
 	// Done is how many bytes have been sent in this attempt; Total is
 	// the blob's size.
 	Done, Total int64
-	// Err is the error that made an attempt fail, for State Retrying.
+	// Err is the error that made an attempt fail, for State Retrying
+	// and Waiting.
 	Err error
+	// Wait is the pause before the request is sent again, for Waiting.
+	Wait time.Duration
 }
 
 func (o Options) retries() int {

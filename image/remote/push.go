@@ -59,7 +59,7 @@ func Push(ctx context.Context, ref string, a image.Artifact, opts Options, tags 
 	defer c.closeIdle()
 	ctx, cancel := withTimeout(ctx, opts)
 	defer cancel()
-	p := &pusher{c: c, rep: &reporter{f: opts.Progress}, mounts: newMountScope(ctx, opts.Mounts, c)}
+	p := &pusher{c: c, rep: c.rep, mounts: newMountScope(ctx, opts.Mounts, c)}
 	if err := p.push(ctx, a, root); err != nil {
 		return ocispec.Descriptor{}, c.timedOut(ctx, err, "push "+short(root))
 	}

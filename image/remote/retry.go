@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -24,6 +25,7 @@ type retryTransport struct {
 	base http.RoundTripper
 	opts Options
 	lim  limits
+	rep  *reporter
 }
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -53,11 +55,21 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 			resp.Body.Close()
 		}
+		t.rep.send(Progress{State: Waiting, Wait: wait, Err: waitCause(req, resp, err)})
 		if err := sleep(ctx, wait); err != nil {
 			return nil, err
 		}
 		req = next
 	}
+}
+
+// waitCause says why req is sent again: the registry's status, or the
+// network error without the URL, which may hold an upload's state.
+func waitCause(req *http.Request, resp *http.Response, err error) error {
+	if err != nil {
+		return fmt.Errorf("%s: %s", req.URL.Host, innermost(err))
+	}
+	return fmt.Errorf("%s: HTTP %d %s", req.URL.Host, resp.StatusCode, http.StatusText(resp.StatusCode))
 }
 
 // retryable says whether to send req again after resp or err, and the

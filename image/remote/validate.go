@@ -23,7 +23,7 @@ func (o Options) Validate() error {
 	case o.HTTPClient != nil && o.InsecureSkipTLSVerify:
 		return invalidOptions("HTTPClient and InsecureSkipTLSVerify are both set, and the client's transport decides TLS; set InsecureSkipVerify in its TLS config, or drop HTTPClient")
 	case o.InsecureAllowHTTP && o.InsecureSkipTLSVerify:
-		return invalidOptions("InsecureAllowHTTP speaks plain HTTP, which has no certificate to skip; drop InsecureSkipTLSVerify (--insecure-skip-tls-verify) or InsecureAllowHTTP (--insecure-allow-http)")
+		return invalidOptions("InsecureAllowHTTP speaks plain HTTP, which has no certificate to skip; drop InsecureSkipTLSVerify or InsecureAllowHTTP")
 	case o.Username != "" && o.Password == "":
 		return invalidOptions("a username without a password; give both, or neither to use the credential files")
 	case o.Username == "" && o.Password != "":

@@ -123,6 +123,38 @@ func VerifyDigest(ctx context.Context, ref string, d digest.Digest, key *ecdsa.P
 	return p, nil
 }
 
+// PullVerified pulls what ref names only if key signed it: all of it
+// (as remote.Pull) for a zero p, else the image for platform p (as
+// remote.PullImage). Each manifest returned is checked as Verify checks
+// it, and the image for p is pulled by the digest of the signed index,
+// so that it is the one the signature is for. opts.Remote.Progress
+// reports the pull, not the reads of signatures.
+func PullVerified(ctx context.Context, ref string, p image.Platform, key *ecdsa.PublicKey, opts Options) (image.Artifact, error) {
+	top, err := remote.Pull(ctx, ref, opts.Remote)
+	if err != nil {
+		return nil, err
+	}
+	sopts := opts
+	sopts.Remote.Progress = nil
+	if p == (image.Platform{}) {
+		_, err := Verify(ctx, ref, top, key, sopts)
+		return top, err
+	}
+	if _, err := VerifyDigest(ctx, ref, top.Digest(), key, sopts); err != nil {
+		return nil, err
+	}
+	repo, _, err := repository(ref)
+	if err != nil {
+		return nil, err
+	}
+	img, err := remote.PullImage(ctx, repo+"@"+top.Digest().String(), p, opts.Remote)
+	if err != nil {
+		return nil, err
+	}
+	_, err = Verify(ctx, ref, img, key, sopts)
+	return img, err
+}
+
 // verifyAny returns the payload of the first of sigs that key made for
 // d with annotations; failing that, the most telling reason none did.
 func verifyAny(sigs []Signature, key *ecdsa.PublicKey, d digest.Digest, annotations map[string]string) (Payload, error) {
@@ -172,7 +204,7 @@ func repository(ref string) (repo, identity string, err error) {
 	if err != nil {
 		return "", "", fmt.Errorf("signature: %w", err)
 	}
-	repo = r.Registry + "/" + r.Repository
+	repo = r.Name()
 	identity = repo
 	if r.Registry == "docker.io" {
 		identity = "index.docker.io/" + r.Repository

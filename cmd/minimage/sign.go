@@ -113,34 +113,14 @@ func runSign(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return nil
 }
 
-// verifiedPull pulls ref as pull does (the image for p, or all of it for
-// a zero p), after checking that what it pulls is signed by the public
-// key in keyFile.
+// verifiedPull is pull --verify-key: signature.PullVerified with the
+// public key in keyFile.
 func verifiedPull(ctx context.Context, ref string, p image.Platform, keyFile string, opts remote.Options) (image.Artifact, error) {
 	key, err := signature.ReadPublicKeyFile(keyFile)
 	if err != nil {
 		return nil, err
 	}
-	top, err := remote.Pull(ctx, ref, opts)
-	if err != nil {
-		return nil, err
-	}
-	sopts := signature.Options{Remote: opts}
-	sopts.Remote.Progress = nil
-	if p == (image.Platform{}) {
-		_, err := signature.Verify(ctx, ref, top, key, sopts)
-		return top, err
-	}
-	if _, err := signature.VerifyDigest(ctx, ref, top.Digest(), key, sopts); err != nil {
-		return nil, err
-	}
-	// By digest, so that the image is the one the signature is for.
-	img, err := remote.PullImage(ctx, repositoryOf(ref)+"@"+top.Digest().String(), p, opts)
-	if err != nil {
-		return nil, err
-	}
-	_, err = signature.Verify(ctx, ref, img, key, sopts)
-	return img, err
+	return signature.PullVerified(ctx, ref, p, key, signature.Options{Remote: opts})
 }
 
 // readPrivateKey reads a private key file, asking for its password.
@@ -190,5 +170,5 @@ func repositoryOf(ref string) string {
 	if err != nil {
 		return ref
 	}
-	return r.Registry + "/" + r.Repository
+	return r.Name()
 }

@@ -117,3 +117,34 @@ func ExamplePullVerified() {
 	// true
 	// true
 }
+
+// Check an image in a registry as a deploy gate would: signed by the
+// key, and every blob intact.
+func ExampleVerifyReference() {
+	ctx := context.Background()
+	reg, err := registrytest.Start(registrytest.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer reg.Close()
+	key, err := signature.GenerateKey()
+	if err != nil {
+		log.Fatal(err)
+	}
+	opts := signature.Options{Remote: remote.Options{InsecureAllowHTTP: true}}
+	img := image.New(image.Platform{OS: "linux", Architecture: "amd64"})
+	ref := reg.Host() + "/app:v1"
+	if _, err := remote.Push(ctx, ref, img, opts.Remote); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := signature.Sign(ctx, ref, img, key, opts); err != nil {
+		log.Fatal(err)
+	}
+	v, err := signature.VerifyReference(ctx, ref, &key.PublicKey, nil, opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(v.Repository == reg.Host()+"/app", len(v.Payloads), v.Blobs)
+	// Output:
+	// true 1 2
+}

@@ -42,3 +42,39 @@ func TestPullVerified(t *testing.T) {
 		t.Errorf("image signed by another key: got %v, want ErrWrongKey naming %s", err, want.Digest())
 	}
 }
+
+func TestVerifyReference(t *testing.T) {
+	ctx := context.Background()
+	ix := imagetest.FixtureIndex(t)
+	ref, opts := push(t, ix)
+	key := testKey(t)
+	if _, err := VerifyReference(ctx, ref, &key.PublicKey, nil, opts); !errors.Is(err, ErrNoSignature) {
+		t.Errorf("unsigned: got %v, want ErrNoSignature", err)
+	}
+	if _, err := Sign(ctx, ref, ix, key, opts); err != nil {
+		t.Fatal(err)
+	}
+	v, err := VerifyReference(ctx, ref, &key.PublicKey, nil, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantBlobs, err := image.Verify(ctx, ix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Repository != strings.TrimSuffix(ref, ":v1") || v.Artifact.Digest() != ix.Digest() || len(v.Payloads) != 1+len(ix.Images()) || v.Blobs != wantBlobs {
+		t.Errorf("got %s, %s, %d payloads, %d blobs; want %s, %s, %d, %d", v.Repository, v.Artifact.Digest(), len(v.Payloads), v.Blobs,
+			strings.TrimSuffix(ref, ":v1"), ix.Digest(), 1+len(ix.Images()), wantBlobs)
+	}
+	// An attestation asked for and not there; then there.
+	if _, err := VerifyReference(ctx, ref, &key.PublicKey, []string{PredicateSPDX}, opts); !errors.Is(err, ErrNoAttestation) {
+		t.Errorf("no attestation: got %v, want ErrNoAttestation", err)
+	}
+	st := Statement{Subjects: []Subject{{"app", ix.Digest()}}, PredicateType: PredicateSPDX, Predicate: []byte(`{"spdxVersion":"SPDX-2.3"}`)}
+	if _, err := Attest(ctx, ref, key, []Statement{st}, opts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := VerifyReference(ctx, ref, &key.PublicKey, []string{PredicateSPDX}, opts); err != nil {
+		t.Errorf("attested: %v", err)
+	}
+}

@@ -155,6 +155,49 @@ func PullVerified(ctx context.Context, ref string, p image.Platform, key *ecdsa.
 	return img, err
 }
 
+// Verified is what VerifyReference checked.
+type Verified struct {
+	// Repository is REGISTRY/REPOSITORY, as remote.Reference.Name
+	// spells it.
+	Repository string
+	// Artifact is what the reference names, as pulled.
+	Artifact image.Artifact
+	// Payloads are the signature payloads that verified, as Verify
+	// returns them: Artifact's first.
+	Payloads []Payload
+	// Blobs is the number of distinct blobs read and checked.
+	Blobs int
+}
+
+// VerifyReference pulls what ref names and checks all of it, as a deploy
+// gate would (cosign verify --key, then verify-attestation --key --type
+// for each of predicateTypes, then every blob): each manifest must be
+// signed by key (Verify), the manifest ref names must have an
+// attestation of each predicate type signed by key (VerifyAttestation),
+// and every blob must match its digest and size (image.Verify). The
+// first failure is the error.
+func VerifyReference(ctx context.Context, ref string, key *ecdsa.PublicKey, predicateTypes []string, opts Options) (Verified, error) {
+	repo, _, err := repository(ref)
+	if err != nil {
+		return Verified{}, err
+	}
+	a, err := remote.Pull(ctx, ref, opts.Remote)
+	if err != nil {
+		return Verified{}, err
+	}
+	v := Verified{Repository: repo, Artifact: a}
+	if v.Payloads, err = Verify(ctx, ref, a, key, opts); err != nil {
+		return v, err
+	}
+	for _, t := range predicateTypes {
+		if _, err := VerifyAttestation(ctx, ref, a.Digest(), key, t, opts); err != nil {
+			return v, err
+		}
+	}
+	v.Blobs, err = image.Verify(ctx, a)
+	return v, err
+}
+
 // verifyAny returns the payload of the first of sigs that key made for
 // d with annotations; failing that, the most telling reason none did.
 func verifyAny(sigs []Signature, key *ecdsa.PublicKey, d digest.Digest, annotations map[string]string) (Payload, error) {

@@ -106,8 +106,12 @@ func runSign(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return err
 		}
+		r, err := remote.ParseReference(ref) // parsed by Pull already
+		if err != nil {
+			return err
+		}
 		for _, d := range signed {
-			fmt.Fprintf(stdout, "%s@%s\n", repositoryOf(ref), d)
+			fmt.Fprintf(stdout, "%s@%s\n", r.Name(), d)
 		}
 	}
 	return nil
@@ -162,13 +166,4 @@ func keyPassword(stderr io.Writer, confirm bool) ([]byte, error) {
 		return nil, errors.New("the passwords differ; run the command again")
 	}
 	return pw, nil
-}
-
-// repositoryOf returns ref without its tag and digest.
-func repositoryOf(ref string) string {
-	r, err := remote.ParseReference(ref)
-	if err != nil {
-		return ref
-	}
-	return r.Name()
 }

@@ -7,8 +7,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/minimage/minimage/image"
-	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/signature"
 )
 
@@ -89,20 +87,7 @@ func verifySigned(ctx context.Context, ref, keyFile string, c signedChecks, rf *
 	if opts.Remote, err = rf.options(stderr); err != nil {
 		return err
 	}
-	a, err := remote.Pull(ctx, ref, opts.Remote)
-	if err != nil {
-		return err
-	}
-	ps, err := signature.Verify(ctx, ref, a, key, opts)
-	if err != nil {
-		return err
-	}
-	for _, t := range types {
-		if _, err := signature.VerifyAttestation(ctx, ref, a.Digest(), key, t, opts); err != nil {
-			return err
-		}
-	}
-	n, err := image.Verify(ctx, a)
+	v, err := signature.VerifyReference(ctx, ref, key, types, opts)
 	if err != nil {
 		return err
 	}
@@ -110,6 +95,6 @@ func verifySigned(ctx context.Context, ref, keyFile string, c signedChecks, rf *
 	if len(types) > 0 {
 		with = " with attestations " + strings.Join(c.attestations, ", ")
 	}
-	_, err = fmt.Fprintf(stdout, "%s@%s: %s signed by %s%s, %s verified\n", repositoryOf(ref), a.Digest(), plural(len(ps), "manifest"), keyFile, with, plural(n, "blob"))
+	_, err = fmt.Fprintf(stdout, "%s@%s: %s signed by %s%s, %s verified\n", v.Repository, v.Artifact.Digest(), plural(len(v.Payloads), "manifest"), keyFile, with, plural(v.Blobs, "blob"))
 	return err
 }

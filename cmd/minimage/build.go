@@ -103,10 +103,10 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return cliError{err}
 	}
-	prog := newProgress(stderr, f.quiet)
-	rec.Progress = prog.event
+	prog := build.NewProgressPrinter(stderr, "minimage: ", f.quiet)
+	rec.Progress = prog.Event
 	res, err := build.Run(ctx, rec)
-	prog.done()
+	prog.Done()
 	if err != nil {
 		return cliError{err}
 	}

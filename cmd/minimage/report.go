@@ -59,3 +59,5 @@ func human(n int64) string {
 	}
 	return fmt.Sprintf("%d B", n)
 }
+
+func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }

@@ -148,3 +148,16 @@ func ExampleVerifyReference() {
 	// Output:
 	// true 1 2
 }
+
+// Get the password of a private key as cosign does: $COSIGN_PASSWORD in
+// CI, else typed on the terminal.
+func ExamplePassword() {
+	os.Setenv("COSIGN_PASSWORD", "from-ci")
+	defer os.Unsetenv("COSIGN_PASSWORD")
+	pw, err := signature.Password(os.Stdin, os.Stderr, false)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(string(pw))
+	// Output: from-ci
+}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"math"
 	"net"
 	"os"
 	"strconv"
@@ -113,25 +112,18 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	return srv.Serve(ctx)
 }
 
-// sizeFlag is a flag.Value of a size in bytes: a whole number, which
-// KiB, MiB, GiB or TiB may follow.
+// sizeFlag is a flag.Value of a size in bytes, as registry.ParseSize
+// reads it.
 type sizeFlag int64
 
 func (f *sizeFlag) String() string { return strconv.FormatInt(int64(*f), 10) }
 
 func (f *sizeFlag) Set(s string) error {
-	num, mult := s, int64(1)
-	for i, unit := range []string{"KiB", "MiB", "GiB", "TiB"} {
-		if n, ok := strings.CutSuffix(s, unit); ok {
-			num, mult = strings.TrimSpace(n), 1<<(10*(i+1))
-		}
+	n, err := registry.ParseSize(s)
+	if err == nil {
+		*f = sizeFlag(n)
 	}
-	n, err := strconv.ParseInt(num, 10, 64)
-	if err != nil || n < 0 || n > math.MaxInt64/mult {
-		return fmt.Errorf("invalid size %q: want a whole number of bytes, such as 1048576 or 1MiB", s)
-	}
-	*f = sizeFlag(n * mult)
-	return nil
+	return err
 }
 
 // authFlags are the flags of "registry serve" that set its authentication.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/minimage/minimage/image/ref"
 	"github.com/minimage/minimage/signature"
 )
 
@@ -28,7 +29,7 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(atts.values) > 0 {
 		return fmt.Errorf("%w: --attestation checks signed attestations: add --key P.pub", errUsage)
 	}
-	lay, err := openLayout(path)
+	lay, err := ref.OpenLocal(path)
 	if err != nil {
 		return err
 	}

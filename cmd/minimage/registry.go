@@ -37,18 +37,18 @@ Flags:
 func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("minimage registry serve", registryUsage, stdout, stderr)
 	address := fs.String("address", "127.0.0.1:5000", "`HOST:PORT` to listen on; port 0 picks a free one")
-	dir := fs.String("dir", "", "keep blobs, manifests and tags in `DIR`, which a later run serves again")
-	readOnly := fs.Bool("read-only", false, "refuse pushes and deletes (405 UNSUPPORTED)")
-	maxConns := fs.Int("max-connections", 256, "serve at most `N` connections at once; more wait to be accepted")
-	var maxBlob sizeFlag
-	fs.Var(&maxBlob, "max-blob-size", "refuse a blob over `SIZE` bytes (413); KiB, MiB, GiB or TiB may follow the number; 0: no limit")
+	var opts registry.Options
+	var so registry.ServeOptions
+	fs.StringVar(&opts.Dir, "dir", "", "keep blobs, manifests and tags in `DIR`, which a later run serves again")
+	fs.BoolVar(&opts.ReadOnly, "read-only", false, "refuse pushes and deletes (405 UNSUPPORTED)")
+	fs.IntVar(&so.MaxConnections, "max-connections", 256, "serve at most `N` connections at once; more wait to be accepted")
+	fs.Var((*sizeFlag)(&opts.MaxBlobSize), "max-blob-size", "refuse a blob over `SIZE` bytes (413); KiB, MiB, GiB or TiB may follow the number; 0: no limit")
 	var a authFlags
 	fs.StringVar(&a.user, "user", "", "require this `USER` and its password (--password-file or --password-stdin) on every request")
 	fs.StringVar(&a.passwordFile, "password-file", "", "read the password of --user from the first line of `FILE`")
 	fs.BoolVar(&a.passwordStdin, "password-stdin", false, "read the password of --user from the first line of standard input")
 	fs.StringVar(&a.password, "password", "", "the password of --user, for tests only: a flag shows in ps and shell history")
 	fs.BoolVar(&a.bearer, "token-auth", false, "with --user: bearer-token auth through the registry's /token endpoint, instead of basic auth")
-	var so registry.ServeOptions
 	fs.StringVar(&so.CertFile, "tls-cert", "", "serve HTTPS with the certificate (chain) in PEM `FILE`; needs --tls-key")
 	fs.StringVar(&so.KeyFile, "tls-key", "", "the private key of --tls-cert, in PEM `FILE`")
 	fs.BoolVar(&so.InsecureHTTPCredentials, "insecure-http-credentials", false, "with --user and no TLS, serve on an address other than loopback anyway: the password and tokens cross the network in clear")
@@ -72,21 +72,11 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fs.Usage()
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, pos[0])
 	}
-	if *maxConns < 1 {
+	if so.MaxConnections < 1 {
 		return fmt.Errorf("%w: --max-connections takes 1 or more", errUsage)
 	}
-	auth, err := a.auth(fs)
-	if err != nil {
+	if opts.Auth, err = a.auth(fs); err != nil {
 		return err
-	}
-	opts := registry.Options{ReadOnly: *readOnly, Auth: auth, MaxBlobSize: int64(maxBlob)}
-	where := "in memory"
-	if *dir != "" {
-		s, err := registry.NewDir(*dir)
-		if err != nil {
-			return err
-		}
-		opts.Storage, where = s, "in "+*dir
 	}
 	reg, err := registry.New(opts)
 	if err != nil {
@@ -96,7 +86,7 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if (so.CertFile == "") != (so.KeyFile == "") {
 		return fmt.Errorf("%w: --tls-cert and --tls-key go together: give both, or neither for plain HTTP", errUsage)
 	}
-	so.MaxConnections, so.ErrorLog = *maxConns, log.New(stderr, "minimage registry: ", 0)
+	so.ErrorLog = log.New(stderr, "minimage registry: ", 0)
 	srv, err := reg.Listen(*address, so)
 	var opErr *net.OpError
 	switch {
@@ -108,6 +98,10 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	fmt.Fprintln(stdout, srv.Addr().String())
+	where := "in memory"
+	if opts.Dir != "" {
+		where = "in " + opts.Dir
+	}
 	fmt.Fprintf(stderr, "minimage registry: serving %s/v2/, %s; interrupt to stop\n", srv.URL(), where)
 	return srv.Serve(ctx)
 }

@@ -60,12 +60,9 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	ix, err := ref.MergeIndex(ctx, pos[1:], image.MergeOptions{Replace: *replace}, opts)
+	ix, err := ref.MergeIndex(ctx, pos[1:], image.MergeOptions{Replace: *replace, Annotations: kvs}, opts)
 	if err != nil {
 		return err
-	}
-	for k, v := range kvs {
-		ix = ix.WithAnnotation(k, v)
 	}
 	dst, err := ref.ParseTarget(pos[0], ref.Options{})
 	if err == nil {

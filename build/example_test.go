@@ -249,3 +249,18 @@ func writeGreet(dir string) {
 		}
 	}
 }
+
+// Print a build's progress as minimage build does: Recipe.Progress is the
+// printer's Event method. On a terminal it also shows live byte counts.
+func ExampleNewProgressPrinter() {
+	p := build.NewProgressPrinter(os.Stdout, "mytool: ", false)
+	var rec build.Recipe
+	rec.Progress = p.Event
+	// build.Run(ctx, rec) calls it; here, two events by hand.
+	rec.Progress(build.Event{Kind: build.Step, Message: "go build ./cmd/app (linux/amd64)"})
+	rec.Progress(build.Event{Kind: build.Note, Message: "no CA certificates in the image"})
+	p.Done()
+	// Output:
+	// mytool: go build ./cmd/app (linux/amd64)
+	// mytool: no CA certificates in the image
+}

@@ -16,12 +16,15 @@ type MergeSource struct {
 	Artifact Artifact
 }
 
-// MergeOptions says how MergeIndex resolves two sources of one platform.
-// The zero value refuses them.
+// MergeOptions says how MergeIndex resolves two sources of one platform,
+// and what else the index gets. The zero value refuses them.
 type MergeOptions struct {
 	// Replace keeps the later source's image for a platform that an
 	// earlier source has too, at the earlier one's place in the index.
 	Replace bool
+	// Annotations are set on the merged index, as WithAnnotation sets
+	// them (an empty value sets none).
+	Annotations map[string]string
 }
 
 // MergeIndex returns a new index of the images srcs hold, in order: an
@@ -74,6 +77,9 @@ func MergeIndex(srcs []MergeSource, opts MergeOptions) (*Index, error) {
 	}
 	if len(ix.entries) == 0 {
 		return nil, fmt.Errorf("image: merge index: the sources hold no image; give images or indexes of images")
+	}
+	for k, v := range opts.Annotations {
+		ix = ix.WithAnnotation(k, v)
 	}
 	return ix, nil
 }

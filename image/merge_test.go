@@ -118,3 +118,25 @@ func digestStrings(ds []digest.Digest) []string {
 	}
 	return out
 }
+
+func TestMergeIndexAnnotations(t *testing.T) {
+	amd := image.New(amd64).WithEntrypoint("/app")
+	arm := image.New(arm64).WithEntrypoint("/app")
+	srcs := []image.MergeSource{{"a", amd}, {"b", arm}}
+	want := map[string]string{"org.opencontainers.image.version": "1.2", "team": "core"}
+	ix, err := image.MergeIndex(srcs, image.MergeOptions{Annotations: map[string]string{"org.opencontainers.image.version": "1.2", "team": "core", "empty": ""}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := image.MergeIndex(srcs, image.MergeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byHand := plain
+	for k, v := range want {
+		byHand = byHand.WithAnnotation(k, v)
+	}
+	if ix.Digest() != byHand.Digest() || ix.Digest() == plain.Digest() {
+		t.Errorf("annotated merge %s, want %s (the merge annotated by hand), not %s", ix.Digest(), byHand.Digest(), plain.Digest())
+	}
+}

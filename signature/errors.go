@@ -14,6 +14,13 @@ var (
 	// decrypt.
 	ErrPassword = errors.New("wrong password")
 
+	// ErrNoPassword reports that Password had no password to give:
+	// $COSIGN_PASSWORD is not set and there is no terminal to type it on.
+	ErrNoPassword = errors.New("no password for the private key")
+
+	// ErrPasswordsDiffer reports a password typed twice differently.
+	ErrPasswordsDiffer = errors.New("the passwords differ")
+
 	// ErrKeyPermissions reports a private key file that users other than
 	// its owner may read.
 	ErrKeyPermissions = errors.New("private key readable by others")

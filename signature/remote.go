@@ -123,21 +123,24 @@ func VerifyDigest(ctx context.Context, ref string, d digest.Digest, key *ecdsa.P
 	return p, nil
 }
 
-// Pull pulls what ref names, after checking that each manifest it pulls
-// is signed by key (Verify): all of it for a zero p; for a p, the index's
-// signature, then the image for p, by the index's digest so that it is
-// the one signed, and that image's signature. Nothing unsigned is
-// returned.
-func Pull(ctx context.Context, ref string, p image.Platform, key *ecdsa.PublicKey, opts Options) (image.Artifact, error) {
+// PullVerified pulls what ref names only if key signed it: all of it
+// (as remote.Pull) for a zero p, else the image for platform p (as
+// remote.PullImage). Each manifest returned is checked as Verify checks
+// it, and the image for p is pulled by the digest of the signed index,
+// so that it is the one the signature is for. opts.Remote.Progress
+// reports the pull, not the reads of signatures.
+func PullVerified(ctx context.Context, ref string, p image.Platform, key *ecdsa.PublicKey, opts Options) (image.Artifact, error) {
 	top, err := remote.Pull(ctx, ref, opts.Remote)
 	if err != nil {
 		return nil, err
 	}
+	sopts := opts
+	sopts.Remote.Progress = nil
 	if p == (image.Platform{}) {
-		_, err := Verify(ctx, ref, top, key, opts)
+		_, err := Verify(ctx, ref, top, key, sopts)
 		return top, err
 	}
-	if _, err := VerifyDigest(ctx, ref, top.Digest(), key, opts); err != nil {
+	if _, err := VerifyDigest(ctx, ref, top.Digest(), key, sopts); err != nil {
 		return nil, err
 	}
 	repo, _, err := repository(ref)
@@ -148,10 +151,51 @@ func Pull(ctx context.Context, ref string, p image.Platform, key *ecdsa.PublicKe
 	if err != nil {
 		return nil, err
 	}
-	if _, err := Verify(ctx, ref, img, key, opts); err != nil {
-		return nil, err
+	_, err = Verify(ctx, ref, img, key, sopts)
+	return img, err
+}
+
+// Verified is what VerifyReference checked.
+type Verified struct {
+	// Repository is REGISTRY/REPOSITORY, as remote.Reference.Name
+	// spells it.
+	Repository string
+	// Artifact is what the reference names, as pulled.
+	Artifact image.Artifact
+	// Payloads are the signature payloads that verified, as Verify
+	// returns them: Artifact's first.
+	Payloads []Payload
+	// Blobs is the number of distinct blobs read and checked.
+	Blobs int
+}
+
+// VerifyReference pulls what ref names and checks all of it, as a deploy
+// gate would (cosign verify --key, then verify-attestation --key --type
+// for each of predicateTypes, then every blob): each manifest must be
+// signed by key (Verify), the manifest ref names must have an
+// attestation of each predicate type signed by key (VerifyAttestation),
+// and every blob must match its digest and size (image.Verify). The
+// first failure is the error.
+func VerifyReference(ctx context.Context, ref string, key *ecdsa.PublicKey, predicateTypes []string, opts Options) (Verified, error) {
+	repo, _, err := repository(ref)
+	if err != nil {
+		return Verified{}, err
 	}
-	return img, nil
+	a, err := remote.Pull(ctx, ref, opts.Remote)
+	if err != nil {
+		return Verified{}, err
+	}
+	v := Verified{Repository: repo, Artifact: a}
+	if v.Payloads, err = Verify(ctx, ref, a, key, opts); err != nil {
+		return v, err
+	}
+	for _, t := range predicateTypes {
+		if _, err := VerifyAttestation(ctx, ref, a.Digest(), key, t, opts); err != nil {
+			return v, err
+		}
+	}
+	v.Blobs, err = image.Verify(ctx, a)
+	return v, err
 }
 
 // verifyAny returns the payload of the first of sigs that key made for
@@ -203,7 +247,7 @@ func repository(ref string) (repo, identity string, err error) {
 	if err != nil {
 		return "", "", fmt.Errorf("signature: %w", err)
 	}
-	repo = r.Registry + "/" + r.Repository
+	repo = r.Name()
 	identity = repo
 	if r.Registry == "docker.io" {
 		identity = "index.docker.io/" + r.Repository

@@ -235,28 +235,28 @@ func digestStrings(ds []digest.Digest) []string {
 
 // TestPull: Pull returns what is signed, the whole index or one
 // platform's image, and nothing where a signature is missing.
-func TestPull(t *testing.T) {
+func TestPullVerifiedRefuses(t *testing.T) {
 	ctx := context.Background()
 	ix := imagetest.FixtureIndex(t)
 	ref, opts := push(t, ix)
 	key := testKey(t)
-	if _, err := Pull(ctx, ref, image.Platform{}, &key.PublicKey, opts); !errors.Is(err, ErrNoSignature) {
+	if _, err := PullVerified(ctx, ref, image.Platform{}, &key.PublicKey, opts); !errors.Is(err, ErrNoSignature) {
 		t.Fatalf("unsigned: got %v, want ErrNoSignature", err)
 	}
 	if _, err := Sign(ctx, ref, ix, key, opts); err != nil {
 		t.Fatal(err)
 	}
-	a, err := Pull(ctx, ref, image.Platform{}, &key.PublicKey, opts)
+	a, err := PullVerified(ctx, ref, image.Platform{}, &key.PublicKey, opts)
 	if err != nil || a.Digest() != ix.Digest() {
 		t.Fatalf("signed index: %v, %v; want %s", a, err, ix.Digest())
 	}
 	want := ix.Images()[len(ix.Images())-1]
-	a, err = Pull(ctx, ref, want.Platform(), &key.PublicKey, opts)
+	a, err = PullVerified(ctx, ref, want.Platform(), &key.PublicKey, opts)
 	if err != nil || a.Digest() != want.Digest() {
 		t.Fatalf("%s: %v, %v; want the image %s", want.Platform(), a, err, want.Digest())
 	}
 	other := testKey(t)
-	if _, err := Pull(ctx, ref, want.Platform(), &other.PublicKey, opts); !errors.Is(err, ErrWrongKey) {
+	if _, err := PullVerified(ctx, ref, want.Platform(), &other.PublicKey, opts); !errors.Is(err, ErrWrongKey) {
 		t.Errorf("another key: got %v, want ErrWrongKey", err)
 	}
 }

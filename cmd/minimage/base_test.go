@@ -17,6 +17,7 @@ import (
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
+	"github.com/minimage/minimage/image/ref"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -75,7 +76,7 @@ func TestBuildOnBase(t *testing.T) {
 			t.Run(name+" to "+out, func(t *testing.T) {
 				dst := filepath.Join(t.TempDir(), out)
 				mustBuild(t, "--base", b.ref, "-o", dst, bin)
-				lay, err := openLayout(dst)
+				lay, err := ref.OpenLocal(dst)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -102,10 +102,10 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	prog := newProgress(stderr, f.quiet)
-	rec.Progress = prog.event
+	prog := build.NewProgressPrinter(stderr, "minimage: ", f.quiet)
+	rec.Progress = prog.Event
 	res, err := build.Run(ctx, rec)
-	prog.done()
+	prog.Done()
 	if err != nil {
 		undo()
 		return cliError{err}

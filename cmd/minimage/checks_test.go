@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/ref"
 )
 
 // TestChecksBeforeWork gives the command line values it must refuse,
@@ -100,7 +101,7 @@ func TestCreatedBefore1970(t *testing.T) {
 		created := c.created
 		out := filepath.Join(t.TempDir(), "x.tar")
 		mustBuild(t, "--bare", "--created", created, "-o", out, bin)
-		lay, err := openLayout(out)
+		lay, err := ref.OpenLocal(out)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,7 +132,7 @@ func TestSeveralOutputs(t *testing.T) {
 	}
 	first, _, _ := strings.Cut(out, "\n")
 	for _, p := range []string{layout, tarball} {
-		lay, err := openLayout(p)
+		lay, err := ref.OpenLocal(p)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -75,12 +75,9 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	ix, err := mergeSources(ctx, pos[1:], image.MergeOptions{Replace: f.replace}, opts)
+	ix, err := ref.MergeIndex(ctx, pos[1:], image.MergeOptions{Replace: f.replace, Annotations: kvs}, opts)
 	if err != nil {
 		return err
-	}
-	for k, v := range kvs {
-		ix = ix.WithAnnotation(k, v)
 	}
 	err = dst.Write(ctx, ix, opts, f.tags.values...)
 	if err == nil && f.out != "" {
@@ -91,23 +88,6 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	_, err = fmt.Fprintf(stdout, "%s@%s\n", strings.SplitN(pos[0], "@", 2)[0], ix.Digest())
 	return err
-}
-
-// mergeSources reads each name through package ref and merges them.
-func mergeSources(ctx context.Context, names []string, mo image.MergeOptions, opts remote.Options) (*image.Index, error) {
-	srcs := make([]image.MergeSource, len(names))
-	for i, name := range names {
-		r, err := parseSource(name)
-		if err != nil {
-			return nil, err
-		}
-		a, err := r.Artifact(ctx, opts)
-		if err != nil {
-			return nil, err
-		}
-		srcs[i] = image.MergeSource{Name: name, Artifact: a}
-	}
-	return image.MergeIndex(srcs, mo)
 }
 
 // writeAlso writes ix into the layout out, tagged as out says or else

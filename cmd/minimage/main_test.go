@@ -11,6 +11,7 @@ import (
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/listing"
+	"github.com/minimage/minimage/image/ref"
 	"github.com/minimage/minimage/internal/testenv"
 )
 
@@ -126,7 +127,7 @@ func TestMultiPlatform(t *testing.T) {
 // dir, as a runtime would.
 func extractImage(t *testing.T, layout, platform, dir string) {
 	t.Helper()
-	lay, err := openLayout(layout)
+	lay, err := ref.OpenLocal(layout)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +164,7 @@ func TestBare(t *testing.T) {
 	if code, _, errs := minimage(t, "build", "-q", "--bare", "-o", dir, filepath.Join(repoRoot(t), "examples", "hello")); code != 0 || errs != "" {
 		t.Errorf("build -q --bare: exit %d, stderr %q; -q silences notes too", code, errs)
 	}
-	lay, err := openLayout(dir)
+	lay, err := ref.OpenLocal(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

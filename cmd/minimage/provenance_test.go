@@ -73,8 +73,11 @@ func provenanceStatement(t *testing.T, ref string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	repo := repositoryOf(ref)
-	m, err := remote.Pull(ctx, repo+":"+signature.AttestationTag(a.Digest()), opts)
+	r, err := remote.ParseReference(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := remote.Pull(ctx, r.Name()+":"+signature.AttestationTag(a.Digest()), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"math"
 	"net"
 	"os"
 	"strconv"
@@ -36,21 +35,19 @@ Flags:
 
 // serveFlags are the flags of "minimage registry serve".
 type serveFlags struct {
-	address, dir string
-	readOnly     bool
-	maxConns     int
-	maxBlob      sizeFlag
-	auth         authFlags
-	serve        registry.ServeOptions
+	address string
+	opts    registry.Options
+	serve   registry.ServeOptions
+	auth    authFlags
 }
 
 func newServeFlagSet(f *serveFlags, stdout, stderr io.Writer) *flag.FlagSet {
 	fs := newFlagSet("minimage registry serve", registryUsage, stdout, stderr)
 	fs.StringVar(&f.address, "address", "127.0.0.1:5000", "`HOST:PORT` to listen on; port 0 picks a free one")
-	fs.StringVar(&f.dir, "dir", "", "keep blobs, manifests and tags in `DIR`, which a later run serves again")
-	fs.BoolVar(&f.readOnly, "read-only", false, "refuse pushes and deletes (405 UNSUPPORTED)")
-	fs.IntVar(&f.maxConns, "max-connections", 256, "serve at most `N` connections at once; more wait to be accepted")
-	fs.Var(&f.maxBlob, "max-blob-size", "refuse a blob over `SIZE` bytes (413); KiB, MiB, GiB or TiB may follow the number; 0: no limit")
+	fs.StringVar(&f.opts.Dir, "dir", "", "keep blobs, manifests and tags in `DIR`, which a later run serves again")
+	fs.BoolVar(&f.opts.ReadOnly, "read-only", false, "refuse pushes and deletes (405 UNSUPPORTED)")
+	fs.IntVar(&f.serve.MaxConnections, "max-connections", 256, "serve at most `N` connections at once; more wait to be accepted")
+	fs.Var((*sizeFlag)(&f.opts.MaxBlobSize), "max-blob-size", "refuse a blob over `SIZE` bytes (413); KiB, MiB, GiB or TiB may follow the number; 0: no limit")
 	a, so := &f.auth, &f.serve
 	fs.StringVar(&a.user, "user", "", "require this `USER` and its password (--password-file or --password-stdin) on every request")
 	fs.StringVar(&a.passwordFile, "password-file", "", "read the password of --user from the first line of `FILE`")
@@ -76,22 +73,13 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if _, err := parseCommand(fs, args[1:], 0, 0, "no arguments"); err != nil {
 		return err
 	}
-	so := f.serve
-	if f.maxConns < 1 {
+	opts, so := f.opts, f.serve
+	if so.MaxConnections < 1 {
 		return fmt.Errorf("%w: --max-connections takes 1 or more", errUsage)
 	}
-	auth, err := f.auth.auth(fs)
-	if err != nil {
+	var err error
+	if opts.Auth, err = f.auth.auth(fs); err != nil {
 		return err
-	}
-	opts := registry.Options{ReadOnly: f.readOnly, Auth: auth, MaxBlobSize: int64(f.maxBlob)}
-	where := "in memory"
-	if f.dir != "" {
-		s, err := registry.NewDir(f.dir)
-		if err != nil {
-			return err
-		}
-		opts.Storage, where = s, "in "+f.dir
 	}
 	reg, err := registry.New(opts)
 	if err != nil {
@@ -101,7 +89,7 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if (so.CertFile == "") != (so.KeyFile == "") {
 		return fmt.Errorf("%w: --tls-cert and --tls-key go together: give both, or neither for plain HTTP", errUsage)
 	}
-	so.MaxConnections, so.ErrorLog = f.maxConns, log.New(stderr, "minimage registry: ", 0)
+	so.ErrorLog = log.New(stderr, "minimage registry: ", 0)
 	srv, err := reg.Listen(f.address, so)
 	var opErr *net.OpError
 	switch {
@@ -113,29 +101,26 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	fmt.Fprintln(stdout, srv.Addr().String())
+	where := "in memory"
+	if opts.Dir != "" {
+		where = "in " + opts.Dir
+	}
 	fmt.Fprintf(stderr, "minimage registry: serving %s/v2/, %s; interrupt to stop\n", srv.URL(), where)
 	return srv.Serve(ctx)
 }
 
-// sizeFlag is a flag.Value of a size in bytes: a whole number, which
-// KiB, MiB, GiB or TiB may follow.
+// sizeFlag is a flag.Value of a size in bytes, as registry.ParseSize
+// reads it.
 type sizeFlag int64
 
 func (f *sizeFlag) String() string { return strconv.FormatInt(int64(*f), 10) }
 
 func (f *sizeFlag) Set(s string) error {
-	num, mult := s, int64(1)
-	for i, unit := range []string{"KiB", "MiB", "GiB", "TiB"} {
-		if n, ok := strings.CutSuffix(s, unit); ok {
-			num, mult = strings.TrimSpace(n), 1<<(10*(i+1))
-		}
+	n, err := registry.ParseSize(s)
+	if err == nil {
+		*f = sizeFlag(n)
 	}
-	n, err := strconv.ParseInt(num, 10, 64)
-	if err != nil || n < 0 || n > math.MaxInt64/mult {
-		return fmt.Errorf("invalid size %q: want a whole number of bytes, such as 1048576 or 1MiB", s)
-	}
-	*f = sizeFlag(n * mult)
-	return nil
+	return err
 }
 
 // authFlags are the flags of "registry serve" that set its authentication.

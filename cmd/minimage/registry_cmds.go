@@ -304,7 +304,7 @@ func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case f.verifyKey != "":
 		var key *ecdsa.PublicKey
 		if key, err = signature.ReadPublicKeyFile(f.verifyKey); err == nil {
-			a, err = signature.Pull(ctx, src, p, key, signature.Options{Remote: opts})
+			a, err = signature.PullVerified(ctx, src, p, key, signature.Options{Remote: opts})
 		}
 	case p != (image.Platform{}):
 		a, err = remote.PullImage(ctx, src, p, opts)
@@ -347,3 +347,6 @@ func outputTag(src string) string {
 	}
 	return name + ":latest"
 }
+
+// mib spells a size in MiB, as the progress lines do.
+func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }

@@ -7,7 +7,6 @@ package main
 import (
 	"context"
 	"crypto/ecdsa"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/signature"
-	"golang.org/x/term"
 )
 
 const keyUsage = `Usage: minimage key generate [--output-key-prefix P]
@@ -45,7 +43,7 @@ func runKey(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if sub[0] != "generate" {
 		return fmt.Errorf("%w: unknown subcommand %q; the one there is: generate", errUsage, sub[0])
 	}
-	pw, err := keyPassword(stderr, true)
+	pw, err := signature.Password(os.Stdin, stderr, true)
 	if err != nil {
 		return err
 	}
@@ -116,8 +114,12 @@ func runSign(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return err
 		}
+		r, err := remote.ParseReference(ref) // parsed by Pull already
+		if err != nil {
+			return err
+		}
 		for _, d := range signed {
-			fmt.Fprintf(stdout, "%s@%s\n", repositoryOf(ref), d)
+			fmt.Fprintf(stdout, "%s@%s\n", r.Name(), d)
 		}
 	}
 	return nil
@@ -128,47 +130,9 @@ func readPrivateKey(path string, stderr io.Writer) (*ecdsa.PrivateKey, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("--key: %w", err)
 	}
-	pw, err := keyPassword(stderr, false)
+	pw, err := signature.Password(os.Stdin, stderr, false)
 	if err != nil {
 		return nil, err
 	}
 	return signature.ReadPrivateKeyFile(path, pw)
-}
-
-// keyPassword returns the password of a private key: $COSIGN_PASSWORD
-// when it is set (even empty, as cosign reads it), else one typed on the
-// terminal, twice when confirm is set.
-func keyPassword(stderr io.Writer, confirm bool) ([]byte, error) {
-	if pw, ok := os.LookupEnv("COSIGN_PASSWORD"); ok {
-		return []byte(pw), nil
-	}
-	fd := int(os.Stdin.Fd())
-	if !term.IsTerminal(fd) {
-		return nil, errors.New("no password for the private key: set COSIGN_PASSWORD (standard input is not a terminal to type it on)")
-	}
-	fmt.Fprint(stderr, "Enter password for private key: ")
-	pw, err := term.ReadPassword(fd)
-	fmt.Fprintln(stderr)
-	if err != nil || !confirm {
-		return pw, err
-	}
-	fmt.Fprint(stderr, "Enter password for private key again: ")
-	again, err := term.ReadPassword(fd)
-	fmt.Fprintln(stderr)
-	if err != nil {
-		return nil, err
-	}
-	if string(again) != string(pw) {
-		return nil, errors.New("the passwords differ; run the command again")
-	}
-	return pw, nil
-}
-
-// repositoryOf returns ref without its tag and digest.
-func repositoryOf(ref string) string {
-	r, err := remote.ParseReference(ref)
-	if err != nil {
-		return ref
-	}
-	return r.Registry + "/" + r.Repository
 }

@@ -1,8 +1,7 @@
 package main
 
-// Opening what inspect, export, push and verify read: an OCI layout
-// directory, a tarball, or (inspect and export) a registry reference, all
-// read by package ref.
+// Opening what inspect and export read: an OCI layout directory, a
+// tarball or a registry reference, read by package ref.
 
 import (
 	"context"
@@ -12,27 +11,6 @@ import (
 	"github.com/minimage/minimage/image/ref"
 	"github.com/minimage/minimage/image/remote"
 )
-
-// diskSource is a layout or a tarball: a source that can verify every
-// entry it holds, untagged ones too.
-type diskSource interface {
-	image.Source
-	Verify(ctx context.Context) (int, error)
-}
-
-// openLayout opens a layout directory or a tarball, PATH[:TAG]; the tag
-// is left to the caller.
-func openLayout(p string) (diskSource, error) {
-	r, err := ref.Parse(p, ref.Options{Local: true})
-	if err != nil {
-		return nil, err
-	}
-	src, err := r.Open(context.Background(), remote.Options{})
-	if err != nil {
-		return nil, err
-	}
-	return src.(diskSource), nil // Local: a *layout.Layout or *tarball.Tarball
-}
 
 // parseSource reads a source name as every command reads one, and as
 // build's --base does: a layout directory or tarball when the path

@@ -7,6 +7,7 @@ import (
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
+	"github.com/minimage/minimage/image/ref"
 )
 
 // TestUserNames: --user takes the names the image's /etc/passwd holds,
@@ -29,7 +30,7 @@ func TestUserNames(t *testing.T) {
 	} {
 		dir := t.TempDir()
 		mustBuild(t, append(tc.args, "-o", dir, hello)...)
-		lay, err := openLayout(dir)
+		lay, err := ref.OpenLocal(dir)
 		if err != nil {
 			t.Fatal(err)
 		}

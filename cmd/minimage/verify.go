@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/minimage/minimage/image"
-	"github.com/minimage/minimage/image/remote"
+	"github.com/minimage/minimage/image/ref"
 	"github.com/minimage/minimage/signature"
 )
 
@@ -31,7 +31,7 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	var n int
-	if d, ok := src.(diskSource); ok && tag == "" {
+	if d, ok := src.(ref.Local); ok && tag == "" {
 		n, err = d.Verify(ctx) // every entry, untagged ones too
 	} else {
 		var a image.Artifact
@@ -109,20 +109,7 @@ func verifySigned(ctx context.Context, ref, keyFile string, c signedChecks, rf *
 	if opts.Remote, err = rf.options(stderr); err != nil {
 		return err
 	}
-	a, err := remote.Pull(ctx, ref, opts.Remote)
-	if err != nil {
-		return err
-	}
-	ps, err := signature.Verify(ctx, ref, a, key, opts)
-	if err != nil {
-		return err
-	}
-	for _, t := range types {
-		if _, err := signature.VerifyAttestation(ctx, ref, a.Digest(), key, t, opts); err != nil {
-			return err
-		}
-	}
-	n, err := image.Verify(ctx, a)
+	v, err := signature.VerifyReference(ctx, ref, key, types, opts)
 	if err != nil {
 		return err
 	}
@@ -130,6 +117,6 @@ func verifySigned(ctx context.Context, ref, keyFile string, c signedChecks, rf *
 	if len(types) > 0 {
 		with = " with attestations " + strings.Join(c.attestations, ", ")
 	}
-	_, err = fmt.Fprintf(stdout, "%s@%s: %s signed by %s%s, %s verified\n", repositoryOf(ref), a.Digest(), plural(len(ps), "manifest"), keyFile, with, plural(n, "blob"))
+	_, err = fmt.Fprintf(stdout, "%s@%s: %s signed by %s%s, %s verified\n", v.Repository, v.Artifact.Digest(), plural(len(v.Payloads), "manifest"), keyFile, with, plural(v.Blobs, "blob"))
 	return err
 }

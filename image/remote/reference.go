@@ -52,6 +52,10 @@ func ParseReference(s string) (Reference, error) {
 // "docker.io/library/alpine:3.20".
 func (r Reference) String() string { return reference(r).String() }
 
+// Name returns REGISTRY/REPOSITORY, the reference without its tag and
+// digest, such as "docker.io/library/alpine".
+func (r Reference) Name() string { return reference(r).repo() }
+
 // reference is a parsed REGISTRY/REPOSITORY[:TAG][@DIGEST].
 type reference struct {
 	Registry   string // host[:port]; "docker.io" for Docker Hub

@@ -84,3 +84,19 @@ func TestParseReferenceExported(t *testing.T) {
 		t.Errorf("bad reference: %v, want ErrInvalidReference", err)
 	}
 }
+
+func TestReferenceName(t *testing.T) {
+	for in, want := range map[string]string{
+		"alpine:3.20": "docker.io/library/alpine",
+		"localhost:5000/team/app@sha256:" + strings.Repeat("a", 64): "localhost:5000/team/app",
+		"ghcr.io/o/app:v1@sha256:" + strings.Repeat("b", 64):        "ghcr.io/o/app",
+	} {
+		r, err := ParseReference(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.Name(); got != want {
+			t.Errorf("ParseReference(%q).Name() = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -16,9 +16,12 @@ import (
 // Options configure a Registry. The zero value is an in-memory registry
 // without authentication that accepts pushes.
 type Options struct {
-	// Storage keeps the bytes. nil means NewMemory("", DefaultThreshold).
-	// The Registry closes it in Close.
+	// Storage keeps the bytes. nil means NewDir(Dir) with Dir set, else
+	// NewMemory("", DefaultThreshold). The Registry closes it in Close.
 	Storage Storage
+	// Dir, with Storage nil, keeps the bytes in that directory
+	// (NewDir), which a later Registry of the same Dir serves again.
+	Dir string
 	// Auth is the authentication every request needs; the zero value
 	// needs none.
 	Auth Auth
@@ -89,12 +92,17 @@ func New(opts Options) (*Registry, error) {
 		return nil, err
 	}
 	store := opts.Storage
-	if store == nil {
-		s, err := NewMemory("", 0)
-		if err != nil {
+	switch {
+	case store != nil && opts.Dir != "":
+		return nil, fmt.Errorf("registry: Storage and Dir %s both set: give one", opts.Dir)
+	case store == nil && opts.Dir != "":
+		if store, err = NewDir(opts.Dir); err != nil {
 			return nil, err
 		}
-		store = s
+	case store == nil:
+		if store, err = NewMemory("", 0); err != nil {
+			return nil, err
+		}
 	}
 	r := &Registry{store: store, readOnly: opts.ReadOnly, bodyRate: opts.MinBodyRate, limits: limits,
 		repos: map[string]*repository{}, uploads: map[string]*session{}, clients: map[string]int{}}

@@ -42,6 +42,7 @@ type ServeOptions struct {
 type Server struct {
 	srv *http.Server
 	ln  net.Listener
+	tls bool // set at Listen: Serve changes srv.TLSConfig, URL must not read it
 }
 
 // Listen listens on address, HOST:PORT (port 0 picks a free one), to
@@ -73,7 +74,7 @@ func (r *Registry) Listen(address string, opts ServeOptions) (*Server, error) {
 	if opts.MaxConnections > 0 {
 		ln = newLimitListener(ln, opts.MaxConnections)
 	}
-	return &Server{srv: srv, ln: ln}, nil
+	return &Server{srv: srv, ln: ln, tls: srv.TLSConfig != nil}, nil
 }
 
 // Addr is the address the server listens on.
@@ -82,7 +83,7 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 // URL is the server's root: http://HOST:PORT, or https:// with a
 // certificate.
 func (s *Server) URL() string {
-	if s.srv.TLSConfig != nil {
+	if s.tls {
 		return "https://" + s.Addr().String()
 	}
 	return "http://" + s.Addr().String()
@@ -94,7 +95,7 @@ func (s *Server) URL() string {
 func (s *Server) Serve(ctx context.Context) error {
 	done := make(chan error, 1)
 	go func() {
-		if s.srv.TLSConfig != nil {
+		if s.tls {
 			done <- s.srv.ServeTLS(s.ln, "", "")
 		} else {
 			done <- s.srv.Serve(s.ln)

@@ -1,4 +1,4 @@
-package main
+package build
 
 import (
 	"bytes"
@@ -6,57 +6,57 @@ import (
 	"testing"
 	"time"
 
-	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/layer"
 )
 
-func TestProgressTerminal(t *testing.T) {
+func TestProgressPrinterTerminal(t *testing.T) {
 	var buf bytes.Buffer
-	p := &progress{w: &buf, tty: true}
-	p.event(build.Event{Kind: build.LayerBytes, Layer: "binary linux/amd64", Bytes: layer.Progress{In: 2 << 20, Out: 1 << 20}, Total: 4 << 20})
+	p := &ProgressPrinter{w: &buf, prefix: "minimage: ", tty: true}
+	p.Event(Event{Kind: LayerBytes, Layer: "binary linux/amd64", Bytes: layer.Progress{In: 2 << 20, Out: 1 << 20}, Total: 4 << 20})
 	if got := buf.String(); !strings.Contains(got, "binary linux/amd64: 2.0 of 4.0 MiB (50%), 1.0 MiB compressed") {
 		t.Errorf("live line %q: want the percentage and total", got)
 	}
 	buf.Reset()
 	p.last = p.last.Add(-time.Second)
-	p.event(build.Event{Kind: build.LayerBytes, Layer: "files", Bytes: layer.Progress{In: 3 << 20, Out: 1 << 20}})
+	p.Event(Event{Kind: LayerBytes, Layer: "files", Bytes: layer.Progress{In: 3 << 20, Out: 1 << 20}})
 	if got := buf.String(); !strings.Contains(got, "files: 3.0 MiB, 1.0 MiB compressed") || strings.Contains(got, "%") {
 		t.Errorf("live line %q: no total known, no percentage", got)
 	}
 	// What comes next, a step or the error the command prints after
 	// done, starts on a cleared line.
 	buf.Reset()
-	p.step("writing out")
+	p.Event(Event{Kind: Step, Message: "writing out"})
 	if got := buf.String(); !strings.HasPrefix(got, "\r\033[K") || !strings.HasSuffix(got, "minimage: writing out\n") {
 		t.Errorf("a step after a live line: %q", got)
 	}
 	p.last = p.last.Add(-time.Second)
-	p.event(build.Event{Kind: build.LayerBytes, Layer: "x", Bytes: layer.Progress{In: 1}})
+	p.Event(Event{Kind: LayerBytes, Layer: "x", Bytes: layer.Progress{In: 1}})
 	buf.Reset()
-	p.done()
+	p.Done()
 	if buf.String() != "\r\033[K" {
 		t.Errorf("done after a live line wrote %q, want the line cleared", buf.String())
 	}
 }
 
-func TestProgressQuiet(t *testing.T) {
+func TestProgressPrinterQuiet(t *testing.T) {
 	var buf bytes.Buffer
-	p := &progress{w: &buf, quiet: true, tty: true}
-	for _, e := range []build.Event{
-		{Kind: build.Step, Message: "go build"},
-		{Kind: build.Note, Message: "bare: no CA certificates"},
-		{Kind: build.LayerBytes, Layer: "x", Bytes: layer.Progress{In: 1}, Total: 2},
+	p := NewProgressPrinter(&buf, "minimage: ", true)
+	p.tty = true
+	for _, e := range []Event{
+		{Kind: Step, Message: "go build"},
+		{Kind: Note, Message: "bare: no CA certificates"},
+		{Kind: LayerBytes, Layer: "x", Bytes: layer.Progress{In: 1}, Total: 2},
 	} {
-		p.event(e)
+		p.Event(e)
 	}
-	p.done()
+	p.Done()
 	if buf.Len() != 0 {
 		t.Errorf("-q printed %q", buf.String())
 	}
 	// Not a terminal: steps, no live counts.
-	p = &progress{w: &buf}
-	p.event(build.Event{Kind: build.LayerBytes, Layer: "x", Bytes: layer.Progress{In: 1}, Total: 2})
-	p.event(build.Event{Kind: build.Note, Message: "a note"})
+	p = NewProgressPrinter(&buf, "minimage: ", false) // a bytes.Buffer: no terminal
+	p.Event(Event{Kind: LayerBytes, Layer: "x", Bytes: layer.Progress{In: 1}, Total: 2})
+	p.Event(Event{Kind: Note, Message: "a note"})
 	if buf.String() != "minimage: a note\n" {
 		t.Errorf("progress to a file printed %q", buf.String())
 	}

@@ -1,0 +1,85 @@
+package build
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/minimage/minimage/layer"
+)
+
+// ProgressPrinter prints a build's Events as text, as minimage build
+// does: a line a step or note, and a live byte count per layer when w is
+// a terminal, with the percentage and total where the size is known.
+// Quiet prints nothing: no steps, no notes, no counts. The live line is
+// cleared before anything else is printed; call Done when Run returns so
+// that what comes next (an error) starts on a clean line. Its Event
+// method is a Recipe.Progress.
+type ProgressPrinter struct {
+	w      io.Writer
+	prefix string
+	quiet  bool
+	tty    bool
+	live   bool // a \r line is on screen
+	last   time.Time
+}
+
+// NewProgressPrinter returns a ProgressPrinter that writes to w, each
+// step and note as prefix then the message; quiet silences it.
+func NewProgressPrinter(w io.Writer, prefix string, quiet bool) *ProgressPrinter {
+	p := &ProgressPrinter{w: w, prefix: prefix, quiet: quiet}
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			p.tty = true
+		}
+	}
+	return p
+}
+
+// Event prints e. Run calls Recipe.Progress one event at a time.
+func (p *ProgressPrinter) Event(e Event) {
+	switch e.Kind {
+	case Step, Note:
+		p.line(e.Message)
+	case LayerBytes:
+		p.layer(e.Layer, e.Bytes, e.Total)
+	}
+}
+
+// Done clears the live line, if any.
+func (p *ProgressPrinter) Done() { p.clear() }
+
+func (p *ProgressPrinter) line(msg string) {
+	if p.quiet {
+		return
+	}
+	p.clear()
+	fmt.Fprintf(p.w, "%s%s\n", p.prefix, msg)
+}
+
+// layer shows a live byte count for one layer on a terminal: "binary
+// linux/amd64: 2.0 of 4.2 MiB (48%), 1.2 MiB compressed" where the total
+// is known.
+func (p *ProgressPrinter) layer(name string, lp layer.Progress, total int64) {
+	if p.quiet || !p.tty || time.Since(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last = time.Now()
+	if total > 0 {
+		pct := min(100, lp.In*100/total)
+		fmt.Fprintf(p.w, "\r\033[K  %s: %.1f of %s (%d%%), %s compressed", name, float64(lp.In)/(1<<20), mib(total), pct, mib(lp.Out))
+	} else {
+		fmt.Fprintf(p.w, "\r\033[K  %s: %s, %s compressed", name, mib(lp.In), mib(lp.Out))
+	}
+	p.live = true
+}
+
+func (p *ProgressPrinter) clear() {
+	if p.live {
+		fmt.Fprint(p.w, "\r\033[K")
+		p.live = false
+	}
+}
+
+func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }

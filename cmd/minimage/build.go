@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/minimage/minimage/build"
+	"github.com/minimage/minimage/internal/cli"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -22,15 +23,15 @@ type buildFlags struct {
 	binCache, path, name                                             string
 	level                                                            int
 	noCerts, quiet, bare, allowDynamic, zoneZip                      bool
-	outputs, tags, platforms, zones, env, labels, annotations        listFlag
-	ports, files, buildTags                                          listFlag
+	outputs, tags, platforms, zones, env, labels, annotations        cli.List
+	ports, files, buildTags                                          cli.List
 	sbom                                                             sbomFlags
 	publish                                                          publishFlags
 }
 
 func newBuildFlagSet(f *buildFlags, stdout, stderr io.Writer) *flag.FlagSet {
-	fs := newFlagSet("minimage build", buildUsage, stdout, stderr)
-	f.platforms.split, f.zones.split, f.buildTags.split = true, true, true
+	fs := cli.NewFlagSet("minimage build", buildUsage, stdout, stderr)
+	f.platforms.Split, f.zones.Split, f.buildTags.Split = true, true, true
 	str := func(p *string, names []string, def, help string) {
 		for _, n := range names {
 			fs.StringVar(p, n, def, help)
@@ -87,11 +88,11 @@ Flags (one dash or two; they may come after TARGET):
 func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f buildFlags
 	fs := newBuildFlagSet(&f, stdout, stderr)
-	targets, err := parseCommand(fs, args, 1, -1, "TARGET...")
+	targets, err := cli.Parse(fs, args, 1, -1, "TARGET...")
 	if err != nil {
 		return err
 	}
-	if err := f.publish.prepare(stderr, f.quiet, slices.Contains(f.outputs.values, "-")); err != nil {
+	if err := f.publish.prepare(stderr, f.quiet, slices.Contains(f.outputs.Values, "-")); err != nil {
 		return err
 	}
 	rec, err := f.recipe(targets, stdout)
@@ -140,10 +141,10 @@ func flagError(flag string, err error) error {
 // build.Run, before any work.
 func (f *buildFlags) recipe(targets []string, stdout io.Writer) (build.Recipe, error) {
 	var r build.Recipe
-	if len(f.outputs.values) == 0 && len(f.publish.push.values) == 0 {
+	if len(f.outputs.Values) == 0 && len(f.publish.push.Values) == 0 {
 		return r, fmt.Errorf("%w: no output; add -o DIR (an OCI layout), -o FILE.tar, -o - (a tarball on stdout) or --push REGISTRY/REPO:TAG", errUsage)
 	}
-	for _, o := range f.outputs.values {
+	for _, o := range f.outputs.Values {
 		if o == "-" {
 			if stdoutTarball(r) {
 				return r, fmt.Errorf("%w: -o - is given twice", errUsage)
@@ -168,7 +169,7 @@ func (f *buildFlags) recipe(targets []string, stdout io.Writer) (build.Recipe, e
 	if r.Path == "" && f.name != "" {
 		r.Path = "/" + f.name
 	}
-	for _, s := range f.platforms.values {
+	for _, s := range f.platforms.Values {
 		pl, err := parsePlatform(s)
 		if err != nil {
 			return r, err
@@ -194,23 +195,23 @@ func (f *buildFlags) recipe(targets []string, stdout io.Writer) (build.Recipe, e
 		return r, fmt.Errorf("--compression: %w", err)
 	}
 	r.Layer.Level = f.level
-	if r.Env, err = keyValueList("env", f.env.values); err != nil {
+	if r.Env, err = cli.KeyValueList("env", f.env.Values); err != nil {
 		return r, err
 	}
-	if r.Labels, err = keyValues("label", f.labels.values); err != nil {
+	if r.Labels, err = cli.KeyValues("label", f.labels.Values); err != nil {
 		return r, err
 	}
-	if r.Annotations, err = keyValues("annotation", f.annotations.values); err != nil {
+	if r.Annotations, err = cli.KeyValues("annotation", f.annotations.Values); err != nil {
 		return r, err
 	}
-	for _, file := range f.files.values {
+	for _, file := range f.files.Values {
 		src, dst, ok := strings.Cut(file, ":")
 		if !ok || src == "" || dst == "" {
 			return r, fmt.Errorf("--file %q: want SRC:DST, such as config.yaml:/etc/app/config.yaml", file)
 		}
 		r.Files = append(r.Files, build.File{Source: src, Path: dst})
 	}
-	if f.bare && (f.baseRef != "" || len(f.zones.values) > 0 || f.localtime != "") {
+	if f.bare && (f.baseRef != "" || len(f.zones.Values) > 0 || f.localtime != "") {
 		return r, fmt.Errorf("%w: --bare is the binary alone; it cannot take --base, --zones or --localtime", errUsage)
 	}
 	if f.allowDynamic && f.baseRef == "" {
@@ -222,17 +223,17 @@ func (f *buildFlags) recipe(targets []string, stdout io.Writer) (build.Recipe, e
 		}
 	}
 	r.Bare, r.NoCerts, r.AllowDynamic = f.bare, f.noCerts, f.allowDynamic
-	r.Zones, r.Localtime, r.ZoneinfoZip = f.zones.values, f.localtime, f.zoneZip
+	r.Zones, r.Localtime, r.ZoneinfoZip = f.zones.Values, f.localtime, f.zoneZip
 	r.User, r.WorkingDir = f.user, f.workdir
-	for _, s := range f.ports.values {
+	for _, s := range f.ports.Values {
 		port, err := build.ParsePort(s)
 		if err != nil {
 			return r, flagError("--port", err)
 		}
 		r.Ports = append(r.Ports, port)
 	}
-	r.GoBuild = build.GoBuild{Ldflags: f.ldflags, Tags: f.buildTags.values, Cache: f.binCache}
-	r.Tags = f.tags.values
+	r.GoBuild = build.GoBuild{Ldflags: f.ldflags, Tags: f.buildTags.Values, Cache: f.binCache}
+	r.Tags = f.tags.Values
 	if len(r.Tags) == 0 {
 		r.Tags = f.publish.pushTags()
 	}

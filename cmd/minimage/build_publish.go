@@ -14,11 +14,12 @@ import (
 
 	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/image/remote"
+	"github.com/minimage/minimage/internal/cli"
 )
 
 // publishFlags are build's flags for registries.
 type publishFlags struct {
-	push       listFlag
+	push       cli.List
 	imageRefs  string
 	json       bool
 	reg        registryFlags
@@ -44,7 +45,7 @@ func (f *publishFlags) register(fs *flag.FlagSet) {
 // prepare checks the flags and works out the registry options: once,
 // as --password-stdin reads standard input.
 func (f *publishFlags) prepare(stderr io.Writer, quiet, stdoutTarball bool) error {
-	if f.imageRefs != "" && len(f.push.values) == 0 {
+	if f.imageRefs != "" && len(f.push.Values) == 0 {
 		return fmt.Errorf("%w: --image-refs lists pushed references: add --push REGISTRY/REPO:TAG, or use --json for local outputs", errUsage)
 	}
 	if f.json && stdoutTarball {
@@ -59,7 +60,7 @@ func (f *publishFlags) prepare(stderr io.Writer, quiet, stdoutTarball bool) erro
 		return fmt.Errorf("%w: --provenance %q: want slsa1 or none", errUsage, f.provenance)
 	}
 	if f.signKey != "" {
-		if len(f.push.values) == 0 {
+		if len(f.push.Values) == 0 {
 			return fmt.Errorf("%w: --sign-key signs what --push pushes: add --push REGISTRY/REPO:TAG", errUsage)
 		}
 		// Before the build, so that a wrong password costs nothing.
@@ -74,7 +75,7 @@ func (f *publishFlags) prepare(stderr io.Writer, quiet, stdoutTarball bool) erro
 	}
 	// Credentials given on the command line go to one registry only.
 	hosts := map[string]bool{}
-	for _, p := range f.push.values {
+	for _, p := range f.push.Values {
 		if r, err := remote.ParseReference(p); err == nil {
 			hosts[r.Registry] = true
 			f.pushHost = r.Registry
@@ -104,7 +105,7 @@ func (f *publishFlags) base(ref string) (build.Base, error) {
 // digest alone names no tag.
 func (f *publishFlags) pushTags() []string {
 	var tags []string
-	for _, p := range f.push.values {
+	for _, p := range f.push.Values {
 		r, err := remote.ParseReference(p)
 		if err != nil || r.Tag == "" {
 			continue // a bad reference is refused before work, by build.Run
@@ -121,7 +122,7 @@ func (f *publishFlags) pushTags() []string {
 // outputs returns the --push outputs.
 func (f *publishFlags) outputs() []build.Output {
 	var outs []build.Output
-	for _, p := range f.push.values {
+	for _, p := range f.push.Values {
 		outs = append(outs, build.Output{Format: build.Registry, Path: p, Remote: f.pushOpts})
 	}
 	return outs

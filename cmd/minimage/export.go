@@ -12,6 +12,7 @@ import (
 	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/rootfs"
+	"github.com/minimage/minimage/internal/cli"
 	"github.com/minimage/minimage/internal/oci"
 )
 
@@ -36,7 +37,7 @@ type exportFlags struct {
 }
 
 func newExportFlagSet(f *exportFlags, stdout, stderr io.Writer) *flag.FlagSet {
-	fs := newFlagSet("minimage export", exportUsage, stdout, stderr)
+	fs := cli.NewFlagSet("minimage export", exportUsage, stdout, stderr)
 	for _, n := range []string{"o", "output"} {
 		fs.StringVar(&f.out, n, "", "write the tar to `FILE`, or to stdout with -")
 	}
@@ -47,7 +48,7 @@ func newExportFlagSet(f *exportFlags, stdout, stderr io.Writer) *flag.FlagSet {
 
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f exportFlags
-	pos, err := parseCommand(newExportFlagSet(&f, stdout, stderr), args, 1, 1, "one SRC[:TAG]")
+	pos, err := cli.Parse(newExportFlagSet(&f, stdout, stderr), args, 1, 1, "one SRC[:TAG]")
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/image/registrytest"
 	"github.com/minimage/minimage/image/remote"
+	"github.com/minimage/minimage/internal/cli"
 )
 
 // commandFlagSets returns the flag set of each command, as run parses
@@ -97,7 +98,7 @@ func TestGrammarAliases(t *testing.T) {
 	for cmd, fs := range commandFlagSets() {
 		for _, pair := range [][2]string{{"o", "output"}, {"q", "quiet"}, {"t", "tag"}, {"h", "help"}} {
 			short, long := fs.Lookup(pair[0]), fs.Lookup(pair[1])
-			if short != nil && (long == nil || !sameValue(short.Value, long.Value)) || long != nil && short == nil && pair[0] != "t" {
+			if short != nil && (long == nil || !cli.SameValue(short.Value, long.Value)) || long != nil && short == nil && pair[0] != "t" {
 				t.Errorf("%s: -%s and --%s should both exist, one flag under two names", cmd, pair[0], pair[1])
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/ref"
 	"github.com/minimage/minimage/image/remote"
+	"github.com/minimage/minimage/internal/cli"
 )
 
 const indexUsage = `Usage: minimage index create [flags] REF SRC...
@@ -28,16 +29,16 @@ Flags:
 type indexFlags struct {
 	reg               registryFlags
 	replace           bool
-	annotations, tags listFlag
+	annotations, tags cli.List
 	out               string
 }
 
 func newIndexFlagSet(f *indexFlags, stdout, stderr io.Writer) *flag.FlagSet {
-	fs := newFlagSet("minimage index create", indexUsage, stdout, stderr)
+	fs := cli.NewFlagSet("minimage index create", indexUsage, stdout, stderr)
 	f.reg.register(fs, true)
 	fs.BoolVar(&f.replace, "replace", false, "let a later SRC's image replace an earlier one's of the same platform (default: an error)")
 	fs.Var(&f.annotations, "annotation", "set the index annotation `KEY=VALUE` (repeatable)")
-	f.tags.split = true
+	f.tags.Split = true
 	for _, n := range []string{"t", "tag"} {
 		fs.Var(&f.tags, n, "also tag it `TAG` (repeatable, or a comma-separated list)")
 	}
@@ -51,12 +52,12 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var f indexFlags
 	fs := newIndexFlagSet(&f, stdout, stderr)
 	if len(args) == 0 || args[0] != "create" {
-		if _, err := parseCommand(fs, args, 0, -1, ""); err != nil {
+		if _, err := cli.Parse(fs, args, 0, -1, ""); err != nil {
 			return err // -h, or a bad flag
 		}
 		return fmt.Errorf("%w: the index command has one subcommand: create", errUsage)
 	}
-	pos, err := parseCommand(fs, args[1:], 2, -1, "REF and at least one SRC")
+	pos, err := cli.Parse(fs, args[1:], 2, -1, "REF and at least one SRC")
 	if err != nil {
 		return err
 	}
@@ -67,7 +68,7 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	kvs, err := keyValues("annotation", f.annotations.values)
+	kvs, err := cli.KeyValues("annotation", f.annotations.Values)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
@@ -79,9 +80,9 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	err = dst.Write(ctx, ix, opts, f.tags.values...)
+	err = dst.Write(ctx, ix, opts, f.tags.Values...)
 	if err == nil && f.out != "" {
-		err = writeAlso(ctx, f.out, dst, ix, f.tags.values)
+		err = writeAlso(ctx, f.out, dst, ix, f.tags.Values)
 	}
 	if err != nil {
 		return err

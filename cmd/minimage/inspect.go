@@ -10,6 +10,7 @@ import (
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/listing"
+	"github.com/minimage/minimage/internal/cli"
 )
 
 const inspectUsage = `Usage: minimage inspect [flags] SRC[:TAG]
@@ -34,7 +35,7 @@ type inspectFlags struct {
 }
 
 func newInspectFlagSet(f *inspectFlags, stdout, stderr io.Writer) *flag.FlagSet {
-	fs := newFlagSet("minimage inspect", inspectUsage, stdout, stderr)
+	fs := cli.NewFlagSet("minimage inspect", inspectUsage, stdout, stderr)
 	fs.BoolVar(&f.json, "json", false, "print JSON, for scripts: an array of images, each with its layers' files")
 	fs.StringVar(&f.raw, "raw", "", "print the stored bytes of the `manifest`, config or index, as crane manifest and crane config do")
 	fs.StringVar(&f.platform, "platform", "", "show only the image for `os/arch[/variant]`, such as linux/arm64")
@@ -44,7 +45,7 @@ func newInspectFlagSet(f *inspectFlags, stdout, stderr io.Writer) *flag.FlagSet 
 
 func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f inspectFlags
-	pos, err := parseCommand(newInspectFlagSet(&f, stdout, stderr), args, 1, 1, "one SRC[:TAG]")
+	pos, err := cli.Parse(newInspectFlagSet(&f, stdout, stderr), args, 1, 1, "one SRC[:TAG]")
 	if err != nil {
 		return err
 	}

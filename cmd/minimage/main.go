@@ -34,6 +34,7 @@ import (
 
 	"github.com/minimage/minimage/gobinary"
 	"github.com/minimage/minimage/image/remote"
+	"github.com/minimage/minimage/internal/cli"
 	"github.com/minimage/minimage/tzdata"
 )
 
@@ -73,7 +74,7 @@ func main() {
 }
 
 // errUsage marks errors after which the usage is printed.
-var errUsage = errors.New("usage")
+var errUsage = cli.ErrUsage
 
 // commands are the commands run knows, for "did you mean".
 var commands = []string{"build", "inspect", "export", "verify", "push", "pull", "index", "key", "sign", "registry", "version", "help"}
@@ -114,7 +115,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
-		if s := suggest(args[0], commands); s != "" {
+		if s := cli.Suggest(args[0], commands); s != "" {
 			fmt.Fprintf(stderr, "minimage: unknown command %q; did you mean %q?\n", args[0], s)
 		} else {
 			fmt.Fprintf(stderr, "minimage: unknown command %q\n\n%s", args[0], usage)
@@ -166,52 +167,4 @@ func flagWords(err error) string {
 // usageHint follows a usage error's one line.
 func usageHint(cmd string) string {
 	return fmt.Sprintf("run 'minimage %s --help' for usage\n", cmd)
-}
-
-// parseCommand parses a command's flags and its positional arguments:
-// at least min, at most max (-1: any number), what says which ("TARGET",
-// "REF SRC..."). Anything else is a usage error.
-func parseCommand(fs *flag.FlagSet, args []string, min, max int, what string) ([]string, error) {
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("%w: %w", errUsage, err)
-	}
-	if len(pos) < min || max >= 0 && len(pos) > max {
-		return nil, fmt.Errorf("%w: want %s, got %s", errUsage, what, plural(len(pos), "argument"))
-	}
-	return pos, nil
-}
-
-// parseInterspersed parses flags that may come before or after the
-// positional arguments, as in "minimage build ./cmd/app -o out". For -h
-// or --help it prints the usage and returns flag.ErrHelp; a mistyped
-// flag's error suggests the closest one (parseError), with no usage.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	usage := fs.Usage
-	fs.Usage = func() {} // the flag package's call on an error
-	defer func() { fs.Usage = usage }()
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				usage()
-				return nil, err
-			}
-			return nil, parseError(fs, err)
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			break
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
-	if helpAsked(fs) {
-		usage()
-		return nil, flag.ErrHelp
-	}
-	return pos, nil
 }

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/minimage/minimage/internal/cli"
 	"github.com/minimage/minimage/internal/registry"
 )
 
@@ -42,7 +43,7 @@ type serveFlags struct {
 }
 
 func newServeFlagSet(f *serveFlags, stdout, stderr io.Writer) *flag.FlagSet {
-	fs := newFlagSet("minimage registry serve", registryUsage, stdout, stderr)
+	fs := cli.NewFlagSet("minimage registry serve", registryUsage, stdout, stderr)
 	fs.StringVar(&f.address, "address", "127.0.0.1:5000", "`HOST:PORT` to listen on; port 0 picks a free one")
 	fs.StringVar(&f.opts.Dir, "dir", "", "keep blobs, manifests and tags in `DIR`, which a later run serves again")
 	fs.BoolVar(&f.opts.ReadOnly, "read-only", false, "refuse pushes and deletes (405 UNSUPPORTED)")
@@ -65,12 +66,12 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var f serveFlags
 	fs := newServeFlagSet(&f, stdout, stderr)
 	if len(args) == 0 || args[0] != "serve" {
-		if _, err := parseCommand(fs, args, 0, -1, ""); err != nil {
+		if _, err := cli.Parse(fs, args, 0, -1, ""); err != nil {
 			return err // -h, or a bad flag
 		}
 		return fmt.Errorf("%w: want \"minimage registry serve [flags]\"", errUsage)
 	}
-	if _, err := parseCommand(fs, args[1:], 0, 0, "no arguments"); err != nil {
+	if _, err := cli.Parse(fs, args[1:], 0, 0, "no arguments"); err != nil {
 		return err
 	}
 	opts, so := f.opts, f.serve

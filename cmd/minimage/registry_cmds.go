@@ -28,6 +28,7 @@ import (
 	"github.com/minimage/minimage/image/ref"
 	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/image/tarball"
+	"github.com/minimage/minimage/internal/cli"
 	"github.com/minimage/minimage/signature"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -38,7 +39,7 @@ var registryStdin io.Reader = os.Stdin
 // registryFlags are the flags every command that talks to a registry
 // takes: push, pull, and build's --push and --base.
 type registryFlags struct {
-	caFiles       listFlag
+	caFiles       cli.List
 	allowHTTP     bool
 	skipVerify    bool
 	username      string
@@ -78,7 +79,7 @@ func (f *registryFlags) registerConnection(fs *flag.FlagSet, uploads bool) {
 // uploaded, where --push sends the image to that registry.
 func (f *registryFlags) options(stderr io.Writer) (remote.Options, error) {
 	o := remote.Options{
-		CAFiles:               f.caFiles.values,
+		CAFiles:               f.caFiles.Values,
 		InsecureAllowHTTP:     f.allowHTTP,
 		InsecureSkipTLSVerify: f.skipVerify,
 		Retries:               f.retries,
@@ -160,15 +161,15 @@ type pushFlags struct {
 	reg       registryFlags
 	imageRefs string
 	json      bool
-	tags      listFlag
+	tags      cli.List
 }
 
 func newPushFlagSet(f *pushFlags, stdout, stderr io.Writer) *flag.FlagSet {
-	fs := newFlagSet("minimage push", pushUsage, stdout, stderr)
+	fs := cli.NewFlagSet("minimage push", pushUsage, stdout, stderr)
 	f.reg.register(fs, true)
 	fs.StringVar(&f.imageRefs, "image-refs", "", "also write the pushed reference with its digest to `file`")
 	fs.BoolVar(&f.json, "json", false, "print the pushed reference as JSON")
-	f.tags.split = true
+	f.tags.Split = true
 	for _, n := range []string{"t", "tag"} {
 		fs.Var(&f.tags, n, "also tag it `TAG` in the same repository (repeatable, or a comma-separated list)")
 	}
@@ -177,7 +178,7 @@ func newPushFlagSet(f *pushFlags, stdout, stderr io.Writer) *flag.FlagSet {
 
 func runPush(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f pushFlags
-	pos, err := parseCommand(newPushFlagSet(&f, stdout, stderr), args, 2, 2, "SRC[:TAG] and REGISTRY/REPOSITORY[:TAG]")
+	pos, err := cli.Parse(newPushFlagSet(&f, stdout, stderr), args, 2, 2, "SRC[:TAG] and REGISTRY/REPOSITORY[:TAG]")
 	if err != nil {
 		return err
 	}
@@ -189,14 +190,14 @@ func runPush(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	desc, err := remote.Push(ctx, pos[1], a, opts, f.tags.values...)
+	desc, err := remote.Push(ctx, pos[1], a, opts, f.tags.Values...)
 	if err != nil {
 		return err
 	}
 	if err := pushLayoutReferrers(ctx, pos[0], pos[1], a, opts, f.reg.quiet, stderr); err != nil {
 		return err
 	}
-	return printPushed(stdout, f.imageRefs, f.json, pos[1], desc, f.tags.values)
+	return printPushed(stdout, f.imageRefs, f.json, pos[1], desc, f.tags.Values)
 }
 
 // printPushed prints ref@digest, and the same for each more tag, on
@@ -258,7 +259,7 @@ type pullFlags struct {
 }
 
 func newPullFlagSet(f *pullFlags, stdout, stderr io.Writer) *flag.FlagSet {
-	fs := newFlagSet("minimage pull", pullUsage, stdout, stderr)
+	fs := cli.NewFlagSet("minimage pull", pullUsage, stdout, stderr)
 	f.reg.register(fs, false)
 	for _, n := range []string{"o", "output"} {
 		fs.StringVar(&f.out, n, "", "write to `PATH`: a layout directory, or a tarball when it ends in .tar")
@@ -273,7 +274,7 @@ func newPullFlagSet(f *pullFlags, stdout, stderr io.Writer) *flag.FlagSet {
 
 func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f pullFlags
-	pos, err := parseCommand(newPullFlagSet(&f, stdout, stderr), args, 1, 1, "one REGISTRY/REPOSITORY[:TAG]")
+	pos, err := cli.Parse(newPullFlagSet(&f, stdout, stderr), args, 1, 1, "one REGISTRY/REPOSITORY[:TAG]")
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"os"
 
 	"github.com/minimage/minimage/image/remote"
+	"github.com/minimage/minimage/internal/cli"
 	"github.com/minimage/minimage/signature"
 )
 
@@ -29,14 +30,14 @@ Flags:
 // newKeyFlagSet makes the flags of "minimage key generate"; the output
 // flag keeps cosign's name.
 func newKeyFlagSet(prefix *string, stdout, stderr io.Writer) *flag.FlagSet {
-	fs := newFlagSet("minimage key", keyUsage, stdout, stderr)
+	fs := cli.NewFlagSet("minimage key", keyUsage, stdout, stderr)
 	fs.StringVar(prefix, "output-key-prefix", "cosign", "write the keys to `P`.key and P.pub")
 	return fs
 }
 
 func runKey(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	prefix := new(string)
-	sub, err := parseCommand(newKeyFlagSet(prefix, stdout, stderr), args, 1, 1, "one subcommand (generate)")
+	sub, err := cli.Parse(newKeyFlagSet(prefix, stdout, stderr), args, 1, 1, "one subcommand (generate)")
 	if err != nil {
 		return err
 	}
@@ -74,11 +75,11 @@ Flags:
 type signFlags struct {
 	reg     registryFlags
 	keyFile string
-	ann     listFlag
+	ann     cli.List
 }
 
 func newSignFlagSet(f *signFlags, stdout, stderr io.Writer) *flag.FlagSet {
-	fs := newFlagSet("minimage sign", signUsage, stdout, stderr)
+	fs := cli.NewFlagSet("minimage sign", signUsage, stdout, stderr)
 	f.reg.register(fs, true)
 	fs.StringVar(&f.keyFile, "key", "", "sign with the private key in `FILE` (minimage key generate, cosign generate-key-pair)")
 	fs.Var(&f.ann, "a", "add `KEY=VAL` to the signed payload's optional section (repeatable)")
@@ -87,7 +88,7 @@ func newSignFlagSet(f *signFlags, stdout, stderr io.Writer) *flag.FlagSet {
 
 func runSign(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f signFlags
-	refs, err := parseCommand(newSignFlagSet(&f, stdout, stderr), args, 1, -1, "at least one REGISTRY/REPOSITORY[:TAG]")
+	refs, err := cli.Parse(newSignFlagSet(&f, stdout, stderr), args, 1, -1, "at least one REGISTRY/REPOSITORY[:TAG]")
 	if err != nil {
 		return err
 	}
@@ -95,7 +96,7 @@ func runSign(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("%w: no key; add --key FILE", errUsage)
 	}
 	var opts signature.Options
-	if opts.Annotations, err = keyValues("a", f.ann.values); err != nil {
+	if opts.Annotations, err = cli.KeyValues("a", f.ann.Values); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	if opts.Remote, err = f.reg.options(stderr); err != nil {

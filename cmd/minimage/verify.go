@@ -10,20 +10,21 @@ import (
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/ref"
+	"github.com/minimage/minimage/internal/cli"
 	"github.com/minimage/minimage/signature"
 )
 
 func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f verifyFlags
-	pos, err := parseCommand(newVerifyFlagSet(&f, stdout, stderr), args, 1, 1, "one SRC[:TAG]")
+	pos, err := cli.Parse(newVerifyFlagSet(&f, stdout, stderr), args, 1, 1, "one SRC[:TAG]")
 	if err != nil {
 		return err
 	}
 	name := pos[0]
 	if f.keyFile != "" {
-		return verifySigned(ctx, name, f.keyFile, signedChecks{f.ann.values, f.atts.values}, &f.reg, stdout, stderr)
+		return verifySigned(ctx, name, f.keyFile, signedChecks{f.ann.Values, f.atts.Values}, &f.reg, stdout, stderr)
 	}
-	if len(f.atts.values) > 0 {
+	if len(f.atts.Values) > 0 {
 		return fmt.Errorf("%w: --attestation checks signed attestations: add --key P.pub", errUsage)
 	}
 	src, tag, err := openSource(ctx, name, &f.reg, stderr)
@@ -50,11 +51,11 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 type verifyFlags struct {
 	reg       registryFlags
 	keyFile   string
-	ann, atts listFlag
+	ann, atts cli.List
 }
 
 func newVerifyFlagSet(f *verifyFlags, stdout, stderr io.Writer) *flag.FlagSet {
-	fs := newFlagSet("minimage verify", verifyUsage, stdout, stderr)
+	fs := cli.NewFlagSet("minimage verify", verifyUsage, stdout, stderr)
 	f.reg.register(fs, false)
 	fs.StringVar(&f.keyFile, "key", "", "also check that every manifest is signed by the public key in `FILE` (P.pub); SRC is then a registry reference")
 	fs.Var(&f.ann, "a", "with --key, count only signatures whose payload holds `KEY=VAL` (repeatable)")
@@ -95,7 +96,7 @@ func verifySigned(ctx context.Context, ref, keyFile string, c signedChecks, rf *
 		return err
 	}
 	var opts signature.Options
-	if opts.Annotations, err = keyValues("a", c.annotations); err != nil {
+	if opts.Annotations, err = cli.KeyValues("a", c.annotations); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	var types []string

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -130,7 +129,9 @@ func TestFilesInvalid(t *testing.T) {
 	}
 	up, abs := tree("up", "../../outside"), tree("abs", "/etc/passwd")
 	fifo := tree("fifo", "")
-	if err := syscall.Mkfifo(filepath.Join(fifo, "pipe"), 0o644); err != nil {
+	err := mkfifo(filepath.Join(fifo, "pipe"))
+	haveFifo := err == nil
+	if err != nil && !errors.Is(err, errors.ErrUnsupported) {
 		t.Fatal(err)
 	}
 	escaping := fstest.MapFS{"x": {Data: []byte("../../y"), Mode: fs.ModeSymlink}}
@@ -146,6 +147,9 @@ func TestFilesInvalid(t *testing.T) {
 		{"two sources", build.File{Source: up, Data: []byte("x"), Path: "/data"}, []string{"exactly one of Source", "2 are set"}},
 		{"no source", build.File{Path: "/data"}, []string{"exactly one of Source", "0 are set"}},
 	} {
+		if c.name == "fifo" && !haveFifo {
+			continue
+		}
 		err := build.Recipe{Binaries: []build.Binary{{Path: bin}}, Files: []build.File{c.f}}.Validate()
 		if !errors.Is(err, build.ErrInvalid) {
 			t.Errorf("%s: %v, want ErrInvalid", c.name, err)

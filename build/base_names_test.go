@@ -17,6 +17,7 @@ import (
 // version wrote (the whole reference as ref.name) by the reference
 // (issue 26, item 12).
 func TestOpenBaseLayoutNames(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "oci")
 	ghcr, hub := imagetest.Fixture(t, amd64), imagetest.Fixture(t, amd64).WithEnv("HUB", "1")

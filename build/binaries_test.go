@@ -39,6 +39,7 @@ func crossBuild(t *testing.T, dir, name string, env ...string) string {
 // arm64, each platform read from the binary, into a layout, a tarball and
 // a registry; each image is the one its binary makes alone.
 func TestRunBinaries(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	dir := t.TempDir()
 	amd := crossBuild(t, dir, "dist/app_linux_amd64/app", "GOARCH=amd64")
@@ -124,6 +125,7 @@ func TestRunBinaries(t *testing.T) {
 // TestBinariesInvalid: binaries that do not fit their platforms are
 // refused before any work, naming the binary's platform.
 func TestBinariesInvalid(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	amd := crossBuild(t, dir, "amd64/app", "GOARCH=amd64")
 	arm := crossBuild(t, dir, "arm64/app", "GOARCH=arm64")
@@ -181,6 +183,7 @@ func TestBinariesInvalid(t *testing.T) {
 
 // TestParseBinary reads the command line's PATH and PLATFORM=PATH.
 func TestParseBinary(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "app")
 	os.WriteFile(file, []byte("x"), 0o755)
 	for _, c := range []struct {

@@ -13,6 +13,7 @@ import (
 // finds the binary up to date and leaves it alone (same file, same
 // time), and the images are the same. A change to the source is built.
 func TestGoBuildCache(t *testing.T) {
+	t.Parallel()
 	cache := t.TempDir()
 	pkg := filepath.Join(t.TempDir(), "app")
 	writeFiles(t, pkg, map[string]string{

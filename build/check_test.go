@@ -18,6 +18,7 @@ import (
 )
 
 func TestParsePort(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ in, want, says string }{
 		{"8080", "8080", ""},
 		{"53/udp", "53/udp", ""},
@@ -46,6 +47,7 @@ func TestParsePort(t *testing.T) {
 }
 
 func TestParseOutput(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		in   string
 		want build.OutputFormat
@@ -76,6 +78,7 @@ func TestParseOutput(t *testing.T) {
 // package that does not compile: a check that came after go build would
 // report the compile error instead of its own.
 func TestChecksBeforeWork(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	broken := filepath.Join(dir, "broken")
 	writeFiles(t, broken, map[string]string{
@@ -178,6 +181,7 @@ func TestChecksBeforeWork(t *testing.T) {
 // reading its base, and that RegistryBase refuses remote options that
 // contradict each other.
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	called := false
 	r := build.Recipe{Package: ".", Base: baseFunc(func() { called = true })}
 	if err := r.Validate(); err != nil {
@@ -203,6 +207,7 @@ func (f baseFunc) Image(context.Context, image.Platform) (*image.Image, error) {
 func (f baseFunc) Name() string { return "func" }
 
 func TestName(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		r    build.Recipe
 		want string

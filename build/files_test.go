@@ -20,6 +20,7 @@ import (
 // owned by root, dated Created, modes by the execute bit whatever the
 // host's, symlinks inside the tree kept; and the report lists each file.
 func TestRunFileTree(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	bin := crossBuild(t, dir, "app", "GOARCH=amd64")
 	tree := filepath.Join(dir, "kodata")
@@ -115,6 +116,7 @@ func TestRunFileTree(t *testing.T) {
 // TestFilesInvalid: a tree with a symlink out of it, or an entry no layer
 // holds, and a File with no source or two, are refused before any work.
 func TestFilesInvalid(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	bin := crossBuild(t, dir, "app", "GOARCH=amd64")
 	tree := func(name string, link string) string {

@@ -28,6 +28,7 @@ import (
 // share are mounted into the 19 other repositories; the layout names all
 // 20 images.
 func TestRunConcurrentSharedMounts(t *testing.T) {
+	t.Parallel()
 	const n = 20
 	ctx := context.Background()
 	reg := registrytest.New(t, registrytest.Options{})

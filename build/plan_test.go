@@ -15,6 +15,7 @@ import (
 // output, with writeback as they are written, else beside the first
 // tarball file, without, else os.TempDir.
 func TestSpillDir(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	lay := Output{Format: Layout, Path: filepath.Join(dir, "oci")}
 	tar := Output{Format: Tarball, Path: filepath.Join(dir, "sub", "app.tar")}
@@ -38,6 +39,7 @@ func TestSpillDir(t *testing.T) {
 // TestCheckPlatform: what image.ParsePlatform accepts and the build
 // refuses, each with the fix; and the platforms it builds.
 func TestCheckPlatform(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		in   string
 		says string // "" means accepted

@@ -10,6 +10,7 @@ import (
 )
 
 func TestProgressPrinterTerminal(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	p := &ProgressPrinter{w: &buf, prefix: "minimage: ", tty: true}
 	p.Event(Event{Kind: LayerBytes, Layer: "binary linux/amd64", Bytes: layer.Progress{In: 2 << 20, Out: 1 << 20}, Total: 4 << 20})
@@ -39,6 +40,7 @@ func TestProgressPrinterTerminal(t *testing.T) {
 }
 
 func TestProgressPrinterQuiet(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	p := NewProgressPrinter(&buf, "minimage: ", true)
 	p.tty = true

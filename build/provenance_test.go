@@ -43,6 +43,7 @@ type provenance struct {
 // by digest or version, minimage as the builder, and Recipe.Created as
 // the times.
 func TestProvenance(t *testing.T) {
+	t.Parallel()
 	bin := helloBinary(t)
 	baseImg := image.New(amd64).WithLabel("base", "yes")
 	created := time.Date(2024, 5, 6, 7, 8, 9, 0, time.FixedZone("x", 3600))
@@ -119,6 +120,7 @@ func TestProvenance(t *testing.T) {
 // in-toto referrer without a key, signed attestations (provenance and
 // SBOM) with one, beside the signatures.
 func TestProvenancePushed(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	reg := registrytest.New(t, registrytest.Options{})
 	ro := remote.Options{InsecureAllowHTTP: true}

@@ -37,6 +37,7 @@ func blobUploads(log []registrytest.Request) []registrytest.Request {
 // registry holds the layout's digest both times, and what it already
 // holds is not sent again.
 func TestRunPush(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	reg := registrytest.New(t, registrytest.Options{})
 	dir := t.TempDir()
@@ -124,6 +125,7 @@ func TestRunPush(t *testing.T) {
 // annotations name the base as stored there. With bearer tokens, the
 // token for the mount covers the base's repository too.
 func TestRunRegistryBase(t *testing.T) {
+	t.Parallel()
 	for name, ro := range map[string]registrytest.Options{
 		"anonymous":    {},
 		"bearer token": {BearerToken: true, User: "ci", Password: "s3cret"},
@@ -298,6 +300,7 @@ func TestOpenBaseRule(t *testing.T) {
 }
 
 func TestRegistryOutputChecks(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		out  build.Output
 		want string

@@ -42,6 +42,7 @@ func sha256Of(s string) string {
 // part of the default image, and checks the images, the outputs and the
 // report against what is in them.
 func TestRunIndex(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "app.yaml")
 	os.WriteFile(conf, []byte("greeting: hello\n"), 0o644)
@@ -237,6 +238,7 @@ func readBack(t *testing.T, o build.Output, tag string) string {
 // unchanged, a layer it already has is not added again, its working
 // directory is kept, and the built image names it.
 func TestRunOnBase(t *testing.T) {
+	t.Parallel()
 	ca, err := certs.Layer(t.Context(), certs.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -278,6 +280,7 @@ func TestRunOnBase(t *testing.T) {
 // TestRunDefaults checks the working directory and user defaults, and a
 // bare image.
 func TestRunDefaults(t *testing.T) {
+	t.Parallel()
 	bin := filepath.Join(t.TempDir(), "app")
 	for _, c := range []struct {
 		name    string
@@ -321,6 +324,7 @@ func TestRunDefaults(t *testing.T) {
 // TestRunDeterministic builds the same recipe with the go builds one at a
 // time and all at once: the same bytes.
 func TestRunDeterministic(t *testing.T) {
+	t.Parallel()
 	var digests []string
 	for _, parallel := range []int{1, 2} {
 		res, err := build.Run(t.Context(), build.Recipe{
@@ -341,6 +345,7 @@ func TestRunDeterministic(t *testing.T) {
 
 // TestRunWriter writes a tarball to an io.Writer.
 func TestRunWriter(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	bin := filepath.Join(t.TempDir(), "bin")
 	res, err := build.Run(t.Context(), build.Recipe{Package: hello(t), Bare: true, Outputs: []build.Output{{Format: build.Tarball, Path: "buffer", Writer: &buf}}})
@@ -384,6 +389,7 @@ func TestRunGoBuildFails(t *testing.T) {
 // holds the image or index whole, and nothing else is left in its
 // directory.
 func TestRunTarballSpilled(t *testing.T) {
+	t.Parallel()
 	for _, platforms := range [][]image.Platform{{amd64}, {amd64, arm64}} {
 		t.Run(fmt.Sprint(len(platforms)), func(t *testing.T) {
 			dir := t.TempDir()
@@ -413,6 +419,7 @@ func TestRunTarballSpilled(t *testing.T) {
 // runs them all, and the layers are those a run with neither gives (the
 // image too, where the history, which names Zones as given, is equal).
 func TestRunShared(t *testing.T) {
+	t.Parallel()
 	r := build.Recipe{Package: hello(t), Platforms: []image.Platform{amd64}, Zones: []string{"Europe/Paris", "Asia/Tokyo"}}
 	want, err := build.Run(t.Context(), r)
 	if err != nil {

@@ -26,6 +26,7 @@ import (
 // none. Each platform has exactly one SPDX referrer, whose subject is that
 // platform's manifest, and the index's digest is the one built.
 func TestPushReferrers(t *testing.T) {
+	t.Parallel()
 	res, err := build.Run(t.Context(), build.Recipe{
 		Package:   hello(t),
 		Platforms: []image.Platform{amd64, arm64},
@@ -148,6 +149,7 @@ func (rc regClient) get(t *testing.T, path, accept string) (int, []byte, http.He
 // reference; with SBOM.None nothing does. The index digest is the same
 // either way.
 func TestRunPushSBOM(t *testing.T) {
+	t.Parallel()
 	reg := registrytest.New(t, registrytest.Options{})
 	c := regClient{base: reg.URL(), c: reg.Client()}
 	var digests []string

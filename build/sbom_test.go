@@ -93,6 +93,7 @@ func hashes(content string) [2]string {
 // listed with the hashes of the bytes in the image, and every place a
 // document goes holds the same bytes.
 func TestRunSBOM(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "app.yaml")
 	os.WriteFile(conf, []byte("greeting: hello\n"), 0o644)
@@ -231,6 +232,7 @@ func TestRunSBOM(t *testing.T) {
 // layer: the document then carries no image digest, and the image's
 // digest is not the one built without it.
 func TestRunSBOMInImage(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	sbomDir := filepath.Join(dir, "sbom")
 	baseImg := imagetest.Image(t, imagetest.Spec{Seed: 7, Platforms: []image.Platform{{OS: "linux", Architecture: "amd64"}}})
@@ -290,6 +292,7 @@ func TestRunSBOMInImage(t *testing.T) {
 // TestRunSBOMOptions checks the options Run refuses before any work, and
 // that None makes no documents.
 func TestRunSBOMOptions(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "file")
 	os.WriteFile(file, nil, 0o644)

@@ -14,6 +14,7 @@ import (
 // TestSummary: the summary names the artifact, each platform's image,
 // the tags and every output, in JSON and in text.
 func TestSummary(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "app.tar")
 	var stdout bytes.Buffer
 	r := build.Recipe{

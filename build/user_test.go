@@ -9,6 +9,7 @@ import (
 )
 
 func TestParseUser(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ in, want, err string }{
 		{"", "65532:65532", ""},
 		{"nonroot", "65532:65532", ""},
@@ -31,6 +32,7 @@ func TestParseUser(t *testing.T) {
 }
 
 func TestResolveUserBaseFiles(t *testing.T) {
+	t.Parallel()
 	acc, err := baseAccounts()
 	if err != nil {
 		t.Fatal(err)
@@ -53,6 +55,7 @@ func TestResolveUserBaseFiles(t *testing.T) {
 // TestImageAccounts: a base's /etc/passwd is read as its filesystem has
 // it, the topmost layer's copy winning and whiteouts applied.
 func TestImageAccounts(t *testing.T) {
+	t.Parallel()
 	passwd := "root:x:0:0:root:/root:/bin/sh\n# comment\nbroken line\nalice:x:1000:1000::/home/alice:/bin/sh\n"
 	img := imagetest.FromLayers(t, image.Platform{},
 		imagetest.Layer{"/etc/passwd": "root:x:0:0::/:/bin/sh\nold:x:1:1::/:/bin/sh\n", "/etc/group": "root:x:0:\n"},

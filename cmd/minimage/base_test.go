@@ -44,6 +44,7 @@ type storedBase struct {
 // first and unchanged, and org.opencontainers.image.base.digest is the
 // base manifest's digest as stored.
 func TestBuildOnBase(t *testing.T) {
+	t.Parallel()
 	baseImg := imagetest.FromLayers(t, image.Platform{OS: "linux", Architecture: runtime.GOARCH},
 		imagetest.Layer{"/etc/os-release": "ID=fixture\n", "/bin/": ""},
 		imagetest.Layer{"/etc/passwd": "root:x:0:0:root:/root:/bin/sh\n"},

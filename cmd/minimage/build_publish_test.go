@@ -245,6 +245,7 @@ func TestBuildPushRegistry(t *testing.T) {
 // TestBuildPushInProcess runs build --push against imagetest's registry,
 // which needs no tool: plain HTTP, and --json with a local output too.
 func TestBuildPushInProcess(t *testing.T) {
+	t.Parallel()
 	reg := registrytest.New(t, registrytest.Options{})
 	bin := helloBinary(t)
 	out := filepath.Join(t.TempDir(), "app.tar")

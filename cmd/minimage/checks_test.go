@@ -91,6 +91,7 @@ func TestChecksBeforeWork(t *testing.T) {
 // TestCreatedBefore1970 builds with --created -1 and with the same time
 // in RFC 3339: both are accepted, and give the same image.
 func TestCreatedBefore1970(t *testing.T) {
+	t.Parallel()
 	bin := helloBinary(t)
 	var digests []string
 	for _, c := range []struct{ created, want string }{
@@ -122,6 +123,7 @@ func TestCreatedBefore1970(t *testing.T) {
 // TestSeveralOutputs writes one build to a layout and a tarball, as ko's
 // --oci-layout-path with --tarball does: both hold the same image.
 func TestSeveralOutputs(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	layout, tarball := filepath.Join(dir, "layout"), filepath.Join(dir, "app.tar")
 	out := mustBuild(t, "-t", "app:v1", "-o", layout, "--output", tarball, helloBinary(t))

@@ -28,6 +28,7 @@ func goBuildTest(t *testing.T, dir, src string, env ...string) string {
 }
 
 func TestBadInputLeavesOutputIntact(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good")
 	hello := filepath.Join(repoRoot(t), "examples", "hello")
@@ -129,6 +130,7 @@ func snapshot(t *testing.T, dir string) string {
 // directories with different GOMAXPROCS, TZ and umask, and wants the same
 // bytes.
 func TestReproducible(t *testing.T) {
+	t.Parallel()
 	exe := filepath.Join(t.TempDir(), "minimage")
 	if out, err := exec.Command("go", "build", "-o", exe, ".").CombinedOutput(); err != nil {
 		t.Fatalf("building minimage: %v\n%s", err, out)

@@ -114,6 +114,7 @@ func whiteoutImage(t *testing.T) *image.Image {
 }
 
 func TestExport(t *testing.T) {
+	t.Parallel()
 	img := whiteoutImage(t)
 	dir := imagetest.WriteLayout(t, img, "v1")
 	out := filepath.Join(t.TempDir(), "rootfs.tar")
@@ -151,6 +152,7 @@ func TestExport(t *testing.T) {
 // TestExportOpaqueRoot: an opaque whiteout at the root hides every
 // lower layer.
 func TestExportOpaqueRoot(t *testing.T) {
+	t.Parallel()
 	img := imagetest.FromLayers(t, image.Platform{},
 		imagetest.Layer{"/a": "a", "/d/b": "b"},
 		imagetest.Layer{"/.wh..wh..opq": "", "/c": "c"},
@@ -168,6 +170,7 @@ func TestExportOpaqueRoot(t *testing.T) {
 // TestExportCarriedLinks: two hard links to a file a higher layer
 // deletes keep its content, and stay one file.
 func TestExportCarriedLinks(t *testing.T) {
+	t.Parallel()
 	img := imagetest.FromLayers(t, image.Platform{},
 		imagetest.Layer{"/a": "content", "/b": imagetest.Hardlink("/a"), "/c": imagetest.Hardlink("/a")},
 		imagetest.Layer{"/a": imagetest.Whiteout},
@@ -193,6 +196,7 @@ func TestExportCarriedLinks(t *testing.T) {
 }
 
 func TestExportRefuses(t *testing.T) {
+	t.Parallel()
 	img := imagetest.Image(t, imagetest.Spec{Seed: 1})
 	ix := imagetest.Index(t, imagetest.Spec{Seed: 1, Platforms: []image.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64"}}})
 	one, multi := imagetest.WriteLayout(t, img, "v1"), imagetest.WriteLayout(t, ix, "v1")
@@ -222,6 +226,7 @@ func TestExportRefuses(t *testing.T) {
 // TestExportNotToTerminal: export and build -o - refuse a terminal (a character device),
 // but not /dev/null.
 func TestExportNotToTerminal(t *testing.T) {
+	t.Parallel()
 	dir := imagetest.WriteLayout(t, imagetest.Image(t, imagetest.Spec{Seed: 1}), "v1")
 	tty, err := os.OpenFile("/dev/zero", os.O_WRONLY, 0)
 	if err != nil {

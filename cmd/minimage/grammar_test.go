@@ -63,6 +63,7 @@ var flagVariants = map[string][]string{
 }
 
 func TestGrammarEveryCommandListed(t *testing.T) {
+	t.Parallel()
 	sets := commandFlagSets()
 	for _, c := range commands {
 		if c == "version" || c == "help" {
@@ -75,6 +76,7 @@ func TestGrammarEveryCommandListed(t *testing.T) {
 }
 
 func TestGrammarSameFlagSameMeaning(t *testing.T) {
+	t.Parallel()
 	usages := map[string]map[string][]string{} // flag → usage → commands
 	for cmd, fs := range commandFlagSets() {
 		fs.VisitAll(func(f *flag.Flag) {
@@ -95,6 +97,7 @@ func TestGrammarSameFlagSameMeaning(t *testing.T) {
 }
 
 func TestGrammarAliases(t *testing.T) {
+	t.Parallel()
 	for cmd, fs := range commandFlagSets() {
 		for _, pair := range [][2]string{{"o", "output"}, {"q", "quiet"}, {"t", "tag"}, {"h", "help"}} {
 			short, long := fs.Lookup(pair[0]), fs.Lookup(pair[1])
@@ -145,6 +148,7 @@ func TestGrammarQuiet(t *testing.T) {
 // TestGrammarWaitNotes: a registry that does not answer gets a note per
 // retry, unless -q.
 func TestGrammarWaitNotes(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -165,6 +169,7 @@ func TestGrammarWaitNotes(t *testing.T) {
 // TestGrammarUsageErrors: a bad flag or a missing argument prints one
 // line naming the command, then the hint, and exits 2.
 func TestGrammarUsageErrors(t *testing.T) {
+	t.Parallel()
 	var cases [][]string
 	for cmd := range commandFlagSets() {
 		cases = append(cases, append(strings.Fields(cmd), "--no-such-flag", "x"))

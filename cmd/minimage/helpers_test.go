@@ -1,10 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -42,6 +44,12 @@ func helloBinary(t *testing.T) string {
 
 func TestMain(m *testing.M) {
 	// The binary cache of "minimage build" goes where the tests clean up.
+	// Go's build cache stays where it was: it too derives from
+	// XDG_CACHE_HOME, and a fresh one makes every go build the tests run
+	// compile the standard library again (a minute of the suite).
+	if err := keepGoCache(); err != nil {
+		panic(err)
+	}
 	cache, err := os.MkdirTemp("", "minimage-cache-*")
 	if err != nil {
 		panic(err)
@@ -53,4 +61,17 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(helloDir)
 	}
 	os.Exit(code)
+}
+
+// keepGoCache sets GOCACHE to the build cache go uses now, where it is
+// not set, so that a later XDG_CACHE_HOME does not move it.
+func keepGoCache() error {
+	if os.Getenv("GOCACHE") != "" {
+		return nil
+	}
+	out, err := exec.Command("go", "env", "GOCACHE").Output()
+	if err != nil {
+		return fmt.Errorf("go env GOCACHE: %w", err)
+	}
+	return os.Setenv("GOCACHE", strings.TrimSpace(string(out)))
 }

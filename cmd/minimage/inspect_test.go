@@ -35,6 +35,7 @@ func inspectOK(t *testing.T, args ...string) string {
 }
 
 func TestInspectListing(t *testing.T) {
+	t.Parallel()
 	img := imagetest.FromLayers(t, image.Platform{OS: "linux", Architecture: "amd64"},
 		imagetest.Layer{
 			"/etc/shadow":    "x\n",
@@ -78,6 +79,7 @@ func TestInspectListing(t *testing.T) {
 }
 
 func TestInspectQuotesControlBytes(t *testing.T) {
+	t.Parallel()
 	forged := "evil\n      -rw-r--r-- 0:0 0  /etc/forged"
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
@@ -165,6 +167,7 @@ func (m mapFetcher) Fetch(_ context.Context, d ocispec.Descriptor) (io.ReadClose
 // (issue 17 #6) and an SBOM referrer inspects and verifies, in a layout
 // and a tarball.
 func TestInspectAttestation(t *testing.T) {
+	t.Parallel()
 	img := imagetest.Image(t, imagetest.Spec{Seed: 1, Layers: 1, Files: 2})
 	ix := attestationIndex(t, img)
 	for _, src := range []string{imagetest.WriteLayout(t, ix, "v1"), imagetest.WriteTarball(t, ix, "app:v1")} {
@@ -200,6 +203,7 @@ func TestInspectAttestation(t *testing.T) {
 }
 
 func TestInspectJSON(t *testing.T) {
+	t.Parallel()
 	img := imagetest.FromLayers(t, image.Platform{OS: "linux", Architecture: "arm64"}, imagetest.Layer{"/a": "x", "/d/": "", "/l": imagetest.Symlink("a")})
 	out := inspectOK(t, "--json", imagetest.WriteLayout(t, img, "v1", "latest"))
 	var js []listing.Image
@@ -234,6 +238,7 @@ func TestInspectJSON(t *testing.T) {
 
 // TestInspectRaw: --raw prints the stored bytes, as the blobs hold them.
 func TestInspectRaw(t *testing.T) {
+	t.Parallel()
 	img := imagetest.Image(t, imagetest.Spec{Seed: 2, Layers: 1, Files: 1})
 	arm := imagetest.Image(t, imagetest.Spec{Seed: 2, Layers: 1, Files: 1, Platforms: []image.Platform{{OS: "linux", Architecture: "arm64"}}})
 	ix, err := image.NewIndex(img, arm)
@@ -348,6 +353,7 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 
 // TestInspectUntagged: an untagged entry of a layout is shown too.
 func TestInspectUntagged(t *testing.T) {
+	t.Parallel()
 	a := imagetest.Image(t, imagetest.Spec{Seed: 3, Layers: 1, Files: 1})
 	b := imagetest.Image(t, imagetest.Spec{Seed: 4, Layers: 1, Files: 1})
 	dir := imagetest.WriteLayout(t, a, "v1", "latest")

@@ -54,6 +54,7 @@ func runUnpacked(t *testing.T, rootfs string, uid, gid uint32, argv ...string) s
 }
 
 func TestEndToEnd(t *testing.T) {
+	t.Parallel()
 	skopeo, umoci := testenv.NeedTool(t, "skopeo"), testenv.NeedTool(t, "umoci")
 	testenv.NeedRoot(t)
 	dir := t.TempDir()
@@ -93,6 +94,7 @@ func TestEndToEnd(t *testing.T) {
 // TestMultiPlatform builds linux/amd64 and linux/arm64 into one index and
 // runs the arm64 entrypoint under qemu in a chroot.
 func TestMultiPlatform(t *testing.T) {
+	t.Parallel()
 	qemu := testenv.NeedTool(t, "qemu-aarch64-static")
 	testenv.NeedRoot(t)
 	dir := t.TempDir()
@@ -153,6 +155,7 @@ func extractImage(t *testing.T, layout, platform, dir string) {
 }
 
 func TestBare(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "bare")
 	code, _, errs := minimage(t, "build", "--bare", "-o", dir, filepath.Join(repoRoot(t), "examples", "hello"))
 	if code != 0 {

@@ -17,6 +17,7 @@ import (
 // "errors seen that need rewording"): what the input is not, what was
 // expected, and what there is instead.
 func TestMessages(t *testing.T) {
+	t.Parallel()
 	root := repoRoot(t)
 	dir := t.TempDir()
 	multi := imagetest.WriteLayout(t, imagetest.Index(t, imagetest.Spec{Seed: 1, Platforms: []image.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64"}}}), "v1")
@@ -70,6 +71,7 @@ func TestMessages(t *testing.T) {
 // an export names the output, never the temporary file it would have
 // been renamed from, and leaves none behind.
 func TestNoTemporaryNames(t *testing.T) {
+	t.Parallel()
 	testenv.NeedRoot(t)
 	full := filepath.Join(t.TempDir(), "full")
 	os.Mkdir(full, 0o755)

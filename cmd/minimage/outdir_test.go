@@ -13,6 +13,7 @@ import (
 // would, the layout is tagged with the --push references when no -t is
 // given, and push DIR:TAG finds the tag.
 func TestBuildOutputParentAndPushTags(t *testing.T) {
+	t.Parallel()
 	reg := registrytest.New(t, registrytest.Options{})
 	bin := helloBinary(t)
 	dir := t.TempDir()

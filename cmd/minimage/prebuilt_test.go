@@ -34,6 +34,7 @@ func crossHello(t *testing.T, dir, rel, goarch string) string {
 // arm64 (one platform read from its ELF header, one given) into a layout,
 // a tarball and a registry in one run, with --path.
 func TestBuildPrebuilt(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	amd := crossHello(t, dir, "dist/app_linux_amd64/app", "amd64")
@@ -93,6 +94,7 @@ func TestBuildPrebuilt(t *testing.T) {
 // fit --platform, are refused, naming the binary's platform; --name makes
 // binaries of different names one image.
 func TestBuildPrebuiltErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	amd := crossHello(t, dir, "amd64/app", "amd64")
 	arm := crossHello(t, dir, "arm64/app", "arm64")
@@ -146,6 +148,7 @@ func TestBuildPrebuiltErrors(t *testing.T) {
 // execute bit, owned by root; a symlink out of the tree is refused,
 // naming it.
 func TestBuildFileTree(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	tree := filepath.Join(dir, "kodata")
 	os.MkdirAll(filepath.Join(tree, "js"), 0o700)

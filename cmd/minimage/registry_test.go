@@ -61,6 +61,7 @@ func serve(t *testing.T, args ...string) (addr string, stop func()) {
 }
 
 func TestRegistryServe(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	addr, stop := serve(t, "--address", "127.0.0.1:0", "--dir", dir)
 	data := []byte("kept across restarts")
@@ -99,6 +100,7 @@ func TestRegistryServe(t *testing.T) {
 }
 
 func TestRegistryServeAuth(t *testing.T) {
+	t.Parallel()
 	addr, _ := serve(t, "--address", "127.0.0.1:0", "--user", "u", "--password", "p", "--token-auth")
 	resp, err := http.Get("http://" + addr + "/v2/")
 	if err != nil {
@@ -111,6 +113,7 @@ func TestRegistryServeAuth(t *testing.T) {
 }
 
 func TestRegistryUsage(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args []string
 		want error
@@ -211,6 +214,7 @@ func TestRegistryServePasswordSources(t *testing.T) {
 // Past --max-connections, a connection waits to be accepted until one
 // closes.
 func TestRegistryServeMaxConnections(t *testing.T) {
+	t.Parallel()
 	addr, _ := serve(t, "--address", "127.0.0.1:0", "--max-connections", "2")
 	var held []net.Conn
 	for range 2 {
@@ -241,6 +245,7 @@ func TestRegistryServeMaxConnections(t *testing.T) {
 }
 
 func TestRegistryServeMaxBlobSize(t *testing.T) {
+	t.Parallel()
 	addr, _ := serve(t, "--address", "127.0.0.1:0", "--max-blob-size", "1KiB")
 	for _, n := range []int{1024, 1025} {
 		data := bytes.Repeat([]byte{'x'}, n)
@@ -260,6 +265,7 @@ func TestRegistryServeMaxBlobSize(t *testing.T) {
 }
 
 func TestSizeFlag(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want int64
@@ -278,6 +284,7 @@ func TestSizeFlag(t *testing.T) {
 }
 
 func TestRegistryServeTLS(t *testing.T) {
+	t.Parallel()
 	ca, err := pki.NewCA("test CA", time.Hour)
 	if err != nil {
 		t.Fatal(err)
@@ -319,6 +326,7 @@ func TestRegistryServeTLS(t *testing.T) {
 
 // Credentials in clear beyond loopback need TLS, or a flag that says so.
 func TestRegistryServeClearCredentials(t *testing.T) {
+	t.Parallel()
 	wide := []string{"serve", "--address", "0.0.0.0:0", "--user", "u", "--password", "p"}
 	err := runRegistry(context.Background(), wide, io.Discard, io.Discard)
 	if !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "--tls-cert") || !strings.Contains(err.Error(), "--insecure-http-credentials") {

@@ -24,6 +24,7 @@ import (
 // TestBuildSBOMFlags checks where each flag puts the SBOM, and the flag
 // combinations that are refused.
 func TestBuildSBOMFlags(t *testing.T) {
+	t.Parallel()
 	bin := helloBinary(t)
 	dir := t.TempDir()
 	platform := "--platform=linux/" + runtime.GOARCH
@@ -227,6 +228,7 @@ func TestBuildPushSBOM(t *testing.T) {
 // flag or a push receives them: without a sink, making them would cost
 // the binary's SHA-1 and SHA-256 for nothing.
 func TestSBOMOnlyWhereItGoes(t *testing.T) {
+	t.Parallel()
 	bin := filepath.Join(t.TempDir(), "app")
 	if err := os.WriteFile(bin, []byte("not run"), 0o755); err != nil {
 		t.Fatal(err)

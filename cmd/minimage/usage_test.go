@@ -9,6 +9,7 @@ import (
 // TestHelp: -h and --help print the usage on stdout and exit 0, and
 // list each flag once, with its aliases.
 func TestHelp(t *testing.T) {
+	t.Parallel()
 	for _, cmd := range []string{"build", "inspect", "export", "verify", "push", "pull", "index create", "registry serve", "registry"} {
 		for _, h := range []string{"-h", "--help", "-help"} {
 			code, out, errs := minimage(t, append(strings.Fields(cmd), h)...)
@@ -41,6 +42,7 @@ func TestHelp(t *testing.T) {
 }
 
 func TestDidYouMean(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args []string
 		says string

@@ -13,6 +13,7 @@ import (
 // TestUserNames: --user takes the names the image's /etc/passwd holds,
 // minimage's base files' or a --base's, and writes numeric ids.
 func TestUserNames(t *testing.T) {
+	t.Parallel()
 	hello := helloBinary(t)
 	base := imagetest.WriteLayout(t, imagetest.FromLayers(t, image.Platform{OS: "linux", Architecture: runtime.GOARCH},
 		imagetest.Layer{"/etc/passwd": "root:x:0:0::/root:/bin/sh\nalice:x:1000:1001::/home/alice:/bin/sh\n", "/etc/group": "root:x:0:\nops:x:20:alice\n"},

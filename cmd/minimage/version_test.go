@@ -7,6 +7,7 @@ import (
 )
 
 func TestWriteVersion(t *testing.T) {
+	t.Parallel()
 	bi := &debug.BuildInfo{
 		GoVersion: "go1.26.8",
 		Main:      debug.Module{Path: "github.com/minimage/minimage", Version: "v0.0.0-20261206183100-0123456789ab+dirty"},
@@ -36,6 +37,7 @@ func TestWriteVersion(t *testing.T) {
 // TestVersionCommand runs the command in this test binary, whose build
 // information names the main module.
 func TestVersionCommand(t *testing.T) {
+	t.Parallel()
 	var out, errb strings.Builder
 	if code := run(t.Context(), []string{"version"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())

@@ -24,6 +24,7 @@ func bigImage(t *testing.T, seed uint64) *image.Image {
 }
 
 func TestPushThroughFaults(t *testing.T) {
+	t.Parallel() // its own registry; most of its time is waiting
 	reg := dockerregistry.Start(t, dockerregistry.Config{})
 	ctx := context.Background()
 	seed := uint64(100)

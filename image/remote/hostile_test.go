@@ -211,6 +211,7 @@ func wantTimeout(t *testing.T, err error, host, what string, took, most time.Dur
 }
 
 func TestSilentRegistry(t *testing.T) {
+	t.Parallel() // its own registry; most of its time is waiting
 	host := silent(t)
 	img := imagetest.Image(t, imagetest.Spec{Seed: 401})
 	for _, tc := range []struct {
@@ -238,6 +239,7 @@ func TestSilentRegistry(t *testing.T) {
 }
 
 func TestTrickleDownload(t *testing.T) {
+	t.Parallel() // its own registry; most of its time is waiting
 	img := imagetest.Image(t, imagetest.Spec{Seed: 402, Size: 64 << 10})
 	f := &fake{img: img, blob: func(w http.ResponseWriter, r *http.Request, data []byte) {
 		if len(data) < 4096 { // the config
@@ -272,6 +274,7 @@ func TestTrickleDownload(t *testing.T) {
 }
 
 func TestTrickleUpload(t *testing.T) {
+	t.Parallel() // its own registry; most of its time is waiting
 	img := bigImage(t, 403)
 	f := &fake{img: img, empty: true}
 	f.put = func(w http.ResponseWriter, r *http.Request) {
@@ -303,6 +306,7 @@ func TestTrickleUpload(t *testing.T) {
 }
 
 func TestRetryStorm(t *testing.T) {
+	t.Parallel() // its own registry; most of its time is waiting
 	img := imagetest.Image(t, imagetest.Spec{Seed: 404})
 	for _, tc := range []struct {
 		name        string

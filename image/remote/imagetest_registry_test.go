@@ -95,6 +95,7 @@ func TestPushReferrer(t *testing.T) {
 }
 
 func TestImagetestRegistryFaults(t *testing.T) {
+	t.Parallel() // its own registry; most of its time is waiting
 	ctx := context.Background()
 	opts := Options{InsecureAllowHTTP: true}
 	big := func(seed uint64) *image.Image {

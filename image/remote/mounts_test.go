@@ -216,6 +216,7 @@ func TestPushUploadsWhenJoinedUploadFails(t *testing.T) {
 // TestPushWaitingStopsOnCancel checks that a push waiting for another's
 // upload of a blob stops when its context ends.
 func TestPushWaitingStopsOnCancel(t *testing.T) {
+	t.Parallel() // its own registry; most of its time is waiting
 	reg := registrytest.New(t, registrytest.Options{})
 	img := imagetest.Image(t, imagetest.Spec{Seed: 93})
 	reg.Fail(registrytest.Fault{Method: http.MethodPut, Path: `/blobs/uploads/`, Delay: 2 * time.Second})

@@ -31,6 +31,7 @@ func TestCrashDuringDeletes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
+	t.Parallel() // its own stores and child processes
 	const runs = 24
 	var midway int
 	for run := range runs {

@@ -79,6 +79,7 @@ func TestDeleteNeedsDeleteScope(t *testing.T) {
 // A body that trickles in is dropped once a window passes without the
 // bytes the rate asks for; a slow but steady one completes.
 func TestMinBodyRate(t *testing.T) {
+	t.Parallel() // its own server; most of its time is waiting on the rate window
 	const window = time.Second
 	c := newClient(t, Options{MinBodyRate: BodyRate{Bytes: 100, Window: window}})
 	data := pattern(3, 2000)

@@ -119,6 +119,7 @@ func TestUploadSessionLimits(t *testing.T) {
 // UploadTimeout, with no other request to notice it, and one in use is
 // kept.
 func TestUploadExpiresOnTimer(t *testing.T) {
+	t.Parallel() // its own registry; most of its time is sleeping
 	dir := t.TempDir()
 	store, err := NewMemory(dir, 10)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	stdgzip "compress/gzip"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -24,22 +25,31 @@ func TestCompressorReuse(t *testing.T) {
 	zeros := make([]byte, dictSize)
 	data := testInput(dictSize+DefaultBlockSize, 9)
 	for level := 1; level <= 6; level++ {
-		used, _ := flate.NewWriter(nil, level)
-		// Each empty block moves the offset by 64 KiB (the dictionary, and as
-		// much again to put the old history out of reach), to about 17 MB
-		// short of the wrap.
-		for range 32500 {
-			deflateBlock(used, zeros, nil)
-		}
-		// Blocks of 1 MiB move it by about 1.1 MiB each, partly in the middle
-		// of a block, so the wrap happens both between and within blocks.
-		for i := range 40 {
-			fresh, _ := flate.NewWriter(nil, level)
-			d := data[i*64:]
-			want := deflateBlock(fresh, d[:dictSize], d[dictSize:])
-			if got := deflateBlock(used, d[:dictSize], d[dictSize:]); !bytes.Equal(got, want) {
-				t.Fatalf("level %d: block %d compresses differently on a reused compressor", level, i)
-			}
+		t.Run(fmt.Sprint("level ", level), func(t *testing.T) {
+			t.Parallel() // each level its own compressors; CPU only
+			reuseThroughWrap(t, level, zeros, data)
+		})
+	}
+}
+
+// reuseThroughWrap drives one compressor of level through the offset
+// wrap and compares its blocks with a fresh compressor's.
+func reuseThroughWrap(t *testing.T, level int, zeros, data []byte) {
+	used, _ := flate.NewWriter(nil, level)
+	// Each empty block moves the offset by 64 KiB (the dictionary, and as
+	// much again to put the old history out of reach), to about 17 MB
+	// short of the wrap.
+	for range 32500 {
+		deflateBlock(used, zeros, nil)
+	}
+	// Blocks of 1 MiB move it by about 1.1 MiB each, partly in the middle
+	// of a block, so the wrap happens both between and within blocks.
+	for i := range 40 {
+		fresh, _ := flate.NewWriter(nil, level)
+		d := data[i*64:]
+		want := deflateBlock(fresh, d[:dictSize], d[dictSize:])
+		if got := deflateBlock(used, d[:dictSize], d[dictSize:]); !bytes.Equal(got, want) {
+			t.Fatalf("level %d: block %d compresses differently on a reused compressor", level, i)
 		}
 	}
 }

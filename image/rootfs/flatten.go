@@ -131,7 +131,9 @@ func (fl *flattener) scan(v entryAt, h *tar.Header) {
 // shares an inode with.
 func (fl *flattener) scanLink(v entryAt, p, t string) {
 	hl := hardlink{at: v, name: p}
-	if ts, ok := fl.paths[t]; ok && ts.top.layer >= 0 {
+	// The target must be there when the link is made: not deleted, nor
+	// beneath a directory emptied, by a layer since it was written.
+	if ts, ok := fl.paths[t]; ok && ts.top.layer >= 0 && fl.final(t, ts.top) {
 		switch {
 		case isRegular(ts.typ):
 			hl.target, hl.targetPath, hl.ok = ts.top, t, true

@@ -327,8 +327,10 @@ func TestWalkCorruptLayer(t *testing.T) {
 // naming the layer, not an entry left out of the filesystem.
 func TestWalkDanglingHardlink(t *testing.T) {
 	for name, layers := range map[string][][]entry{
-		"no target":     {{hardlink("link", "missing")}},
-		"target is dir": {{dir("d", 0o755), hardlink("link", "d")}},
+		"no target":            {{hardlink("link", "missing")}},
+		"target gone":          {{file("a", "x")}, {file(".wh.a", "")}, {hardlink("link", "a")}},
+		"target's dir emptied": {{dir("d", 0o755), file("d/a", "x")}, {file("d/.wh..wh..opq", "")}, {hardlink("link", "d/a")}},
+		"target is dir":        {{dir("d", 0o755), hardlink("link", "d")}},
 	} {
 		err := rootfs.Write(t.Context(), io.Discard, imageOf(t, layers...))
 		if !errors.Is(err, fs.ErrNotExist) || !strings.HasPrefix(err.Error(), fmt.Sprintf("rootfs: layer %d: hard link /link", len(layers))) {

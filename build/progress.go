@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/layer"
 )
 
@@ -44,6 +45,26 @@ func (p *ProgressPrinter) Event(e Event) {
 		p.line(e.Message)
 	case LayerBytes:
 		p.layer(e.Layer, e.Bytes, e.Total)
+	}
+}
+
+// Remote prints a registry's progress, as minimage push and pull do (a
+// remote.Options.Progress): a line as each blob's push ends, each retry,
+// and each wait for a registry that does not answer.
+func (p *ProgressPrinter) Remote(rp remote.Progress) {
+	d := rp.Descriptor.Digest.String()
+	if len(d) > 19 {
+		d = d[:19]
+	}
+	switch rp.State {
+	case remote.Exists, remote.Mounted:
+		p.line(fmt.Sprintf("%s %s", d, rp.State))
+	case remote.Uploaded:
+		p.line(fmt.Sprintf("%s pushed %s", d, mib(rp.Total)))
+	case remote.Retrying:
+		p.line(fmt.Sprintf("%s retrying: %v", d, rp.Err))
+	case remote.Waiting:
+		p.line(fmt.Sprintf("%v; trying again in %v", rp.Err, rp.Wait.Round(time.Millisecond)))
 	}
 }
 

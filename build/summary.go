@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/sbom"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -73,7 +72,7 @@ func (res *Result) Summary(r Recipe) Summary {
 	for _, o := range r.Outputs {
 		switch {
 		case o.Format == Registry:
-			ref := PushedReference(o.Path, res.Artifact)
+			ref := PushedReference(o.Path, d.Digest)
 			s.Pushed = append(s.Pushed, PushedSummary{Reference: ref, Digest: d.Digest, MediaType: d.MediaType, Size: d.Size})
 			outs = append(outs, "pushed "+ref)
 		case o.Writer != nil:
@@ -131,13 +130,13 @@ func (r Recipe) hasOutput(f OutputFormat) bool {
 	return false
 }
 
-// PushedReference is ref, a registry output's reference, without any
-// digest, then @ and a's digest.
-func PushedReference(ref string, a image.Artifact) string {
+// PushedReference is ref as a push of the digest d prints it: ref
+// without any digest, then @ and d.
+func PushedReference(ref string, d digest.Digest) string {
 	if i := strings.LastIndexByte(ref, '@'); i >= 0 {
 		ref = ref[:i]
 	}
-	return ref + "@" + a.Digest().String()
+	return ref + "@" + d.String()
 }
 
 // WriteText writes s as minimage build prints it: the artifact's digest,

@@ -112,30 +112,9 @@ func (f *registryFlags) options(stderr io.Writer) (remote.Options, error) {
 		}
 	}
 	if !f.quiet {
-		o.Progress = blobProgress(stderr)
+		o.Progress = build.NewProgressPrinter(stderr, "minimage: ", false).Remote
 	}
 	return o, nil
-}
-
-// blobProgress prints a line per blob as its push ends, each retry, and
-// each wait for a registry that does not answer.
-func blobProgress(w io.Writer) func(remote.Progress) {
-	return func(p remote.Progress) {
-		d := p.Descriptor.Digest.String()
-		if len(d) > 19 {
-			d = d[:19]
-		}
-		switch p.State {
-		case remote.Exists, remote.Mounted:
-			fmt.Fprintf(w, "minimage: %s %s\n", d, p.State)
-		case remote.Uploaded:
-			fmt.Fprintf(w, "minimage: %s pushed %s\n", d, mib(p.Total))
-		case remote.Retrying:
-			fmt.Fprintf(w, "minimage: %s retrying: %v\n", d, p.Err)
-		case remote.Waiting:
-			fmt.Fprintf(w, "minimage: %v; trying again in %v\n", p.Err, p.Wait.Round(time.Millisecond))
-		}
-	}
 }
 
 const pushUsage = `Usage: minimage push [flags] SRC[:TAG] REGISTRY/REPOSITORY[:TAG]
@@ -203,19 +182,16 @@ func runPush(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // printPushed prints ref@digest, and the same for each more tag, on
 // stdout (as JSON with asJSON) and into the file imageRefs when set.
 func printPushed(stdout io.Writer, imageRefs string, asJSON bool, ref string, desc ocispec.Descriptor, tags []string) error {
-	if i := strings.LastIndexByte(ref, '@'); i >= 0 {
-		ref = ref[:i]
-	}
-	out := pushedRef{PushedSummary: build.PushedSummary{Reference: ref + "@" + desc.Digest.String(), Digest: desc.Digest, MediaType: desc.MediaType, Size: desc.Size}}
+	out := pushedRef{PushedSummary: build.PushedSummary{Reference: build.PushedReference(ref, desc.Digest), Digest: desc.Digest, MediaType: desc.MediaType, Size: desc.Size}}
 	lines := []string{out.Reference}
-	repo := ref
-	if i := strings.LastIndexByte(ref, ':'); i > strings.LastIndexByte(ref, '/') {
-		repo = ref[:i]
+	r, err := remote.ParseReference(ref)
+	if err != nil {
+		return err // it was pushed to: it parses
 	}
 	for _, t := range tags {
-		if r := repo + ":" + t + "@" + out.Digest.String(); !slices.Contains(lines, r) {
-			lines = append(lines, r)
-			out.Tagged = append(out.Tagged, r)
+		if tagged := r.Name() + ":" + t + "@" + out.Digest.String(); !slices.Contains(lines, tagged) {
+			lines = append(lines, tagged)
+			out.Tagged = append(out.Tagged, tagged)
 		}
 	}
 	if imageRefs != "" {
@@ -228,7 +204,7 @@ func printPushed(stdout io.Writer, imageRefs string, asJSON bool, ref string, de
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}
-	_, err := fmt.Fprintln(stdout, strings.Join(lines, "\n"))
+	_, err = fmt.Fprintln(stdout, strings.Join(lines, "\n"))
 	return err
 }
 
@@ -348,6 +324,3 @@ func outputTag(src string) string {
 	}
 	return name + ":latest"
 }
-
-// mib spells a size in MiB, as the progress lines do.
-func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }

@@ -183,9 +183,19 @@ func (a authFlags) readPassword(source string) (string, error) {
 	default:
 		return a.password, nil
 	}
-	line, err := bufio.NewReader(rd).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
+	line, err := firstLine(rd)
+	if err != nil {
 		return "", fmt.Errorf("%s: %w", source, err)
+	}
+	return line, nil
+}
+
+// firstLine reads r's first line, without its line ending: how
+// --password-stdin and --password-file give a password.
+func firstLine(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
 	}
 	return strings.TrimRight(line, "\r\n"), nil
 }

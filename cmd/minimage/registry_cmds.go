@@ -9,7 +9,6 @@ package main
 //		err = runPull(ctx, args[1:], stdout, stderr)
 
 import (
-	"bufio"
 	"context"
 	"crypto/ecdsa"
 	"encoding/json"
@@ -102,11 +101,11 @@ func (f *registryFlags) options(stderr io.Writer) (remote.Options, error) {
 	case f.username != "" && !f.passwordStdin:
 		return o, fmt.Errorf("%w: --username needs --password-stdin (a password is never a flag, so that it stays out of ps and shell history)", errUsage)
 	case f.username != "":
-		line, err := bufio.NewReader(registryStdin).ReadString('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
+		line, err := firstLine(registryStdin)
+		if err != nil {
 			return o, fmt.Errorf("--password-stdin: %v", err)
 		}
-		o.Username, o.Password = f.username, strings.TrimRight(line, "\r\n")
+		o.Username, o.Password = f.username, line
 		if o.Password == "" {
 			return o, fmt.Errorf("%w: --password-stdin: standard input holds no password", errUsage)
 		}

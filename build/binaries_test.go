@@ -3,7 +3,6 @@ package build_test
 import (
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,23 +15,14 @@ import (
 	"github.com/minimage/minimage/image/registrytest"
 	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/image/tarball"
+	"github.com/minimage/minimage/internal/testenv"
 )
 
 // crossBuild builds the example program with go build for linux and
 // env (GOARCH=arm64, say) into dir/name, as a release tool would.
 func crossBuild(t *testing.T, dir, name string, env ...string) string {
 	t.Helper()
-	out := filepath.Join(dir, name)
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("go", "build", "-trimpath", "-o", out, ".")
-	cmd.Dir = hello(t)
-	cmd.Env = append(os.Environ(), append([]string{"GOOS=linux", "CGO_ENABLED=0", "GOFLAGS="}, env...)...)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build %v: %v\n%s", env, err, b)
-	}
-	return out
+	return testenv.GoBuild(t, hello(t), filepath.Join(dir, name), env...)
 }
 
 // TestRunBinaries builds one index from binaries built for amd64 and

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,20 +13,14 @@ import (
 	"github.com/minimage/minimage/image/registrytest"
 	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/image/tarball"
+	"github.com/minimage/minimage/internal/testenv"
 )
 
 // crossHello builds examples/hello for linux/goarch into dir/rel, as
 // goreleaser lays out its dist directory.
 func crossHello(t *testing.T, dir, rel, goarch string) string {
 	t.Helper()
-	out := filepath.Join(dir, rel)
-	cmd := exec.Command("go", "build", "-trimpath", "-o", out, ".")
-	cmd.Dir = filepath.Join(repoRoot(t), "examples", "hello")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+goarch, "GOFLAGS=")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build GOARCH=%s: %v\n%s", goarch, err, b)
-	}
-	return out
+	return testenv.GoBuild(t, filepath.Join(repoRoot(t), "examples", "hello"), filepath.Join(dir, rel), "GOARCH="+goarch)
 }
 
 // TestBuildPrebuilt builds one index from binaries built for amd64 and

@@ -5,14 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/layout"
-	"github.com/minimage/minimage/internal/oci"
 	"github.com/minimage/minimage/internal/typo"
 )
 
@@ -252,17 +250,8 @@ func checkOutput(o Output) error {
 	case exists && !fi.IsDir():
 		return invalid("output %s: is a file, not an OCI layout directory; name a directory, or FILE.tar for a tarball", o.Path)
 	case exists:
-		ents, err := os.ReadDir(o.Path)
-		if err != nil {
-			return invalid("output %s: %v", o.Path, err)
-		}
-		// Another build making this layout writes oci-layout through a
-		// temporary file first: a directory holding only that is one.
-		ents = slices.DeleteFunc(ents, func(e os.DirEntry) bool { return strings.HasPrefix(e.Name(), oci.TempPrefix("oci-layout")) })
-		if len(ents) > 0 {
-			if _, err := os.Stat(filepath.Join(o.Path, "oci-layout")); err != nil {
-				return invalid("output %s: %w: the directory holds other files; give a new or empty directory, or an existing layout", o.Path, layout.ErrNotLayout)
-			}
+		if err := layout.CheckDir(o.Path); err != nil {
+			return invalid("output %s: %w: the directory holds other files; give a new or empty directory, or an existing layout", o.Path, err)
 		}
 		return writable(o.Path, o.Path)
 	default:

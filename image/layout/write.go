@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/internal/oci"
@@ -167,12 +168,8 @@ func openForWrite(dir string) (ocispec.Index, error) {
 	empty := emptyIndex()
 	fsys := dirFS(dir)
 	if _, err := fs.Stat(fsys, "oci-layout"); errors.Is(err, fs.ErrNotExist) {
-		ents, err := os.ReadDir(dir)
-		if err != nil {
-			return empty, fmt.Errorf("image: write layout: %w", err)
-		}
-		if len(ents) > 0 {
-			return empty, fmt.Errorf("layout: write %s: %w: it holds %q but no oci-layout file; write to a new or empty directory", dir, ErrNotLayout, ents[0].Name())
+		if err := CheckDir(dir); err != nil {
+			return empty, err
 		}
 		if err := oci.WriteFileAtomic(dir, "oci-layout", []byte(oci.LayoutFile)); err != nil {
 			return empty, fmt.Errorf("layout: write: %w", err)
@@ -302,6 +299,28 @@ func verifyBlobFile(ctx context.Context, p string, desc ocispec.Descriptor) erro
 	}
 	if n != desc.Size || !v.Verified() {
 		return fmt.Errorf("layout: blob %s: %w (%d bytes, want %d); remove the file and write again", p, layer.ErrDigestMismatch, n, desc.Size)
+	}
+	return nil
+}
+
+// CheckDir reports whether Write can make dir a layout or add to it: it
+// is an OCI layout (it has an oci-layout file), or it is empty but for
+// the temporary oci-layout file of a writer making it one. Anything else
+// is an error wrapping ErrNotLayout that names what dir holds. A tool that
+// checks its outputs before work (build.Recipe.Validate) calls it, so that
+// it and Write agree.
+func CheckDir(dir string) error {
+	if _, err := os.Stat(filepath.Join(dir, "oci-layout")); err == nil {
+		return nil
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("layout: %w", err)
+	}
+	for _, e := range ents {
+		if !strings.HasPrefix(e.Name(), oci.TempPrefix("oci-layout")) {
+			return fmt.Errorf("layout: write %s: %w: it holds %q but no oci-layout file; write to a new or empty directory", dir, ErrNotLayout, e.Name())
+		}
 	}
 	return nil
 }

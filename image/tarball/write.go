@@ -58,13 +58,27 @@ type Options struct {
 // (copy_file_range) where it can. Write stops when ctx is cancelled. It
 // does not close w.
 func Write(ctx context.Context, w io.Writer, a image.Artifact, opts Options) error {
-	tags := make([]oci.Tag, len(opts.Tags))
-	for i, s := range opts.Tags {
-		t, err := oci.ParseTag("tarball", s, image.ErrInvalidTag)
-		if err != nil {
-			return err
-		}
-		tags[i] = t
+	return WriteNamed(ctx, w, []Named{{Artifact: a, Tags: opts.Tags}})
+}
+
+// Named is one artifact of a tarball that holds several (WriteNamed),
+// with the tags that name it (as Options.Tags).
+type Named struct {
+	Artifact image.Artifact
+	Tags     []string
+}
+
+// WriteNamed writes several artifacts to w as one tarball, as Write writes
+// one: each blob once, however many artifacts share it; index.json lists
+// each artifact once per tag (or once untagged), in order; manifest.json
+// lists one image per artifact (chosen as Write chooses it), with its
+// tags, so that docker load and podman load load every one under its
+// names. Two artifacts may not have a tag of the same full name (or, for
+// a tag alone, the same tag).
+func WriteNamed(ctx context.Context, w io.Writer, items []Named) error {
+	tags, err := parseTags(items)
+	if err != nil {
+		return err
 	}
 	type entry struct {
 		name string
@@ -73,22 +87,29 @@ func Write(ctx context.Context, w io.Writer, a image.Artifact, opts Options) err
 	}
 	var ents []entry
 	dirs := map[string]bool{"blobs/": true}
-	for _, b := range a.Blobs() {
-		p := oci.BlobPath(b.Descriptor)
-		dirs[path.Dir(p)+"/"] = true
-		ents = append(ents, entry{name: p, b: b})
+	seen := map[string]bool{}
+	for _, it := range items {
+		for _, b := range it.Artifact.Blobs() {
+			p := oci.BlobPath(b.Descriptor)
+			if seen[p] {
+				continue
+			}
+			seen[p] = true
+			dirs[path.Dir(p)+"/"] = true
+			ents = append(ents, entry{name: p, b: b})
+		}
 	}
 	for d := range dirs {
 		ents = append(ents, entry{name: d, dir: true})
 	}
-	index, err := json.Marshal(tarballIndex(a, tags))
+	index, err := json.Marshal(tarballIndex(items, tags))
 	if err != nil {
 		return fmt.Errorf("tarball: write: %w", err)
 	}
 	ents = append(ents,
 		entry{name: "oci-layout", b: image.BlobFromBytes("", []byte(oci.LayoutFile))},
 		entry{name: "index.json", b: image.BlobFromBytes("", index)},
-		entry{name: "manifest.json", b: image.BlobFromBytes("", dockerManifest(primary(a), tags))},
+		entry{name: "manifest.json", b: image.BlobFromBytes("", dockerManifest(items, tags))},
 	)
 	slices.SortFunc(ents, func(a, b entry) int { return strings.Compare(a.name, b.name) })
 
@@ -222,18 +243,43 @@ func primary(a image.Artifact) *image.Image {
 	return nil
 }
 
-// tarballIndex returns the index.json of a tarball: a's descriptor once
-// per tag, or once untagged.
-func tarballIndex(a image.Artifact, tags []oci.Tag) ocispec.Index {
-	idx := ocispec.Index{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageIndex}
-	desc := a.Descriptor()
-	if len(tags) == 0 {
-		idx.Manifests = []ocispec.Descriptor{desc}
+// parseTags parses each item's tags, refusing a name two items share.
+func parseTags(items []Named) ([][]oci.Tag, error) {
+	tags := make([][]oci.Tag, len(items))
+	owner := map[string]int{}
+	for i, it := range items {
+		for _, s := range it.Tags {
+			t, err := oci.ParseTag("tarball", s, image.ErrInvalidTag)
+			if err != nil {
+				return nil, err
+			}
+			if j, ok := owner[t.Key()]; ok && j != i {
+				return nil, fmt.Errorf("tarball: tag %q names two artifacts (%d and %d): %w; give each its own name", s, j+1, i+1, image.ErrInvalidTag)
+			}
+			owner[t.Key()] = i
+			tags[i] = append(tags[i], t)
+		}
 	}
-	for _, t := range tags {
-		d := desc
-		d.Annotations = t.Annotations()
-		idx.Manifests = append(idx.Manifests, d)
+	return tags, nil
+}
+
+// tarballIndex returns the index.json of a tarball: each item's
+// descriptor once per tag, or once untagged.
+func tarballIndex(items []Named, tags [][]oci.Tag) ocispec.Index {
+	idx := ocispec.Index{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageIndex}
+	for i, it := range items {
+		desc := it.Artifact.Descriptor()
+		if len(tags[i]) == 0 {
+			idx.Manifests = append(idx.Manifests, desc)
+		}
+		for _, t := range tags[i] {
+			d := desc
+			d.Annotations = t.Annotations()
+			idx.Manifests = append(idx.Manifests, d)
+		}
+	}
+	if idx.Manifests == nil {
+		idx.Manifests = []ocispec.Descriptor{}
 	}
 	return idx
 }
@@ -245,20 +291,27 @@ type dockerEntry struct {
 	Layers   []string
 }
 
-func dockerManifest(img *image.Image, tags []oci.Tag) []byte {
-	if img == nil {
-		return []byte("[]")
-	}
-	e := dockerEntry{Config: oci.BlobPath(img.ConfigDescriptor()), RepoTags: []string{}, Layers: []string{}}
-	for _, t := range tags {
-		if t.Short != "" && !slices.Contains(e.RepoTags, t.Short) {
-			e.RepoTags = append(e.RepoTags, t.Short)
+// dockerManifest returns manifest.json: an entry for each item's primary
+// image, with its tags; "[]" when no item is an image.
+func dockerManifest(items []Named, tags [][]oci.Tag) []byte {
+	es := []dockerEntry{}
+	for i, it := range items {
+		img := primary(it.Artifact)
+		if img == nil {
+			continue
 		}
+		e := dockerEntry{Config: oci.BlobPath(img.ConfigDescriptor()), RepoTags: []string{}, Layers: []string{}}
+		for _, t := range tags[i] {
+			if t.Short != "" && !slices.Contains(e.RepoTags, t.Short) {
+				e.RepoTags = append(e.RepoTags, t.Short)
+			}
+		}
+		for _, l := range img.Layers() {
+			e.Layers = append(e.Layers, oci.BlobPath(l.Descriptor()))
+		}
+		es = append(es, e)
 	}
-	for _, l := range img.Layers() {
-		e.Layers = append(e.Layers, oci.BlobPath(l.Descriptor()))
-	}
-	b, err := json.Marshal([]dockerEntry{e})
+	b, err := json.Marshal(es)
 	if err != nil {
 		panic("tarball: encode manifest.json: " + err.Error())
 	}
@@ -270,6 +323,12 @@ func dockerManifest(img *image.Image, tags []oci.Tag) []byte {
 // renamed into place: a failed or cancelled write leaves what was at path
 // before, and no partial file. The file gets mode 0666 less the umask.
 func WriteFile(ctx context.Context, path string, a image.Artifact, opts Options) error {
+	return WriteFileNamed(ctx, path, []Named{{Artifact: a, Tags: opts.Tags}})
+}
+
+// WriteFileNamed writes the tarball of several artifacts (see WriteNamed)
+// to the file path, atomically, as WriteFile does.
+func WriteFileNamed(ctx context.Context, path string, items []Named) error {
 	dir, name := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -289,7 +348,7 @@ func WriteFile(ctx context.Context, path string, a image.Artifact, opts Options)
 		if fw.f != nil {
 			out = fw
 		}
-		if tarErr = Write(ctx, out, a, opts); tarErr != nil {
+		if tarErr = WriteNamed(ctx, out, items); tarErr != nil {
 			return tarErr
 		}
 		return fw.bw.Flush()

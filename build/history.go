@@ -8,6 +8,7 @@ package build
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/minimage/minimage/base"
@@ -43,7 +44,9 @@ func (p *plan) createdBy(what string) string {
 		}
 		s := "minimage: time zones "
 		if len(r.Zones) > 0 {
-			s += strings.Join(r.Zones, " ") + " "
+			// Sorted: the order the zones were asked in changes neither
+			// the layer nor, through this entry, the image's digest.
+			s += strings.Join(slices.Compact(slices.Sorted(slices.Values(r.Zones))), " ") + " "
 		}
 		s += fmt.Sprintf("(tzdata %s, %s %s)", z.Release, n, where)
 		if z.Localtime != "" {

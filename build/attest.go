@@ -12,12 +12,15 @@ import (
 	"github.com/minimage/minimage/signature"
 )
 
-// SignOptions say how Run signs what it pushes. With a Key, after each
-// Registry output is pushed, Run signs its manifest and, for an index,
-// each image's, as signature.Sign does (cosign's .sig tag scheme), and
+// SignOptions say how Run signs what it pushes and writes. With a Key,
+// after each Registry output is pushed, Run signs its manifest and, for
+// an index, each image's, as signature.Sign does (in Format), and
 // attaches the build's Statements signed by Key, as signature.Attest
 // does (cosign's .att tag scheme), where cosign verify --key and cosign
-// verify-attestation --key check them.
+// verify-attestation --key check them. Each Layout output (not a
+// Writer) gets the same signatures as sigstore bundle referrers
+// (signature.SignLayout), which a push of the layout carries along; the
+// attestations are not written into layouts.
 type SignOptions struct {
 	// Key signs; an *ecdsa.PrivateKey from signature.ReadPrivateKeyFile,
 	// or a crypto.Signer held elsewhere. nil signs nothing, and the
@@ -25,6 +28,10 @@ type SignOptions struct {
 	Key crypto.Signer
 	// Annotations go into each signature's payload (cosign sign -a).
 	Annotations map[string]string
+	// Format is how the signatures go to a registry: signature.FormatTag
+	// (the zero value, cosign's .sig tags) or signature.FormatBundle
+	// (sigstore bundle referrers, cosign v3's default).
+	Format signature.Format
 }
 
 // Statements returns the in-toto statements of the build, for
@@ -100,8 +107,8 @@ func (r *Result) ProvenanceReferrers() ([]image.Artifact, error) {
 func (p *plan) checkSign() error {
 	p.subjectName = p.r.SBOMName()
 	if p.r.Sign.Key == nil {
-		if len(p.r.Sign.Annotations) > 0 {
-			return invalid("sign: Annotations are set but Key is not; set Key, or drop Annotations")
+		if len(p.r.Sign.Annotations) > 0 || p.r.Sign.Format != signature.FormatTag {
+			return invalid("sign: Annotations or Format are set but Key is not; set Key, or drop them")
 		}
 		return nil
 	}
@@ -109,22 +116,29 @@ func (p *plan) checkSign() error {
 		return invalid("sign: a %T key; only ECDSA P-256 keys sign (minimage key generate, cosign generate-key-pair)", p.r.Sign.Key.Public())
 	}
 	for _, o := range p.r.Outputs {
-		if o.Format == Registry {
+		if o.Format == Registry || o.Format == Layout && o.Writer == nil {
 			return nil
 		}
 	}
-	return invalid("sign: Key signs what Run pushes, and there is no Registry output; add one")
+	return invalid("sign: Key signs what Run pushes or writes to a layout directory, and there is no Registry or Layout output; add one")
 }
 
 // publishAttestations signs and attests each Registry output with
-// Recipe.Sign.Key, or without a key pushes the provenance as referrers.
+// Recipe.Sign.Key, and signs each Layout output; without a key it pushes
+// the provenance as referrers.
 func (p *plan) publishAttestations(ctx context.Context, res *Result) error {
 	refs, err := res.ProvenanceReferrers()
 	if err != nil {
 		return err
 	}
-	opts := signature.Options{Annotations: p.r.Sign.Annotations}
+	opts := signature.Options{Annotations: p.r.Sign.Annotations, Format: p.r.Sign.Format}
 	for _, o := range p.r.Outputs {
+		if o.Format == Layout && o.Writer == nil && p.r.Sign.Key != nil {
+			p.step("signing %s", o.Path)
+			if _, err := signature.SignLayout(ctx, o.Path, res.Artifact, p.r.Sign.Key, opts); err != nil {
+				return fmt.Errorf("build: output %s: %w", o.Path, err)
+			}
+		}
 		if o.Format != Registry {
 			continue
 		}

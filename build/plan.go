@@ -59,7 +59,7 @@ func (r Recipe) check() (*plan, error) {
 	for _, check := range []func() error{
 		p.checkTarget, p.checkPlatforms, p.checkLayer, p.checkContents,
 		p.checkUser, p.checkConfig, p.checkZones, p.checkFiles,
-		p.checkOutputs, p.checkSBOM, p.checkSign,
+		p.checkOutputs, p.checkSBOM, p.checkSign, p.checkBaseKey,
 	} {
 		if err := check(); err != nil {
 			return nil, err
@@ -79,9 +79,9 @@ func (r Recipe) plan(ctx context.Context) (*plan, error) {
 		// Bound this run's builds, platforms and shared layers together.
 		p.layer.Limiter = layer.NewLimiter(0)
 	}
-	if r.Base != nil {
+	if p.r.Base != nil { // p.r.Base, which checkBaseKey may wrap
 		for _, pl := range p.platforms {
-			img, err := r.Base.Image(ctx, pl)
+			img, err := p.r.Base.Image(ctx, pl)
 			if err != nil {
 				return nil, err
 			}

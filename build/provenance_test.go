@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -175,8 +176,8 @@ func TestProvenancePushed(t *testing.T) {
 		t.Errorf("unsigned build: %v, want ErrNoSignature", err)
 	}
 	if _, err := build.Run(ctx, build.Recipe{Binaries: []build.Binary{{Path: bin}}, Platforms: []image.Platform{amd64}, Bare: true, Sign: build.SignOptions{Key: key},
-		Outputs: []build.Output{{Format: build.Layout, Path: t.TempDir()}}}); !errors.Is(err, build.ErrInvalid) {
-		t.Errorf("Sign.Key without a Registry output: %v, want ErrInvalid", err)
+		Outputs: []build.Output{{Format: build.Tarball, Path: filepath.Join(t.TempDir(), "app.tar")}}}); !errors.Is(err, build.ErrInvalid) {
+		t.Errorf("Sign.Key without a Registry or Layout output: %v, want ErrInvalid", err)
 	}
 }
 

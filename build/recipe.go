@@ -1,6 +1,7 @@
 package build
 
 import (
+	"crypto/ecdsa"
 	"io"
 	"os"
 	"path/filepath"
@@ -52,6 +53,17 @@ type Recipe struct {
 	// minimage's base files; see OpenBase. Its layers come first,
 	// unchanged, and its config is inherited.
 	Base Base
+
+	// BaseKey, when set, makes Run refuse a Base not signed by this
+	// ECDSA P-256 public key (signature.ReadPublicKeyFile), before any
+	// work: in a registry, the manifest the reference names and the
+	// image taken from it must each have a signature by the key, in
+	// cosign's tag scheme or as a sigstore bundle referrer (as
+	// signature.PullVerified checks); in an OCI layout, each manifest of
+	// the entry a bundle referrer (signature.VerifyLayout). The error
+	// names the digest and the reason (signature.ErrNoSignature,
+	// ErrWrongKey, ErrDigestMismatch). Other bases are refused.
+	BaseKey *ecdsa.PublicKey
 
 	// Bare builds the binary alone, like FROM scratch: no base files, no
 	// CA bundle, no zones. It cannot be combined with Base, Zones,

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
@@ -32,7 +33,8 @@ const cosignPassword = "interop-pw"
 // package signature signs and it accepts what cosign sign signs; both
 // refuse a changed payload, a signature stored for another digest and a
 // signature by another key; and cosign verify-attestation accepts the
-// provenance and SBOMs a signed build attests. It is skipped where no cosign is installed
+// provenance and SBOMs a signed build attests; with cosign v3, sigstore
+// bundle referrers, both ways (bundlesBothWays). It is skipped where no cosign is installed
 // (building one takes minutes), CI included.
 func TestCosign(t *testing.T) {
 	bins := cosignBinaries()
@@ -50,6 +52,9 @@ func TestCosign(t *testing.T) {
 			t.Run("cosign signs, minimage verifies", func(t *testing.T) { minimageVerifiesCosign(t, c, repo+"/c") })
 			t.Run("both refuse tampering", func(t *testing.T) { bothRefuseTampering(t, c, repo+"/d") })
 			t.Run("cosign verifies minimage's attestations", func(t *testing.T) { cosignVerifiesAttestations(t, c, repo+"/e") })
+			if c.v3 {
+				t.Run("bundles both ways", func(t *testing.T) { bundlesBothWays(t, c, repo+"/f") })
+			}
 		})
 	}
 }
@@ -295,4 +300,80 @@ func digests(imgs []*image.Image) []digest.Digest {
 		ds = append(ds, img.Digest())
 	}
 	return ds
+}
+
+// bundlesBothWays checks the OCI 1.1 form with cosign v3: cosign verify
+// --key (the bundle form is v3's default; --insecure-ignore-tlog as there
+// is no log entry) accepts minimage's bundle referrers, minimage accepts
+// cosign's (sign --key --tlog-upload=false --use-signing-config=false),
+// and both refuse a bundle stored for another digest and another key's.
+func bundlesBothWays(t *testing.T, c *cosign, repo string) {
+	ix := imagetest.FixtureIndex(t)
+	img := imagetest.Image(t, imagetest.Spec{Seed: 245})
+	imgB := imagetest.Image(t, imagetest.Spec{Seed: 246})
+	pushArtifact(t, repo+":ix", ix)
+	pushArtifact(t, repo+":img", img)
+	pushArtifact(t, repo+":b", imgB)
+	key, prefix := minimageKey(t)
+	opts := sigOpts(map[string]string{"ci": "yes"})
+	opts.Format = signature.FormatBundle
+	if _, err := signature.Sign(t0(), repo+":ix", ix, key, opts); err != nil {
+		t.Fatal(err)
+	}
+	verify := func(pub, ref string, extra ...string) (string, error) {
+		return c.run(t, append([]string{"verify", "--key", pub, "--insecure-ignore-tlog", "--allow-http-registry"}, append(extra, ref)...)...)
+	}
+	for _, d := range append([]digest.Digest{ix.Digest()}, digests(ix.Images())...) {
+		out, err := verify(prefix+".pub", repo+"@"+d.String(), "-a", "ci=yes")
+		if err != nil || !strings.Contains(out, d.String()) {
+			t.Errorf("cosign verify of minimage's bundle for %s: %v\n%s", d, err, out)
+		}
+	}
+	if _, err := remote.Pull(t0(), repo+":"+signature.SignatureTag(ix.Digest()), remote.Options{InsecureAllowHTTP: true}); !errors.Is(err, image.ErrNotFound) {
+		t.Errorf("a .sig tag beside the bundles: %v", err)
+	}
+
+	// cosign's bundle, minimage verifies; another key is refused.
+	_, pub := c.keys(t)
+	args := []string{"sign", "--key", c.prefix + ".key", "--tlog-upload=false", "--use-signing-config=false", "--allow-http-registry", "-y", "-a", "by=cosign"}
+	if out, err := c.run(t, append(args, repo+"@"+img.Digest().String())...); err != nil {
+		t.Fatalf("cosign sign (bundle): %v\n%s", err, out)
+	}
+	ds, err := remote.Referrers(t0(), repo, img.Digest(), signature.MediaTypeBundle, remote.Options{InsecureAllowHTTP: true})
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("cosign's bundle referrers of %s: %+v, %v; want one", img.Digest(), ds, err)
+	}
+	p, err := signature.VerifyDigest(t0(), repo+":img", img.Digest(), pub, sigOpts(map[string]string{"by": "cosign"}))
+	if err != nil || p.Digest != img.Digest() {
+		t.Errorf("minimage verify of cosign's bundle: %+v, %v", p, err)
+	}
+	if _, err := signature.VerifyDigest(t0(), repo+":img", img.Digest(), &key.PublicKey, sigOpts(nil)); !errors.Is(err, signature.ErrWrongKey) {
+		t.Errorf("cosign's bundle, another key: got %v, want ErrWrongKey", err)
+	}
+	if out, err := verify(prefix+".pub", repo+"@"+img.Digest().String()); err == nil {
+		t.Errorf("cosign verify with another key passed:\n%s", out)
+	}
+
+	// cosign's bundle for img, stored as a referrer of imgB.
+	r, err := remote.Pull(t0(), repo+"@"+ds[0].Digest.String(), remote.Options{InsecureAllowHTTP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs, err := signature.ReadBundles(t0(), []image.Artifact{r})
+	if err != nil || len(bs) != 1 {
+		t.Fatalf("read cosign's bundle: %d, %v", len(bs), err)
+	}
+	moved, err := signature.BundleReferrer(imgB.Descriptor(), bs[0], time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := remote.PushReferrers(t0(), repo, []image.Artifact{moved}, remote.Options{InsecureAllowHTTP: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := signature.VerifyDigest(t0(), repo+":b", imgB.Digest(), pub, sigOpts(nil)); !errors.Is(err, signature.ErrDigestMismatch) {
+		t.Errorf("img's bundle as imgB's: got %v, want ErrDigestMismatch", err)
+	}
+	if out, err := verify(c.prefix+".pub", repo+"@"+imgB.Digest().String()); err == nil {
+		t.Errorf("cosign verify passed img's bundle as imgB's:\n%s", out)
+	}
 }

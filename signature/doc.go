@@ -34,6 +34,18 @@
 // NewSignature, AppendSignatures and ReadSignatures are the steps Sign
 // and Verify take, over image.Artifact, for a store of one's own.
 //
+// # Sigstore bundles
+//
+// With Options.Format FormatBundle, Sign stores each signature as cosign
+// v3 sign --key does by default: a sigstore bundle v0.3 (Bundle) whose
+// DSSE envelope signs an in-toto statement of type PredicateCosignSign
+// about the manifest, in an OCI 1.1 referrer of it (BundleReferrer,
+// artifactType MediaTypeBundle), which the registry's referrers API or
+// the referrers tag schema lists. Verify and VerifyDigest accept a
+// signature in either form. An OCI layout holds its signatures as bundle
+// referrers: SignLayout adds them, VerifyLayout checks them, and a push
+// of the layout's image carries them along.
+//
 // # Attestations
 //
 // Attest signs in-toto statements (Statement: SLSA provenance, an SPDX
@@ -49,6 +61,7 @@
 //
 // Keyless signing needs Fulcio and Rekor on the network; transparency
 // log entries are neither written nor checked, as with cosign's
-// --tlog-upload=false and --insecure-ignore-tlog. Sigstore bundles stored
-// as OCI referrers are not written yet.
+// --tlog-upload=false and --insecure-ignore-tlog (cosign v3: sign
+// --use-signing-config=false; verify --insecure-ignore-tlog). Bundles
+// holding a message signature rather than a DSSE envelope are not read.
 package signature

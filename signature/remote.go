@@ -20,23 +20,64 @@ type Options struct {
 	Remote remote.Options
 
 	// Annotations go into the optional section of each payload Sign
-	// makes (cosign sign -a KEY=VAL). For Verify, a signature counts
-	// only when its payload holds each of them with that value (cosign
-	// verify -a).
+	// makes (cosign sign -a KEY=VAL), or a bundle's subject annotations.
+	// For Verify, a signature counts only when its payload holds each of
+	// them with that value (cosign verify -a).
 	Annotations map[string]string
+
+	// Format is how Sign stores signatures in a registry: FormatTag
+	// (the zero value) or FormatBundle. Verify reads both, whatever it
+	// is; SignLayout writes bundles, whatever it is.
+	Format Format
 }
 
-// Sign signs a in the registry repository ref names, in cosign's tag
-// scheme: a's manifest and, when a is an index, each image and index it
-// lists (artifacts such as SBOMs are left out), each get a payload
-// naming their digest, signed with key and added to the signatures under
-// SignatureTag in that repository; signatures already there are kept.
-// a must be in that repository: pushed there, or pulled from it. Sign
-// returns the digests signed, a's first.
+// Format is a way of storing signatures.
+type Format int
+
+const (
+	// FormatTag is cosign's tag scheme: the payloads and signatures are
+	// the layers of the manifest tagged SignatureTag, as cosign v2 sign
+	// --key and cosign v3 sign --new-bundle-format=false write them.
+	FormatTag Format = iota
+	// FormatBundle is the OCI 1.1 form: each signature a sigstore bundle
+	// (Bundle) in a referrer of the manifest signed (BundleReferrer),
+	// found through the registry's referrers API or the referrers tag
+	// schema, as cosign v3 sign --key writes it.
+	FormatBundle
+)
+
+// ParseFormat returns the Format that name ("tag" or "bundle") names.
+func ParseFormat(name string) (Format, error) {
+	switch name {
+	case "tag":
+		return FormatTag, nil
+	case "bundle":
+		return FormatBundle, nil
+	}
+	return 0, fmt.Errorf("signature: format %q: want tag (cosign's .sig tags) or bundle (sigstore bundle referrers, cosign v3's default)", name)
+}
+
+// String returns the name ParseFormat reads.
+func (f Format) String() string {
+	if f == FormatBundle {
+		return "bundle"
+	}
+	return "tag"
+}
+
+// Sign signs a in the registry repository ref names: a's manifest and,
+// when a is an index, each image and index it lists (artifacts such as
+// SBOMs are left out). In cosign's tag scheme (FormatTag), each gets a
+// payload naming its digest, signed with key and added to the signatures
+// under SignatureTag in that repository; signatures already there are
+// kept. With FormatBundle, each gets a bundle referrer (NewBundle,
+// BundleReferrer) pushed beside it (remote.PushReferrers). a must be in
+// that repository: pushed there, or pulled from it. Sign returns the
+// digests signed, a's first.
 //
-// Two Sign calls for one manifest at once may lose one signature, as two
-// cosign sign calls may: each reads the signatures, adds its own, and
-// writes them back.
+// Two Sign calls for one manifest at once in the tag scheme may lose one
+// signature, as two cosign sign calls may: each reads the signatures,
+// adds its own, and writes them back.
 func Sign(ctx context.Context, ref string, a image.Artifact, key crypto.Signer, opts Options) ([]digest.Digest, error) {
 	repo, identity, err := repository(ref)
 	if err != nil {
@@ -48,6 +89,9 @@ func Sign(ctx context.Context, ref string, a image.Artifact, key crypto.Signer, 
 			optional = map[string]any{}
 		}
 		optional[k] = v
+	}
+	if opts.Format == FormatBundle {
+		return signBundles(ctx, repo, a, key, opts)
 	}
 	var signed []digest.Digest
 	for _, d := range manifests(a) {
@@ -94,29 +138,46 @@ func Verify(ctx context.Context, ref string, a image.Artifact, key *ecdsa.Public
 }
 
 // VerifyDigest checks that the manifest d, in the repository ref names,
-// has a signature by key, in cosign's tag scheme, whose payload names d
-// and holds opts.Annotations, and returns that payload. Without one, the
-// error names d and the reason: ErrNoSignature (none at all),
-// ErrDigestMismatch (one by key, but for another manifest) or
-// ErrWrongKey (none that key made, or they were changed since).
+// has a signature by key that names d and holds opts.Annotations, in
+// either form (cosign's tag scheme, or a sigstore bundle referrer), and
+// returns its payload. Without one, the error names d and the reason:
+// ErrNoSignature (none at all), ErrDigestMismatch (one by key, but for
+// another manifest) or ErrWrongKey (none that key made, or they were
+// changed since).
 func VerifyDigest(ctx context.Context, ref string, d digest.Digest, key *ecdsa.PublicKey, opts Options) (Payload, error) {
 	repo, _, err := repository(ref)
 	if err != nil {
 		return Payload{}, err
 	}
-	tag := repo + ":" + SignatureTag(d)
-	a, err := remote.Pull(ctx, tag, opts.Remote)
-	if errors.Is(err, image.ErrNotFound) {
-		return Payload{}, fmt.Errorf("signature: %s in %s: %w (no tag %s); sign it with minimage sign --key or cosign sign --key", d, repo, ErrNoSignature, SignatureTag(d))
-	}
-	if err != nil {
+	var cands []verifiable
+	a, err := remote.Pull(ctx, repo+":"+SignatureTag(d), opts.Remote)
+	switch {
+	case errors.Is(err, image.ErrNotFound):
+	case err != nil:
 		return Payload{}, fmt.Errorf("signature: read the signatures of %s: %w", d, err)
+	default:
+		sigs, err := ReadSignatures(ctx, a)
+		if err != nil {
+			return Payload{}, err
+		}
+		for _, s := range sigs {
+			cands = append(cands, s)
+		}
+		if p, err := verifyAny(cands, key, d, opts.Annotations); err == nil {
+			return p, nil
+		}
 	}
-	sigs, err := ReadSignatures(ctx, a)
+	bundles, err := remoteBundles(ctx, repo, d, opts)
 	if err != nil {
 		return Payload{}, err
 	}
-	p, err := verifyAny(sigs, key, d, opts.Annotations)
+	for _, b := range bundles {
+		cands = append(cands, b)
+	}
+	p, err := verifyAny(cands, key, d, opts.Annotations)
+	if errors.Is(err, ErrNoSignature) {
+		return Payload{}, fmt.Errorf("signature: %s in %s: %w (no tag %s, no sigstore bundle referrer); sign it with minimage sign --key or cosign sign --key", d, repo, ErrNoSignature, SignatureTag(d))
+	}
 	if err != nil {
 		return Payload{}, fmt.Errorf("signature: %s in %s: %w", d, repo, err)
 	}
@@ -198,9 +259,14 @@ func VerifyReference(ctx context.Context, ref string, key *ecdsa.PublicKey, pred
 	return v, err
 }
 
+// verifiable is a stored signature: a Signature or a Bundle.
+type verifiable interface {
+	Verify(key *ecdsa.PublicKey, d digest.Digest) (Payload, error)
+}
+
 // verifyAny returns the payload of the first of sigs that key made for
 // d with annotations; failing that, the most telling reason none did.
-func verifyAny(sigs []Signature, key *ecdsa.PublicKey, d digest.Digest, annotations map[string]string) (Payload, error) {
+func verifyAny(sigs []verifiable, key *ecdsa.PublicKey, d digest.Digest, annotations map[string]string) (Payload, error) {
 	if len(sigs) == 0 {
 		return Payload{}, ErrNoSignature
 	}
@@ -258,20 +324,29 @@ func repository(ref string) (repo, identity string, err error) {
 // manifests returns the digests Sign signs and Verify checks: a's, then
 // those of the images and indexes a lists, depth first, each once.
 func manifests(a image.Artifact) []digest.Digest {
-	ds := []digest.Digest{a.Digest()}
+	var ds []digest.Digest
+	for _, m := range signed(a) {
+		ds = append(ds, m.Digest())
+	}
+	return ds
+}
+
+// signed returns the manifests Sign signs, as manifests lists them.
+func signed(a image.Artifact) []image.Artifact {
+	out := []image.Artifact{a}
 	ix, ok := a.(*image.Index)
 	if !ok {
-		return ds
+		return out
 	}
 	for _, m := range ix.Manifests() {
 		switch m.(type) {
 		case *image.Image, *image.Index:
-			for _, d := range manifests(m) {
-				if !slices.Contains(ds, d) {
-					ds = append(ds, d)
+			for _, c := range signed(m) {
+				if !slices.ContainsFunc(out, func(o image.Artifact) bool { return o.Digest() == c.Digest() }) {
+					out = append(out, c)
 				}
 			}
 		}
 	}
-	return ds
+	return out
 }

@@ -240,7 +240,9 @@ func (f *buildFlags) recipe(targets []string, stdout io.Writer) (build.Recipe, e
 	if len(r.Tags) == 0 {
 		r.Tags = []string{cmp.Or(f.name, r.Name()) + ":latest"}
 	}
-	f.publish.apply(&r)
+	if err := f.publish.apply(&r); err != nil {
+		return r, err
+	}
 	if err := f.sbom.apply(&r); err != nil {
 		return r, err
 	}

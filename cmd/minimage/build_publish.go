@@ -15,6 +15,7 @@ import (
 	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/internal/cli"
+	"github.com/minimage/minimage/signature"
 )
 
 // publishFlags are build's flags for registries.
@@ -25,6 +26,8 @@ type publishFlags struct {
 	reg        registryFlags
 	signKey    string
 	provenance string
+	format     signatureFormat
+	verifyKey  string
 
 	// Set by prepare: the options for --push and for a --base in a
 	// registry, which get --username only when it is the push's registry.
@@ -37,7 +40,9 @@ func (f *publishFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.push, "push", "push the image or index to `REGISTRY/REPO[:TAG]` (repeatable; with or without -o): the digest is the one -o writes")
 	fs.StringVar(&f.imageRefs, "image-refs", "", "write each pushed reference, REGISTRY/REPO:TAG@sha256:…, one a line, to `FILE`")
 	fs.BoolVar(&f.json, "json", false, "print the result as JSON on stdout: digest, platforms, outputs, pushed references")
-	fs.StringVar(&f.signKey, "sign-key", "", "sign what --push pushes (the index and each image) with the cosign private key in `FILE`, as cosign sign --key does, and attach the provenance and SBOMs as signed attestations, as cosign attest does; the password is $COSIGN_PASSWORD")
+	fs.StringVar(&f.signKey, "sign-key", "", "sign what --push pushes and -o DIR writes (the index and each image) with the cosign private key in `FILE`, as cosign sign --key does (a layout gets sigstore bundle referrers), and attach the provenance and SBOMs to what --push pushes as signed attestations, as cosign attest does; the password is $COSIGN_PASSWORD")
+	f.format.register(fs)
+	fs.StringVar(&f.verifyKey, "verify-key", "", "refuse, before any work, a --base image (registry or layout) not signed by the public key in `FILE`, in either signature form")
 	fs.StringVar(&f.provenance, "provenance", "slsa1", "SLSA provenance attached to what --push pushes: slsa1, or none to leave it out (`KIND`)")
 	f.reg.registerConnection(fs, true)
 }
@@ -60,9 +65,6 @@ func (f *publishFlags) prepare(stderr io.Writer, quiet, stdoutTarball bool) erro
 		return fmt.Errorf("%w: --provenance %q: want slsa1 or none", errUsage, f.provenance)
 	}
 	if f.signKey != "" {
-		if len(f.push.Values) == 0 {
-			return fmt.Errorf("%w: --sign-key signs what --push pushes: add --push REGISTRY/REPO:TAG", errUsage)
-		}
 		// Before the build, so that a wrong password costs nothing.
 		if f.signer, err = readPrivateKey(f.signKey, stderr); err != nil {
 			return err
@@ -128,12 +130,31 @@ func (f *publishFlags) outputs() []build.Output {
 	return outs
 }
 
-// apply sets the recipe's signing and provenance.
-func (f *publishFlags) apply(r *build.Recipe) {
+// apply sets the recipe's signing, base key and provenance.
+func (f *publishFlags) apply(r *build.Recipe) error {
 	r.Provenance.None = f.provenance == "none"
-	if f.signer != nil {
-		r.Sign.Key = f.signer
+	if f.verifyKey != "" {
+		if r.Base == nil {
+			return fmt.Errorf("%w: --verify-key checks the --base image's signatures: add --base", errUsage)
+		}
+		var err error
+		if r.BaseKey, err = signature.ReadPublicKeyFile(f.verifyKey); err != nil {
+			return err
+		}
 	}
+	if f.signer == nil {
+		if f.format.Format != signature.FormatTag {
+			return fmt.Errorf("%w: --signature-format says how --sign-key signs: add --sign-key FILE", errUsage)
+		}
+		return nil
+	}
+	for _, o := range r.Outputs {
+		if o.Format == build.Registry || o.Format == build.Layout && o.Writer == nil {
+			r.Sign.Key, r.Sign.Format = f.signer, f.format.Format
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: --sign-key signs what --push pushes and what -o DIR writes: add --push REGISTRY/REPO:TAG or -o DIR", errUsage)
 }
 
 // published writes what --json and --image-refs ask for; it reports

@@ -57,6 +57,7 @@ var flagVariants = map[string][]string{
 	"image-refs":     {"build", "push"},
 	"key":            {"verify", "sign"},
 	"a":              {"verify", "sign"},
+	"verify-key":     {"build", "pull"}, // the base; what is pulled
 	"annotation":     {"build", "index create"},
 	"password-stdin": {"registry serve"}, // the server's password, not a login
 	"user":           {"registry serve"}, // the user the server lets in; build's is the image's

@@ -5,11 +5,11 @@
 //	minimage inspect [flags] SRC[:TAG]  show an image, its layers and files
 //	minimage export [flags] SRC[:TAG]   write an image's flattened filesystem as a tar
 //	minimage verify SRC[:TAG]           check every blob of an image or index
-//	minimage verify --key P.pub REF     check an image's signatures and blobs in a registry
+//	minimage verify --key P.pub REF     check an image's signatures and blobs (registry, layout)
 //	minimage push SRC[:TAG] DST         push a layout's or tarball's image to a registry
 //	minimage pull SRC -o DIR|FILE.tar   pull an image from a registry
 //	minimage key generate               write a cosign key pair
-//	minimage sign --key FILE REF        sign an image in a registry, as cosign does
+//	minimage sign --key FILE REF        sign an image in a registry or layout, as cosign does
 //	minimage index create REF SRC...    merge images into one index
 //	minimage registry serve             serve an OCI registry, for tests
 //
@@ -45,11 +45,11 @@ Usage:
   minimage inspect [flags] SRC[:TAG]     show an image or index: tags, platforms, config, layers, files
   minimage export [flags] SRC[:TAG] -o F show an image's flattened filesystem as one tar (F: FILE.tar or -)
   minimage verify [flags] SRC[:TAG]      check every blob and digest of an image or index
-  minimage verify --key P.pub REF        check an image's signatures, and its blobs, in a registry
+  minimage verify --key P.pub REF        check an image's signatures and blobs (registry, layout)
   minimage push [flags] SRC[:TAG] REF    push an image or index to a registry
   minimage pull [flags] REF -o DIR|F.tar pull an image or index from a registry
   minimage key generate                  write a cosign key pair, P.key and P.pub
-  minimage sign --key FILE REF...        sign images in a registry, as cosign sign --key does
+  minimage sign --key FILE REF...        sign images (registry, layout), as cosign sign --key does
   minimage index create REF SRC...       make one index of images and indexes
   minimage registry serve [flags]        run a registry, for tests
   minimage version                       print the version

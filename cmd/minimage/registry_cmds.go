@@ -243,7 +243,7 @@ func newPullFlagSet(f *pullFlags, stdout, stderr io.Writer) *flag.FlagSet {
 	for _, n := range []string{"t", "tag"} {
 		fs.StringVar(&f.tag, n, "", "name the image `tag` in the output (default: the reference's repository and tag)")
 	}
-	fs.StringVar(&f.verifyKey, "verify-key", "", "refuse, before writing anything, an image whose manifests are not all signed by the public key in `FILE` (cosign's tag scheme)")
+	fs.StringVar(&f.verifyKey, "verify-key", "", "refuse, before writing anything, an image whose manifests are not all signed by the public key in `FILE` (cosign's .sig tags or sigstore bundle referrers)")
 	return fs
 }
 

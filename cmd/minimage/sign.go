@@ -12,9 +12,11 @@ import (
 	"io"
 	"os"
 
+	"github.com/minimage/minimage/image/ref"
 	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/internal/cli"
 	"github.com/minimage/minimage/signature"
+	"github.com/opencontainers/go-digest"
 )
 
 const keyUsage = `Usage: minimage key generate [--output-key-prefix P]
@@ -59,14 +61,19 @@ func runKey(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return err
 }
 
-const signUsage = `Usage: minimage sign --key FILE [-a KEY=VAL]... REGISTRY/REPOSITORY[:TAG][@DIGEST]...
+const signUsage = `Usage: minimage sign --key FILE [flags] REGISTRY/REPOSITORY[:TAG][@DIGEST]|DIR[:TAG]...
 
-Sign images and indexes in a registry with a cosign private key, as cosign
-sign --key does: each manifest's signature is added to the others under the
-tag sha256-HEX.sig in its repository, and cosign verify --key checks it.
-An index is signed with each image it lists. Prints REF@DIGEST for each
-manifest signed. The password is $COSIGN_PASSWORD, else typed on the
-terminal. Keyless signing (Fulcio, Rekor) is not supported.
+Sign images and indexes with a cosign private key, as cosign sign --key
+does; an index is signed with each image it lists. In a registry, the
+signatures take the form --signature-format names: tag (the default) adds
+each manifest's signature to the others under the tag sha256-HEX.sig in its
+repository, as cosign v2 does; bundle pushes a sigstore bundle (v0.3) as an
+OCI 1.1 referrer of each manifest, as cosign v3 does. cosign verify --key
+checks either. In an OCI layout DIR, the signatures are always bundle
+referrers, untagged, and minimage push DIR:TAG REF pushes them with the
+image. Prints REF@DIGEST for each manifest signed. The password is
+$COSIGN_PASSWORD, else typed on the terminal. Keyless signing (Fulcio,
+Rekor) is not supported, nor are transparency log entries written.
 
 Flags:
 `
@@ -76,6 +83,7 @@ type signFlags struct {
 	reg     registryFlags
 	keyFile string
 	ann     cli.List
+	format  signatureFormat
 }
 
 func newSignFlagSet(f *signFlags, stdout, stderr io.Writer) *flag.FlagSet {
@@ -83,7 +91,21 @@ func newSignFlagSet(f *signFlags, stdout, stderr io.Writer) *flag.FlagSet {
 	f.reg.register(fs, true)
 	fs.StringVar(&f.keyFile, "key", "", "sign with the private key in `FILE` (minimage key generate, cosign generate-key-pair)")
 	fs.Var(&f.ann, "a", "add `KEY=VAL` to the signed payload's optional section (repeatable)")
+	f.format.register(fs)
 	return fs
+}
+
+// signatureFormat is --signature-format, of sign and build.
+type signatureFormat struct{ signature.Format }
+
+func (f *signatureFormat) register(fs *flag.FlagSet) {
+	fs.Var(f, "signature-format", "store signatures in a registry as `FORMAT`: tag (cosign's sha256-HEX.sig tags, cosign v2's) or bundle (sigstore bundle referrers, OCI 1.1, cosign v3's); a layout always holds bundles")
+}
+
+func (f *signatureFormat) Set(v string) error {
+	var err error
+	f.Format, err = signature.ParseFormat(v)
+	return err
 }
 
 func runSign(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -106,24 +128,47 @@ func runSign(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	for _, ref := range refs {
-		a, err := remote.Pull(ctx, ref, opts.Remote)
-		if err != nil {
-			return err
-		}
-		signed, err := signature.Sign(ctx, ref, a, key, opts)
-		if err != nil {
-			return err
-		}
-		r, err := remote.ParseReference(ref) // parsed by Pull already
+	opts.Format = f.format.Format
+	for _, name := range refs {
+		where, signed, err := signOne(ctx, name, key, opts)
 		if err != nil {
 			return err
 		}
 		for _, d := range signed {
-			fmt.Fprintf(stdout, "%s@%s\n", r.Name(), d)
+			fmt.Fprintf(stdout, "%s@%s\n", where, d)
 		}
 	}
 	return nil
+}
+
+// signOne signs what name names: a layout's entry (DIR[:TAG]) with
+// bundle referrers in the layout, else an image or index in a registry.
+// It returns the layout directory or repository, and the digests signed.
+func signOne(ctx context.Context, name string, key *ecdsa.PrivateKey, opts signature.Options) (string, []digest.Digest, error) {
+	if r, err := ref.Parse(name, ref.Options{}); err == nil && r.Kind != ref.Registry {
+		if r.Kind != ref.Layout {
+			return "", nil, fmt.Errorf("%w: %s is a tarball; signatures go into a layout directory or a registry: write the image with -o DIR, or push it, and sign that", errUsage, r.Path)
+		}
+		a, err := r.Artifact(ctx, remote.Options{})
+		if err != nil {
+			return "", nil, err
+		}
+		signed, err := signature.SignLayout(ctx, r.Path, a, key, opts)
+		return r.Path, signed, err
+	}
+	a, err := remote.Pull(ctx, name, opts.Remote)
+	if err != nil {
+		return "", nil, err
+	}
+	signed, err := signature.Sign(ctx, name, a, key, opts)
+	if err != nil {
+		return "", nil, err
+	}
+	r, err := remote.ParseReference(name) // parsed by Pull already
+	if err != nil {
+		return "", nil, err
+	}
+	return r.Name(), signed, nil
 }
 
 // readPrivateKey reads a private key file, asking for its password.

@@ -114,8 +114,9 @@ func TestBuildPushSign(t *testing.T) {
 	if _, ok := a.(*image.Image); !ok {
 		t.Errorf("pushed a %T, want an image", a)
 	}
-	if code, _, stderr := minimage(t, "build", "-o", t.TempDir(), "--sign-key", prefix+".key", helloBinary(t)); code != 2 || !strings.Contains(stderr, "--push") {
-		t.Errorf("--sign-key without --push: exit %d, %q", code, stderr)
+	tarball := filepath.Join(t.TempDir(), "app.tar")
+	if code, _, stderr := minimage(t, "build", "-o", tarball, "--sign-key", prefix+".key", helloBinary(t)); code != 2 || !strings.Contains(stderr, "--push") || !strings.Contains(stderr, "-o DIR") {
+		t.Errorf("--sign-key with a tarball alone: exit %d, %q", code, stderr)
 	}
 
 	// The provenance and the SBOM are attested; --provenance=none
@@ -134,5 +135,76 @@ func TestBuildPushSign(t *testing.T) {
 	}
 	if code, _, _ := minimage(t, "verify", "--insecure-allow-http", "--key", prefix+".pub", "--attestation", "spdxjson", ref2); code != 0 {
 		t.Errorf("verify --attestation spdxjson after --provenance=none: exit %d", code)
+	}
+}
+
+// TestSignLayoutAndBundle signs in the OCI 1.1 form: a layout that build
+// -o DIR --sign-key signs, checked by verify --key DIR:TAG, pushed with its
+// signatures and checked in the registry; sign --signature-format bundle;
+// and build --base --verify-key refusing an unsigned base before writing.
+func TestSignLayoutAndBundle(t *testing.T) {
+	reg := registrytest.New(t, registrytest.Options{})
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	t.Setenv("COSIGN_PASSWORD", "pw")
+	dir := t.TempDir()
+	k, other := filepath.Join(dir, "k"), filepath.Join(dir, "other")
+	for _, prefix := range []string{k, other} {
+		if code, _, stderr := minimage(t, "key", "generate", "--output-key-prefix", prefix); code != 0 {
+			t.Fatalf("key generate: %s", stderr)
+		}
+	}
+	out := filepath.Join(dir, "oci")
+	if code, _, stderr := minimage(t, "build", "-q", "-o", out, "-t", "v1", "--sign-key", k+".key", helloBinary(t)); code != 0 {
+		t.Fatalf("build -o DIR --sign-key: exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := minimage(t, "verify", "--key", k+".pub", out+":v1")
+	if code != 0 || !strings.Contains(stdout, "1 manifest signed") {
+		t.Errorf("verify --key DIR:v1: exit %d: %s%s", code, stdout, stderr)
+	}
+	if code, _, stderr := minimage(t, "verify", "--key", other+".pub", out+":v1"); code != 1 || !strings.Contains(stderr, "not signed by the key") {
+		t.Errorf("verify --key with another key: exit %d: %s", code, stderr)
+	}
+	ref := reg.Host() + "/app:v1"
+	if code, _, stderr := minimage(t, "push", "--insecure-allow-http", out+":v1", ref); code != 0 || !strings.Contains(stderr, signature.MediaTypeBundle) {
+		t.Fatalf("push DIR:v1: exit %d, want the bundle referrer pushed: %s", code, stderr)
+	}
+	if code, stdout, stderr := minimage(t, "verify", "--insecure-allow-http", "--key", k+".pub", ref); code != 0 {
+		t.Errorf("verify --key of the pushed layout's image: exit %d: %s%s", code, stdout, stderr)
+	}
+	pulled := filepath.Join(dir, "pulled")
+	if code, _, stderr := minimage(t, "pull", "-q", "--insecure-allow-http", "--verify-key", k+".pub", "-o", pulled, ref); code != 0 {
+		t.Errorf("pull --verify-key of a bundle-signed image: exit %d: %s", code, stderr)
+	}
+
+	// sign --signature-format bundle, in a registry: no .sig tag.
+	ix := imagetest.FixtureIndex(t)
+	ref2 := reg.Host() + "/ix:v1"
+	if _, err := remote.Push(context.Background(), ref2, ix, remote.Options{InsecureAllowHTTP: true}); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := minimage(t, "sign", "--insecure-allow-http", "--key", other+".key", "--signature-format", "bundle", ref2); code != 0 {
+		t.Fatalf("sign --signature-format bundle: exit %d: %s", code, stderr)
+	}
+	if _, err := remote.Pull(context.Background(), reg.Host()+"/ix:"+signature.SignatureTag(ix.Digest()), remote.Options{InsecureAllowHTTP: true}); err == nil {
+		t.Error("sign --signature-format bundle wrote a .sig tag")
+	}
+	if code, stdout, stderr := minimage(t, "verify", "--insecure-allow-http", "--key", other+".pub", ref2); code != 0 || !strings.Contains(stdout, "3 manifests signed") {
+		t.Errorf("verify --key of a bundle-signed index: exit %d: %s%s", code, stdout, stderr)
+	}
+	if code, _, stderr := minimage(t, "sign", "--key", k+".key", "--signature-format", "cosign", ref2); code != 2 || !strings.Contains(stderr, "bundle") {
+		t.Errorf("sign --signature-format cosign: exit %d: %s", code, stderr)
+	}
+
+	// build --base --verify-key: ix is signed by other, not k.
+	refused := filepath.Join(dir, "refused")
+	code, _, stderr = minimage(t, "build", "-q", "--insecure-allow-http", "--base", ref2, "--verify-key", k+".pub", "-o", refused, helloBinary(t))
+	if _, err := os.Stat(refused); code != 1 || !strings.Contains(stderr, ix.Digest().String()) || !strings.Contains(stderr, "not signed by the key") || err == nil {
+		t.Errorf("build --verify-key, base signed by another key: exit %d, output %v: %s", code, err, stderr)
+	}
+	if code, _, stderr := minimage(t, "build", "-q", "--insecure-allow-http", "--base", ref2, "--verify-key", other+".pub", "-o", refused, helloBinary(t)); code != 0 {
+		t.Errorf("build --verify-key, base signed by the key: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := minimage(t, "build", "-q", "--base", out+":v1", "--verify-key", k+".pub", "-o", filepath.Join(dir, "on-layout"), helloBinary(t)); code != 0 {
+		t.Errorf("build --verify-key on a signed layout base: exit %d: %s", code, stderr)
 	}
 }

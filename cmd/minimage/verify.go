@@ -2,14 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/minimage/minimage/image"
+	"github.com/minimage/minimage/image/layout"
 	"github.com/minimage/minimage/image/ref"
+	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/internal/cli"
 	"github.com/minimage/minimage/signature"
 )
@@ -57,26 +59,29 @@ type verifyFlags struct {
 func newVerifyFlagSet(f *verifyFlags, stdout, stderr io.Writer) *flag.FlagSet {
 	fs := cli.NewFlagSet("minimage verify", verifyUsage, stdout, stderr)
 	f.reg.register(fs, false)
-	fs.StringVar(&f.keyFile, "key", "", "also check that every manifest is signed by the public key in `FILE` (P.pub); SRC is then a registry reference")
+	fs.StringVar(&f.keyFile, "key", "", "also check that every manifest is signed by the public key in `FILE` (P.pub); SRC is then a registry reference or a layout")
 	fs.Var(&f.ann, "a", "with --key, count only signatures whose payload holds `KEY=VAL` (repeatable)")
 	fs.Var(&f.atts, "attestation", "with --key, also require an attestation of predicate `TYPE` signed by the key: slsaprovenance1, spdxjson, another of cosign's names, or a URI (repeatable)")
 	return fs
 }
 
 const verifyUsage = `Usage: minimage verify [flags] SRC[:TAG]
-       minimage verify --key P.pub [flags] REGISTRY/REPOSITORY[:TAG][@DIGEST]
+       minimage verify --key P.pub [flags] REGISTRY/REPOSITORY[:TAG][@DIGEST]|DIR[:TAG]
 
 Checks every blob of SRC against its digest and size, and every layer against
 its diffID, attestations and SBOMs included; exits 1 on any mismatch. SRC is an
 OCI layout directory or a tarball (every entry, or the one TAG names) or a
 registry reference, as inspect and export read it.
 
-With --key, checks an image or index in a registry: each manifest (an index and
-each image it lists) must have a signature by the key in cosign's tag scheme whose
-payload names that manifest (as cosign verify --key checks), then every blob is read
-and checked. With --attestation TYPE, the manifest the reference names must also
-have an in-toto attestation of that predicate type signed by the key, about it, in
-cosign's tag scheme (as cosign verify-attestation --key --type TYPE checks). Signatures in layouts and tarballs are not supported yet.
+With --key, checks an image or index in a registry or an OCI layout: each manifest
+(an index and each image it lists) must have a signature by the key that names that
+manifest (as cosign verify --key checks), then every blob is read and checked. In a
+registry the signature may be in cosign's tag scheme (sha256-HEX.sig) or a sigstore
+bundle referrer (cosign v3's); in a layout, a bundle referrer (minimage sign, build
+-o DIR --sign-key). With --attestation TYPE, the manifest the reference names must
+also have an in-toto attestation of that predicate type signed by the key, about it,
+in cosign's tag scheme (as cosign verify-attestation --key --type TYPE checks); that
+is for registries only. Signatures in tarballs are not supported.
 
 Flags:
 `
@@ -87,10 +92,7 @@ type signedChecks struct{ annotations, attestations []string }
 
 // verifySigned is verify --key: the signatures of ref, its attestations,
 // then its blobs.
-func verifySigned(ctx context.Context, ref, keyFile string, c signedChecks, rf *registryFlags, stdout, stderr io.Writer) error {
-	if _, err := os.Stat(ref); err == nil {
-		return fmt.Errorf("%w: --key checks signatures in a registry, and %s is a path; signatures in layouts and tarballs are not supported yet", errUsage, ref)
-	}
+func verifySigned(ctx context.Context, name, keyFile string, c signedChecks, rf *registryFlags, stdout, stderr io.Writer) error {
 	key, err := signature.ReadPublicKeyFile(keyFile)
 	if err != nil {
 		return err
@@ -98,6 +100,12 @@ func verifySigned(ctx context.Context, ref, keyFile string, c signedChecks, rf *
 	var opts signature.Options
 	if opts.Annotations, err = cli.KeyValues("a", c.annotations); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if r, err := ref.Parse(name, ref.Options{}); err == nil && r.Kind != ref.Registry {
+		if r.Kind != ref.Layout || len(c.attestations) > 0 {
+			return fmt.Errorf("%w: --key checks the signatures of an OCI layout or a registry, not a tarball, and --attestation a registry's only: %s", errUsage, name)
+		}
+		return verifyLayoutSigned(ctx, r, key, keyFile, opts, stdout)
 	}
 	var types []string
 	for _, name := range c.attestations {
@@ -110,7 +118,7 @@ func verifySigned(ctx context.Context, ref, keyFile string, c signedChecks, rf *
 	if opts.Remote, err = rf.options(stderr); err != nil {
 		return err
 	}
-	v, err := signature.VerifyReference(ctx, ref, key, types, opts)
+	v, err := signature.VerifyReference(ctx, name, key, types, opts)
 	if err != nil {
 		return err
 	}
@@ -119,5 +127,28 @@ func verifySigned(ctx context.Context, ref, keyFile string, c signedChecks, rf *
 		with = " with attestations " + strings.Join(c.attestations, ", ")
 	}
 	_, err = fmt.Fprintf(stdout, "%s@%s: %s signed by %s%s, %s verified\n", v.Repository, v.Artifact.Digest(), plural(len(v.Payloads), "manifest"), keyFile, with, plural(v.Blobs, "blob"))
+	return err
+}
+
+// verifyLayoutSigned is verify --key of DIR[:TAG]: the bundle referrers
+// of each manifest in the layout, then every blob.
+func verifyLayoutSigned(ctx context.Context, r ref.Ref, key *ecdsa.PublicKey, keyFile string, opts signature.Options, stdout io.Writer) error {
+	a, err := r.Artifact(ctx, remote.Options{})
+	if err != nil {
+		return err
+	}
+	l, err := layout.Read(r.Path)
+	if err != nil {
+		return err
+	}
+	ps, err := signature.VerifyLayout(ctx, l, a, key, opts)
+	if err != nil {
+		return fmt.Errorf("%s: %w", r.Name, err)
+	}
+	n, err := image.Verify(ctx, a)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "%s@%s: %s signed by %s, %s verified\n", r.Name, a.Digest(), plural(len(ps), "manifest"), keyFile, plural(n, "blob"))
 	return err
 }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 
 	"github.com/minimage/minimage/image"
+	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/errdef"
 	orasremote "oras.land/oras-go/v2/registry/remote"
 )
 
@@ -39,4 +41,48 @@ func PushReferrers(ctx context.Context, ref string, referrers []image.Artifact, 
 		ds = append(ds, d)
 	}
 	return ds, nil
+}
+
+// maxReferrers bounds the referrers Referrers returns for one subject.
+const maxReferrers = 10000
+
+// Referrers returns the descriptors of the manifests in the repository
+// ref names whose subject is the manifest d, of type artifactType ("" for
+// any): from the OCI 1.1 referrers API or, where the registry has none,
+// from the index the referrers tag schema names ("sha256-HEX"), as
+// PushReferrers writes them. ref's tag or digest does not matter. A
+// subject without referrers gives none, not an error.
+func Referrers(ctx context.Context, ref string, d digest.Digest, artifactType string, opts Options) ([]ocispec.Descriptor, error) {
+	ctx, cancel := withTimeout(ctx, opts)
+	defer cancel()
+	r, err := parseReference(ref)
+	if err != nil {
+		return nil, err
+	}
+	c, err := newClient(r, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer c.closeIdle()
+	var out []ocispec.Descriptor
+	err = c.repo.Referrers(ctx, ocispec.Descriptor{Digest: d}, artifactType, func(ds []ocispec.Descriptor) error {
+		for _, rd := range ds {
+			// A registry that ignores the filter lists the others too.
+			if artifactType == "" || rd.ArtifactType == artifactType {
+				out = append(out, rd)
+			}
+		}
+		if len(out) > maxReferrers {
+			return fmt.Errorf("remote: %s: more than %d referrers of %s", r.repo(), maxReferrers, d)
+		}
+		return nil
+	})
+	if errors.Is(err, errdef.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		what := "list the referrers of " + d.String()
+		return nil, c.timedOut(ctx, c.wrap(err, what), what)
+	}
+	return out, nil
 }

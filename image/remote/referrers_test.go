@@ -2,6 +2,7 @@ package remote
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"testing"
@@ -83,4 +84,58 @@ func getIndex(t *testing.T, reg *dockerregistry.Docker, path string) (int, []byt
 		t.Fatal(err)
 	}
 	return resp.StatusCode, body
+}
+
+// TestReferrers lists what PushReferrers pushed, filtered by artifact
+// type, on the in-process registry (the referrers API) and on
+// distribution (the API, or the tag schema where it has none).
+func TestReferrers(t *testing.T) {
+	const otherType = "application/vnd.example+json"
+	reg := registrytest.New(t, registrytest.Options{})
+	dist := dockerregistry.Start(t, dockerregistry.Config{})
+	for _, tt := range []struct {
+		name string
+		host string
+		opts Options
+	}{
+		{"registrytest", reg.Host(), Options{InsecureAllowHTTP: true}},
+		{"distribution", dist.Host, Options{CAFiles: []string{dist.CA.File}, Username: dist.User, Password: dist.Password}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ref := tt.host + "/app:v1"
+			img := imagetest.Image(t, imagetest.Spec{Seed: 6})
+			if _, err := Push(t.Context(), ref, img, tt.opts); err != nil {
+				t.Fatal(err)
+			}
+			if ds, err := Referrers(t.Context(), ref, img.Digest(), "", tt.opts); err != nil || len(ds) != 0 {
+				t.Fatalf("before any push: %+v, %v; want none", ds, err)
+			}
+			subject := img.Descriptor()
+			var refs []image.Artifact
+			for _, typ := range []string{spdxType, otherType, spdxType} {
+				m, err := image.NewManifest(typ, []image.Blob{image.BlobFromBytes(typ, []byte(`{"n":`+fmt.Sprint(len(refs))+`}`))}, &subject, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				refs = append(refs, m)
+			}
+			if _, err := PushReferrers(t.Context(), ref, refs, tt.opts); err != nil {
+				t.Fatal(err)
+			}
+			ds, err := Referrers(t.Context(), ref, img.Digest(), spdxType, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]bool{}
+			for _, d := range ds {
+				got[d.Digest.String()] = d.ArtifactType == spdxType
+			}
+			if len(ds) != 2 || !got[refs[0].Digest().String()] || !got[refs[2].Digest().String()] {
+				t.Errorf("spdx referrers %+v, want %s and %s", ds, refs[0].Digest(), refs[2].Digest())
+			}
+			if all, err := Referrers(t.Context(), ref, img.Digest(), "", tt.opts); err != nil || len(all) != 3 {
+				t.Errorf("all referrers: %+v, %v; want 3", all, err)
+			}
+		})
+	}
 }

@@ -33,7 +33,8 @@ type File struct {
 	a        *oci.AtomicFile
 	bw       *bufio.Writer
 	tw       *tarWriter
-	sinkAt   int64 // the offset of the header reserved by Sink, or -1
+	sinkAt   int64    // the offset of the header reserved by Sink, or -1
+	sink     *os.File // the handle Sink returned, to close, or nil
 	finished bool
 }
 
@@ -73,8 +74,10 @@ func (f *File) AddLayer(ctx context.Context, l *layer.Layer) error {
 }
 
 // Sink reserves the next entry of the file for a layer about to be
-// built, and returns the file to build it into (layer.Options.Sink). The
-// next call must be EndSink, with the layer built, or Abort.
+// built, and returns the file to build it into (layer.Options.Sink),
+// which the File closes: a handle named after the tarball's path, so that
+// the build's errors name it. The next call must be EndSink, with the
+// layer built, or Abort.
 func (f *File) Sink() (*os.File, error) {
 	if err := f.usable(); err != nil {
 		return nil, err
@@ -94,7 +97,13 @@ func (f *File) Sink() (*os.File, error) {
 		return nil, f.failIO(err)
 	}
 	f.sinkAt = at
-	return f.a.File(), nil
+	// A handle named after the target: the errors of the layer's build
+	// are wrapped before anyone could rename them.
+	sink, own := f.a.TargetFile()
+	if own {
+		f.sink = sink
+	}
+	return sink, nil
 }
 
 // EndSink writes the header of the entry Sink reserved, for l, the layer
@@ -106,6 +115,7 @@ func (f *File) EndSink(l *layer.Layer) error {
 	}
 	at := f.sinkAt
 	f.sinkAt = -1
+	f.closeSink()
 	p := oci.BlobPath(l.Descriptor())
 	if f.tw.has(p) {
 		return f.failIO(fmt.Errorf("%w: the file holds %s already", ErrNotInPlace, p))
@@ -168,7 +178,15 @@ func (f *File) Commit(ctx context.Context, items []Named) error {
 // into its Sink stay readable.
 func (f *File) Abort() {
 	f.finished = true
+	f.closeSink()
 	f.a.Abort()
+}
+
+func (f *File) closeSink() {
+	if f.sink != nil {
+		f.sink.Close()
+		f.sink = nil
+	}
 }
 
 func (f *File) usable() error {

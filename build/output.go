@@ -9,6 +9,15 @@ import (
 	"github.com/minimage/minimage/image/tarball"
 )
 
+// writeOutput writes a to o: the file p.inPlace wrote as the build went,
+// if it did, else as the package function does.
+func (p *plan) writeOutput(ctx context.Context, o Output, a image.Artifact, tags []string) error {
+	if done, err := p.inPlace.commit(ctx, o, a, tags); done {
+		return err
+	}
+	return writeOutput(ctx, o, a, tags)
+}
+
 // writeOutput writes a to o, tagged tags. The writers are atomic: a
 // layout keeps every image it held until its index.json is replaced, a
 // tarball file is written beside its path and renamed, and a registry's

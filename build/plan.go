@@ -40,6 +40,8 @@ type plan struct {
 
 	subjectName string // the name the in-toto statements give the images
 
+	inPlace *inPlace // the tarball output written as the build goes, or nil
+
 	mu sync.Mutex // serializes r.Progress
 }
 

@@ -35,6 +35,8 @@ func Run(ctx context.Context, r Recipe) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.inPlace = newInPlace(r.Outputs)
+	defer p.inPlace.abort()
 	res, err := p.build(ctx)
 	if err != nil {
 		return nil, err
@@ -50,7 +52,7 @@ func Run(ctx context.Context, r Recipe) (*Result, error) {
 		} else {
 			p.step("writing %s (%s)", o.Path, o.Format)
 		}
-		if err := writeOutput(ctx, o, res.Artifact, r.Tags); err != nil {
+		if err := p.writeOutput(ctx, o, res.Artifact, r.Tags); err != nil {
 			return nil, fmt.Errorf("build: output %s: %w", o.Path, err)
 		}
 	}
@@ -267,9 +269,13 @@ func (p *plan) image(ctx context.Context, i int, b binary, shared sharedParts) (
 		files = map[string][]byte{p.sbomPath: doc}
 	}
 	p.step("adding the binary for %s", pl)
+	lo, err := p.inPlace.binaryOptions(ctx, img, p.layerOptions("binary "+pl.String(), tarSize(b.report.Size)), b.report.Size)
+	if err != nil {
+		return nil, PlatformReport{}, nil, fmt.Errorf("build: %w", err)
+	}
 	opts := gobinary.Options{
 		AllowDynamic: p.r.AllowDynamic,
-		Layer:        p.layerOptions("binary "+pl.String(), tarSize(b.report.Size)),
+		Layer:        lo,
 		Files:        files,
 		History:      image.History{CreatedBy: binaryCreatedBy(b.report)},
 	}
@@ -280,8 +286,8 @@ func (p *plan) image(ctx context.Context, i int, b binary, shared sharedParts) (
 		hasher = newBinaryHasher()
 		opts.Tee = hasher
 	}
-	img, err := gobinary.Add(ctx, img, p.dest, b.path, opts)
-	if err != nil {
+	img, err = gobinary.Add(ctx, img, p.dest, b.path, opts)
+	if err := p.inPlace.built(img, lo, err); err != nil {
 		return nil, PlatformReport{}, nil, fmt.Errorf("build: %w", err)
 	}
 	if hasher != nil {

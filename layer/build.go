@@ -178,9 +178,17 @@ func newPipeline(ctx context.Context, o Options) (*pipeline, error) {
 			o.Blocks = max(1, runtime.GOMAXPROCS(0)/running)
 		}
 	}
-	p := &pipeline{opts: o, slot: o.Limiter, diff: sha256.New(), dig: sha256.New(), store: newBlobStore(o), mediaType: o.Compression.MediaType()}
+	store, err := newBlobStore(o)
+	if err != nil {
+		if o.Limiter != nil {
+			o.Limiter.release()
+		}
+		return nil, err
+	}
+	p := &pipeline{opts: o, slot: o.Limiter, diff: sha256.New(), dig: sha256.New(), store: store, mediaType: o.Compression.MediaType()}
 	p.comp, err = newCompressor(outWriter{p}, o, level)
 	if err != nil {
+		p.store.discard()
 		p.releaseSlot()
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package layer
 import (
 	"fmt"
 	"io/fs"
+	"os"
 	"strings"
 	"time"
 
@@ -163,6 +164,20 @@ type Options struct {
 	// soon enough.
 	SpillWriteback bool
 
+	// Sink, if set, takes the compressed blob in place of memory and
+	// spill files: Build writes it to Sink from the file's offset on
+	// (which it leaves after the blob), and the Layer reads it back from
+	// there through a handle of its own (a duplicate of the file
+	// descriptor), so that it stays readable after Sink is closed,
+	// renamed or removed. A writer that compresses a blob straight into
+	// its place in a file uses it (image/tarball's File.Sink). Sink must
+	// be a regular file open for reading and writing, not for
+	// appending; change the blob's bytes afterwards only by replacing the
+	// file, or the layer's bytes change too. A failed Build leaves what
+	// it wrote there. SpillThreshold, SpillDir and SpillWriteback must be
+	// zero with a Sink.
+	Sink *os.File
+
 	// Progress, if set, is called from the goroutine that runs Build as the
 	// layer is written: about every MiB of tar input, and once at the end.
 	Progress func(Progress)
@@ -217,11 +232,15 @@ func (f Format) Validate() error {
 }
 
 // Validate reports whether o can build a layer: its Format is valid (see
-// Format.Validate) and Blocks is 0, or positive with gzip. Build calls it;
+// Format.Validate), Blocks is 0, or positive with gzip, and the spill
+// fields are zero with a Sink. Build calls it;
 // callers that parse options from users can call it first.
 func (o Options) Validate() error {
 	if err := o.Format.Validate(); err != nil {
 		return err
+	}
+	if o.Sink != nil && (o.SpillThreshold != 0 || o.SpillDir != "" || o.SpillWriteback) {
+		return fmt.Errorf("layer: Sink set with SpillThreshold, SpillDir or SpillWriteback; a blob written to a Sink is neither held in memory nor spilled, so leave them zero")
 	}
 	if o.Blocks != 0 {
 		if o.Compression != Gzip {

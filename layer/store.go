@@ -13,13 +13,15 @@ import (
 
 // blobStore holds a compressed blob as it is written: in memory, in chunks
 // that are never copied to grow, up to a threshold; past it, in an
-// unlinked temporary file.
+// unlinked temporary file; or, with Options.Sink, in the caller's file.
 type blobStore struct {
 	threshold int64
 	dir       string
 	writeback bool // Options.SpillWriteback
 	chunks    [][]byte
-	file      *spillFile
+	file      *spillFile // the spill file, or the handle on Options.Sink
+	w         *os.File   // where the bytes go once file is set
+	base      int64      // the blob's offset in w
 	size      int64
 	// synced is how much of the spill file has been handed to the disk
 	// (startWriteback); -1 when it is not to be (see spill).
@@ -35,12 +37,33 @@ const (
 	maxChunk   = 4 << 20
 )
 
-func newBlobStore(o Options) *blobStore {
+func newBlobStore(o Options) (*blobStore, error) {
+	if o.Sink != nil {
+		return newSinkStore(o.Sink)
+	}
 	t := o.SpillThreshold
 	if t == 0 {
 		t = DefaultSpillThreshold
 	}
-	return &blobStore{threshold: t, dir: o.SpillDir, writeback: o.SpillWriteback}
+	return &blobStore{threshold: t, dir: o.SpillDir, writeback: o.SpillWriteback}, nil
+}
+
+// newSinkStore returns a store that writes to sink from its offset on,
+// and keeps a handle of its own on sink for the Layer.
+func newSinkStore(sink *os.File) (*blobStore, error) {
+	off, err := sink.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return nil, fmt.Errorf("layer: Options.Sink: %w", err)
+	}
+	f, err := dupFile(sink)
+	if err != nil {
+		return nil, fmt.Errorf("layer: Options.Sink: %w", err)
+	}
+	sf := &spillFile{st: &spillState{f: f}, refs: 1}
+	runtime.AddCleanup(sf, (*spillState).close, sf.st)
+	// The blob is in its place for good: start its writeback as it is
+	// written, so that the caller's closing fsync has only the tail left.
+	return &blobStore{file: sf, w: sink, base: off}, nil
 }
 
 func (s *blobStore) Write(p []byte) (int, error) {
@@ -50,13 +73,13 @@ func (s *blobStore) Write(p []byte) (int, error) {
 		}
 	}
 	if s.file != nil {
-		n, err := s.file.st.f.Write(p)
+		n, err := s.w.Write(p)
 		s.size += int64(n)
 		if s.synced >= 0 && s.size-s.synced >= writebackChunk {
 			// Start writing it to the disk while the rest is compressed,
 			// so that the fsync of Layer.Link has only the tail left to
 			// wait for. Advice only: an error changes nothing.
-			startWriteback(s.file.st.f, s.synced, s.size-s.synced)
+			startWriteback(s.w, s.base+s.synced, s.size-s.synced)
 			s.synced = s.size
 		}
 		return n, err
@@ -93,7 +116,7 @@ func (s *blobStore) spill() error {
 			return err
 		}
 	}
-	s.file, s.chunks = f, nil
+	s.file, s.w, s.chunks = f, f.st.f, nil
 	s.synced = -1
 	if f.st.linkable && s.writeback {
 		// It is to be linked (Options.SpillWriteback), and its bytes
@@ -115,7 +138,7 @@ func (s *blobStore) discard() {
 // Layer.
 func (s *blobStore) source() source {
 	if s.file != nil {
-		return spillSource{s.file, s.size}
+		return spillSource{s.file, s.base, s.size}
 	}
 	return memSource(s.chunks)
 }
@@ -136,14 +159,16 @@ func (m memSource) open(context.Context) (io.ReadCloser, error) {
 func (m memSource) share() (source, bool) { return m, true }
 func (memSource) release()                {}
 
-// spillSource is a handle on a blob in a spill file.
+// spillSource is a handle on a blob in a spill file, or in the file of
+// Options.Sink at off.
 type spillSource struct {
 	f    *spillFile
+	off  int64
 	size int64
 }
 
 func (s spillSource) open(context.Context) (io.ReadCloser, error) {
-	return s.f.section(0, s.size)
+	return s.f.section(s.off, s.size)
 }
 
 func (s spillSource) share() (source, bool) { return s, s.f.ref() }
@@ -152,7 +177,7 @@ func (s spillSource) release()              { s.f.unref() }
 // link gives the spill file, which holds the blob and nothing else, the
 // name name.
 func (s spillSource) link(name string) error {
-	if !s.f.st.linkable {
+	if !s.f.st.linkable || s.off != 0 {
 		return fmt.Errorf("%w: the file system of Options.SpillDir has no unnamed temporary files (O_TMPFILE), or this is not Linux", errors.ErrUnsupported)
 	}
 	if !s.f.ref() {

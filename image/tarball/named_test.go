@@ -37,9 +37,7 @@ func TestWriteNamed(t *testing.T) {
 		t.Fatal(err)
 	}
 	names, files := untar(t, data)
-	if !slices.IsSorted(names) {
-		t.Errorf("entries not sorted: %q", names)
-	}
+	checkOrder(t, names, items)
 	blobs := 0
 	for _, n := range names {
 		if strings.HasPrefix(n, "blobs/sha256/") && n != "blobs/sha256/" {

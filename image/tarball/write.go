@@ -10,9 +10,7 @@ import (
 	"io"
 	"os"
 	"path"
-	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/minimage/minimage/image"
@@ -50,13 +48,18 @@ type Options struct {
 // platform, is what index.json names. Each blob is stored once, however
 // many images share it.
 //
-// The bytes are deterministic: entries sorted by name, dated the Unix
-// epoch, owned by 0:0, mode 0644 (0755 for directories), USTAR headers
-// unless a blob is larger than USTAR can say. Layers stream from their
-// blobs into w; nothing is held whole in memory beyond the JSON. When w is
-// an *os.File, a layer spilled to a file is copied by the kernel
-// (copy_file_range) where it can. Write stops when ctx is cancelled. It
-// does not close w.
+// The bytes are deterministic. The entries come in this order: oci-layout,
+// blobs/, then the layers in image order (bottom first, image by image, as
+// a.Blobs lists them), then the other blobs (configs, manifests, the index)
+// in a.Blobs' order, each blob after the first entry of its directory
+// (blobs/sha256/), and last index.json and manifest.json; so a writer that
+// builds the layers (File) can put each in place as it is made. Entries
+// are dated the Unix epoch, owned by 0:0, mode 0644 (0755 for
+// directories), with USTAR headers unless a blob is larger than USTAR can
+// say. Layers stream from their blobs into w; nothing is held whole in
+// memory beyond the JSON. When w is an *os.File, a layer spilled to a file
+// is copied by the kernel (copy_file_range) where it can. Write stops when
+// ctx is cancelled. It does not close w.
 func Write(ctx context.Context, w io.Writer, a image.Artifact, opts Options) error {
 	return WriteNamed(ctx, w, []Named{{Artifact: a, Tags: opts.Tags}})
 }
@@ -69,24 +72,102 @@ type Named struct {
 }
 
 // WriteNamed writes several artifacts to w as one tarball, as Write writes
-// one: each blob once, however many artifacts share it; index.json lists
-// each artifact once per tag (or once untagged), in order; manifest.json
-// lists one image per artifact (chosen as Write chooses it), with its
-// tags, so that docker load and podman load load every one under its
-// names. Two artifacts may not have a tag of the same full name (or, for
-// a tag alone, the same tag).
+// one: each blob once, however many artifacts share it, the layers of all
+// first (in the order of items); index.json lists each artifact once per
+// tag (or once untagged), in order; manifest.json lists one image per
+// artifact (chosen as Write chooses it), with its tags, so that docker
+// load and podman load load every one under its names. Two artifacts may
+// not have a tag of the same full name (or, for a tag alone, the same
+// tag).
 func WriteNamed(ctx context.Context, w io.Writer, items []Named) error {
 	tags, err := parseTags(items)
 	if err != nil {
 		return err
 	}
-	type entry struct {
-		name string
-		b    image.Blob
-		dir  bool
+	tw := newTarWriter(w)
+	if err := tw.start(); err != nil {
+		return fmt.Errorf("tarball: write: %w", err)
 	}
-	var ents []entry
-	dirs := map[string]bool{"blobs/": true}
+	return tw.finish(ctx, items, tags)
+}
+
+// tarWriter writes a tarball entry by entry, in the order Write
+// documents, as archive/tar's Writer does, byte for byte, but lets a
+// blob's bytes go past it: to a file (WriteFile's, or an *os.File given
+// to Write), a layer's spill file is then copied by the kernel (see
+// layer.Layer.Compressed), not through memory. It remembers which blobs
+// it wrote, in order.
+type tarWriter struct {
+	w       io.Writer
+	file    *os.File          // the file under w, or nil
+	flush   func() error      // flushes w into file, or nil
+	fileErr func(error) error // renames file's errors, or nil
+	hdr     bytes.Buffer
+	dirs    map[string]bool // directory entries written
+	written []string        // blob entries written, in order
+	blobs   map[string]bool // of written
+}
+
+func newTarWriter(w io.Writer) *tarWriter {
+	tw := &tarWriter{w: w, dirs: map[string]bool{}, blobs: map[string]bool{}}
+	switch f := w.(type) {
+	case *fileWriter:
+		tw.w, tw.file, tw.flush, tw.fileErr = f.bw, f.f, f.bw.Flush, f.fileErr
+	case *os.File:
+		tw.file = f
+	}
+	return tw
+}
+
+var epoch = time.Unix(0, 0)
+
+// start writes the entries before the blobs: oci-layout and blobs/.
+func (t *tarWriter) start() error {
+	if err := t.small("oci-layout", []byte(oci.LayoutFile)); err != nil {
+		return err
+	}
+	return t.dir("blobs/")
+}
+
+// finish writes the blobs of items not written yet, index.json,
+// manifest.json and the end of the tar. The blobs written before must be
+// the first of items' (blobOrder), or the bytes would differ from
+// WriteNamed's: finish then fails with ErrNotInPlace.
+func (t *tarWriter) finish(ctx context.Context, items []Named, tags [][]oci.Tag) error {
+	blobs := blobOrder(items)
+	for i, p := range t.written {
+		if i >= len(blobs) || oci.BlobPath(blobs[i].Descriptor) != p {
+			return fmt.Errorf("tarball: write: %w: blob %d of the tarball is %s, not the one Write puts there", ErrNotInPlace, i+1, p)
+		}
+	}
+	for _, b := range blobs[len(t.written):] {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("tarball: write: %w", err)
+		}
+		if err := t.blobEntry(ctx, b); err != nil {
+			return err
+		}
+	}
+	index, err := json.Marshal(tarballIndex(items, tags))
+	if err != nil {
+		return fmt.Errorf("tarball: write: %w", err)
+	}
+	if err := t.small("index.json", index); err != nil {
+		return fmt.Errorf("tarball: write: %w", err)
+	}
+	if err := t.small("manifest.json", dockerManifest(items, tags)); err != nil {
+		return fmt.Errorf("tarball: write: %w", err)
+	}
+	if _, err := t.w.Write(zeros[:]); err != nil {
+		return fmt.Errorf("tarball: write: %w", err)
+	}
+	return nil
+}
+
+// blobOrder returns the blobs of items, each once, in a tarball's order:
+// the layers, then the rest, each in the order of the items' Blobs.
+func blobOrder(items []Named) []image.Blob {
+	var layers, rest []image.Blob
 	seen := map[string]bool{}
 	for _, it := range items {
 		for _, b := range it.Artifact.Blobs() {
@@ -95,79 +176,87 @@ func WriteNamed(ctx context.Context, w io.Writer, items []Named) error {
 				continue
 			}
 			seen[p] = true
-			dirs[path.Dir(p)+"/"] = true
-			ents = append(ents, entry{name: p, b: b})
-		}
-	}
-	for d := range dirs {
-		ents = append(ents, entry{name: d, dir: true})
-	}
-	index, err := json.Marshal(tarballIndex(items, tags))
-	if err != nil {
-		return fmt.Errorf("tarball: write: %w", err)
-	}
-	ents = append(ents,
-		entry{name: "oci-layout", b: image.BlobFromBytes("", []byte(oci.LayoutFile))},
-		entry{name: "index.json", b: image.BlobFromBytes("", index)},
-		entry{name: "manifest.json", b: image.BlobFromBytes("", dockerManifest(items, tags))},
-	)
-	slices.SortFunc(ents, func(a, b entry) int { return strings.Compare(a.name, b.name) })
-
-	tw := &tarWriter{w: w}
-	switch f := w.(type) {
-	case *fileWriter:
-		tw.w, tw.file, tw.flush, tw.fileErr = f.bw, f.f, f.bw.Flush, f.fileErr
-	case *os.File:
-		tw.file = f
-	}
-	epoch := time.Unix(0, 0)
-	for _, e := range ents {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("tarball: write: %w", err)
-		}
-		if e.dir {
-			if err := tw.header(&tar.Header{Typeflag: tar.TypeDir, Name: e.name, Mode: 0o755, ModTime: epoch}); err != nil {
-				return fmt.Errorf("tarball: write: %w", err)
+			if b.Layer() != nil {
+				layers = append(layers, b)
+			} else {
+				rest = append(rest, b)
 			}
-			continue
-		}
-		size := e.b.Descriptor.Size
-		if err := tw.header(&tar.Header{Typeflag: tar.TypeReg, Name: e.name, Mode: 0o644, Size: size, ModTime: epoch}); err != nil {
-			return fmt.Errorf("tarball: write: %w", err)
-		}
-		if err := tw.blob(ctx, e.b, size); err != nil {
-			return fmt.Errorf("tarball: write: %s: %w", e.name, err)
 		}
 	}
-	if err := tw.close(); err != nil {
+	return append(layers, rest...)
+}
+
+// blobEntry writes b's entry, after its directory's if that is not
+// written yet.
+func (t *tarWriter) blobEntry(ctx context.Context, b image.Blob) error {
+	p := oci.BlobPath(b.Descriptor)
+	if err := t.dir(path.Dir(p) + "/"); err != nil {
 		return fmt.Errorf("tarball: write: %w", err)
 	}
+	size := b.Descriptor.Size
+	if err := t.header(fileHeader(p, size)); err != nil {
+		return fmt.Errorf("tarball: write: %w", err)
+	}
+	if err := t.blob(ctx, b, size); err != nil {
+		return fmt.Errorf("tarball: write: %s: %w", p, err)
+	}
+	t.wrote(p)
 	return nil
 }
 
-// tarWriter writes a tar stream as archive/tar's Writer does, byte for
-// byte, but lets a blob's bytes go past it: to a file (WriteFile's, or an
-// *os.File given to Write), a layer's spill file is then copied by the
-// kernel (see layer.Layer.Compressed), not through memory.
-type tarWriter struct {
-	w       io.Writer
-	file    *os.File          // the file under w, or nil
-	flush   func() error      // flushes w into file, or nil
-	fileErr func(error) error // renames file's errors, or nil
-	hdr     bytes.Buffer
+// wrote records the blob entry p as written.
+func (t *tarWriter) wrote(p string) {
+	t.written = append(t.written, p)
+	t.blobs[p] = true
+}
+
+// has reports whether the blob entry p is written.
+func (t *tarWriter) has(p string) bool { return t.blobs[p] }
+
+// dir writes the entry of the directory name ("blobs/"), once.
+func (t *tarWriter) dir(name string) error {
+	if t.dirs[name] {
+		return nil
+	}
+	t.dirs[name] = true
+	return t.header(&tar.Header{Typeflag: tar.TypeDir, Name: name, Mode: 0o755, ModTime: epoch})
+}
+
+// small writes the file name holding data.
+func (t *tarWriter) small(name string, data []byte) error {
+	if err := t.header(fileHeader(name, int64(len(data)))); err != nil {
+		return err
+	}
+	if _, err := t.w.Write(data); err != nil {
+		return err
+	}
+	return t.pad(int64(len(data)))
+}
+
+func fileHeader(name string, size int64) *tar.Header {
+	return &tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, Size: size, ModTime: epoch}
 }
 
 // header writes h's header blocks; h.Size bytes of content and the padding
 // must follow.
 func (t *tarWriter) header(h *tar.Header) error {
+	hdr, err := t.format(h)
+	if err != nil {
+		return err
+	}
+	_, err = t.w.Write(hdr)
+	return err
+}
+
+// format returns h's header blocks, valid until the next call.
+func (t *tarWriter) format(h *tar.Header) ([]byte, error) {
 	t.hdr.Reset()
 	// A Writer of its own formats the header (USTAR, or PAX where USTAR
 	// cannot hold a value) and is dropped before any content.
 	if err := tar.NewWriter(&t.hdr).WriteHeader(h); err != nil {
-		return err
+		return nil, err
 	}
-	_, err := t.w.Write(t.hdr.Bytes())
-	return err
+	return t.hdr.Bytes(), nil
 }
 
 // blob copies b's size bytes and pads them to a whole block.
@@ -213,12 +302,6 @@ var zeros [2 * blockSize]byte
 // pad writes the zeros that fill a size-byte entry's last block.
 func (t *tarWriter) pad(size int64) error {
 	_, err := t.w.Write(zeros[:(blockSize-size%blockSize)%blockSize])
-	return err
-}
-
-// close writes the two zero blocks that end a tar stream.
-func (t *tarWriter) close() error {
-	_, err := t.w.Write(zeros[:])
 	return err
 }
 
@@ -329,35 +412,12 @@ func WriteFile(ctx context.Context, path string, a image.Artifact, opts Options)
 // WriteFileNamed writes the tarball of several artifacts (see WriteNamed)
 // to the file path, atomically, as WriteFile does.
 func WriteFileNamed(ctx context.Context, path string, items []Named) error {
-	dir, name := filepath.Split(path)
-	if dir == "" {
-		dir = "."
+	if _, err := parseTags(items); err != nil {
+		return err
 	}
-	var tarErr error
-	err := oci.WriteAtomic(dir, name, func(w io.Writer) error {
-		fw := &fileWriter{bw: bufio.NewWriterSize(w, 1<<20)}
-		// The temporary file itself, so that spilled layers are copied
-		// into it by the kernel; its errors must name path, not it.
-		if tf, ok := w.(interface {
-			File() *os.File
-			TargetError(error) error
-		}); ok {
-			fw.f, fw.fileErr = tf.File(), tf.TargetError
-		}
-		var out io.Writer = fw.bw
-		if fw.f != nil {
-			out = fw
-		}
-		if tarErr = WriteNamed(ctx, out, items); tarErr != nil {
-			return tarErr
-		}
-		return fw.bw.Flush()
-	})
-	switch {
-	case tarErr != nil:
-		return tarErr
-	case err != nil:
-		return fmt.Errorf("tarball: write %s: %w", path, err)
+	f, err := Create(path)
+	if err != nil {
+		return err
 	}
-	return nil
+	return f.Commit(ctx, items)
 }

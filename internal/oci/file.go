@@ -27,38 +27,86 @@ func WriteFileAtomic(dir, name string, data []byte) error {
 // synced and renamed, and removed on failure. The file gets mode 0666
 // less the umask, as os.Create would give it. Errors never name the
 // temporary file: they name dir/name.
-func WriteAtomic(dir, name string, write func(io.Writer) error) (err error) {
-	target := filepath.Join(dir, name)
-	f, err := createTemp(dir, TempPrefix(name))
+func WriteAtomic(dir, name string, write func(io.Writer) error) error {
+	a, err := CreateAtomic(dir, name)
 	if err != nil {
-		return &os.PathError{Op: "create", Path: target, Err: unwrapPath(err)}
+		return err
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
 	// An error of the file itself (ENOSPC, say) would name the temporary
 	// file, which will be gone: the writer names the target instead, as
 	// the error happens, before callers wrap it into messages.
-	if err := write(targetWriter{f, target}); err != nil {
+	if err := write(targetWriter{a.f, a.target}); err != nil {
+		a.Abort()
 		var pe *os.PathError
-		if errors.As(err, &pe) && pe.Path == f.Name() {
-			pe.Path = target
+		if errors.As(err, &pe) && pe.Path == a.f.Name() {
+			pe.Path = a.target
 		}
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		return &os.PathError{Op: "sync", Path: target, Err: unwrapPath(err)}
+	return a.Commit()
+}
+
+// AtomicFile is a temporary file in a directory that Commit syncs and
+// renames to its target, for a writer that writes it in several steps
+// (WriteAtomic is the one-step form). Abort removes it.
+type AtomicFile struct {
+	f      *os.File
+	target string
+	done   bool
+}
+
+// CreateAtomic creates the temporary file of dir/name, mode 0666 less the
+// umask. Errors name dir/name.
+func CreateAtomic(dir, name string) (*AtomicFile, error) {
+	target := filepath.Join(dir, name)
+	f, err := createTemp(dir, TempPrefix(name))
+	if err != nil {
+		return nil, &os.PathError{Op: "create", Path: target, Err: unwrapPath(err)}
 	}
-	if err := f.Close(); err != nil {
-		return &os.PathError{Op: "close", Path: target, Err: unwrapPath(err)}
+	return &AtomicFile{f: f, target: target}, nil
+}
+
+// File returns the temporary file. Errors of writes to it name it: pass
+// them through TargetError before wrapping them.
+func (a *AtomicFile) File() *os.File { return a.f }
+
+// TargetError returns err, an error of a write to File, as an error of
+// the target: an *os.PathError naming the temporary file names the
+// target instead. Other errors pass unchanged.
+func (a *AtomicFile) TargetError(err error) error { return targetWriter{a.f, a.target}.rename(err) }
+
+// Commit syncs and closes the file and renames it to its target; on
+// failure it removes the file. A second Commit, or one after Abort, does
+// nothing.
+func (a *AtomicFile) Commit() error {
+	if a.done {
+		return nil
 	}
-	if err := os.Rename(f.Name(), target); err != nil {
-		return &os.PathError{Op: "rename", Path: target, Err: unwrapPath(err)}
+	if err := a.f.Sync(); err != nil {
+		a.Abort()
+		return &os.PathError{Op: "sync", Path: a.target, Err: unwrapPath(err)}
+	}
+	a.done = true
+	if err := a.f.Close(); err != nil {
+		os.Remove(a.f.Name())
+		return &os.PathError{Op: "close", Path: a.target, Err: unwrapPath(err)}
+	}
+	if err := os.Rename(a.f.Name(), a.target); err != nil {
+		os.Remove(a.f.Name())
+		return &os.PathError{Op: "rename", Path: a.target, Err: unwrapPath(err)}
 	}
 	return nil
+}
+
+// Abort closes and removes the file, unless Commit or Abort ran already;
+// the target is left as it was.
+func (a *AtomicFile) Abort() {
+	if a.done {
+		return
+	}
+	a.done = true
+	a.f.Close()
+	os.Remove(a.f.Name())
 }
 
 // targetWriter writes to a temporary file and reports its errors as

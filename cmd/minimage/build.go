@@ -110,6 +110,9 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if several {
+		if err := f.needOutput(); err != nil {
+			return err
+		}
 		pkgs, err := mainPackages(ctx, targets, f.buildTags.Values)
 		if err != nil {
 			return err
@@ -166,8 +169,8 @@ func flagError(flag string, err error) error {
 // build.Run, before any work.
 func (f *buildFlags) recipe(targets []string, stdout io.Writer) (build.Recipe, error) {
 	var r build.Recipe
-	if len(f.outputs.Values) == 0 && len(f.publish.push.Values) == 0 {
-		return r, fmt.Errorf("%w: no output; add -o DIR (an OCI layout), -o FILE.tar, -o - (a tarball on stdout) or --push REGISTRY/REPO:TAG", errUsage)
+	if err := f.needOutput(); err != nil {
+		return r, err
 	}
 	for _, o := range f.outputs.Values {
 		if o == "-" {
@@ -266,6 +269,14 @@ func (f *buildFlags) recipe(targets []string, stdout io.Writer) (build.Recipe, e
 		return r, err
 	}
 	return r, nil
+}
+
+// needOutput refuses a build without -o or --push.
+func (f *buildFlags) needOutput() error {
+	if len(f.outputs.Values) == 0 && len(f.publish.push.Values) == 0 {
+		return fmt.Errorf("%w: no output; add -o DIR (an OCI layout), -o FILE.tar, -o - (a tarball on stdout) or --push REGISTRY/REPO:TAG", errUsage)
+	}
+	return nil
 }
 
 // setTags sets the tags of one image: -t, else the --push references,

@@ -189,7 +189,7 @@ func TestBuildSeveralRefused(t *testing.T) {
 		{[]string{"--name", "app", "./cmd/api", "./cmd/cli"}, "--name and --path name one image"},
 		{[]string{"--push", "localhost:5000/team/app:v1", "./cmd/..."}, "names a tag"},
 		{[]string{"./cmd/api", "./cmd/shared"}, "package ./cmd/shared: not a main package"},
-		{[]string{"./cmd/api", bin}, "not both"},
+		{[]string{"./cmd/api", bin}, "or all Go packages"},
 		{[]string{"-t", "app:v1", "--tags", "v2", "./cmd/api"}, "give one of them"},
 	} {
 		args := append([]string{"build", "-q", "-o", out}, tc.args...)

@@ -37,7 +37,7 @@ func severalImages(targets []string) (bool, error) {
 		}
 	}
 	if len(pkgs) > 0 && len(bins) > 0 {
-		return false, fmt.Errorf("%w: TARGET %s is a built binary and %s a Go package; give built binaries (PATH or PLATFORM=PATH) or Go packages, not both", errUsage, bins[0], pkgs[0])
+		return false, fmt.Errorf("TARGET %s is a Go package and %s a built binary; several TARGETs must all be binaries (PATH or PLATFORM=PATH), or all Go packages", pkgs[0], bins[0])
 	}
 	return len(pkgs) > 1 || slices.ContainsFunc(pkgs, func(t string) bool { return strings.Contains(t, "...") }), nil
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/image"
@@ -216,5 +217,65 @@ func TestRunAllChecksFirst(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "oci")); err == nil {
 		t.Error("a refused RunAll wrote the layout")
+	}
+}
+
+// TestRunAllSameAsRun: an image RunAll builds among others is the one Run
+// builds of its recipe alone, with the same provenance and SBOMs: what
+// Run records of the package is kept though go build ran for several.
+func TestRunAllSameAsRun(t *testing.T) {
+	mod := multiModule(t, "api", "worker")
+	pls := []image.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64"}}
+	api := build.Recipe{Package: "./cmd/api", Dir: mod, Platforms: pls}
+	worker := api
+	worker.Package = "./cmd/worker"
+	alone, err := build.Run(context.Background(), api)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := build.RunAll(context.Background(), []build.Recipe{worker, api})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := all[1]
+	if got.Artifact.Digest() != alone.Artifact.Digest() {
+		t.Errorf("RunAll made %s of ./cmd/api, Run %s", got.Artifact.Digest(), alone.Artifact.Digest())
+	}
+	if string(got.Provenance) != string(alone.Provenance) {
+		t.Errorf("provenance differs:\nRunAll %s\nRun    %s", got.Provenance, alone.Provenance)
+	}
+	for i := range alone.SBOMs {
+		if string(got.SBOMs[i]) != string(alone.SBOMs[i]) {
+			t.Errorf("SBOM of %s differs", pls[i])
+		}
+	}
+	if b := got.Report.Platforms[0].Binary; b.Package != "./cmd/api" || b.BuildInfo == nil || b.BuildInfo.Path != "example.com/multi/cmd/api" {
+		t.Errorf("report of the binary: package %q, build info %v", b.Package, b.BuildInfo)
+	}
+}
+
+// TestRunAllCancel: cancelled while go build runs, RunAll returns the
+// context's error and leaves no temporary directory behind.
+func TestRunAllCancel(t *testing.T) {
+	mod := multiModule(t, "api", "worker")
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var recs []build.Recipe
+	for _, n := range []string{"api", "worker"} {
+		recs = append(recs, build.Recipe{Package: "./cmd/" + n, Dir: mod, GoBuild: build.GoBuild{Flags: []string{"-a"}},
+			Progress: func(e build.Event) {
+				if strings.HasPrefix(e.Message, "go build") {
+					time.AfterFunc(200*time.Millisecond, cancel) // while go build -a runs
+				}
+			}})
+	}
+	_, err := build.RunAll(ctx, recs)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("RunAll cancelled: %v; want context.Canceled", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "*")); len(left) > 0 {
+		t.Errorf("left behind: %q", left)
 	}
 }

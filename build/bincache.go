@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/minimage/minimage/image"
@@ -27,7 +28,7 @@ func (c goBuildCmd) cacheEntry(p image.Platform) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256([]byte(abs + "\x00" + c.pkg + "\x00" + p.String()))
+	sum := sha256.Sum256([]byte(abs + "\x00" + strings.Join(c.pkgs, "\x00") + "\x00" + p.String()))
 	return filepath.Join(c.gb.Cache, hex.EncodeToString(sum[:12])), nil
 }
 
@@ -57,6 +58,43 @@ func (c goBuildCmd) runCached(ctx context.Context, p image.Platform, out, tmp st
 		return nil
 	}
 	return copyFile(out, bin)
+}
+
+// runCachedDir runs go build of several packages into the cache entry's
+// directory of binaries, under the entry's lock, and links (or copies)
+// each binary to the directory out, which the caller owns; out ends in a
+// separator. The entry's key holds the packages, so its directory holds
+// their binaries alone.
+func (c goBuildCmd) runCachedDir(ctx context.Context, p image.Platform, out, tmp string) error {
+	entry, err := c.cacheEntry(p)
+	if err != nil {
+		return fmt.Errorf("build: cache: %w", err)
+	}
+	bins := filepath.Join(entry, "bins")
+	if err := os.MkdirAll(bins, 0o755); err != nil {
+		return fmt.Errorf("build: cache: %w", err)
+	}
+	unlock, err := lockEntry(ctx, filepath.Join(entry, "lock"))
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := c.run(ctx, p, bins+string(filepath.Separator), tmp); err != nil {
+		return err
+	}
+	des, err := os.ReadDir(bins)
+	if err != nil {
+		return fmt.Errorf("build: cache: %w", err)
+	}
+	for _, de := range des {
+		src, dst := filepath.Join(bins, de.Name()), filepath.Join(out, de.Name())
+		if err := os.Link(src, dst); err != nil {
+			if err := copyFile(dst, src); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // lockEntry takes the lock file's exclusive lock, waiting while ctx

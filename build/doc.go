@@ -21,6 +21,15 @@
 // the same checks without reading a base, for tools that take recipes
 // from their users.
 //
+// # Several images
+//
+// [RunAll] builds several recipes in one run, as a release of several
+// programs needs: one go build per platform for all their packages
+// (go build -o DIR/ PKG...), the shared layers built once, one layer cache,
+// limiter and mount set for all, the images written and pushed at once,
+// and a tarball that several recipes name written once with every image.
+// minimage build runs it for several packages or a pattern (./cmd/...).
+//
 // # Registries
 //
 // A base may come from a registry ([RegistryBase], or [OpenBase] with a

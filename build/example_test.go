@@ -264,3 +264,53 @@ func ExampleNewProgressPrinter() {
 	// mytool: go build ./cmd/app (linux/amd64)
 	// mytool: no CA certificates in the image
 }
+
+// Build two programs of one module for two platforms in one run: one go
+// build per platform for both, one tarball that holds both images, each
+// under its name.
+func ExampleRunAll() {
+	dir, err := os.MkdirTemp("", "build-example-*")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	writeGreet(dir)
+	for _, name := range []string{"api", "worker"} {
+		src := "package main\n\nfunc main() { println(\"" + name + "\") }\n"
+		if err := os.MkdirAll(filepath.Join(dir, "cmd", name), 0o755); err != nil {
+			log.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "cmd", name, "main.go"), []byte(src), 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+	tar := filepath.Join(dir, "images.tar")
+	var recs []build.Recipe
+	for _, name := range []string{"api", "worker"} {
+		recs = append(recs, build.Recipe{
+			Package:   "./cmd/" + name,
+			Dir:       dir,
+			Platforms: []image.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64"}},
+			Outputs:   []build.Output{{Format: build.Tarball, Path: tar}},
+			Tags:      []string{name + ":v1"},
+		})
+	}
+	res, err := build.RunAll(context.Background(), recs)
+	if err != nil {
+		log.Fatal(err)
+	}
+	t, err := tarball.Read(tar)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for i, r := range res {
+		a, err := t.Artifact(context.Background(), recs[i].Tags[0])
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("%s: %s, %d images, in the tarball: %t\n", recs[i].Tags[0], r.Report.Platforms[0].Binary.Path, len(r.Images), a.Digest() == r.Artifact.Digest())
+	}
+	// Output:
+	// api:v1: /api, 2 images, in the tarball: true
+	// worker:v1: /worker, 2 images, in the tarball: true
+}

@@ -35,6 +35,10 @@ type plan struct {
 	parallel  int // go builds at once
 	procs     int // go build -p
 
+	// fromGroup, set by RunAll, waits for the binary that the go build
+	// of the recipe's group compiled for a platform and returns its path.
+	fromGroup func(context.Context, image.Platform) (string, error)
+
 	sbomName string // the image reference the SBOMs name; "" with SBOM.None
 	sbomPath string // the SBOM's path in the image, or ""
 

@@ -76,13 +76,12 @@ func checkRegistryOutput(o Output) (string, error) {
 }
 
 // withMounts returns r with a remote.Mounts in every Registry output and
-// RegistryBase that has none: the base's, if it has one, else a new one
-// for this run. The pushes of a run then mount the base's layers, and
+// RegistryBase that has none: the base's, if it has one, else m, else a
+// new one for this run. The pushes of a run then mount the base's layers, and
 // what one output uploaded, instead of uploading them.
-func (r Recipe) withMounts() Recipe {
+func (r Recipe) withMounts(m *remote.Mounts) Recipe {
 	rb, _ := r.Base.(*registryBase)
-	var m *remote.Mounts
-	if rb != nil {
+	if rb != nil && rb.opts.Mounts != nil {
 		m = rb.opts.Mounts
 	}
 	if m == nil {

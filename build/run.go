@@ -30,7 +30,7 @@ import (
 // cancelled, interrupting go build and removing its temporary directory,
 // and returns only after everything it started has stopped.
 func Run(ctx context.Context, r Recipe) (*Result, error) {
-	r = r.withMounts()
+	r = r.withMounts(nil)
 	p, err := r.plan(ctx)
 	if err != nil {
 		return nil, err
@@ -41,9 +41,17 @@ func Run(ctx context.Context, r Recipe) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	return res, p.publish(ctx, res)
+}
+
+// publish makes the provenance of res and writes res to the outputs,
+// then the SBOMs and attestations.
+func (p *plan) publish(ctx context.Context, res *Result) error {
+	r := &p.r
+	var err error
 	if !r.Provenance.None {
 		if res.Provenance, err = p.provenance(res); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	for _, o := range r.Outputs {
@@ -53,16 +61,13 @@ func Run(ctx context.Context, r Recipe) (*Result, error) {
 			p.step("writing %s (%s)", o.Path, o.Format)
 		}
 		if err := p.writeOutput(ctx, o, res.Artifact, r.Tags); err != nil {
-			return nil, fmt.Errorf("build: output %s: %w", o.Path, err)
+			return fmt.Errorf("build: output %s: %w", o.Path, err)
 		}
 	}
 	if err := p.writeSBOMs(ctx, res); err != nil {
-		return nil, err
+		return err
 	}
-	if err := p.publishAttestations(ctx, res); err != nil {
-		return nil, err
-	}
-	return res, nil
+	return p.publishAttestations(ctx, res)
 }
 
 // binary is a program ready to go into an image: its host path and what
@@ -91,7 +96,7 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 		p.emit(Event{Kind: Note, Message: fmt.Sprintf("bare: the image holds the binary alone and runs as %s; it has no /etc/passwd, no CA certificates and no time zones", p.user)})
 	}
 	var tmp string
-	if p.r.Package != "" {
+	if p.r.Package != "" && p.fromGroup == nil {
 		var err error
 		if tmp, err = os.MkdirTemp("", "minimage-build-*"); err != nil {
 			return nil, fmt.Errorf("build: %w", err)
@@ -209,9 +214,15 @@ func (p *plan) images(ctx context.Context, shared <-chan sharedParts, bins []cha
 // binary of Recipe.Binaries, and reads what the report says of it.
 func (p *plan) binary(ctx context.Context, i int, pl image.Platform, dir string) (binary, error) {
 	var b binary
-	if p.binPaths != nil {
+	switch {
+	case p.binPaths != nil:
 		b.path = p.binPaths[i]
-	} else {
+	case p.fromGroup != nil:
+		var err error
+		if b.path, err = p.fromGroup(ctx, pl); err != nil {
+			return binary{}, err
+		}
+	default:
 		p.step("go build %s for %s", p.r.Package, pl)
 		name := strings.ReplaceAll(pl.String(), "/", "-")
 		abs, err := filepath.Abs(filepath.Join(dir, name))

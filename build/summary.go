@@ -15,6 +15,9 @@ import (
 // Summary says what a build made and where it went, as minimage build
 // prints it: as JSON (WriteJSON) or as lines of text (WriteText).
 type Summary struct {
+	// Name is the image's name, set by a caller that made several (as
+	// minimage build does from Recipe.Name); "" leaves it out.
+	Name      string            `json:"name,omitempty"`
 	Digest    digest.Digest     `json:"digest"`
 	MediaType string            `json:"mediaType"`
 	Size      int64             `json:"size"`
@@ -139,13 +142,16 @@ func PushedReference(ref string, d digest.Digest) string {
 	return ref + "@" + d.String()
 }
 
-// WriteText writes s as minimage build prints it: the artifact's digest,
-// each platform's manifest digest and size, then the tags, the outputs
-// and where the SBOMs went, one a line.
+// WriteText writes s as minimage build prints it: the artifact's name,
+// if set, and digest, each platform's manifest digest and size, then the
+// tags, the outputs and where the SBOMs went, one a line.
 func (s Summary) WriteText(w io.Writer) error {
 	kind := "image"
 	if s.MediaType == ocispec.MediaTypeImageIndex {
 		kind = "index"
+	}
+	if s.Name != "" {
+		kind += " " + s.Name
 	}
 	fmt.Fprintf(w, "%s %s\n", kind, s.Digest)
 	for _, p := range s.Platforms {

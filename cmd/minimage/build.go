@@ -24,6 +24,7 @@ type buildFlags struct {
 	level                                                            int
 	noCerts, quiet, bare, allowDynamic, zoneZip                      bool
 	outputs, tags, platforms, zones, env, labels, annotations        cli.List
+	imageTagList                                                     cli.List
 	ports, files, buildTags                                          cli.List
 	sbom                                                             sbomFlags
 	publish                                                          publishFlags
@@ -31,7 +32,7 @@ type buildFlags struct {
 
 func newBuildFlagSet(f *buildFlags, stdout, stderr io.Writer) *flag.FlagSet {
 	fs := cli.NewFlagSet("minimage build", buildUsage, stdout, stderr)
-	f.platforms.Split, f.zones.Split, f.buildTags.Split = true, true, true
+	f.platforms.Split, f.zones.Split, f.buildTags.Split, f.imageTagList.Split = true, true, true, true
 	str := func(p *string, names []string, def, help string) {
 		for _, n := range names {
 			fs.StringVar(p, n, def, help)
@@ -41,8 +42,9 @@ func newBuildFlagSet(f *buildFlags, stdout, stderr io.Writer) *flag.FlagSet {
 		fs.Var(&f.outputs, n, "write to `PATH`: a directory (OCI layout, created or added to), a file ending in .tar, or - for a tarball on stdout (repeatable: one build, several outputs)")
 	}
 	for _, n := range []string{"t", "tag"} {
-		fs.Var(&f.tags, n, "tag the image `REF` (repeatable; default NAME:latest from the binary's name)")
+		fs.Var(&f.tags, n, "tag the image `REF`, a name with or without a tag or registry (repeatable; default NAME:TAG for each --tags); one image only")
 	}
+	fs.Var(&f.imageTagList, "tags", "comma-separated `LIST` of tags: each image is tagged NAME:TAG, NAME its program's, and pushed to each --push as PREFIX/NAME:TAG with several images (default latest)")
 	fs.Var(&f.platforms, "platform", "comma-separated `LIST` of platforms such as linux/amd64,linux/arm64,linux/arm/v7 (default linux/"+runtime.GOARCH+"); several give an index")
 	fs.Var(&f.zones, "zones", "`ZONES` to include: comma-separated zone names and globs such as Europe/*, or all (default none)")
 	str(&f.localtime, []string{"localtime"}, "", "make /etc/localtime point at `ZONE` (added to --zones)")
@@ -82,6 +84,14 @@ PATH (its platform read from the binary) or PLATFORM=PATH. Binaries of one
 name for several platforms make one image with a manifest per platform.
 GOFLAGS and the rest of the environment pass through to go build.
 
+Several packages, or a pattern (./cmd/...), make one image per main package
+(a pattern skips the others, as go build does), each named after its program
+(./cmd/api gives api) and tagged NAME:TAG for each --tags. go build runs once
+per platform for all of them, and the layers they share are built once. -o
+DIR and -o FILE.tar hold every image; --push REGISTRY/PREFIX pushes each to
+PREFIX/NAME:TAG; -t, --name, --path and a --push with a tag name one image
+and are refused.
+
 Flags (one dash or two; they may come after TARGET):
 `
 
@@ -94,6 +104,24 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if err := f.publish.prepare(stderr, f.quiet, slices.Contains(f.outputs.Values, "-")); err != nil {
 		return err
+	}
+	several, err := severalImages(targets)
+	if err != nil {
+		return err
+	}
+	if several {
+		if err := f.needOutput(); err != nil {
+			return err
+		}
+		pkgs, err := mainPackages(ctx, targets, f.buildTags.Values)
+		if err != nil {
+			return err
+		}
+		recs, err := f.recipes(pkgs, stdout)
+		if err != nil {
+			return cliError{err}
+		}
+		return f.runBuildAll(ctx, recs, stdout, stderr)
 	}
 	rec, err := f.recipe(targets, stdout)
 	if err != nil {
@@ -141,8 +169,8 @@ func flagError(flag string, err error) error {
 // build.Run, before any work.
 func (f *buildFlags) recipe(targets []string, stdout io.Writer) (build.Recipe, error) {
 	var r build.Recipe
-	if len(f.outputs.Values) == 0 && len(f.publish.push.Values) == 0 {
-		return r, fmt.Errorf("%w: no output; add -o DIR (an OCI layout), -o FILE.tar, -o - (a tarball on stdout) or --push REGISTRY/REPO:TAG", errUsage)
+	if err := f.needOutput(); err != nil {
+		return r, err
 	}
 	for _, o := range f.outputs.Values {
 		if o == "-" {
@@ -233,12 +261,8 @@ func (f *buildFlags) recipe(targets []string, stdout io.Writer) (build.Recipe, e
 		r.Ports = append(r.Ports, port)
 	}
 	r.GoBuild = build.GoBuild{Ldflags: f.ldflags, Tags: f.buildTags.Values, Cache: f.binCache}
-	r.Tags = f.tags.Values
-	if len(r.Tags) == 0 {
-		r.Tags = f.publish.pushTags()
-	}
-	if len(r.Tags) == 0 {
-		r.Tags = []string{cmp.Or(f.name, r.Name()) + ":latest"}
+	if err := f.setTags(&r); err != nil {
+		return r, err
 	}
 	if err := f.publish.apply(&r); err != nil {
 		return r, err
@@ -249,8 +273,51 @@ func (f *buildFlags) recipe(targets []string, stdout io.Writer) (build.Recipe, e
 	return r, nil
 }
 
+// needOutput refuses a build without -o or --push.
+func (f *buildFlags) needOutput() error {
+	if len(f.outputs.Values) == 0 && len(f.publish.push.Values) == 0 {
+		return fmt.Errorf("%w: no output; add -o DIR (an OCI layout), -o FILE.tar, -o - (a tarball on stdout) or --push REGISTRY/REPO:TAG", errUsage)
+	}
+	return nil
+}
+
+// setTags sets the tags of one image: -t, else the --push references,
+// else NAME:TAG for each --tags. With --tags given, a --push without a
+// tag pushes each of them.
+func (f *buildFlags) setTags(r *build.Recipe) error {
+	if len(f.tags.Values) > 0 && len(f.imageTagList.Values) > 0 {
+		return fmt.Errorf("%w: -t names the image in full and --tags gives tags of its name: give one of them", errUsage)
+	}
+	name := cmp.Or(f.name, r.Name())
+	if len(f.imageTagList.Values) > 0 {
+		var outs []build.Output
+		for _, o := range r.Outputs {
+			if o.Format != build.Registry || pushNamesTag(o.Path) {
+				outs = append(outs, o)
+				continue
+			}
+			for _, tag := range f.imageTagList.Values {
+				o.Path = strings.TrimRight(o.Path, "/") + ":" + tag
+				outs = append(outs, o)
+				o.Path = strings.TrimSuffix(o.Path, ":"+tag)
+			}
+		}
+		r.Outputs = outs
+	}
+	r.Tags = f.tags.Values
+	if len(r.Tags) == 0 && len(f.imageTagList.Values) == 0 {
+		r.Tags = f.publish.pushTags()
+	}
+	if len(r.Tags) == 0 {
+		for _, tag := range f.imageTags() {
+			r.Tags = append(r.Tags, name+":"+tag)
+		}
+	}
+	return nil
+}
+
 // setTargets sets r's Package or Binaries from the TARGETs: one Go
-// package, or built binaries (several Go packages are not built yet).
+// package, or built binaries (several packages are recipes, one each).
 func setTargets(r *build.Recipe, targets []string) error {
 	for _, t := range targets {
 		b, ok, err := build.ParseBinary(t)
@@ -260,7 +327,7 @@ func setTargets(r *build.Recipe, targets []string) error {
 		case ok:
 			r.Binaries = append(r.Binaries, b)
 		case len(targets) > 1:
-			return fmt.Errorf("TARGET %s is no built binary; several TARGETs must all be binaries (PATH or PLATFORM=PATH), so build one Go package at a time", t)
+			return fmt.Errorf("TARGET %s is no built binary; several TARGETs must all be binaries (PATH or PLATFORM=PATH), or all Go packages", t)
 		default:
 			r.Package = t
 		}

@@ -6,6 +6,7 @@ package main
 
 import (
 	"crypto/ecdsa"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -161,17 +162,37 @@ func (f *publishFlags) apply(r *build.Recipe) error {
 // whether --json printed the result, in place of the report.
 func (f *publishFlags) published(stdout io.Writer, r build.Recipe, res *build.Result) (bool, error) {
 	s := res.Summary(r)
-	if f.imageRefs != "" {
-		var refs strings.Builder
-		for _, p := range s.Pushed {
-			refs.WriteString(p.Reference + "\n")
-		}
-		if err := os.WriteFile(f.imageRefs, []byte(refs.String()), 0o644); err != nil {
-			return false, fmt.Errorf("--image-refs: %v", err)
-		}
+	if err := f.writeImageRefs([]build.Summary{s}); err != nil {
+		return false, err
 	}
 	if !f.json {
 		return false, nil
 	}
 	return true, s.WriteJSON(stdout)
+}
+
+// writeImageRefs writes every pushed reference of the summaries, one a
+// line, to --image-refs, if given.
+func (f *publishFlags) writeImageRefs(sums []build.Summary) error {
+	if f.imageRefs == "" {
+		return nil
+	}
+	var refs strings.Builder
+	for _, s := range sums {
+		for _, p := range s.Pushed {
+			refs.WriteString(p.Reference + "\n")
+		}
+	}
+	if err := os.WriteFile(f.imageRefs, []byte(refs.String()), 0o644); err != nil {
+		return fmt.Errorf("--image-refs: %v", err)
+	}
+	return nil
+}
+
+// writeSummaries writes the summaries of several images as one indented JSON
+// array, one object per image.
+func writeSummaries(w io.Writer, sums []build.Summary) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(sums)
 }

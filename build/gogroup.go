@@ -66,7 +66,7 @@ func groupBuilds(plans []*plan) ([]*goUnit, error) {
 		for _, pl := range p.platforms {
 			j := slices.IndexFunc(g.units, func(u *goUnit) bool { return u.pl.Same(pl) })
 			if j < 0 {
-				u := &goUnit{cmd: goBuildCmd{dir: dir, gb: p.r.GoBuild}, pl: pl, step: p.step, done: make(chan struct{})}
+				u := &goUnit{cmd: goBuildCmd{dir: dir, gb: p.r.GoBuild}, pl: pl, step: p.sharedStep, done: make(chan struct{})}
 				g.units, units = append(g.units, u), append(units, u)
 				j = len(g.units) - 1
 			}

@@ -46,6 +46,11 @@ type plan struct {
 
 	inPlace *inPlace // the tarball output written as the build goes, or nil
 
+	// name names the plan's events (Event.Image) and once reports the
+	// steps of shared work once across plans; both set by RunAll.
+	name string
+	once *stepOnce
+
 	mu sync.Mutex // serializes r.Progress
 }
 
@@ -313,7 +318,39 @@ func (p *plan) emit(e Event) {
 }
 
 func (p *plan) step(format string, args ...any) {
-	p.emit(Event{Kind: Step, Message: fmt.Sprintf(format, args...)})
+	p.emit(Event{Kind: Step, Message: fmt.Sprintf(format, args...), Image: p.name})
+}
+
+// sharedStep reports a step of work the plans of a RunAll share, such as
+// building the CA bundle's layer: once, however many plans take part.
+func (p *plan) sharedStep(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if p.once.first(msg) {
+		p.emit(Event{Kind: Step, Message: msg})
+	}
+}
+
+// stepOnce is the set of shared steps already reported; a nil *stepOnce
+// reports each (Run's plan shares with no other).
+type stepOnce struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (o *stepOnce) first(msg string) bool {
+	if o == nil {
+		return true
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.seen[msg] {
+		return false
+	}
+	if o.seen == nil {
+		o.seen = map[string]bool{}
+	}
+	o.seen[msg] = true
+	return true
 }
 
 // layerOptions returns the options of a new layer, reporting its bytes
@@ -321,7 +358,9 @@ func (p *plan) step(format string, args ...any) {
 func (p *plan) layerOptions(name string, total int64) layer.Options {
 	lo := p.layer
 	if p.r.Progress != nil {
-		lo.Progress = func(b layer.Progress) { p.emit(Event{Kind: LayerBytes, Layer: name, Bytes: b, Total: total}) }
+		lo.Progress = func(b layer.Progress) {
+			p.emit(Event{Kind: LayerBytes, Layer: name, Bytes: b, Total: total, Image: p.name})
+		}
 	}
 	return lo
 }

@@ -42,9 +42,17 @@ func NewProgressPrinter(w io.Writer, prefix string, quiet bool) *ProgressPrinter
 func (p *ProgressPrinter) Event(e Event) {
 	switch e.Kind {
 	case Step, Note:
-		p.line(e.Message)
+		if e.Image != "" {
+			p.line(e.Image + ": " + e.Message)
+		} else {
+			p.line(e.Message)
+		}
 	case LayerBytes:
-		p.layer(e.Layer, e.Bytes, e.Total)
+		name := e.Layer
+		if e.Image != "" {
+			name = e.Image + " " + name
+		}
+		p.layer(name, e.Bytes, e.Total)
 	}
 }
 

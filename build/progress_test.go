@@ -30,6 +30,14 @@ func TestProgressPrinterTerminal(t *testing.T) {
 	if got := buf.String(); !strings.HasPrefix(got, "\r\033[K") || !strings.HasSuffix(got, "minimage: writing out\n") {
 		t.Errorf("a step after a live line: %q", got)
 	}
+	// Of one image of several (RunAll), the lines name the image.
+	buf.Reset()
+	p.Event(Event{Kind: Step, Message: "adding the binary for linux/amd64", Image: "api"})
+	p.last = p.last.Add(-time.Second)
+	p.Event(Event{Kind: LayerBytes, Layer: "binary linux/amd64", Bytes: layer.Progress{In: 1 << 20}, Image: "api"})
+	if got := buf.String(); !strings.Contains(got, "minimage: api: adding the binary for linux/amd64\n") || !strings.Contains(got, "api binary linux/amd64: 1.0 MiB") {
+		t.Errorf("lines of the image api: %q", got)
+	}
 	p.last = p.last.Add(-time.Second)
 	p.Event(Event{Kind: LayerBytes, Layer: "x", Bytes: layer.Progress{In: 1}})
 	buf.Reset()

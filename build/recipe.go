@@ -309,6 +309,11 @@ type Event struct {
 	// Bytes.In counts towards, where it is known in advance (the binary's
 	// layer); 0 where it is not.
 	Total int64
+	// Image is the name (Recipe.Name) of the image the event is about
+	// when RunAll builds several; "" from Run, and for work the images
+	// share (a go build of several packages, the base files, CA bundle
+	// and zones layers, which RunAll reports once).
+	Image string
 }
 
 // EventKind is what an Event reports.

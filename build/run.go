@@ -347,7 +347,11 @@ func (p *plan) sharedLayers(ctx context.Context) (sharedParts, error) {
 	r := &p.r
 	var out []sharedLayer
 	add := func(what string, build func(lo layer.Options) (*layer.Layer, error)) error {
-		p.step("building the %s layer", what)
+		if what == "files" {
+			p.step("building the %s layer", what) // Files are each recipe's own
+		} else {
+			p.sharedStep("building the %s layer", what)
+		}
 		l, err := build(p.layerOptions(what, 0))
 		if err != nil {
 			return fmt.Errorf("build: %s: %w", what, err)

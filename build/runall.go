@@ -65,10 +65,12 @@ func RunAll(ctx context.Context, recs []Recipe) ([]*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	once := new(stepOnce)
 	for i, r := range recs {
 		if plans[i], err = r.plan(ctx); err != nil {
 			return nil, err
 		}
+		plans[i].name, plans[i].once = r.Name(), once
 	}
 	for _, t := range shared {
 		t.takeFrom(plans)
@@ -271,7 +273,7 @@ func (t *sharedTarball) write(ctx context.Context, plans []*plan, results []*Res
 		}
 		items[n] = tarball.Named{Artifact: results[i].Artifact, Tags: plans[i].r.Tags}
 	}
-	plans[t.recipes[0]].step("writing %s (%s, %d images)", t.out.Path, t.out.Format, len(items))
+	plans[t.recipes[0]].sharedStep("writing %s (%s, %d images)", t.out.Path, t.out.Format, len(items))
 	var err error
 	if t.out.Writer != nil {
 		err = tarball.WriteNamed(ctx, t.out.Writer, items)

@@ -233,10 +233,18 @@ func TestRunAllSameAsRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var events []build.Event // RunAll serializes the recipes' Progress calls
+	record := func(e build.Event) {
+		if e.Kind == build.Step {
+			events = append(events, e)
+		}
+	}
+	worker.Progress, api.Progress = record, record
 	all, err := build.RunAll(context.Background(), []build.Recipe{worker, api})
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkRunAllSteps(t, events, []string{"worker", "api"}, pls)
 	got := all[1]
 	if got.Artifact.Digest() != alone.Artifact.Digest() {
 		t.Errorf("RunAll made %s of ./cmd/api, Run %s", got.Artifact.Digest(), alone.Artifact.Digest())
@@ -277,5 +285,31 @@ func TestRunAllCancel(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(tmp, "*")); len(left) > 0 {
 		t.Errorf("left behind: %q", left)
+	}
+}
+
+// checkRunAllSteps checks the steps a RunAll reported: the work the
+// images share (go build, the base files and CA layers) once and unnamed,
+// each image's binary once per platform under the image's name.
+func checkRunAllSteps(t *testing.T, events []build.Event, names []string, pls []image.Platform) {
+	t.Helper()
+	count := map[string]int{}
+	for _, e := range events {
+		count[e.Image+"|"+e.Message]++
+	}
+	for _, msg := range []string{"building the base files layer", "building the CA certificates layer"} {
+		if count["|"+msg] != 1 || len(events) == 0 {
+			t.Errorf("%q reported %d times unnamed, want once; steps %+v", msg, count["|"+msg], events)
+		}
+	}
+	for _, pl := range pls {
+		if n := count["|go build ./cmd/worker ./cmd/api for "+pl.String()]; n != 1 {
+			t.Errorf("the go build for %s reported %d times, want once; steps %+v", pl, n, events)
+		}
+		for _, name := range names {
+			if n := count[name+"|adding the binary for "+pl.String()]; n != 1 {
+				t.Errorf("%s: the binary for %s reported %d times, want once", name, pl, n)
+			}
+		}
 	}
 }

@@ -39,7 +39,7 @@ type publishFlags struct {
 
 func (f *publishFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.push, "push", "push the image or index to `REGISTRY/REPO[:TAG]` (repeatable; with or without -o): the digest is the one -o writes")
-	fs.StringVar(&f.imageRefs, "image-refs", "", "write each pushed reference, REGISTRY/REPO:TAG@sha256:…, one a line, to `FILE`")
+	fs.StringVar(&f.imageRefs, "image-refs", "", "write each pushed reference, REGISTRY/REPO:TAG@sha256:…, one a line, to `FILE` (- for standard output, in place of the report)")
 	fs.BoolVar(&f.json, "json", false, "print the result as JSON on stdout: digest, platforms, outputs, pushed references")
 	fs.StringVar(&f.signKey, "sign-key", "", "sign what --push pushes and -o DIR writes (the index and each image) with the cosign private key in `FILE`, as cosign sign --key does (a layout gets sigstore bundle referrers), and attach the provenance and SBOMs to what --push pushes as signed attestations, as cosign attest does; the password is $COSIGN_PASSWORD")
 	f.format.register(fs)
@@ -56,6 +56,9 @@ func (f *publishFlags) prepare(stderr io.Writer, quiet, stdoutTarball bool) erro
 	}
 	if f.json && stdoutTarball {
 		return fmt.Errorf("%w: --json and -o - both want stdout", errUsage)
+	}
+	if f.imageRefs == "-" && (f.json || stdoutTarball) {
+		return fmt.Errorf("%w: --image-refs - and %s both want stdout", errUsage, map[bool]string{true: "--json", false: "-o -"}[f.json])
 	}
 	f.reg.quiet = quiet
 	opts, err := f.reg.options(stderr)
@@ -162,8 +165,8 @@ func (f *publishFlags) apply(r *build.Recipe) error {
 // whether --json printed the result, in place of the report.
 func (f *publishFlags) published(stdout io.Writer, r build.Recipe, res *build.Result) (bool, error) {
 	s := res.Summary(r)
-	if err := f.writeImageRefs([]build.Summary{s}); err != nil {
-		return false, err
+	if err := f.writeImageRefs(stdout, []build.Summary{s}); err != nil || f.imageRefs == "-" {
+		return true, err
 	}
 	if !f.json {
 		return false, nil
@@ -172,8 +175,8 @@ func (f *publishFlags) published(stdout io.Writer, r build.Recipe, res *build.Re
 }
 
 // writeImageRefs writes every pushed reference of the summaries, one a
-// line, to --image-refs, if given.
-func (f *publishFlags) writeImageRefs(sums []build.Summary) error {
+// line, to --image-refs, if given: a file, or stdout for "-".
+func (f *publishFlags) writeImageRefs(stdout io.Writer, sums []build.Summary) error {
 	if f.imageRefs == "" {
 		return nil
 	}
@@ -182,6 +185,10 @@ func (f *publishFlags) writeImageRefs(sums []build.Summary) error {
 		for _, p := range s.Pushed {
 			refs.WriteString(p.Reference + "\n")
 		}
+	}
+	if f.imageRefs == "-" {
+		_, err := io.WriteString(stdout, refs.String())
+		return err
 	}
 	if err := os.WriteFile(f.imageRefs, []byte(refs.String()), 0o644); err != nil {
 		return fmt.Errorf("--image-refs: %v", err)

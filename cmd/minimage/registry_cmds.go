@@ -145,7 +145,7 @@ type pushFlags struct {
 func newPushFlagSet(f *pushFlags, stdout, stderr io.Writer) *flag.FlagSet {
 	fs := cli.NewFlagSet("minimage push", pushUsage, stdout, stderr)
 	f.reg.register(fs, true)
-	fs.StringVar(&f.imageRefs, "image-refs", "", "also write the pushed reference with its digest to `file`")
+	fs.StringVar(&f.imageRefs, "image-refs", "", "also write the pushed reference with its digest to `file` (- for standard output, where it goes anyway)")
 	fs.BoolVar(&f.json, "json", false, "print the pushed reference as JSON")
 	f.tags.Split = true
 	for _, n := range []string{"t", "tag"} {
@@ -193,7 +193,10 @@ func printPushed(stdout io.Writer, imageRefs string, asJSON bool, ref string, de
 			out.Tagged = append(out.Tagged, tagged)
 		}
 	}
-	if imageRefs != "" {
+	if imageRefs == "-" && asJSON {
+		return fmt.Errorf("%w: --image-refs - and --json both want stdout", errUsage)
+	}
+	if imageRefs != "" && imageRefs != "-" { // "-": stdout, which gets the lines anyway
 		if err := os.WriteFile(imageRefs, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 			return fmt.Errorf("--image-refs: %v", err)
 		}

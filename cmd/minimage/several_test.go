@@ -147,6 +147,14 @@ func TestBuildSeveral(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkUploadedOnce(t, reg, img.Layers()[0].Digest().String())
+
+	// --image-refs - prints the references alone, in place of the report:
+	// what a release script reads. The images are unchanged, so are they.
+	code, stdout, stderr = minimage(t, "build", "-q", "--insecure-allow-http", "--tags", "v1,latest",
+		"--platform", "linux/amd64,linux/arm64", "--push", reg.Host()+"/team", "--image-refs", "-", "./cmd/...")
+	if got := strings.Fields(stdout); code != 0 || !slices.Equal(got, refs) {
+		t.Errorf("--image-refs -: exit %d, stdout %q, want %q; stderr %s", code, got, refs, stderr)
+	}
 }
 
 // checkUploadedOnce checks that no blob was uploaded twice, and that

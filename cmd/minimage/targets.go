@@ -189,7 +189,7 @@ func (f *buildFlags) runBuildAll(ctx context.Context, recs []build.Recipe, stdou
 		sums[i] = res[i].Summary(r)
 		sums[i].Name = r.Name()
 	}
-	if err := f.publish.writeImageRefs(sums); err != nil {
+	if err := f.publish.writeImageRefs(stdout, sums); err != nil || f.publish.imageRefs == "-" {
 		return err
 	}
 	if f.publish.json {

@@ -20,8 +20,8 @@ type client struct {
 	opts  Options
 	creds *credentials
 	repo  *orasremote.Repository
-	own   *lazyTLS // the transport newClient made, if it made one
-	rep   *reporter       // opts.Progress, one at a time
+	own   *lazyTLS  // the transport newClient made, if it made one
+	rep   *reporter // opts.Progress, one at a time
 }
 
 // newClient builds the HTTP stack for ref: TLS (or plain HTTP when

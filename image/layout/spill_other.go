@@ -9,3 +9,5 @@ const canLink = false
 func unnamedFiles(string) bool { return false }
 
 func startWriteback(*os.File, int64, int64) {}
+
+func waitWriteback(*os.File, int64, int64) {}

@@ -81,15 +81,16 @@ func Write(ctx context.Context, dir string, a image.Artifact, opts Options) erro
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return fmt.Errorf("layout: write: %w", err)
 	}
-	return write(ctx, dir, a, tags)
+	return write(ctx, dir, a, tags, (*oci.Pending).Sync)
 }
 
-// write writes a into dir, which exists.
-func write(ctx context.Context, dir string, a image.Artifact, tags []oci.Tag) error {
+// write writes a into dir, which exists, syncing each blob with sync
+// (Pending.Sync; tests watch the order through it).
+func write(ctx context.Context, dir string, a image.Artifact, tags []oci.Tag, sync func(*oci.Pending) error) error {
 	if err := prepare(ctx, dir); err != nil {
 		return err
 	}
-	bw := &blobWriter{dir: dir, sync: (*oci.Pending).Sync}
+	bw := &blobWriter{dir: dir, sync: sync}
 	if err := bw.write(ctx, a.Blobs()); err != nil {
 		return err
 	}

@@ -7,9 +7,10 @@
 # times (default 7) in rotating order after one warm-up each. A push goes
 # to a fresh repository, a re-push sends the same image to it again (one
 # request or two), a pull writes a new OCI layout: minimage pull -o DIR,
-# crane pull --format=oci, skopeo copy --all to oci:DIR (skopeo with an
-# empty HOME each time, so that its blob-info cache does not turn pushes
-# into mounts). Prints every run's
+# crane pull --format=oci, skopeo copy --all to oci:DIR. skopeo's pushes
+# mount what its blob-info cache (root's is /var/lib/containers/cache)
+# saw in another repository of the registry, so they upload nothing: they
+# are not comparable with the others'. Prints every run's
 # wall and CPU seconds (CPU in hundredths, as time(1) gives it) and the
 # medians.
 #
@@ -19,8 +20,9 @@
 #   N=9 bench/pushpull.sh /tmp/mi-old /tmp/mi-new
 #
 # TOOLS (default "old new crane skopeo") picks which run; CRANE and SKOPEO
-# name the binaries. The layouts land in TMPDIR (a real disk, not tmpfs,
-# for the cost of syncs to show).
+# name the binaries. The layouts land in TMPDIR: on a disk the syncs that
+# make minimage's writes durable count (crane and skopeo sync nothing);
+# TMPDIR=/dev/shm leaves them out.
 set -euo pipefail
 OLD=$1 NEW=$2 N=${N:-7}
 TOOLS=${TOOLS:-old new crane skopeo}
@@ -65,10 +67,10 @@ cmd() {
 	case $1-$2 in
 	push-old | push-new) C=("$bin" push -q --insecure-allow-http "$W/src:v1" "$R/$3:v1") ;;
 	push-crane) C=("$CRANE" push --insecure --index "$W/src" "$R/$3:v1") ;;
-	push-skopeo) C=(env HOME="$W/home-skopeo" "$SKOPEO" copy -q --all --dest-tls-verify=false "oci:$W/src:v1" "docker://$R/$3:v1") ;;
+	push-skopeo) C=("$SKOPEO" copy -q --all --dest-tls-verify=false "oci:$W/src:v1" "docker://$R/$3:v1") ;;
 	pull-old | pull-new) C=("$bin" pull -q --insecure-allow-http "$R/src:v1" -o "$3") ;;
 	pull-crane) C=("$CRANE" pull --insecure --format=oci "$R/src:v1" "$3") ;;
-	pull-skopeo) C=(env HOME="$W/home-skopeo" "$SKOPEO" copy -q --all --src-tls-verify=false "docker://$R/src:v1" "oci:$3:v1") ;;
+	pull-skopeo) C=("$SKOPEO" copy -q --all --src-tls-verify=false "docker://$R/src:v1" "oci:$3:v1") ;;
 	esac
 }
 # timed OP TOOL ROUND: runs OP (push, repush or pull) for TOOL, appends
@@ -79,7 +81,6 @@ timed() {
 	push | repush) cmd push "$tool" "$tool-$i" ;;
 	pull) rm -rf "$W/pull" && sync && cmd pull "$tool" "$W/pull" ;;
 	esac
-	rm -rf "$W/home-skopeo" # skopeo's blob-info cache would mount what it saw pushed
 	s=$(date +%s.%N)
 	/usr/bin/time -f "%U %S" -o "$W/time" "${C[@]}" >/dev/null 2>"$W/err" || { cat "$W/err"; exit 1; }
 	e=$(date +%s.%N)

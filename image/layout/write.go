@@ -52,13 +52,15 @@ type Options struct {
 // oci-layout is an ErrNotLayout error, and a corrupt index.json an
 // image.ErrCorrupt error; neither is changed.
 //
-// The write is atomic for readers: the blobs are read and written, a few
+// The write is atomic for readers: the blobs are read and written, four
 // at once, each to a temporary file in its final directory; then they are
-// all synced and renamed, and index.json is replaced the same way, last. A layer whose blob was spilled to a file on dir's
-// file system (see SpillDir) is not copied: its synced file is linked into
-// place (layer.Layer.Link), which is atomic too. A write that fails or is
+// all synced and renamed, and index.json is replaced the same way, last.
+// A layer whose blob was spilled to a file on dir's file system (see
+// SpillDir) is not copied: its synced file is linked into place
+// (layer.Layer.Link), which is atomic too. A write that fails or is
 // interrupted therefore leaves the layout as it was, plus maybe
-// unreferenced blobs. Files get mode 0666 less the umask.
+// unreferenced blobs, each whole and synced (the ones read in full before
+// the failure). Files get mode 0666 less the umask.
 //
 // Write is safe for concurrent use, from any number of goroutines and
 // processes writing into one layout: blobs are named by their digest, so

@@ -23,7 +23,7 @@ func writeOrRemove(ctx context.Context, dir string, a image.Artifact, tags []oci
 	for i, b := range blobs {
 		had[i] = exists(blobPath(dir, b))
 	}
-	err = write(ctx, dir, a, tags)
+	err = write(ctx, dir, a, tags, (*oci.Pending).Sync)
 	if err == nil {
 		return nil
 	}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/internal/oci"
-	"github.com/minimage/minimage/layer"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -53,13 +52,15 @@ type Options struct {
 // oci-layout is an ErrNotLayout error, and a corrupt index.json an
 // image.ErrCorrupt error; neither is changed.
 //
-// The write is atomic for readers: each blob goes to a temporary file in
-// its final directory, is synced and renamed, and index.json is replaced
-// the same way, last. A layer whose blob was spilled to a file on dir's
-// file system (see SpillDir) is not copied: its synced file is linked into
-// place (layer.Layer.Link), which is atomic too. A write that fails or is
+// The write is atomic for readers: the blobs are read and written, four
+// at once, each to a temporary file in its final directory; then they are
+// all synced and renamed, and index.json is replaced the same way, last.
+// A layer whose blob was spilled to a file on dir's file system (see
+// SpillDir) is not copied: its synced file is linked into place
+// (layer.Layer.Link), which is atomic too. A write that fails or is
 // interrupted therefore leaves the layout as it was, plus maybe
-// unreferenced blobs. Files get mode 0666 less the umask.
+// unreferenced blobs, each whole and synced (the ones read in full before
+// the failure). Files get mode 0666 less the umask.
 //
 // Write is safe for concurrent use, from any number of goroutines and
 // processes writing into one layout: blobs are named by their digest, so
@@ -82,18 +83,18 @@ func Write(ctx context.Context, dir string, a image.Artifact, opts Options) erro
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return fmt.Errorf("layout: write: %w", err)
 	}
-	return write(ctx, dir, a, tags)
+	return write(ctx, dir, a, tags, (*oci.Pending).Sync)
 }
 
-// write writes a into dir, which exists.
-func write(ctx context.Context, dir string, a image.Artifact, tags []oci.Tag) error {
+// write writes a into dir, which exists, syncing each blob with sync
+// (Pending.Sync; tests watch the order through it).
+func write(ctx context.Context, dir string, a image.Artifact, tags []oci.Tag, sync func(*oci.Pending) error) error {
 	if err := prepare(ctx, dir); err != nil {
 		return err
 	}
-	for _, b := range a.Blobs() {
-		if err := writeBlob(ctx, dir, b); err != nil {
-			return err
-		}
+	bw := &blobWriter{dir: dir, sync: sync}
+	if err := bw.write(ctx, a.Blobs()); err != nil {
+		return err
 	}
 	// Also syncs the names of blobs another writer renamed into place
 	// and this one found there: index.json names them only after this.
@@ -228,79 +229,6 @@ func mergeIndex(old ocispec.Index, desc ocispec.Descriptor, tags []oci.Tag) ocis
 		idx.Manifests = []ocispec.Descriptor{}
 	}
 	return idx
-}
-
-// writeBlob writes b into dir's blobs, or checks the copy already there.
-func writeBlob(ctx context.Context, dir string, b image.Blob) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("layout: write %s: %w", dir, err)
-	}
-	d := b.Descriptor.Digest
-	if err := d.Validate(); err != nil {
-		return fmt.Errorf("layout: write %s: blob %q: %w: %v", dir, d, image.ErrCorrupt, err)
-	}
-	bdir := filepath.Join(dir, "blobs", d.Algorithm().String())
-	p := filepath.Join(bdir, d.Encoded())
-	if st, err := os.Lstat(p); err == nil {
-		if !st.Mode().IsRegular() {
-			return fmt.Errorf("layout: write: blob %s: %w: not a regular file; remove it and write again", p, layer.ErrDigestMismatch)
-		}
-		if st.Size() != b.Descriptor.Size {
-			return fmt.Errorf("layout: write: blob %s: %w (%d bytes, want %d); remove the file and write again", p, layer.ErrDigestMismatch, st.Size(), b.Descriptor.Size)
-		}
-		return verifyBlobFile(ctx, p, b.Descriptor)
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("layout: write: %w", err)
-	}
-	if err := os.MkdirAll(bdir, 0o777); err != nil {
-		return fmt.Errorf("layout: write: %w", err)
-	}
-	// A layer spilled to a file on this file system becomes the blob
-	// without a copy; any failure leaves nothing behind, and the copy
-	// below does the work.
-	if l := b.Layer(); l != nil && l.Link(p) == nil {
-		return nil
-	}
-	src, err := b.Open(ctx)
-	if err != nil {
-		return fmt.Errorf("layout: write %s: blob %s: %w", dir, d, err)
-	}
-	defer src.Close()
-	err = oci.WriteAtomic(bdir, d.Encoded(), func(w io.Writer) error {
-		n, err := io.Copy(w, oci.CtxReader{Ctx: ctx, R: src})
-		if err != nil {
-			return fmt.Errorf("blob %s: %w", d, err)
-		}
-		if n != b.Descriptor.Size {
-			return fmt.Errorf("blob %s: %w: %d bytes, want %d", d, layer.ErrDigestMismatch, n, b.Descriptor.Size)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("layout: write %s: %w", dir, err)
-	}
-	return nil
-}
-
-// verifyBlobFile hashes the regular file at p and compares it with desc.
-func verifyBlobFile(ctx context.Context, p string, desc ocispec.Descriptor) error {
-	f, err := openNonblock(p)
-	if err != nil {
-		return fmt.Errorf("layout: %w", err)
-	}
-	defer f.Close()
-	if !desc.Digest.Algorithm().Available() {
-		return fmt.Errorf("layout: blob %s: %w: unsupported digest algorithm", p, layer.ErrDigestMismatch)
-	}
-	v := desc.Digest.Verifier()
-	n, err := io.Copy(v, oci.CtxReader{Ctx: ctx, R: io.LimitReader(f, desc.Size+1)})
-	if err != nil {
-		return fmt.Errorf("layout: blob %s: %w", p, err)
-	}
-	if n != desc.Size || !v.Verified() {
-		return fmt.Errorf("layout: blob %s: %w (%d bytes, want %d); remove the file and write again", p, layer.ErrDigestMismatch, n, desc.Size)
-	}
-	return nil
 }
 
 // CheckDir reports whether Write can make dir a layout or add to it: it

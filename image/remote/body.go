@@ -64,7 +64,7 @@ func (bb *blobBody) Read(p []byte) (int, error) {
 			bb.src.set(err)
 			return 0, err
 		}
-		bb.rc = rc
+		bb.rc = newReadAhead(rc)
 	}
 	n, err := bb.rc.Read(p)
 	bb.n += int64(n)

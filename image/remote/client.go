@@ -2,12 +2,9 @@ package remote
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 
 	"oras.land/oras-go/v2/registry"
 	orasremote "oras.land/oras-go/v2/registry/remote"
@@ -23,8 +20,8 @@ type client struct {
 	opts  Options
 	creds *credentials
 	repo  *orasremote.Repository
-	own   *http.Transport // the transport newClient made, if it made one
-	rep   *reporter       // opts.Progress, one at a time
+	own   *lazyTLS  // the transport newClient made, if it made one
+	rep   *reporter // opts.Progress, one at a time
 }
 
 // newClient builds the HTTP stack for ref: TLS (or plain HTTP when
@@ -60,7 +57,7 @@ func newClient(r reference, opts Options) (*client, error) {
 		PlainHTTP: opts.InsecureAllowHTTP,
 	}
 	c := &client{ref: r, opts: opts, creds: creds, repo: repo, rep: rep}
-	c.own, _ = base.(*http.Transport)
+	c.own, _ = base.(*lazyTLS)
 	if opts.HTTPClient != nil {
 		c.own = nil
 	}
@@ -76,7 +73,7 @@ func (c *client) closeIdle() {
 }
 
 // transport returns the round tripper under the retries: the caller's,
-// or one with the TLS settings of opts.
+// or a lazyTLS with the TLS settings of opts.
 func transport(r reference, opts Options) (http.RoundTripper, error) {
 	if opts.HTTPClient != nil {
 		if opts.HTTPClient.Transport == nil {
@@ -84,50 +81,11 @@ func transport(r reference, opts Options) (http.RoundTripper, error) {
 		}
 		return opts.HTTPClient.Transport, nil
 	}
-	pool, err := rootCAs(opts.CAFiles)
+	t, err := newLazyTLS(opts)
 	if err != nil {
 		return nil, fmt.Errorf("remote: %s: %w", r.Registry, err)
 	}
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.TLSClientConfig = &tls.Config{
-		RootCAs:            pool,
-		InsecureSkipVerify: opts.InsecureSkipTLSVerify, // the caller asked, by its own name
-		MinVersion:         tls.VersionTLS12,
-	}
-	t.MaxIdleConnsPerHost = opts.jobs() + 2
 	return t, nil
-}
-
-// rootCAs returns the system roots plus SSL_CERT_FILE plus files. The
-// system pool reads SSL_CERT_FILE only once per process; reading it here
-// makes a value set later count too.
-func rootCAs(files []string) (*x509.CertPool, error) {
-	pool, err := x509.SystemCertPool()
-	if err != nil || pool == nil {
-		pool = x509.NewCertPool()
-	}
-	if f := os.Getenv("SSL_CERT_FILE"); f != "" {
-		if err := addPEM(pool, f, "SSL_CERT_FILE"); err != nil {
-			return nil, err
-		}
-	}
-	for _, f := range files {
-		if err := addPEM(pool, f, "CA file"); err != nil {
-			return nil, err
-		}
-	}
-	return pool, nil
-}
-
-func addPEM(pool *x509.CertPool, path, what string) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	if !pool.AppendCertsFromPEM(data) {
-		return fmt.Errorf("%s %s: no PEM certificate in it; give a file of -----BEGIN CERTIFICATE----- blocks", what, path)
-	}
-	return nil
 }
 
 // wrap turns err into an *Error for op on this client's repository.

@@ -53,7 +53,11 @@ const (
 // points to is updated.
 type Options struct {
 	// CAFiles are PEM files of certificate authorities to trust besides
-	// the system roots. SSL_CERT_FILE, when set, is trusted too.
+	// the system roots. SSL_CERT_FILE, when set, is trusted too. They are
+	// read as Push or Pull starts (a missing file, or one without a PEM
+	// certificate, fails before any request); they and the system roots
+	// are parsed on the first TLS connection, so never for a registry in
+	// plain HTTP.
 	CAFiles []string
 
 	// InsecureAllowHTTP speaks plain HTTP to the registry: no TLS at all.

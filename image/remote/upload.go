@@ -87,6 +87,29 @@ func NewUpload(ctx context.Context, ref string, opts Options) (*Upload, error) {
 	return u, nil
 }
 
+// HasBlob reports whether the repository that ref,
+// REGISTRY/REPOSITORY[:TAG], names holds the blob d (a HEAD request),
+// such as a layer whose digest a caller knows before it builds it again:
+// it then need not upload it while it builds.
+func HasBlob(ctx context.Context, ref string, d ocispec.Descriptor, opts Options) (bool, error) {
+	r, err := parseReference(ref)
+	if err != nil {
+		return false, err
+	}
+	c, err := newClient(r, opts)
+	if err != nil {
+		return false, err
+	}
+	defer c.closeIdle()
+	ctx, cancel := withTimeout(ctx, opts)
+	defer cancel()
+	ok, err := c.repo.Blobs().Exists(ctx, d)
+	if err != nil {
+		return false, c.timedOut(ctx, c.wrap(err, "check blob "+short(d)), "check blob "+short(d))
+	}
+	return ok, nil
+}
+
 // Write adds p to the blob. It returns the upload's error once a request
 // has failed, and ErrUploadAborted after Abort.
 func (u *Upload) Write(p []byte) (int, error) {
@@ -136,6 +159,8 @@ func (u *Upload) Commit(d ocispec.Descriptor) error {
 		u.drop()
 		return err
 	}
+	// Later pushes sharing opts.Mounts mount the blob from here.
+	newMountScope(u.ctx, u.c.opts.Mounts, u.c).remember(d.Digest, u.c.ref.Repository)
 	u.cancel()
 	u.c.closeIdle()
 	u.c.rep.send(Progress{Descriptor: d, State: Uploaded, Done: d.Size, Total: d.Size})

@@ -42,15 +42,7 @@ func writeInPieces(t *testing.T, w io.Writer, b []byte) error {
 // blobThere reports whether the repository of ref holds d.
 func blobThere(t *testing.T, ref string, d ocispec.Descriptor, opts Options) bool {
 	t.Helper()
-	r, err := parseReference(ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := newClient(r, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ok, err := c.repo.Blobs().Exists(context.Background(), d)
+	ok, err := HasBlob(context.Background(), ref, d, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,6 +40,8 @@ type plan struct {
 
 	subjectName string // the name the in-toto statements give the images
 
+	pre *prepush // set by pipeline; nil when nothing is pushed
+
 	mu sync.Mutex // serializes r.Progress
 }
 

@@ -89,14 +89,19 @@ type pacer struct {
 	next time.Time
 }
 
+// credit is how far behind its schedule a pacer may fall and catch up.
+const credit = 20 * time.Millisecond
+
 func newPacer(rate float64) *pacer { return &pacer{rate: rate} }
 
 // wait returns once n more bytes fit in the rate.
 func (p *pacer) wait(n int) {
 	p.mu.Lock()
+	// An idle link saves no more than credit: a sleep that overshoots
+	// is made up for, a pause is not.
 	now := time.Now()
-	if p.next.Before(now) {
-		p.next = now
+	if earliest := now.Add(-credit); p.next.Before(earliest) {
+		p.next = earliest
 	}
 	at := p.next
 	p.next = p.next.Add(time.Duration(float64(n) / p.rate * float64(time.Second)))

@@ -21,13 +21,17 @@ import (
 	"oras.land/oras-go/v2/registry/remote/errcode"
 )
 
-// UploadChunkSize is the size, in bytes, of the PATCH requests of an
-// Upload, unless the registry asks for larger ones
-// (OCI-Chunk-Min-Length).
+// UploadChunkSize is the largest PATCH request of an Upload, in bytes,
+// unless the registry asks for larger ones (OCI-Chunk-Min-Length). The
+// first chunk is firstChunk bytes and each next one twice the last, up
+// to UploadChunkSize, so that the link starts early.
 const UploadChunkSize = 4 << 20
 
+const firstChunk = 256 << 10
+
 // uploadQueue is how many full chunks Write queues before it waits for
-// the upload to catch up: an Upload holds at most uploadQueue+2 chunks.
+// the upload to catch up: an Upload holds at most uploadQueue+2 chunks
+// (the one being filled, and the one being sent).
 const uploadQueue = 2
 
 // uploadDropTimeout bounds the DELETE that Abort sends.
@@ -59,6 +63,7 @@ type Upload struct {
 	done   chan struct{} // closed when run has returned
 
 	buf  []byte // the chunk being filled
+	next int    // the size of the next chunk
 	size int64  // bytes written
 
 	mu  sync.Mutex
@@ -119,7 +124,8 @@ func (u *Upload) Write(p []byte) (int, error) {
 	n := len(p)
 	for len(p) > 0 {
 		if u.buf == nil {
-			u.buf = make([]byte, 0, UploadChunkSize)
+			u.next = min(max(2*u.next, firstChunk), UploadChunkSize)
+			u.buf = make([]byte, 0, u.next)
 		}
 		k := min(len(p), cap(u.buf)-len(u.buf))
 		u.buf = append(u.buf, p[:k]...)

@@ -26,7 +26,10 @@ import (
 // each output in turn, atomically, then the SBOMs where Recipe.SBOM
 // says and to each Registry output, and the provenance (Recipe.Provenance)
 // to each Registry output: signed, with the signatures, when
-// Recipe.Sign has a key. Run stops promptly when ctx is
+// Recipe.Sign has a key. A Registry output gets each platform's image,
+// by digest, as soon as it is built, while the next compiles, and the
+// binary's layer while it compresses (see GoBuild.Cache); the tag is set
+// last. Run stops promptly when ctx is
 // cancelled, interrupting go build and removing its temporary directory,
 // and returns only after everything it started has stopped.
 func Run(ctx context.Context, r Recipe) (*Result, error) {

@@ -51,6 +51,8 @@ type plan struct {
 	name string
 	once *stepOnce
 
+	pre *prepush // set by pipeline; nil when nothing is pushed
+
 	mu sync.Mutex // serializes r.Progress
 }
 

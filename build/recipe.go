@@ -239,6 +239,13 @@ type GoBuild struct {
 	// locks an entry while go build writes it and Run copies it, so
 	// concurrent runs may share the directory. "" means go build writes
 	// into a temporary directory and always links.
+	//
+	// With a Registry output, Run also keeps there a record of each
+	// binary's layer (its digest, diffID and size) and uploads the layer
+	// while it compresses, unless the record names it and the registry
+	// holds it: an unchanged program is then not uploaded again. Without
+	// Cache, the layer is uploaded once built, where the registry lacks
+	// it.
 	Cache string
 }
 

@@ -26,7 +26,10 @@ import (
 // each output in turn, atomically, then the SBOMs where Recipe.SBOM
 // says and to each Registry output, and the provenance (Recipe.Provenance)
 // to each Registry output: signed, with the signatures, when
-// Recipe.Sign has a key. Run stops promptly when ctx is
+// Recipe.Sign has a key. A Registry output gets each platform's image,
+// by digest, as soon as it is built, while the next compiles, and the
+// binary's layer while it compresses (see GoBuild.Cache); the tag is set
+// last. Run stops promptly when ctx is
 // cancelled, interrupting go build and removing its temporary directory,
 // and returns only after everything it started has stopped.
 func Run(ctx context.Context, r Recipe) (*Result, error) {
@@ -123,11 +126,14 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 }
 
 // pipeline builds the shared layers, the binaries (go build into tmp)
-// and the images, each in goroutines of their own, all joined before it
-// returns; the first error cancels the rest. The result has no Artifact
+// and the images, each in goroutines of their own, and pushes each image
+// to the Registry outputs as soon as it is built (see prepush), all
+// joined before it returns; the first error cancels the rest. The result has no Artifact
 // yet.
 func (p *plan) pipeline(ctx context.Context, tmp string) (*Result, error) {
 	g, ctx := errgroup.WithContext(ctx)
+	p.pre = p.newPrepush(ctx, g)
+	defer p.pre.close()
 	shared := make(chan sharedParts, 1)
 	g.Go(func() error {
 		s, err := p.sharedLayers(ctx)
@@ -197,6 +203,7 @@ func (p *plan) images(ctx context.Context, shared <-chan sharedParts, bins []cha
 			return err
 		}
 		res.Images[i], res.Report.Platforms[i] = img, rep
+		p.pre.image(i, img)
 		if res.SBOMs == nil {
 			continue
 		}
@@ -290,6 +297,7 @@ func (p *plan) image(ctx context.Context, i int, b binary, shared sharedParts) (
 		Files:        files,
 		History:      image.History{CreatedBy: binaryCreatedBy(b.report)},
 	}
+	opts.Layer = p.pre.layer(ctx, i, b.path, layerKey{p.dest, files}, opts.Layer)
 	var hasher *binaryHasher
 	if rep.Binary.Digest == "" && !p.r.SBOM.None {
 		// Hash the binary for the SBOM in the read that builds its

@@ -217,6 +217,11 @@ func (w outWriter) Write(b []byte) (int, error) {
 	w.p.dig.Write(b)
 	n, err := w.p.store.Write(b)
 	w.p.out += int64(n)
+	if err == nil && w.p.opts.Tee != nil {
+		if _, err = w.p.opts.Tee.Write(b); err != nil {
+			err = fmt.Errorf("layer: tee: %w", err)
+		}
+	}
 	return n, err
 }
 

@@ -2,6 +2,7 @@ package layer
 
 import (
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -181,6 +182,13 @@ type Options struct {
 	// Progress, if set, is called from the goroutine that runs Build as the
 	// layer is written: about every MiB of tar input, and once at the end.
 	Progress func(Progress)
+
+	// Tee, if set, is written the compressed blob as it is produced, in
+	// order, one call at a time, so that a caller can send it on (to a
+	// registry, say) while the rest compresses. Its Write may keep no
+	// reference to the bytes after it returns; an error from it fails
+	// the build. The layer holds the whole blob as well.
+	Tee io.Writer
 }
 
 // Progress reports how far a build has come.

@@ -14,13 +14,13 @@ import (
 
 // SignOptions say how Run signs what it pushes and writes. With a Key,
 // after each Registry output is pushed, Run signs its manifest and, for
-// an index, each image's, as signature.Sign does (in Format), and
-// attaches the build's Statements signed by Key, as signature.Attest
-// does (cosign's .att tag scheme), where cosign verify --key and cosign
-// verify-attestation --key check them. Each Layout output (not a
-// Writer) gets the same signatures as sigstore bundle referrers
-// (signature.SignLayout), which a push of the layout carries along; the
-// attestations are not written into layouts.
+// an index, each image's, as signature.Sign does, and attaches the
+// build's Statements signed by Key, as signature.Attest does, both in
+// Format (cosign's .sig and .att tags, or sigstore bundle referrers),
+// where cosign verify --key and cosign verify-attestation --key check
+// them. Each Layout output (not a Writer) gets the same signatures and
+// attestations as sigstore bundle referrers (signature.SignLayout,
+// signature.AttestLayout), which a push of the layout carries along.
 type SignOptions struct {
 	// Key signs; an *ecdsa.PrivateKey from signature.ReadPrivateKeyFile,
 	// or a crypto.Signer held elsewhere. nil signs nothing, and the
@@ -28,9 +28,10 @@ type SignOptions struct {
 	Key crypto.Signer
 	// Annotations go into each signature's payload (cosign sign -a).
 	Annotations map[string]string
-	// Format is how the signatures go to a registry: signature.FormatTag
-	// (the zero value, cosign's .sig tags) or signature.FormatBundle
-	// (sigstore bundle referrers, cosign v3's default).
+	// Format is how the signatures and attestations go to a registry:
+	// signature.FormatTag (the zero value, cosign's .sig and .att tags)
+	// or signature.FormatBundle (sigstore bundle referrers, cosign v3's
+	// default).
 	Format signature.Format
 }
 
@@ -123,26 +124,26 @@ func (p *plan) checkSign() error {
 	return invalid("sign: Key signs what Run pushes or writes to a layout directory, and there is no Registry or Layout output; add one")
 }
 
-// publishAttestations signs and attests each Registry output with
-// Recipe.Sign.Key, and signs each Layout output; without a key it pushes
-// the provenance as referrers.
+// publishAttestations signs and attests each Registry output and each
+// Layout output with Recipe.Sign.Key; without a key it pushes the
+// provenance as referrers.
 func (p *plan) publishAttestations(ctx context.Context, res *Result) error {
 	refs, err := res.ProvenanceReferrers()
 	if err != nil {
 		return err
 	}
+	key, stmts := p.r.Sign.Key, res.Statements()
 	opts := signature.Options{Annotations: p.r.Sign.Annotations, Format: p.r.Sign.Format}
 	for _, o := range p.r.Outputs {
-		if o.Format == Layout && o.Writer == nil && p.r.Sign.Key != nil {
-			p.step("signing %s", o.Path)
-			if _, err := signature.SignLayout(ctx, o.Path, res.Artifact, p.r.Sign.Key, opts); err != nil {
-				return fmt.Errorf("build: output %s: %w", o.Path, err)
+		if o.Format == Layout && o.Writer == nil && key != nil {
+			if err := p.signLayout(ctx, o.Path, res.Artifact, stmts, opts); err != nil {
+				return err
 			}
 		}
 		if o.Format != Registry {
 			continue
 		}
-		if p.r.Sign.Key == nil {
+		if key == nil {
 			if len(refs) > 0 {
 				p.step("attaching the provenance to %s", o.Path)
 				if _, err := remote.PushReferrers(ctx, o.Path, refs, o.Remote); err != nil {
@@ -154,15 +155,32 @@ func (p *plan) publishAttestations(ctx context.Context, res *Result) error {
 		opts.Remote = o.Remote
 		opts.Remote.Progress = nil
 		p.step("signing %s", o.Path)
-		if _, err := signature.Sign(ctx, o.Path, res.Artifact, p.r.Sign.Key, opts); err != nil {
+		if _, err := signature.Sign(ctx, o.Path, res.Artifact, key, opts); err != nil {
 			return fmt.Errorf("build: output %s: %w", o.Path, err)
 		}
-		if stmts := res.Statements(); len(stmts) > 0 {
+		if len(stmts) > 0 {
 			p.step("attaching %d signed attestations to %s", len(stmts), o.Path)
-			if _, err := signature.Attest(ctx, o.Path, p.r.Sign.Key, stmts, opts); err != nil {
+			if _, err := signature.Attest(ctx, o.Path, res.Artifact, key, stmts, opts); err != nil {
 				return fmt.Errorf("build: output %s: %w", o.Path, err)
 			}
 		}
+	}
+	return nil
+}
+
+// signLayout signs a in the layout dir and adds stmts to it, signed, as
+// bundle referrers.
+func (p *plan) signLayout(ctx context.Context, dir string, a image.Artifact, stmts []signature.Statement, opts signature.Options) error {
+	p.step("signing %s", dir)
+	if _, err := signature.SignLayout(ctx, dir, a, p.r.Sign.Key, opts); err != nil {
+		return fmt.Errorf("build: output %s: %w", dir, err)
+	}
+	if len(stmts) == 0 {
+		return nil
+	}
+	p.step("attaching %d signed attestations to %s", len(stmts), dir)
+	if _, err := signature.AttestLayout(ctx, dir, a, p.r.Sign.Key, stmts); err != nil {
+		return fmt.Errorf("build: output %s: %w", dir, err)
 	}
 	return nil
 }

@@ -25,8 +25,9 @@ const ProvenanceBuilderID = "https://github.com/minimage/minimage"
 
 // ProvenanceOptions say whether Run makes SLSA provenance (v1) of what
 // it builds. The zero value makes it (Result.Provenance) and attaches it
-// to every Registry output: signed in cosign's .att tag scheme with
-// Recipe.Sign.Key, else as an unsigned in-toto OCI 1.1 referrer.
+// to every Registry output: signed with Recipe.Sign.Key, in
+// Recipe.Sign.Format's form (see SignOptions), else as an unsigned
+// in-toto OCI 1.1 referrer. With a key, Layout outputs get it signed too.
 type ProvenanceOptions struct {
 	// None makes no provenance: Result.Provenance is nil.
 	None bool

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/imagetest"
 	"github.com/minimage/minimage/image/registrytest"
@@ -34,7 +38,8 @@ const cosignPassword = "interop-pw"
 // refuse a changed payload, a signature stored for another digest and a
 // signature by another key; and cosign verify-attestation accepts the
 // provenance and SBOMs a signed build attests; with cosign v3, sigstore
-// bundle referrers, both ways (bundlesBothWays). It is skipped where no cosign is installed
+// bundle referrers, both ways, signatures (bundlesBothWays) and
+// attestations. It is skipped where no cosign is installed
 // (building one takes minutes), CI included.
 func TestCosign(t *testing.T) {
 	bins := cosignBinaries()
@@ -54,6 +59,8 @@ func TestCosign(t *testing.T) {
 			t.Run("cosign verifies minimage's attestations", func(t *testing.T) { cosignVerifiesAttestations(t, c, repo+"/e") })
 			if c.v3 {
 				t.Run("bundles both ways", func(t *testing.T) { bundlesBothWays(t, c, repo+"/f") })
+				t.Run("bundle attestations, minimage's", func(t *testing.T) { cosignVerifiesBundleAttestations(t, c, repo+"/g") })
+				t.Run("bundle attestations, cosign's", func(t *testing.T) { minimageVerifiesCosignAttestation(t, c, repo+"/h") })
 			}
 		})
 	}
@@ -375,5 +382,181 @@ func bundlesBothWays(t *testing.T, c *cosign, repo string) {
 	}
 	if out, err := verify(c.prefix+".pub", repo+"@"+imgB.Digest().String()); err == nil {
 		t.Errorf("cosign verify passed img's bundle as imgB's:\n%s", out)
+	}
+}
+
+// cosignVerifiesBundleAttestations checks that cosign v3
+// verify-attestation accepts the attestations a signed build stores as
+// sigstore bundle referrers: pushed with --signature-format bundle, and
+// written to a layout that minimage push carries to the registry later;
+// and that both refuse another key, a bundle stored for another image
+// and a changed statement.
+func cosignVerifiesBundleAttestations(t *testing.T, c *cosign, repo string) {
+	hello, err := filepath.Abs("../examples/hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, prefix := minimageKey(t)
+	dir := filepath.Join(t.TempDir(), "oci")
+	r := helloRecipe(hello)
+	r.Outputs = []build.Output{{Format: build.Registry, Path: repo + ":v1", Remote: sigOpts(nil).Remote}, {Format: build.Layout, Path: dir}}
+	r.Tags = []string{"v1"}
+	r.Sign = build.SignOptions{Key: key, Format: signature.FormatBundle}
+	res, err := build.Run(t0(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli := minimageCLI(t)
+	if out, err := exec.Command(cli, "push", "-q", "--insecure-allow-http", dir+":v1", repo+"-layout:v1").CombinedOutput(); err != nil {
+		t.Fatalf("minimage push DIR:v1: %v\n%s", err, out)
+	}
+	verify := func(pub, ref, typ string) (string, error) {
+		return c.run(t, "verify-attestation", "--key", pub, "--insecure-ignore-tlog", "--allow-http-registry", "--type", typ, ref)
+	}
+	for _, base := range []string{repo, repo + "-layout"} {
+		for _, ref := range []string{base + ":v1", base + "@" + res.Images[1].Digest().String()} {
+			for _, typ := range []string{"slsaprovenance1", "spdxjson"} {
+				if out, err := verify(prefix+".pub", ref, typ); err != nil {
+					t.Errorf("cosign verify-attestation --type %s %s: %v\n%s", typ, ref, err, out)
+				}
+			}
+		}
+	}
+	if _, err := remote.Pull(t0(), repo+":"+signature.AttestationTag(res.Artifact.Digest()), sigOpts(nil).Remote); !errors.Is(err, image.ErrNotFound) {
+		t.Errorf("an .att tag in the bundle form: %v", err)
+	}
+	_, other := minimageKey(t)
+	if out, err := verify(other+".pub", repo+":v1", "spdxjson"); err == nil {
+		t.Errorf("cosign verify-attestation with another key passed:\n%s", out)
+	}
+	if out, err := exec.Command(cli, "verify", "--insecure-allow-http", "--key", other+".pub", "--attestation", "spdxjson", repo+":v1").CombinedOutput(); err == nil {
+		t.Errorf("minimage verify --attestation with another key passed:\n%s", out)
+	}
+	bundleTampering(t, c, repo, prefix, res.Images[1])
+}
+
+// bundleTampering takes the SPDX attestation bundle of img in repo and
+// stores it as another image's, then changed as a third's: cosign
+// verify-attestation and minimage VerifyAttestation refuse both.
+func bundleTampering(t *testing.T, c *cosign, repo, prefix string, img *image.Image) {
+	ro := sigOpts(nil).Remote
+	ds, err := remote.Referrers(t0(), repo, img.Digest(), signature.MediaTypeBundle, ro)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bundle signature.Bundle
+	for _, d := range ds {
+		if d.Annotations[signature.AnnotationBundlePredicateType] == signature.PredicateSPDX {
+			r, err := remote.Pull(t0(), repo+"@"+d.Digest.String(), ro)
+			if err != nil {
+				t.Fatal(err)
+			}
+			atts, err := signature.ReadBundleAttestations(t0(), []image.Artifact{r}, signature.PredicateSPDX)
+			if err != nil || len(atts) != 1 {
+				t.Fatalf("the SPDX bundle of %s: %d, %v", img.Digest(), len(atts), err)
+			}
+			bundle = readBundleLayer(t, r)
+		}
+	}
+	if bundle.Data == nil {
+		t.Fatalf("no SPDX bundle referrer of %s among %d", img.Digest(), len(ds))
+	}
+	var w map[string]any
+	if err := json.Unmarshal(bundle.Data, &w); err != nil {
+		t.Fatal(err)
+	}
+	env := w["dsseEnvelope"].(map[string]any)
+	payload, err := base64.StdEncoding.DecodeString(env["payload"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env["payload"] = base64.StdEncoding.EncodeToString(bytes.Replace(payload, []byte(`"SPDX-2.3"`), []byte(`"SPDX-2.2"`), 1))
+	changed, err := json.Marshal(w)
+	if err != nil || env["payload"] == base64.StdEncoding.EncodeToString(payload) {
+		t.Fatalf("nothing changed: %v", err)
+	}
+	for i, b := range [][]byte{bundle.Data, changed} {
+		victim := imagetest.Image(t, imagetest.Spec{Seed: uint64(250 + i)})
+		ref := repo + "@" + victim.Digest().String()
+		pushArtifact(t, ref, victim)
+		moved, err := signature.BundleReferrer(victim.Descriptor(), signature.Bundle{Data: b}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := remote.PushReferrers(t0(), repo, []image.Artifact{moved}, ro); err != nil {
+			t.Fatal(err)
+		}
+		what := [...]string{"another image's bundle", "a changed statement"}[i]
+		want := [...]error{signature.ErrDigestMismatch, signature.ErrWrongKey}[i]
+		if out, err := c.run(t, "verify-attestation", "--key", prefix+".pub", "--insecure-ignore-tlog", "--allow-http-registry", "--type", "spdxjson", ref); err == nil {
+			t.Errorf("%s: cosign verify-attestation passed:\n%s", what, out)
+		}
+		pub, err := signature.ReadPublicKeyFile(prefix + ".pub")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := signature.VerifyAttestation(t0(), ref, victim.Digest(), pub, signature.PredicateSPDX, sigOpts(nil)); !errors.Is(err, want) {
+			t.Errorf("%s: minimage: got %v, want %v", what, err, want)
+		}
+	}
+}
+
+// readBundleLayer returns the one bundle the referrer r holds, whatever
+// its predicate type.
+func readBundleLayer(t *testing.T, r image.Artifact) signature.Bundle {
+	t.Helper()
+	for _, b := range r.Blobs() {
+		if b.Descriptor.MediaType == signature.MediaTypeBundle {
+			rc, err := b.Open(t0())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rc.Close()
+			data, err := io.ReadAll(rc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return signature.Bundle{Data: data}
+		}
+	}
+	t.Fatalf("referrer %s holds no bundle", r.Digest())
+	return signature.Bundle{}
+}
+
+// minimageVerifiesCosignAttestation checks that minimage verify --key
+// --attestation accepts what cosign v3 sign and attest --key
+// --new-bundle-format store, and refuses another key.
+func minimageVerifiesCosignAttestation(t *testing.T, c *cosign, repo string) {
+	img := imagetest.Image(t, imagetest.Spec{Seed: 247})
+	ref := repo + "@" + img.Digest().String()
+	pushArtifact(t, ref, img)
+	c.keys(t)
+	pred := filepath.Join(t.TempDir(), "provenance.json")
+	if err := os.WriteFile(pred, []byte(`{"buildDefinition":{"buildType":"https://example.com/b","externalParameters":{}},"runDetails":{"builder":{"id":"https://example.com/c"}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	common := []string{"--key", c.prefix + ".key", "--tlog-upload=false", "--use-signing-config=false", "--allow-http-registry", "-y"}
+	if out, err := c.run(t, append(append([]string{"sign"}, common...), ref)...); err != nil {
+		t.Fatalf("cosign sign: %v\n%s", err, out)
+	}
+	args := append(append([]string{"attest", "--new-bundle-format", "--type", "slsaprovenance1", "--predicate", pred}, common...), ref)
+	if out, err := c.run(t, args...); err != nil {
+		t.Fatalf("cosign attest --new-bundle-format: %v\n%s", err, out)
+	}
+	cli := minimageCLI(t)
+	out, err := exec.Command(cli, "verify", "--insecure-allow-http", "--key", c.prefix+".pub", "--attestation", "slsaprovenance1", ref).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "with attestations slsaprovenance1") {
+		t.Errorf("minimage verify --attestation of cosign's bundle: %v\n%s", err, out)
+	}
+	if out, err := exec.Command(cli, "verify", "--insecure-allow-http", "--key", c.prefix+".pub", "--attestation", "spdxjson", ref).CombinedOutput(); err == nil {
+		t.Errorf("minimage verify --attestation spdxjson passed with only provenance:\n%s", out)
+	}
+	_, other := minimageKey(t)
+	otherPub, err := signature.ReadPublicKeyFile(other + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := signature.VerifyAttestation(t0(), ref, img.Digest(), otherPub, signature.PredicateSLSAProvenance1, sigOpts(nil)); !errors.Is(err, signature.ErrWrongKey) {
+		t.Errorf("cosign's attestation, another key: got %v, want ErrWrongKey", err)
 	}
 }

@@ -47,20 +47,31 @@ func ReadAttestations(ctx context.Context, a image.Artifact) ([]Attestation, err
 	return atts, nil
 }
 
-// Attest signs each statement with key and adds it to the attestations
-// of each of its subjects, in cosign's tag scheme, in the registry
-// repository ref names: the manifests must be there. Attestations
-// already there are kept, as cosign attest keeps them. It returns the
-// digests attested, in the order their subjects first appear.
-func Attest(ctx context.Context, ref string, key crypto.Signer, stmts []Statement, opts Options) ([]digest.Digest, error) {
+// Attest signs each statement with key and stores it for each of its
+// subjects, which must be a's manifest or manifests it lists, in the
+// registry repository ref names, where a must be. In cosign's tag scheme
+// (opts.Format FormatTag), each subject's attestations are the layers
+// of the manifest tagged AttestationTag; attestations already there are
+// kept, as cosign attest keeps them. With FormatBundle, each statement
+// is a sigstore bundle pushed as a referrer of each subject
+// (AttestationReferrers), as cosign v3 attest --key writes it. It
+// returns the digests attested, in the order their subjects first
+// appear.
+func Attest(ctx context.Context, ref string, a image.Artifact, key crypto.Signer, stmts []Statement, opts Options) ([]digest.Digest, error) {
 	repo, _, err := repository(ref)
 	if err != nil {
+		return nil, err
+	}
+	if opts.Format == FormatBundle {
+		return attestBundles(ctx, repo, a, key, stmts, opts)
+	}
+	if _, err := subjectDescriptors(a, stmts); err != nil {
 		return nil, err
 	}
 	var order []digest.Digest
 	byDigest := map[digest.Digest][]Attestation{}
 	for _, s := range stmts {
-		a, err := NewAttestation(key, s)
+		att, err := NewAttestation(key, s)
 		if err != nil {
 			return nil, err
 		}
@@ -68,51 +79,72 @@ func Attest(ctx context.Context, ref string, key crypto.Signer, stmts []Statemen
 			if _, ok := byDigest[sub.Digest]; !ok {
 				order = append(order, sub.Digest)
 			}
-			byDigest[sub.Digest] = append(byDigest[sub.Digest], a)
+			byDigest[sub.Digest] = append(byDigest[sub.Digest], att)
 		}
 	}
 	for i, d := range order {
-		tag := repo + ":" + AttestationTag(d)
-		base, err := remote.Pull(ctx, tag, opts.Remote)
-		if errors.Is(err, image.ErrNotFound) {
-			base, err = nil, nil
-		}
-		if err != nil {
-			return order[:i], fmt.Errorf("signature: read the attestations of %s: %w", d, err)
-		}
-		next, err := AppendAttestations(base, byDigest[d]...)
-		if err != nil {
+		if err := appendTagged(ctx, repo, d, byDigest[d], opts); err != nil {
 			return order[:i], err
-		}
-		if _, err := remote.Push(ctx, tag, next, opts.Remote); err != nil {
-			return order[:i], fmt.Errorf("signature: push the attestations of %s: %w", d, err)
 		}
 	}
 	return order, nil
 }
 
+// appendTagged adds atts to the attestations of d under AttestationTag.
+func appendTagged(ctx context.Context, repo string, d digest.Digest, atts []Attestation, opts Options) error {
+	tag := repo + ":" + AttestationTag(d)
+	base, err := remote.Pull(ctx, tag, opts.Remote)
+	if errors.Is(err, image.ErrNotFound) {
+		base, err = nil, nil
+	}
+	if err != nil {
+		return fmt.Errorf("signature: read the attestations of %s: %w", d, err)
+	}
+	next, err := AppendAttestations(base, atts...)
+	if err != nil {
+		return err
+	}
+	if _, err := remote.Push(ctx, tag, next, opts.Remote); err != nil {
+		return fmt.Errorf("signature: push the attestations of %s: %w", d, err)
+	}
+	return nil
+}
+
 // VerifyAttestation checks that the manifest d, in the repository ref
 // names, has an attestation of predicateType (a URI; see PredicateType)
-// signed by key, in cosign's tag scheme, whose statement is about d, and
-// returns the statements that verify. Without one, the error names d and
-// the reason: ErrNoAttestation (none of that type), ErrDigestMismatch
-// (one by key, about other manifests) or ErrWrongKey (none that key
-// made, or they were changed since).
+// signed by key, whose statement is about d, in either form (cosign's
+// tag scheme, or a sigstore bundle referrer), and returns the statements
+// that verify. Without one, the error names d and the reason:
+// ErrNoAttestation (none of that type), ErrDigestMismatch (one by key,
+// about other manifests) or ErrWrongKey (none that key made, or they
+// were changed since).
 func VerifyAttestation(ctx context.Context, ref string, d digest.Digest, key *ecdsa.PublicKey, predicateType string, opts Options) ([]Statement, error) {
 	repo, _, err := repository(ref)
 	if err != nil {
 		return nil, err
 	}
+	var atts []Attestation
 	a, err := remote.Pull(ctx, repo+":"+AttestationTag(d), opts.Remote)
-	if errors.Is(err, image.ErrNotFound) {
-		return nil, fmt.Errorf("signature: %s in %s: %w of type %s (no tag %s); attest it with minimage build --sign-key or cosign attest --key", d, repo, ErrNoAttestation, predicateType, AttestationTag(d))
-	}
-	if err != nil {
+	switch {
+	case errors.Is(err, image.ErrNotFound):
+	case err != nil:
 		return nil, fmt.Errorf("signature: read the attestations of %s: %w", d, err)
+	default:
+		if atts, err = ReadAttestations(ctx, a); err != nil {
+			return nil, err
+		}
 	}
-	atts, err := ReadAttestations(ctx, a)
+	rs, err := remoteBundleReferrers(ctx, repo, d, func(t string) bool { return wantAttestation(t, predicateType) }, opts)
 	if err != nil {
 		return nil, err
+	}
+	bundled, err := ReadBundleAttestations(ctx, rs, predicateType)
+	if err != nil {
+		return nil, err
+	}
+	atts = append(atts, bundled...)
+	if len(atts) == 0 {
+		return nil, fmt.Errorf("signature: %s in %s: %w of type %s (no tag %s, no sigstore bundle referrer); attest it with minimage build --sign-key or cosign attest --key", d, repo, ErrNoAttestation, predicateType, AttestationTag(d))
 	}
 	stmts, err := verifyAttestations(atts, key, d, predicateType)
 	if err != nil {

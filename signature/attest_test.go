@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/minimage/minimage/image/imagetest"
@@ -90,10 +91,19 @@ func TestStatementKeepsPredicateBytes(t *testing.T) {
 	}
 }
 
+// TestAttestVerifyAttestation attests an index and an image in each
+// form and checks what VerifyAttestation finds, in each.
 func TestAttestVerifyAttestation(t *testing.T) {
+	for _, f := range []Format{FormatTag, FormatBundle} {
+		t.Run(f.String(), func(t *testing.T) { attestVerify(t, f) })
+	}
+}
+
+func attestVerify(t *testing.T, f Format) {
 	ctx := context.Background()
 	ix := imagetest.FixtureIndex(t)
 	ref, opts := push(t, ix)
+	opts.Format = f
 	key := testKey(t)
 	img := ix.Images()[0]
 	prov := Statement{
@@ -102,12 +112,16 @@ func TestAttestVerifyAttestation(t *testing.T) {
 		Predicate:     []byte(`{"buildDefinition":{}}`),
 	}
 	sbom := Statement{Subjects: []Subject{{"app", img.Digest()}}, PredicateType: PredicateSPDX, Predicate: []byte(`{"spdxVersion":"SPDX-2.3"}`)}
-	got, err := Attest(ctx, ref, key, []Statement{prov, sbom}, opts)
+	got, err := Attest(ctx, ref, ix, key, []Statement{prov, sbom}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 2 || got[0] != ix.Digest() || got[1] != img.Digest() {
 		t.Errorf("attested %v, want the index then the image", got)
+	}
+	_, tagErr := remote.Pull(ctx, strings.TrimSuffix(ref, ":v1")+":"+AttestationTag(img.Digest()), opts.Remote)
+	if tagged := tagErr == nil; tagged != (f == FormatTag) {
+		t.Errorf("format %s: a tag %s: %v", f, AttestationTag(img.Digest()), tagErr)
 	}
 	pub := &key.PublicKey
 	for _, c := range []struct {
@@ -130,9 +144,13 @@ func TestAttestVerifyAttestation(t *testing.T) {
 	if _, err := VerifyAttestation(ctx, ref, img.Digest(), &testKey(t).PublicKey, PredicateSPDX, opts); !errors.Is(err, ErrWrongKey) {
 		t.Errorf("another key: %v, want ErrWrongKey", err)
 	}
+	other := imagetest.Image(t, imagetest.Spec{Seed: 77})
+	if _, err := Attest(ctx, ref, ix, key, []Statement{{Subjects: []Subject{{"x", other.Digest()}}, PredicateType: PredicateSPDX, Predicate: []byte("{}")}}, opts); err == nil {
+		t.Error("a statement about a manifest the index does not list: no error")
+	}
 
-	// Attesting again appends; both verify.
-	if _, err := Attest(ctx, ref, key, []Statement{sbom}, opts); err != nil {
+	// Attesting again adds; both verify.
+	if _, err := Attest(ctx, ref, ix, key, []Statement{sbom}, opts); err != nil {
 		t.Fatal(err)
 	}
 	if stmts, err := VerifyAttestation(ctx, ref, img.Digest(), pub, PredicateSPDX, opts); err != nil || len(stmts) != 2 {

@@ -97,9 +97,6 @@ type signSubject struct {
 // a sigstore bundle; annotations (cosign sign -a) become the statement
 // subject's annotations, which Verify returns as the payload's Optional.
 func NewBundle(key crypto.Signer, d digest.Digest, annotations map[string]string) (Bundle, error) {
-	if err := checkSigner(key); err != nil {
-		return Bundle{}, err
-	}
 	var st signStatement
 	st.Type, st.PredicateType, st.Predicate = StatementType, PredicateCosignSign, json.RawMessage("{}")
 	sub := signSubject{Digest: map[string]string{d.Algorithm().String(): d.Encoded()}, Annotations: map[string]any{}}
@@ -111,10 +108,31 @@ func NewBundle(key crypto.Signer, d digest.Digest, annotations map[string]string
 	if err != nil {
 		return Bundle{}, fmt.Errorf("signature: bundle for %s: %w", d, err)
 	}
+	return newBundle(key, payload, d.String())
+}
+
+// NewAttestationBundle returns s signed by key (ECDSA P-256) as a
+// sigstore bundle, as cosign v3 attest --key writes it: the bundle's DSSE
+// envelope, of payload type MediaTypeInToto, holds s. Its referrers
+// (BundleReferrer, one per subject) are what AttestationReferrers makes.
+func NewAttestationBundle(key crypto.Signer, s Statement) (Bundle, error) {
+	payload, err := s.MarshalJSON()
+	if err != nil {
+		return Bundle{}, err
+	}
+	return newBundle(key, payload, "the "+s.PredicateType+" statement")
+}
+
+// newBundle returns the in-toto statement payload signed by key in the
+// DSSE envelope of a bundle; what names it in errors.
+func newBundle(key crypto.Signer, payload []byte, what string) (Bundle, error) {
+	if err := checkSigner(key); err != nil {
+		return Bundle{}, err
+	}
 	sum := sha256.Sum256(pae(MediaTypeInToto, payload))
 	sig, err := key.Sign(rand.Reader, sum[:], crypto.SHA256)
 	if err != nil {
-		return Bundle{}, fmt.Errorf("signature: sign %s: %w", d, err)
+		return Bundle{}, fmt.Errorf("signature: sign %s: %w", what, err)
 	}
 	hint, err := keyHint(key.Public().(*ecdsa.PublicKey))
 	if err != nil {
@@ -126,7 +144,7 @@ func NewBundle(key crypto.Signer, d digest.Digest, annotations map[string]string
 	b.DSSEEnvelope = &bundleEnvelope{Payload: payload, PayloadType: MediaTypeInToto, Signatures: []bundleSig{{Sig: sig}}}
 	data, err := json.Marshal(b)
 	if err != nil {
-		return Bundle{}, fmt.Errorf("signature: bundle for %s: %w", d, err)
+		return Bundle{}, fmt.Errorf("signature: bundle for %s: %w", what, err)
 	}
 	return Bundle{Data: data}, nil
 }
@@ -139,28 +157,20 @@ func NewBundle(key crypto.Signer, d digest.Digest, annotations map[string]string
 // manifest an ErrDigestMismatch error; one that is not a sigstore bundle
 // v0.3 with a DSSE envelope, an ErrCorrupt error.
 func (b Bundle) Verify(key *ecdsa.PublicKey, d digest.Digest) (Payload, error) {
-	var w bundleJSON
-	if err := json.Unmarshal(b.Data, &w); err != nil {
-		return Payload{}, fmt.Errorf("%w: bundle: %v", ErrCorrupt, err)
+	env, err := b.envelope()
+	if err != nil {
+		return Payload{}, err
 	}
-	switch {
-	case w.MediaType != MediaTypeBundle:
-		return Payload{}, fmt.Errorf("%w: bundle of media type %q, want %q", ErrCorrupt, w.MediaType, MediaTypeBundle)
-	case w.DSSEEnvelope == nil:
-		return Payload{}, fmt.Errorf("%w: the bundle holds no DSSE envelope (a message signature is not read)", ErrCorrupt)
-	case w.DSSEEnvelope.PayloadType != MediaTypeInToto:
-		return Payload{}, fmt.Errorf("%w: bundle envelope of payload type %q, want %q", ErrCorrupt, w.DSSEEnvelope.PayloadType, MediaTypeInToto)
-	}
-	sum := sha256.Sum256(pae(w.DSSEEnvelope.PayloadType, w.DSSEEnvelope.Payload))
+	sum := sha256.Sum256(pae(env.PayloadType, env.Payload))
 	signed := false
-	for _, s := range w.DSSEEnvelope.Signatures {
+	for _, s := range env.Signatures {
 		signed = signed || ecdsa.VerifyASN1(key, sum[:], s.Sig)
 	}
 	if !signed {
 		return Payload{}, ErrWrongKey
 	}
 	var st signStatement
-	if err := json.Unmarshal(w.DSSEEnvelope.Payload, &st); err != nil {
+	if err := json.Unmarshal(env.Payload, &st); err != nil {
 		return Payload{}, fmt.Errorf("%w: bundle statement: %v", ErrCorrupt, err)
 	}
 	if st.PredicateType != PredicateCosignSign {
@@ -178,13 +188,60 @@ func (b Bundle) Verify(key *ecdsa.PublicKey, d digest.Digest) (Payload, error) {
 	return Payload{}, fmt.Errorf("%w: the bundle's statement names %v", ErrDigestMismatch, named)
 }
 
-// BundleReferrer returns the referrer manifest that stores b as a
-// signature of subject, as cosign writes it: an OCI image manifest of
-// artifactType MediaTypeBundle with the empty config, b as its one layer,
-// subject as its subject, and the annotations AnnotationBundleContent,
-// AnnotationBundlePredicateType and org.opencontainers.image.created
-// (created, in UTC, to the second).
+// Attestation returns the DSSE envelope b holds as an Attestation, whose
+// Verify checks it as cosign verify-attestation does; its PredicateType
+// is the statement's, read before any signature is checked. A bundle
+// that is not a sigstore bundle v0.3 with a DSSE envelope of an in-toto
+// statement is an ErrCorrupt error.
+func (b Bundle) Attestation() (Attestation, error) {
+	env, err := b.envelope()
+	if err != nil {
+		return Attestation{}, err
+	}
+	var st struct {
+		PredicateType string `json:"predicateType"`
+	}
+	if err := json.Unmarshal(env.Payload, &st); err != nil || st.PredicateType == "" {
+		return Attestation{}, fmt.Errorf("%w: the bundle's payload is not an in-toto statement (%v)", ErrCorrupt, err)
+	}
+	data, err := json.Marshal(env)
+	if err != nil {
+		return Attestation{}, fmt.Errorf("signature: %w", err)
+	}
+	return Attestation{PredicateType: st.PredicateType, Envelope: data}, nil
+}
+
+// envelope returns b's DSSE envelope, checked to be of payload type
+// MediaTypeInToto in a bundle of MediaTypeBundle.
+func (b Bundle) envelope() (*bundleEnvelope, error) {
+	var w bundleJSON
+	if err := json.Unmarshal(b.Data, &w); err != nil {
+		return nil, fmt.Errorf("%w: bundle: %v", ErrCorrupt, err)
+	}
+	switch {
+	case w.MediaType != MediaTypeBundle:
+		return nil, fmt.Errorf("%w: bundle of media type %q, want %q", ErrCorrupt, w.MediaType, MediaTypeBundle)
+	case w.DSSEEnvelope == nil:
+		return nil, fmt.Errorf("%w: the bundle holds no DSSE envelope (a message signature is not read)", ErrCorrupt)
+	case w.DSSEEnvelope.PayloadType != MediaTypeInToto:
+		return nil, fmt.Errorf("%w: bundle envelope of payload type %q, want %q", ErrCorrupt, w.DSSEEnvelope.PayloadType, MediaTypeInToto)
+	}
+	return w.DSSEEnvelope, nil
+}
+
+// BundleReferrer returns the referrer manifest that stores b, a
+// signature or an attestation, for subject, as cosign writes it: an OCI
+// image manifest of artifactType MediaTypeBundle with the empty config,
+// b as its one layer, subject as its subject, and the annotations
+// AnnotationBundleContent, AnnotationBundlePredicateType (the predicate
+// type of b's statement) and org.opencontainers.image.created (created,
+// in UTC, to the second). A b that holds no in-toto statement is an
+// ErrCorrupt error.
 func BundleReferrer(subject ocispec.Descriptor, b Bundle, created time.Time) (*image.Manifest, error) {
+	att, err := b.Attestation()
+	if err != nil {
+		return nil, fmt.Errorf("signature: referrer of %s: %w", subject.Digest, err)
+	}
 	cfg := image.BlobFromBytes(ocispec.MediaTypeEmptyJSON, []byte("{}"))
 	layer := image.BlobFromBytes(MediaTypeBundle, b.Data)
 	m := bundleManifest{
@@ -194,7 +251,7 @@ func BundleReferrer(subject ocispec.Descriptor, b Bundle, created time.Time) (*i
 		Layers:        []bundleDescriptor{{MediaType: MediaTypeBundle, Size: layer.Descriptor.Size, Digest: layer.Descriptor.Digest}},
 		Annotations: map[string]string{
 			AnnotationBundleContent:       "dsse-envelope",
-			AnnotationBundlePredicateType: PredicateCosignSign,
+			AnnotationBundlePredicateType: att.PredicateType,
 			ocispec.AnnotationCreated:     created.UTC().Format(time.RFC3339),
 		},
 		Subject:      bundleDescriptor{MediaType: subject.MediaType, Size: subject.Size, Digest: subject.Digest},
@@ -231,19 +288,45 @@ type bundleDescriptor struct {
 	ArtifactType string        `json:"artifactType,omitempty"`
 }
 
-// ReadBundles returns the bundles that the referrer manifests rs hold,
-// in order: the layers of type MediaTypeBundle of each manifest of
-// artifactType MediaTypeBundle, read through the blob's Open (and so
-// checked against its digest). Other referrers, such as SBOMs, are
-// skipped.
+// ReadBundles returns the signature bundles that the referrer manifests
+// rs hold, in order: the layers of type MediaTypeBundle of each manifest
+// of artifactType MediaTypeBundle whose AnnotationBundlePredicateType is
+// PredicateCosignSign or absent, read through the blob's Open (and so
+// checked against its digest). Other referrers, such as SBOMs and
+// attestations (ReadBundleAttestations), are skipped.
 func ReadBundles(ctx context.Context, rs []image.Artifact) ([]Bundle, error) {
+	return readBundles(ctx, rs, maxBundle, func(t string) bool { return t == "" || t == PredicateCosignSign })
+}
+
+// ReadBundleAttestations returns the attestations that the referrer
+// manifests rs hold as sigstore bundles (Bundle.Attestation), in order:
+// as ReadBundles, for the manifests whose AnnotationBundlePredicateType
+// is predicateType ("" for any but PredicateCosignSign). A bundle that
+// holds no in-toto statement is an ErrCorrupt error.
+func ReadBundleAttestations(ctx context.Context, rs []image.Artifact, predicateType string) ([]Attestation, error) {
+	bs, err := readBundles(ctx, rs, maxEnvelope, func(t string) bool { return wantAttestation(t, predicateType) })
+	if err != nil {
+		return nil, err
+	}
+	atts := make([]Attestation, len(bs))
+	for i, b := range bs {
+		if atts[i], err = b.Attestation(); err != nil {
+			return nil, fmt.Errorf("signature: %w", err)
+		}
+	}
+	return atts, nil
+}
+
+// readBundles returns the bundles, of at most limit bytes, of the
+// bundle referrers among rs whose predicate type annotation keep keeps.
+func readBundles(ctx context.Context, rs []image.Artifact, limit int64, keep func(predicateType string) bool) ([]Bundle, error) {
 	var out []Bundle
 	for _, r := range rs {
 		m, ok := r.(*image.Manifest)
-		if !ok || m.ArtifactType() != MediaTypeBundle {
+		if !ok || m.ArtifactType() != MediaTypeBundle || !keep(m.Manifest().Annotations[AnnotationBundlePredicateType]) {
 			continue
 		}
-		layers, err := readLayers(ctx, m, MediaTypeBundle, maxBundle)
+		layers, err := readLayers(ctx, m, MediaTypeBundle, limit)
 		if err != nil {
 			return nil, err
 		}
@@ -252,6 +335,13 @@ func ReadBundles(ctx context.Context, rs []image.Artifact) ([]Bundle, error) {
 		}
 	}
 	return out, nil
+}
+
+// wantAttestation reports whether a bundle referrer annotated with the
+// predicate type t may hold an attestation of predicateType ("" for
+// any): a referrer without the annotation may.
+func wantAttestation(t, predicateType string) bool {
+	return t != PredicateCosignSign && (t == "" || predicateType == "" || t == predicateType)
 }
 
 // keyHint is the public key hint of a bundle's verification material,

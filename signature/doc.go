@@ -50,12 +50,18 @@
 //
 // Attest signs in-toto statements (Statement: SLSA provenance, an SPDX
 // document, any predicate) in DSSE envelopes of payload type
-// MediaTypeInToto and stores them as cosign attest does: layers of type
-// MediaTypeDSSE, annotated with their predicate type, of the manifest
-// tagged AttestationTag ("sha256-HEX.att") of each subject.
-// VerifyAttestation checks that a manifest has one of a type, signed by
-// the key, about it, as cosign verify-attestation --type does;
-// NewAttestation, AppendAttestations and ReadAttestations are its steps.
+// MediaTypeInToto and stores them as cosign attest does: in the tag
+// scheme, layers of type MediaTypeDSSE, annotated with their predicate
+// type, of the manifest tagged AttestationTag ("sha256-HEX.att") of each
+// subject; with FormatBundle, as cosign v3 attest --new-bundle-format
+// does, each statement a sigstore bundle (NewAttestationBundle) in a
+// referrer of each subject (AttestationReferrers), annotated with
+// AnnotationBundlePredicateType. AttestLayout adds them to a layout, as
+// bundle referrers. VerifyAttestation checks that a manifest has one of
+// a type, signed by the key, about it, in either form, as cosign
+// verify-attestation --type does; VerifyLayoutAttestation checks a
+// layout's. NewAttestation, AppendAttestations, ReadAttestations and
+// ReadBundleAttestations are their steps.
 //
 // # Not here
 //

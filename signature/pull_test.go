@@ -71,7 +71,7 @@ func TestVerifyReference(t *testing.T) {
 		t.Errorf("no attestation: got %v, want ErrNoAttestation", err)
 	}
 	st := Statement{Subjects: []Subject{{"app", ix.Digest()}}, PredicateType: PredicateSPDX, Predicate: []byte(`{"spdxVersion":"SPDX-2.3"}`)}
-	if _, err := Attest(ctx, ref, key, []Statement{st}, opts); err != nil {
+	if _, err := Attest(ctx, ref, ix, key, []Statement{st}, opts); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := VerifyReference(ctx, ref, &key.PublicKey, []string{PredicateSPDX}, opts); err != nil {

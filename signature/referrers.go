@@ -103,26 +103,41 @@ func signBundles(ctx context.Context, repo string, a image.Artifact, key crypto.
 	return done, nil
 }
 
-// remoteBundles returns the bundles of the referrers of d in repo.
+// remoteBundles returns the signature bundles of the referrers of d in
+// repo.
 func remoteBundles(ctx context.Context, repo string, d digest.Digest, opts Options) ([]Bundle, error) {
+	rs, err := remoteBundleReferrers(ctx, repo, d, func(t string) bool { return t == "" || t == PredicateCosignSign }, opts)
+	if err != nil {
+		return nil, err
+	}
+	return ReadBundles(ctx, rs)
+}
+
+// remoteBundleReferrers pulls the bundle referrers of d in repo whose
+// AnnotationBundlePredicateType, as the referrers list gives it, keep
+// keeps.
+func remoteBundleReferrers(ctx context.Context, repo string, d digest.Digest, keep func(predicateType string) bool, opts Options) ([]image.Artifact, error) {
 	ds, err := remote.Referrers(ctx, repo, d, MediaTypeBundle, opts.Remote)
 	if err != nil {
-		return nil, fmt.Errorf("signature: read the signature referrers of %s: %w", d, err)
+		return nil, fmt.Errorf("signature: read the sigstore bundle referrers of %s: %w", d, err)
 	}
 	if len(ds) > maxSignatures {
-		return nil, fmt.Errorf("signature: %s: %w: more than %d signature referrers", d, ErrCorrupt, maxSignatures)
+		return nil, fmt.Errorf("signature: %s: %w: more than %d sigstore bundle referrers", d, ErrCorrupt, maxSignatures)
 	}
 	var rs []image.Artifact
 	for _, rd := range ds {
+		if !keep(rd.Annotations[AnnotationBundlePredicateType]) {
+			continue
+		}
 		r, err := remote.Pull(ctx, repo+"@"+rd.Digest.String(), opts.Remote)
 		if err != nil {
-			return nil, fmt.Errorf("signature: read the signature referrer %s of %s: %w", rd.Digest, d, err)
+			return nil, fmt.Errorf("signature: read the sigstore bundle referrer %s of %s: %w", rd.Digest, d, err)
 		}
 		if subjectOf(r) == d {
 			rs = append(rs, r)
 		}
 	}
-	return ReadBundles(ctx, rs)
+	return rs, nil
 }
 
 // verifyBundles is verifyAny over the bundles the referrers rs hold.

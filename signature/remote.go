@@ -25,9 +25,10 @@ type Options struct {
 	// them with that value (cosign verify -a).
 	Annotations map[string]string
 
-	// Format is how Sign stores signatures in a registry: FormatTag
-	// (the zero value) or FormatBundle. Verify reads both, whatever it
-	// is; SignLayout writes bundles, whatever it is.
+	// Format is how Sign stores signatures, and Attest attestations, in
+	// a registry: FormatTag (the zero value) or FormatBundle. Verify and
+	// VerifyAttestation read both, whatever it is; SignLayout and
+	// AttestLayout write bundles, whatever it is.
 	Format Format
 }
 

@@ -41,7 +41,7 @@ func (f *publishFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.push, "push", "push the image or index to `REGISTRY/REPO[:TAG]` (repeatable; with or without -o): the digest is the one -o writes")
 	fs.StringVar(&f.imageRefs, "image-refs", "", "write each pushed reference, REGISTRY/REPO:TAG@sha256:…, one a line, to `FILE` (- for standard output, in place of the report)")
 	fs.BoolVar(&f.json, "json", false, "print the result as JSON on stdout: digest, platforms, outputs, pushed references")
-	fs.StringVar(&f.signKey, "sign-key", "", "sign what --push pushes and -o DIR writes (the index and each image) with the cosign private key in `FILE`, as cosign sign --key does (a layout gets sigstore bundle referrers), and attach the provenance and SBOMs to what --push pushes as signed attestations, as cosign attest does; the password is $COSIGN_PASSWORD")
+	fs.StringVar(&f.signKey, "sign-key", "", "sign what --push pushes and -o DIR writes (the index and each image) with the cosign private key in `FILE`, as cosign sign --key does, and attach the provenance and SBOMs as signed attestations, as cosign attest does: in a registry in --signature-format's form (.sig and .att tags, or sigstore bundle referrers), in a layout as bundle referrers; the password is $COSIGN_PASSWORD")
 	f.format.register(fs)
 	fs.StringVar(&f.verifyKey, "verify-key", "", "refuse, before any work, a --base image (registry or layout) not signed by the public key in `FILE`, in either signature form")
 	fs.StringVar(&f.provenance, "provenance", "slsa1", "SLSA provenance attached to what --push pushes: slsa1, or none to leave it out (`KIND`)")

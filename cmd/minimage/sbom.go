@@ -29,7 +29,7 @@ type sbomFlags struct {
 }
 
 func (f *sbomFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.mode, "sbom", "spdx", "`MODE` spdx: an SPDX 2.3 SBOM per platform image, attached to it as an OCI referrer by --push and written where --sbom-out, --sbom-referrer and --sbom-in-image say (a build with none of these makes none); none: no SBOM anywhere")
+	fs.StringVar(&f.mode, "sbom", "spdx", "`MODE` spdx: an SPDX 2.3 SBOM per platform image, attached to it as an OCI referrer by --push, signed into -o DIR by --sign-key, and written where --sbom-out, --sbom-referrer and --sbom-in-image say (a build with none of these makes none); none: no SBOM anywhere")
 	fs.StringVar(&f.dir, "sbom-out", "", "write each platform's SBOM into `DIR` as NAME-OS-ARCH.spdx.json")
 	fs.BoolVar(&f.referrer, "sbom-referrer", false, "add each platform's SBOM to layout outputs as an OCI referrer (oras discover --oci-layout lists it); the layout then holds more than one entry, so give the tag (oci:DIR:TAG) to tools that read it")
 	fs.Var(&f.inImage, "sbom-in-image", "put each platform's SBOM into its image, at /usr/share/sbom/NAME.spdx.json or at `=PATH`; it changes the image digest, and the SBOM then holds none")
@@ -49,10 +49,12 @@ func (f *sbomFlags) apply(r *build.Recipe) error {
 		return fmt.Errorf("%w: --sbom %q: want spdx or none", errUsage, f.mode)
 	}
 	r.SBOM.Dir, r.SBOM.Referrer = f.dir, f.referrer
-	if f.dir == "" && !f.referrer && !f.inImage.set && !hasOutput(r.Outputs, build.Registry) {
-		// Nothing would receive the documents: making them would only
-		// cost SPDX's SHA-1 and SHA-256 of the binary, a fifth of the
-		// compressor's time for a large one.
+	signedLayout := r.Sign.Key != nil && hasOutput(r.Outputs, build.Layout)
+	if f.dir == "" && !f.referrer && !f.inImage.set && !hasOutput(r.Outputs, build.Registry) && !signedLayout {
+		// Nothing would receive the documents (a --push, or the signed
+		// attestations --sign-key adds to a layout): making them would
+		// only cost SPDX's SHA-1 and SHA-256 of the binary, a fifth of
+		// the compressor's time for a large one.
 		r.SBOM.None = true
 		return nil
 	}

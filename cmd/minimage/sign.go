@@ -99,7 +99,7 @@ func newSignFlagSet(f *signFlags, stdout, stderr io.Writer) *flag.FlagSet {
 type signatureFormat struct{ signature.Format }
 
 func (f *signatureFormat) register(fs *flag.FlagSet) {
-	fs.Var(f, "signature-format", "store signatures in a registry as `FORMAT`: tag (cosign's sha256-HEX.sig tags, cosign v2's) or bundle (sigstore bundle referrers, OCI 1.1, cosign v3's); a layout always holds bundles")
+	fs.Var(f, "signature-format", "store signatures (and build's attestations) in a registry as `FORMAT`: tag (cosign's sha256-HEX.sig and .att tags, cosign v2's) or bundle (sigstore bundle referrers, OCI 1.1, cosign v3's); a layout always holds bundles")
 }
 
 func (f *signatureFormat) Set(v string) error {

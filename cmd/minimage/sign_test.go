@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -164,12 +165,39 @@ func TestSignLayoutAndBundle(t *testing.T) {
 	if code, _, stderr := minimage(t, "verify", "--key", other+".pub", out+":v1"); code != 1 || !strings.Contains(stderr, "not signed by the key") {
 		t.Errorf("verify --key with another key: exit %d: %s", code, stderr)
 	}
+	atts := []string{"--attestation", "slsaprovenance1", "--attestation", "spdxjson"}
+	code, stdout, stderr = minimage(t, append(append([]string{"verify", "--key", k + ".pub"}, atts...), out+":v1")...)
+	if code != 0 || !strings.Contains(stdout, "with attestations slsaprovenance1, spdxjson") {
+		t.Errorf("verify --key --attestation DIR:v1: exit %d: %s%s", code, stdout, stderr)
+	}
+	if code, _, stderr := minimage(t, "verify", "--key", other+".pub", "--attestation", "spdxjson", out+":v1"); code != 1 || !strings.Contains(stderr, "not signed by the key") {
+		t.Errorf("verify --attestation with another key: exit %d: %s", code, stderr)
+	}
 	ref := reg.Host() + "/app:v1"
 	if code, _, stderr := minimage(t, "push", "--insecure-allow-http", out+":v1", ref); code != 0 || !strings.Contains(stderr, signature.MediaTypeBundle) {
 		t.Fatalf("push DIR:v1: exit %d, want the bundle referrer pushed: %s", code, stderr)
 	}
-	if code, stdout, stderr := minimage(t, "verify", "--insecure-allow-http", "--key", k+".pub", ref); code != 0 {
-		t.Errorf("verify --key of the pushed layout's image: exit %d: %s%s", code, stdout, stderr)
+	if code, stdout, stderr := minimage(t, append(append([]string{"verify", "--insecure-allow-http", "--key", k + ".pub"}, atts...), ref)...); code != 0 {
+		t.Errorf("verify --key --attestation of the pushed layout's image: exit %d: %s%s", code, stdout, stderr)
+	}
+
+	// build --push --signature-format bundle: attestations as referrers,
+	// no .att tag.
+	ref3 := reg.Host() + "/bundled:v1"
+	if code, _, stderr := minimage(t, "build", "-q", "--insecure-allow-http", "--push", ref3, "--sign-key", k+".key", "--signature-format", "bundle", helloBinary(t)); code != 0 {
+		t.Fatalf("build --push --signature-format bundle: exit %d: %s", code, stderr)
+	}
+	if code, stdout, stderr := minimage(t, append(append([]string{"verify", "--insecure-allow-http", "--key", k + ".pub"}, atts...), ref3)...); code != 0 {
+		t.Errorf("verify --attestation of a bundle-form build: exit %d: %s%s", code, stdout, stderr)
+	}
+	built, err := remote.Pull(context.Background(), ref3, remote.Options{InsecureAllowHTTP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tag := range []string{signature.SignatureTag(built.Digest()), signature.AttestationTag(built.Digest())} {
+		if _, err := remote.Pull(context.Background(), reg.Host()+"/bundled:"+tag, remote.Options{InsecureAllowHTTP: true}); !errors.Is(err, image.ErrNotFound) {
+			t.Errorf("the bundle-form build's tag %s: %v, want none", tag, err)
+		}
 	}
 	pulled := filepath.Join(dir, "pulled")
 	if code, _, stderr := minimage(t, "pull", "-q", "--insecure-allow-http", "--verify-key", k+".pub", "-o", pulled, ref); code != 0 {

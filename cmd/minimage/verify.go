@@ -79,9 +79,10 @@ manifest (as cosign verify --key checks), then every blob is read and checked. I
 registry the signature may be in cosign's tag scheme (sha256-HEX.sig) or a sigstore
 bundle referrer (cosign v3's); in a layout, a bundle referrer (minimage sign, build
 -o DIR --sign-key). With --attestation TYPE, the manifest the reference names must
-also have an in-toto attestation of that predicate type signed by the key, about it,
-in cosign's tag scheme (as cosign verify-attestation --key --type TYPE checks); that
-is for registries only. Signatures in tarballs are not supported.
+also have an in-toto attestation of that predicate type signed by the key, about it
+(as cosign verify-attestation --key --type TYPE checks): in a registry in cosign's
+tag scheme (sha256-HEX.att) or a sigstore bundle referrer, in a layout a bundle
+referrer (build -o DIR --sign-key). Signatures in tarballs are not supported.
 
 Flags:
 `
@@ -101,12 +102,6 @@ func verifySigned(ctx context.Context, name, keyFile string, c signedChecks, rf 
 	if opts.Annotations, err = cli.KeyValues("a", c.annotations); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	if r, err := ref.Parse(name, ref.Options{}); err == nil && r.Kind != ref.Registry {
-		if r.Kind != ref.Layout || len(c.attestations) > 0 {
-			return fmt.Errorf("%w: --key checks the signatures of an OCI layout or a registry, not a tarball, and --attestation a registry's only: %s", errUsage, name)
-		}
-		return verifyLayoutSigned(ctx, r, key, keyFile, opts, stdout)
-	}
 	var types []string
 	for _, name := range c.attestations {
 		t, err := signature.PredicateType(name)
@@ -115,6 +110,16 @@ func verifySigned(ctx context.Context, name, keyFile string, c signedChecks, rf 
 		}
 		types = append(types, t)
 	}
+	var with string
+	if len(types) > 0 {
+		with = " with attestations " + strings.Join(c.attestations, ", ")
+	}
+	if r, err := ref.Parse(name, ref.Options{}); err == nil && r.Kind != ref.Registry {
+		if r.Kind != ref.Layout {
+			return fmt.Errorf("%w: --key checks the signatures of an OCI layout or a registry, not a tarball: %s", errUsage, name)
+		}
+		return verifyLayoutSigned(ctx, r, key, types, opts, stdout, "signed by "+keyFile+with)
+	}
 	if opts.Remote, err = rf.options(stderr); err != nil {
 		return err
 	}
@@ -122,17 +127,14 @@ func verifySigned(ctx context.Context, name, keyFile string, c signedChecks, rf 
 	if err != nil {
 		return err
 	}
-	var with string
-	if len(types) > 0 {
-		with = " with attestations " + strings.Join(c.attestations, ", ")
-	}
 	_, err = fmt.Fprintf(stdout, "%s@%s: %s signed by %s%s, %s verified\n", v.Repository, v.Artifact.Digest(), plural(len(v.Payloads), "manifest"), keyFile, with, plural(v.Blobs, "blob"))
 	return err
 }
 
 // verifyLayoutSigned is verify --key of DIR[:TAG]: the bundle referrers
-// of each manifest in the layout, then every blob.
-func verifyLayoutSigned(ctx context.Context, r ref.Ref, key *ecdsa.PublicKey, keyFile string, opts signature.Options, stdout io.Writer) error {
+// of each manifest in the layout, the attestations of types, then every
+// blob; signed says by what, for the line printed.
+func verifyLayoutSigned(ctx context.Context, r ref.Ref, key *ecdsa.PublicKey, types []string, opts signature.Options, stdout io.Writer, signed string) error {
 	a, err := r.Artifact(ctx, remote.Options{})
 	if err != nil {
 		return err
@@ -145,10 +147,15 @@ func verifyLayoutSigned(ctx context.Context, r ref.Ref, key *ecdsa.PublicKey, ke
 	if err != nil {
 		return fmt.Errorf("%s: %w", r.Name, err)
 	}
+	for _, t := range types {
+		if _, err := signature.VerifyLayoutAttestation(ctx, l, a, key, t); err != nil {
+			return fmt.Errorf("%s: %w", r.Name, err)
+		}
+	}
 	n, err := image.Verify(ctx, a)
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(stdout, "%s@%s: %s signed by %s, %s verified\n", r.Name, a.Digest(), plural(len(ps), "manifest"), keyFile, plural(n, "blob"))
+	_, err = fmt.Fprintf(stdout, "%s@%s: %s %s, %s verified\n", r.Name, a.Digest(), plural(len(ps), "manifest"), signed, plural(n, "blob"))
 	return err
 }

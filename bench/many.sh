@@ -26,7 +26,8 @@
 # case runs once to warm Go's build cache and the binary cache, then ROUNDS
 # times (default 5), the cases in a rotating order; prints each run's wall
 # and CPU seconds (the command and its children, not the registry), the
-# medians and their ratios to the floor. Both tools push their defaults:
+# medians, their ratios to the floor's, and the median of each round's
+# wall ratio to that round's floor (round/fl), steadier on a shared machine. Both tools push their defaults:
 # ko an SPDX SBOM per image (a tag), minimage an SPDX SBOM and an SLSA
 # provenance per platform image (referrers).
 #
@@ -153,12 +154,13 @@ report() {
 	fw=$(cut -d' ' -f1 "$f" | med) fc=$(cut -d' ' -f2 "$f" | med)
 	echo
 	echo "N=$n --platform ${PLATS[$pi]}, $ROUNDS rounds"
-	printf '%-10s %8s %8s %8s %8s   %s\n' case wall/s cpu/s wall/fl cpu/fl "runs (wall)"
+	printf '%-10s %7s %7s %7s %7s %7s   %s\n' case wall/s cpu/s wall/fl cpu/fl round/fl "runs (wall)"
 	for c in "${CASES[@]}"; do
 		f=$W/res/$n-$pi-$c
 		w=$(cut -d' ' -f1 "$f" | med) u=$(cut -d' ' -f2 "$f" | med)
-		printf '%-10s %8s %8s %8.2f %8.2f   %s\n' "$c" "$w" "$u" "$(echo "$w $fw" | awk '{print $1/$2}')" \
-			"$(echo "$u $fc" | awk '{print $1/$2}')" "$(cut -d' ' -f1 "$f" | tr '\n' ' ')"
+		printf '%-10s %7s %7s %7.2f %7.2f %7.2f   %s\n' "$c" "$w" "$u" "$(echo "$w $fw" | awk '{print $1/$2}')" \
+			"$(echo "$u $fc" | awk '{print $1/$2}')" "$(paste -d' ' "$f" "$W/res/$n-$pi-floor" | awk '{print $1/$3}' | med)" \
+			"$(cut -d' ' -f1 "$f" | tr '\n' ' ')"
 	done
 }
 

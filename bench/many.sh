@@ -75,7 +75,7 @@ start_registry() {
 	EOF
 	docker-registry serve "$W/registry.yml" >"$W/registry.log" 2>&1 &
 	REGPID=$!
-	for _ in $(seq 50); do
+	for _ in $(seq 100); do
 		curl -fs "http://$REG/v2/" >/dev/null && return
 		sleep 0.1
 	done

@@ -51,7 +51,11 @@ http:
 EOF
 docker-registry serve "$W/registry.yml" >"$W/registry.log" 2>&1 &
 REGPID=$!
-for _ in $(seq 50); do curl -fs "http://$REG/v2/" >/dev/null && break; sleep 0.1; done
+for i in $(seq 101); do
+	curl -fs "http://$REG/v2/" >/dev/null && break
+	[ "$i" -le 100 ] || { echo "manyprof.sh: docker-registry did not answer on $REG:" >&2; cat "$W/registry.log" >&2; exit 1; }
+	sleep 0.1
+done
 (cd "$BENCH" && go run ./cmd/manysvc -n "$N" -o "$W/mod")
 cd "$W/mod"
 MIP=(build -q --insecure-allow-http --bin-cache=)

@@ -52,7 +52,7 @@ REG=127.0.0.1:$PORT
 BENCH=$(cd "$(dirname "$0")" && pwd)
 W=$(mktemp -d /tmp/many-bench.XXXXXX)
 REGPID=
-trap '[ -z "$REGPID" ] || kill "$REGPID"; rm -rf "$W"' EXIT
+trap '[ -z "$REGPID" ] || kill "$REGPID" 2>/dev/null || true; rm -rf "$W"' EXIT
 export GOFLAGS= CGO_ENABLED=0 MI KO REG W
 for t in go docker-registry crane curl /usr/bin/time; do
 	command -v "$t" >/dev/null || { echo "many.sh: $t is missing" >&2; exit 1; }

@@ -34,7 +34,7 @@ REG=127.0.0.1:$PORT
 BENCH=$(cd "$(dirname "$0")" && pwd)
 W=$(mktemp -d /tmp/manyprof.XXXXXX)
 REGPID=
-trap '[ -z "$REGPID" ] || kill "$REGPID"; rm -rf "$W"' EXIT
+trap '[ -z "$REGPID" ] || kill "$REGPID" 2>/dev/null || true; rm -rf "$W"' EXIT
 export GOFLAGS= CGO_ENABLED=0
 
 cat >"$W/registry.yml" <<EOF

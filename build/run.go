@@ -244,10 +244,12 @@ func (p *plan) binary(ctx context.Context, i int, pl image.Platform, dir string)
 		run := gb.run
 		if p.r.GoBuild.Cache != "" {
 			run = gb.runCached
+			p.pre.speculate(i, gb, pl)
 		}
 		if err := run(ctx, pl, abs, gotmp); err != nil {
 			return binary{}, err
 		}
+		p.pre.settle(i, abs)
 		b.path = abs
 	}
 	var err error

@@ -89,11 +89,23 @@ func binaryID(bin string) (string, error) {
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// goContentID returns "go:" and the last part of the Go build ID in the
-// ELF note .note.go.buildid of the binary r, actionID/.../contentID,
-// where go build puts the hash of the linked file; "" when r has no such
-// build ID (not Go, not ELF, or linked with -buildid=).
+// goContentID returns "go:" and the last part of the Go build ID of the
+// binary r (see goBuildID), actionID/.../contentID, where go build puts
+// the hash of the linked file, its build ID left out; "" when r has no
+// such build ID.
 func goContentID(r io.ReaderAt) string {
+	id := goBuildID(r)
+	if id == "" {
+		return ""
+	}
+	return "go:" + id[strings.LastIndexByte(id, '/')+1:]
+}
+
+// goBuildID returns the Go build ID in the ELF note .note.go.buildid of
+// the binary r, "" when r has none with a content ID (not Go, not ELF,
+// or linked with -buildid=). Two binaries of one build ID hold the same
+// bytes.
+func goBuildID(r io.ReaderAt) string {
 	f, err := elf.NewFile(r)
 	if err != nil {
 		return ""
@@ -113,11 +125,10 @@ func goContentID(r io.ReaderAt) string {
 		return ""
 	}
 	id := string(note[16 : 16+descsz])
-	parts := strings.Split(id, "/")
-	if len(parts) < 2 || parts[len(parts)-1] == "" {
+	if i := strings.LastIndexByte(id, '/'); i <= 0 || i == len(id)-1 {
 		return ""
 	}
-	return "go:" + parts[len(parts)-1]
+	return id
 }
 
 // readRecord reads the record in name; ok is false when there is none

@@ -2,6 +2,7 @@ package build
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,7 +11,6 @@ import (
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/layer"
-	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // speculation is the upload of a binary's layer, built from the binary
@@ -21,16 +21,17 @@ import (
 // It reads the binary through a handle opened before go build starts
 // (go build replaces the file rather than writing into it, and a handle
 // keeps the old one), and it is kept only when go build leaves a binary
-// of the same Go build ID (settle) and the layer built from it has the
-// digest of the record of that binary's layer and of the layer the image
-// gets (stream.finish). Otherwise the upload is aborted, and the
-// registry asked to drop it: a speculation that fails costs an upload,
-// never a wrong image.
+// of the same Go build ID, so of the same bytes (settle), and the layer
+// built from it has the digest of the record of that binary's layer:
+// the image then takes that layer (built), and the upload is committed
+// (stream.finish). Otherwise the upload is aborted, and the registry
+// asked to drop it: a speculation that fails costs an upload, never a
+// wrong image.
 type speculation struct {
-	id     string // the binary's binaryID, before go build
-	record string // the file of rec
-	rec    layerRecord
-	cancel context.CancelFunc
+	buildID string // the binary's Go build ID, before go build
+	record  string // the file of rec
+	rec     layerRecord
+	cancel  context.CancelFunc
 
 	started chan struct{} // closed once up is set, or nil for good
 	done    chan struct{} // closed when run has returned
@@ -38,9 +39,10 @@ type speculation struct {
 	// holds the recorded layer (present) or the upload did not start.
 	up      *remote.Upload
 	present bool
-	// Set before done is closed: the layer that went up, or the error
-	// that stopped it.
-	d   ocispec.Descriptor
+	// Set before done is closed: the layer that went up and the hashes
+	// of the binary it holds, or the error that stopped it.
+	l   *layer.Layer
+	sum *binaryHasher
 	err error
 }
 
@@ -51,7 +53,7 @@ type speculation struct {
 // uploads the layer as it builds it from that binary. Call it just
 // before go build, then settle after.
 func (pp *prepush) speculate(i int, gb goBuildCmd, pl image.Platform) {
-	if pp == nil || gb.gb.Cache == "" || pp.p.sbomPath != "" {
+	if pp == nil || gb.gb.Cache == "" || pp.p.sbomPath != "" || pp.p.inPlace != nil {
 		return // without a cache, no binary; an SBOM in the layer is not known yet
 	}
 	entry, err := gb.cacheEntry(pl)
@@ -75,14 +77,16 @@ func (pp *prepush) speculate(i int, gb goBuildCmd, pl image.Platform) {
 		return
 	}
 	ctx, cancel := context.WithCancel(pp.ctx)
-	s := &speculation{id: id, record: name, rec: rec, cancel: cancel, started: make(chan struct{}), done: make(chan struct{})}
+	s := &speculation{buildID: goBuildID(f), record: name, rec: rec, cancel: cancel, started: make(chan struct{}), done: make(chan struct{})}
 	pp.mu.Lock()
 	pp.specs[i] = s
 	pp.mu.Unlock()
+	lo := pp.p.layerOptions("binary "+pl.String(), tarSize(fi.Size()))
+	lo.Limiter = nil // it goes at the link's pace, and would hold a build's turn
 	pp.g.Go(func() error {
 		defer close(s.done)
 		defer f.Close()
-		s.err = s.run(ctx, pp.outs[0], io.NewSectionReader(f, 0, fi.Size()), pp.p.dest, pp.p.layer)
+		s.err = s.run(ctx, pp.outs[0], io.NewSectionReader(f, 0, fi.Size()), pp.p.dest, lo)
 		return nil // a speculation that fails costs an upload, not the build
 	})
 }
@@ -102,8 +106,12 @@ func (pp *prepush) settle(i int, bin string) {
 		return
 	}
 	if bin != "" {
-		if id, err := binaryID(bin); err == nil && id == s.id {
-			return
+		if f, err := os.Open(bin); err == nil {
+			id := goBuildID(f)
+			f.Close()
+			if id == s.buildID {
+				return
+			}
 		}
 	}
 	pp.takeSpec(i)
@@ -146,8 +154,8 @@ func (pp *prepush) takeSpec(i int) *speculation {
 }
 
 // run asks the output o for the recorded layer and, when it lacks it,
-// uploads the layer of the binary bin at dest, built with the format of
-// lo, as it builds it.
+// uploads the layer of the binary bin at dest as it builds it with lo,
+// and hashes bin.
 func (s *speculation) run(ctx context.Context, o Output, bin *io.SectionReader, dest string, lo layer.Options) error {
 	has, err := remote.HasBlob(ctx, o.Path, s.rec.descriptor(), o.Remote)
 	if err != nil || has {
@@ -160,22 +168,45 @@ func (s *speculation) run(ctx context.Context, o Output, bin *io.SectionReader, 
 	if err != nil {
 		return err
 	}
-	// The layer gobinary.Add builds of bin alone, with the work bounded by
-	// the link's pace, not by the build's Limiter.
-	b := layer.New(layer.Options{Format: lo.Format, Blocks: lo.Blocks, Tee: s.up})
-	if err := b.AddReader(dest, bin, bin.Size(), layer.Attr{Mode: 0o755}); err != nil {
+	// The layer gobinary.Add builds of bin alone.
+	lo.Tee = s.up
+	b := layer.New(lo)
+	sum := newBinaryHasher()
+	if err := b.AddReader(dest, io.TeeReader(bin, sum), bin.Size(), layer.Attr{Mode: 0o755}); err != nil {
 		return err
 	}
 	l, err := b.Build(ctx)
 	if err != nil {
 		return err
 	}
-	defer l.Release()
-	s.d = ocispec.Descriptor{MediaType: l.MediaType(), Digest: l.Digest(), Size: l.Size()}
-	if s.d.Digest != s.rec.Digest || s.d.Size != s.rec.Size {
-		return fmt.Errorf("build: speculation: the layer is %s, the record says %s", s.d.Digest, s.rec.Digest)
+	if l.Digest() != s.rec.Digest || l.Size() != s.rec.Size {
+		l.Release()
+		return fmt.Errorf("build: speculation: the layer is %s, the record says %s", l.Digest(), s.rec.Digest)
 	}
+	s.l, s.sum = l, sum
 	return nil
+}
+
+// built returns the layer of platform i's binary that its speculation
+// built, once it has, and the hashes of the binary it holds, when the
+// speculation is kept (see prepush.layer) and the layer is the recorded
+// one; else nil.
+func (pp *prepush) built(i int) (*layer.Layer, *binaryHasher) {
+	if pp == nil {
+		return nil, nil
+	}
+	pp.mu.Lock()
+	st := pp.streams[i]
+	pp.mu.Unlock()
+	if st == nil || st.spec == nil {
+		return nil, nil
+	}
+	s := st.spec
+	<-s.done
+	if s.err != nil {
+		return nil, nil
+	}
+	return s.l, s.sum
 }
 
 // uploading waits until the speculation has asked the registry, and
@@ -197,14 +228,14 @@ func (s *speculation) holds(record string) bool {
 // error, or an error that says why it was not used.
 func (s *speculation) commit(l *layer.Layer) error {
 	<-s.done
-	if s.err == nil && (s.d.Digest != l.Digest() || s.d.Size != l.Size()) {
-		s.err = fmt.Errorf("build: speculation: the layer is %s, the image's %s", s.d.Digest, l.Digest())
+	if s.err == nil && (s.l.Digest() != l.Digest() || s.l.Size() != l.Size()) {
+		s.err = fmt.Errorf("build: speculation: the layer is %s, the image's %s", s.l.Digest(), l.Digest())
 	}
 	if s.err != nil {
 		s.abort()
 		return s.err
 	}
-	err := s.up.Commit(s.d)
+	err := s.up.Commit(s.l.Descriptor())
 	s.cancel()
 	return err
 }
@@ -217,4 +248,11 @@ func (s *speculation) abort() {
 	if s.up != nil {
 		s.up.Abort()
 	}
+	if s.l != nil && s.err == nil {
+		s.err = errSpeculationDropped
+		s.l.Release() // no image took it, or the image's has another digest
+	}
 }
+
+// errSpeculationDropped is a speculation's error once abort has run.
+var errSpeculationDropped = errors.New("build: speculation dropped")

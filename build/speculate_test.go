@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -21,7 +22,7 @@ import (
 )
 
 // slowGo puts a go command first on PATH whose go build waits, up to
-// 5 s, until reg has seen a PATCH request, then runs the real go build;
+// 5 s, until reg has had a PATCH request, then runs the real go build;
 // the file it returns gets the line "patched before go build" when the
 // PATCH came first. It stops watching reg when the test ends.
 func slowGo(t *testing.T, reg *registrytest.Registry) string {
@@ -46,7 +47,7 @@ func slowGo(t *testing.T, reg *registrytest.Registry) string {
 	go func() {
 		defer wg.Done()
 		for ctx.Err() == nil {
-			if patched(reg.Log()) > 0 {
+			if slices.ContainsFunc(reg.Log(), func(r registrytest.Request) bool { return r.Method == http.MethodPatch }) {
 				os.WriteFile(flag, nil, 0o644)
 				return
 			}
@@ -224,5 +225,39 @@ func TestSpeculativePushWrongRecord(t *testing.T) {
 	}
 	if d := deletes(reg.Log()); len(d) != 1 {
 		t.Errorf("%d uploads dropped (%v), want the speculative one", len(d), d)
+	}
+}
+
+// TestSpeculativePushFaults pushes a program whose binary and layer
+// record the binary cache holds, through a registry that fails the
+// speculative upload: Run then builds the layer and pushes it as usual,
+// and the registry holds the build.
+func TestSpeculativePushFaults(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fault registrytest.Fault
+	}{
+		{"refused chunk", registrytest.Fault{Method: http.MethodPatch, Path: `/blobs/uploads/`, Status: http.StatusBadRequest}},
+		{"connection cut mid-chunk", registrytest.Fault{Method: http.MethodPatch, Path: `/blobs/uploads/`, CutRequest: true, After: 100 << 10}},
+		{"refused digest", registrytest.Fault{Method: http.MethodPut, Path: `/blobs/uploads/`, Status: http.StatusBadRequest}}, // the first PUT: the speculation's
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reg, r, first, goLog := speculation(t, false)
+			r.Outputs[0].Remote.Backoff = 1
+			reg.Fail(tc.fault)
+			res, err := build.Run(t.Context(), r)
+			if err != nil {
+				t.Fatalf("%v\nlog: %v", err, reg.Log())
+			}
+			if b, _ := os.ReadFile(goLog); !strings.Contains(string(b), "patched before go build") {
+				t.Error("no PATCH reached the registry before go build ran: nothing was speculated")
+			}
+			layerDigest, appSum := binaryLayer(t, r.Outputs[0].Path)
+			top := first.Images[0].Layers()[len(first.Images[0].Layers())-1]
+			if res.Artifact.Digest() != first.Artifact.Digest() || layerDigest != top.Digest().String() || appSum != first.Report.Platforms[0].Binary.Digest.String() {
+				t.Errorf("pushed %s (binary layer %s holding %s), want the build's %s (%s holding %s)", res.Artifact.Digest(), layerDigest, appSum,
+					first.Artifact.Digest(), top.Digest(), first.Report.Platforms[0].Binary.Digest)
+			}
+		})
 	}
 }

@@ -16,7 +16,7 @@ import (
 // speculation is the upload of a binary's layer, built from the binary
 // that GoBuild.Cache holds from an earlier build, while go build checks
 // whether that binary is still up to date: most often it is, and the
-// upload then starts a go build's check earlier than it could after it.
+// upload has then started as much earlier as go build's check takes.
 //
 // It reads the binary through a handle opened before go build starts
 // (go build replaces the file rather than writing into it, and a handle
@@ -33,7 +33,7 @@ type speculation struct {
 	rec     layerRecord
 	cancel  context.CancelFunc
 
-	started chan struct{} // closed once up is set, or nil for good
+	started chan struct{} // closed once up and present are set
 	done    chan struct{} // closed when run has returned
 	// Set before started is closed: the upload, nil when the registry
 	// holds the recorded layer (present) or the upload did not start.
@@ -91,10 +91,10 @@ func (pp *prepush) speculate(i int, gb goBuildCmd, pl image.Platform) {
 	})
 }
 
-// settle ends the speculation of platform i when go build's binary, bin
-// (or none, "", after a failure), is not the one it read: it aborts the
-// upload, in the pipeline's group. Otherwise the speculation waits for
-// the image's layer (see prepush.layer).
+// settle ends the speculation of platform i when bin, the binary go
+// build left, is not the one it read: it aborts the upload, in the
+// pipeline's group. Otherwise the speculation waits for the image (see
+// prepush.layer and prepush.built).
 func (pp *prepush) settle(i int, bin string) {
 	if pp == nil {
 		return
@@ -105,13 +105,11 @@ func (pp *prepush) settle(i int, bin string) {
 	if s == nil {
 		return
 	}
-	if bin != "" {
-		if f, err := os.Open(bin); err == nil {
-			id := goBuildID(f)
-			f.Close()
-			if id == s.buildID {
-				return
-			}
+	if f, err := os.Open(bin); err == nil {
+		id := goBuildID(f)
+		f.Close()
+		if id == s.buildID {
+			return
 		}
 	}
 	pp.takeSpec(i)
@@ -229,7 +227,9 @@ func (s *speculation) holds(record string) bool {
 func (s *speculation) commit(l *layer.Layer) error {
 	<-s.done
 	if s.err == nil && (s.l.Digest() != l.Digest() || s.l.Size() != l.Size()) {
-		s.err = fmt.Errorf("build: speculation: the layer is %s, the image's %s", s.l.Digest(), l.Digest())
+		err := fmt.Errorf("build: speculation: the layer is %s, the image's %s", s.l.Digest(), l.Digest())
+		s.abort() // and drops s.l: the image has a layer of its own
+		return err
 	}
 	if s.err != nil {
 		s.abort()

@@ -8,7 +8,10 @@
 # on disk). Every push goes to a new repository, so each uploads every
 # blob. NEW and OLD are minimage commands; build -o and push DIR are
 # timed with NEW, build --push with each. PLATFORMS (default linux/amd64)
-# may name several. Prints every run, the medians and the ratios.
+# may name several. Prints every run, the load, the medians and the
+# ratios. With the binary cache warm, build --push starts the binary's
+# layer upload from the cached binary while go build checks it
+# (build/speculate.go); a commit before that starts it after go build.
 #
 #   go build -o /tmp/mi-new ./cmd/minimage
 #   (cd "$(a worktree of the old commit)" && go build -o /tmp/mi-old ./cmd/minimage)
@@ -67,6 +70,7 @@ round() {
 }
 round w
 rm -f "$W"/*.txt
+load0=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
 for i in $(seq 1 "$N"); do round "$i"; done
 med() { sort -n "$W/$1.txt" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 cases="new-build-push build-o push-dir"
@@ -74,6 +78,7 @@ cases="new-build-push build-o push-dir"
 for c in $cases; do echo "$c runs: $(tr '\n' ' ' <"$W/$c.txt")"; done
 bo=$(med build-o) pd=$(med push-dir) nb=$(med new-build-push)
 mx=$(echo "if ($bo > $pd) $bo else $pd" | bc)
+echo "load average $load0 before the runs, $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?') after, on $(nproc) CPUs"
 echo "registry $REGISTRY, ${RATE} MB/s, $PLATFORMS: median build -o ${bo}s, push DIR ${pd}s, sum $(echo "$bo + $pd" | bc)s"
 echo "build --push (new) ${nb}s = $(echo "scale=2; $nb / $mx" | bc)x the max, $(echo "scale=2; $nb / ($bo + $pd)" | bc)x the sum"
 if [ -n "$OLD" ]; then

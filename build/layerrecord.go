@@ -55,27 +55,33 @@ func recordName(dir, bin string, key layerKey, f layer.Format) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return recordFile(dir, id, key, f), nil
+}
+
+// recordFile returns the file in dir that holds the record of the layer
+// of the binary whose binaryID is id, built with key and f.
+func recordFile(dir, id string, key layerKey, f layer.Format) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%d\x00%d\x00%d\x00", recordVersion, id, key.dest,
 		f.Compression, f.Level, f.BlockSize, f.ModTime.Unix())
 	for _, p := range slices.Sorted(maps.Keys(key.files)) {
 		fmt.Fprintf(h, "%s\x00%x\x00", p, sha256.Sum256(key.files[p]))
 	}
-	return filepath.Join(dir, "layers", hex.EncodeToString(h.Sum(nil))+".json"), nil
+	return filepath.Join(dir, "layers", hex.EncodeToString(h.Sum(nil))+".json")
 }
 
 // binaryID names the content of the binary bin: the content hash that
 // go build writes into its build ID, read from the ELF note without
 // reading the program, else the file's sha256.
 func binaryID(bin string) (string, error) {
-	if id := goContentID(bin); id != "" {
-		return "go:" + id, nil
-	}
 	f, err := os.Open(bin)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
+	if id := goContentID(f); id != "" {
+		return id, nil
+	}
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
 		return "", err
@@ -83,16 +89,27 @@ func binaryID(bin string) (string, error) {
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// goContentID returns the last part of the Go build ID in the ELF note
-// .note.go.buildid of bin, actionID/.../contentID, where go build puts
-// the hash of the linked file; "" when bin has no such build ID (not
-// Go, not ELF, or linked with -buildid=).
-func goContentID(bin string) string {
-	f, err := elf.Open(bin)
+// goContentID returns "go:" and the last part of the Go build ID of the
+// binary r (see goBuildID), actionID/.../contentID, where go build puts
+// the hash of the linked file, its build ID left out; "" when r has no
+// such build ID.
+func goContentID(r io.ReaderAt) string {
+	id := goBuildID(r)
+	if id == "" {
+		return ""
+	}
+	return "go:" + id[strings.LastIndexByte(id, '/')+1:]
+}
+
+// goBuildID returns the Go build ID in the ELF note .note.go.buildid of
+// the binary r, "" when r has none with a content ID (not Go, not ELF,
+// or linked with -buildid=). Two binaries of one build ID hold the same
+// bytes.
+func goBuildID(r io.ReaderAt) string {
+	f, err := elf.NewFile(r)
 	if err != nil {
 		return ""
 	}
-	defer f.Close()
 	s := f.Section(".note.go.buildid")
 	if s == nil {
 		return ""
@@ -108,11 +125,10 @@ func goContentID(bin string) string {
 		return ""
 	}
 	id := string(note[16 : 16+descsz])
-	parts := strings.Split(id, "/")
-	if len(parts) < 2 || parts[len(parts)-1] == "" {
+	if i := strings.LastIndexByte(id, '/'); i <= 0 || i == len(id)-1 {
 		return ""
 	}
-	return parts[len(parts)-1]
+	return id
 }
 
 // readRecord reads the record in name; ok is false when there is none

@@ -20,7 +20,9 @@ import (
 // Registry output while the layer compresses (remote.Upload), unless a
 // record of an earlier build (layerRecord) names the layer's digest and
 // the repository holds it already: an unchanged push then uploads
-// nothing. Without GoBuild.Cache there is no record, so the layer is
+// nothing. When the record names the binary the cache holds from an
+// earlier build and the repository lacks its layer, the upload starts
+// before go build has checked that binary (see speculation). Without GoBuild.Cache there is no record, so the layer is
 // uploaded after it is built, and only where the registry lacks it.
 //
 // A nil *prepush does nothing.
@@ -31,7 +33,8 @@ type prepush struct {
 	outs []Output        // the Registry outputs
 
 	mu      sync.Mutex
-	streams map[int]*stream // by platform, until image takes it
+	streams map[int]*stream      // by platform, until image takes it
+	specs   map[int]*speculation // by platform, until layer takes it
 }
 
 // newPrepush returns the prepush of a pipeline that runs in g with
@@ -46,15 +49,16 @@ func (p *plan) newPrepush(ctx context.Context, g *errgroup.Group) *prepush {
 	if len(outs) == 0 {
 		return nil
 	}
-	return &prepush{p: p, g: g, ctx: ctx, outs: outs, streams: map[int]*stream{}}
+	return &prepush{p: p, g: g, ctx: ctx, outs: outs, streams: map[int]*stream{}, specs: map[int]*speculation{}}
 }
 
 // stream is the binary's layer of one platform on its way to the first
 // Registry output while it compresses.
 type stream struct {
 	up     *remote.Upload
-	record string // where the layer's record goes; "" for none
-	failed error  // the upload's first error; the push uploads the layer then
+	spec   *speculation // the upload that started before go build ended, in place of up
+	record string       // where the layer's record goes; "" for none
+	failed error        // the upload's first error; the push uploads the layer then
 	// present is set when the record named the layer and the registry
 	// holds it: the image is most likely there too, under the tag, and
 	// Run's push of the artifact checks the tag first and sends nothing.
@@ -73,7 +77,8 @@ func (s *stream) Write(b []byte) (int, error) {
 
 // layer returns opts for the binary's layer of platform i: with a Tee
 // that uploads it while it compresses, when that is worth it (see
-// prepush). key is what else decides the layer's bytes.
+// prepush) and no speculation uploads it already (see speculation).
+// key is what else decides the layer's bytes.
 func (pp *prepush) layer(ctx context.Context, i int, bin string, key layerKey, opts layer.Options) layer.Options {
 	if pp == nil {
 		return opts
@@ -85,7 +90,11 @@ func (pp *prepush) layer(ctx context.Context, i int, bin string, key layerKey, o
 	o := pp.outs[0]
 	name, err := recordName(dir, bin, key, opts.Format)
 	if err != nil {
+		pp.fromSpec(i, "")
 		pp.p.emit(Event{Kind: Note, Message: fmt.Sprintf("the binary's layer is uploaded once built: %v", err)})
+		return opts
+	}
+	if pp.fromSpec(i, name) {
 		return opts
 	}
 	if rec, ok := readRecord(name); ok {
@@ -153,6 +162,9 @@ func (pp *prepush) image(i int, img *image.Image) {
 // finish commits the upload as l, or drops it, and records l.
 func (s *stream) finish(l *layer.Layer) {
 	d := ocispec.Descriptor{MediaType: l.MediaType(), Digest: l.Digest(), Size: l.Size()}
+	if s.spec != nil {
+		s.failed = s.spec.commit(l)
+	}
 	if s.up != nil {
 		if s.failed == nil {
 			s.failed = s.up.Commit(d)
@@ -165,7 +177,8 @@ func (s *stream) finish(l *layer.Layer) {
 	}
 }
 
-// close aborts the uploads that no image took, after a failed build.
+// close aborts the uploads that no image took, after a failed build;
+// the pipeline's group has returned.
 func (pp *prepush) close() {
 	if pp == nil {
 		return
@@ -176,6 +189,13 @@ func (pp *prepush) close() {
 		if s.up != nil {
 			s.up.Abort()
 		}
+		if s.spec != nil {
+			s.spec.abort()
+		}
 		delete(pp.streams, i)
+	}
+	for i, s := range pp.specs {
+		s.abort()
+		delete(pp.specs, i)
 	}
 }

@@ -243,9 +243,11 @@ type GoBuild struct {
 	// With a Registry output, Run also keeps there a record of each
 	// binary's layer (its digest, diffID and size) and uploads the layer
 	// while it compresses, unless the record names it and the registry
-	// holds it: an unchanged program is then not uploaded again. Without
-	// Cache, the layer is uploaded once built, where the registry lacks
-	// it.
+	// holds it: an unchanged program is then not uploaded again. When the
+	// registry lacks it, the upload starts from the binary the cache
+	// holds while go build checks that binary, and is kept only if go
+	// build leaves it as it was. Without Cache, the layer is uploaded
+	// once built, where the registry lacks it.
 	Cache string
 }
 

@@ -244,10 +244,12 @@ func (p *plan) binary(ctx context.Context, i int, pl image.Platform, dir string)
 		run := gb.run
 		if p.r.GoBuild.Cache != "" {
 			run = gb.runCached
+			p.pre.speculate(i, gb, pl)
 		}
 		if err := run(ctx, pl, abs, gotmp); err != nil {
 			return binary{}, err
 		}
+		p.pre.settle(i, abs)
 		b.path = abs
 	}
 	var err error
@@ -298,23 +300,44 @@ func (p *plan) image(ctx context.Context, i int, b binary, shared sharedParts) (
 		History:      image.History{CreatedBy: binaryCreatedBy(b.report)},
 	}
 	opts.Layer = p.pre.layer(ctx, i, b.path, layerKey{p.dest, files}, opts.Layer)
+	img, err = p.addBinary(ctx, i, img, b.path, opts, &rep.Binary)
+	if err := p.inPlace.built(img, lo, err); err != nil {
+		return nil, PlatformReport{}, nil, fmt.Errorf("build: %w", err)
+	}
+	img = p.configure(img)
+	rep.Digest = img.Digest()
+	return img, rep, doc, nil
+}
+
+// addBinary returns img with the binary bin of platform i added by
+// opts, in the layer that its speculation built if it did (see
+// prepush.built), and fills br's hashes of the binary unless it has
+// them or the recipe makes no SBOM.
+func (p *plan) addBinary(ctx context.Context, i int, img *image.Image, bin string, opts gobinary.Options, br *BinaryReport) (*image.Image, error) {
+	hash := br.Digest == "" && !p.r.SBOM.None
+	if l, sum := p.pre.built(i); l != nil {
+		f, err := os.Open(bin)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if hash {
+			sum.fill(br)
+		}
+		return gobinary.AddLayer(img, p.dest, f, bin, l, opts)
+	}
 	var hasher *binaryHasher
-	if rep.Binary.Digest == "" && !p.r.SBOM.None {
+	if hash {
 		// Hash the binary for the SBOM in the read that builds its
 		// layer.
 		hasher = newBinaryHasher()
 		opts.Tee = hasher
 	}
-	img, err = gobinary.Add(ctx, img, p.dest, b.path, opts)
-	if err := p.inPlace.built(img, lo, err); err != nil {
-		return nil, PlatformReport{}, nil, fmt.Errorf("build: %w", err)
+	img, err := gobinary.Add(ctx, img, p.dest, bin, opts)
+	if err == nil && hasher != nil {
+		hasher.fill(br)
 	}
-	if hasher != nil {
-		hasher.fill(&rep.Binary)
-	}
-	img = p.configure(img)
-	rep.Digest = img.Digest()
-	return img, rep, doc, nil
+	return img, err
 }
 
 // configure applies the recipe's runtime config and annotations.

@@ -85,11 +85,35 @@ func Add(ctx context.Context, img *image.Image, dest, hostPath string, opts Opti
 	if err != nil {
 		return nil, fmt.Errorf("gobinary: add %q: %w", hostPath, err)
 	}
-	h := opts.History
+	return appendBinary(img, l, dest, bi, opts.History), nil
+}
+
+// AddLayer returns img with l appended as Add appends the layer it
+// builds of the binary r at dest, with the same defaults, after Check
+// accepts r for img's platform (name names r in errors); img is not
+// changed. It is for a caller that built that layer already, such as
+// while it uploaded it: l must be the layer Add builds of r at dest with
+// opts (opts.Layer's format, opts.Files), which AddLayer does not check,
+// and AddLayer reads r's headers only.
+func AddLayer(img *image.Image, dest string, r io.ReaderAt, name string, l *layer.Layer, opts Options) (*image.Image, error) {
+	dest = path.Clean("/" + dest)
+	if dest == "/" {
+		return nil, fmt.Errorf("gobinary: add %q: destination is the root; give a file path such as /app", name)
+	}
+	bi, err := Check(r, name, img.Platform(), opts)
+	if err != nil {
+		return nil, err
+	}
+	return appendBinary(img, l, dest, bi, opts.History), nil
+}
+
+// appendBinary returns img with l, the layer of the binary bi at dest,
+// appended with the history h and the defaults Add sets.
+func appendBinary(img *image.Image, l *layer.Layer, dest string, bi Info, h image.History) *image.Image {
 	if h.CreatedBy == "" {
 		h.CreatedBy = "minimage: binary " + dest
 	}
-	return withDefaults(img.AppendLayer(l, h), dest, bi), nil
+	return withDefaults(img.AppendLayer(l, h), dest, bi)
 }
 
 // buildLayer builds the layer of the binary bin at dest and opts.Files.

@@ -283,3 +283,35 @@ func TestAdd(t *testing.T) {
 		t.Error("root destination accepted")
 	}
 }
+
+// TestAddLayer adds the layer that Add built, with AddLayer, to the
+// image Add was given: the image is the one Add returned, defaults and
+// history included; a binary that Check refuses is refused.
+func TestAddLayer(t *testing.T) {
+	ctx := context.Background()
+	base := image.New(amd64).WithLabel("keep", "me")
+	opts := gobinary.Options{History: image.History{Comment: "c"}}
+	want, err := gobinary.Add(ctx, base, "usr/bin/hello", bin("amd64"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(bin("amd64"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	l := want.Layers()[len(want.Layers())-1]
+	got, err := gobinary.AddLayer(base, "usr/bin/hello", f, bin("amd64"), l, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Digest() != want.Digest() {
+		t.Errorf("AddLayer gave %s:\n%s\nAdd gave %s:\n%s", got.Digest(), got.RawConfig(), want.Digest(), want.RawConfig())
+	}
+	if len(base.Layers()) != 0 {
+		t.Error("AddLayer changed the image it was given")
+	}
+	if _, err := gobinary.AddLayer(image.New(arm64), "/hello", f, bin("amd64"), l, opts); !errors.Is(err, gobinary.ErrWrongArch) {
+		t.Errorf("an amd64 binary added to an arm64 image: %v, want ErrWrongArch", err)
+	}
+}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -67,7 +65,8 @@ func TestRunConcurrentSharedMounts(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	puts, mounts, refused := blobCounts(t, reg.Log())
+	c := registrytest.CountBlobs(reg.Log())
+	puts, mounts, refused := c.Uploads, c.Mounts, c.Refused
 	if len(puts) == 0 {
 		t.Fatal("no blob was uploaded")
 	}
@@ -137,27 +136,4 @@ func helloBinary(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return bin
-}
-
-// blobCounts returns, by digest, the blob uploads a registry's log holds
-// (PUTs that end one) and the mounts it made, and how many mounts it
-// refused.
-func blobCounts(t *testing.T, log []registrytest.Request) (puts, mounts map[string]int, refused int) {
-	t.Helper()
-	puts, mounts = map[string]int{}, map[string]int{}
-	for _, r := range blobUploads(log) {
-		q, err := url.ParseQuery(r.Query)
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch {
-		case r.Method == http.MethodPut:
-			puts[q.Get("digest")]++
-		case r.Method == http.MethodPost && q.Has("mount") && r.Status == http.StatusCreated:
-			mounts[q.Get("mount")]++
-		case r.Method == http.MethodPost && q.Has("mount"):
-			refused++
-		}
-	}
-	return puts, mounts, refused
 }

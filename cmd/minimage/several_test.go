@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -162,23 +161,14 @@ func TestBuildSeveral(t *testing.T) {
 // other repositories.
 func checkUploadedOnce(t *testing.T, reg *registrytest.Registry, shared string) {
 	t.Helper()
-	uploads, mounts := map[string]int{}, 0
-	for _, r := range reg.Log() {
-		q, _ := url.ParseQuery(r.Query)
-		switch {
-		case r.Method == "PUT" && strings.Contains(r.Path, "/blobs/uploads/") && q.Get("digest") != "" && r.Status/100 == 2:
-			uploads[q.Get("digest")]++
-		case r.Method == "POST" && q.Get("mount") == shared && r.Status == 201:
-			mounts++
-		}
-	}
-	for d, n := range uploads {
+	c := registrytest.CountBlobs(reg.Log())
+	for d, n := range c.Uploads {
 		if n > 1 {
 			t.Errorf("blob %s uploaded %d times", d, n)
 		}
 	}
-	if uploads[shared] != 1 || mounts != 2 {
-		t.Errorf("shared layer %s: uploaded %d times, mounted %d times; want 1 upload and 2 mounts", shared, uploads[shared], mounts)
+	if c.Uploads[shared] != 1 || c.Mounts[shared] != 2 {
+		t.Errorf("shared layer %s: uploaded %d times, mounted %d times; want 1 upload and 2 mounts", shared, c.Uploads[shared], c.Mounts[shared])
 	}
 }
 

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -334,3 +336,38 @@ func (w *countingWriter) flush() {
 
 // Unwrap lets http.ResponseController reach the connection.
 func (w *countingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// BlobCounts is what a registry's log says of blob uploads, by digest.
+type BlobCounts struct {
+	// Uploads counts the uploads that ended with a blob stored: a PUT
+	// ?digest= that succeeded, or a monolithic POST ?digest=.
+	Uploads map[string]int
+	// Mounts counts the blobs mounted from another repository: a POST
+	// ?mount= answered 201 Created.
+	Mounts map[string]int
+	// Refused counts the mounts the registry refused (it started an
+	// upload instead).
+	Refused int
+}
+
+// CountBlobs returns the blob uploads and mounts of a log (Log), for a
+// test asserting that a push "uploaded each blob once and mounted the
+// shared layer into the other repositories".
+func CountBlobs(log []Request) BlobCounts {
+	c := BlobCounts{Uploads: map[string]int{}, Mounts: map[string]int{}}
+	for _, r := range log {
+		if !strings.Contains(r.Path, "/blobs/uploads/") {
+			continue
+		}
+		q, _ := url.ParseQuery(r.Query)
+		switch {
+		case q.Get("digest") != "" && r.Status == http.StatusCreated && (r.Method == http.MethodPut || r.Method == http.MethodPost):
+			c.Uploads[q.Get("digest")]++
+		case r.Method == http.MethodPost && q.Has("mount") && r.Status == http.StatusCreated:
+			c.Mounts[q.Get("mount")]++
+		case r.Method == http.MethodPost && q.Has("mount"):
+			c.Refused++
+		}
+	}
+	return c
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -275,5 +276,32 @@ func TestRegistryFailInvalid(t *testing.T) {
 			}()
 			reg.Fail(f)
 		}()
+	}
+}
+
+// TestCountBlobs counts a monolithic upload, a chunked one, a mount and
+// a refused mount, and nothing for requests that store no blob.
+func TestCountBlobs(t *testing.T) {
+	reg := New(t, Options{})
+	a, b := []byte("blob a"), []byte("blob b")
+	da, db := digest.FromBytes(a), digest.FromBytes(b)
+	mustSend(t, reg, http.StatusCreated, "POST", "/v2/one/blobs/uploads/?digest="+da.String(), a)
+	loc := mustSend(t, reg, http.StatusAccepted, "POST", "/v2/one/blobs/uploads/", nil).Header.Get("Location")
+	u, err := url.Parse(loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("digest", db.String())
+	mustSend(t, reg, http.StatusCreated, "PUT", u.Path+"?"+q.Encode(), b)
+	mustSend(t, reg, http.StatusCreated, "POST", "/v2/two/blobs/uploads/?mount="+da.String()+"&from=one", nil)
+	missing := digest.FromString("missing")
+	mustSend(t, reg, http.StatusAccepted, "POST", "/v2/two/blobs/uploads/?mount="+missing.String()+"&from=one", nil)
+	mustSend(t, reg, http.StatusOK, "GET", "/v2/one/blobs/"+da.String(), nil)
+
+	c := CountBlobs(reg.Log())
+	want := BlobCounts{Uploads: map[string]int{da.String(): 1, db.String(): 1}, Mounts: map[string]int{da.String(): 1}, Refused: 1}
+	if fmt.Sprint(c) != fmt.Sprint(want) {
+		t.Errorf("CountBlobs = %+v, want %+v", c, want)
 	}
 }

@@ -37,9 +37,16 @@ const maxMounts = 1 << 14
 // process that push to the same registries share one.
 type Mounts struct {
 	mu       sync.Mutex
-	sources  map[mountKey]string // the repository that holds the blob
-	order    []mountKey          // oldest first
-	inflight map[mountKey]chan struct{}
+	sources  map[mountKey]string         // the repository that holds the blob
+	order    []mountKey                  // oldest first
+	inflight map[mountKey]chan struct{}  // uploads, by blob
+	mounting map[repoMount]chan struct{} // mounts, by blob and target repository
+}
+
+// repoMount is a mount of a blob into one repository.
+type repoMount struct {
+	mountKey
+	repo string
 }
 
 // NewMounts returns an empty Mounts.
@@ -91,20 +98,26 @@ func (s mountScope) remember(d digest.Digest, repo string) {
 }
 
 // acquire is called before d is pushed to repo. While another push
-// uploads d to the registry, it waits. Then it returns a repository
-// other than repo known to hold d, to mount from; or, when there is
-// none, "" and a claim on the upload that makes later pushes of d wait.
-// The caller calls release with whether d got into repo: that records
-// repo as a source of d and ends the claim.
+// uploads d to the registry, or mounts it into repo, it waits. Then it
+// returns a repository other than repo known to hold d, to mount from,
+// and a claim on that mount that makes later pushes of d into repo wait
+// (two platforms of an index, pushed at once, share their layers); or,
+// when there is none, "" and a claim on the upload that makes later
+// pushes of d wait. The caller calls release with whether d got into
+// repo: that records repo as a source of d and ends the claim.
 func (s mountScope) acquire(ctx context.Context, d digest.Digest, repo string) (from string, release func(ok bool), err error) {
 	m := s.m
 	if m == nil {
 		return "", func(bool) {}, nil
 	}
 	k := s.key(d)
+	rk := repoMount{k, repo}
 	m.mu.Lock()
 	for {
 		ch, busy := m.inflight[k]
+		if !busy {
+			ch, busy = m.mounting[rk]
+		}
 		if !busy {
 			break
 		}
@@ -118,9 +131,18 @@ func (s mountScope) acquire(ctx context.Context, d digest.Digest, repo string) (
 	}
 	defer m.mu.Unlock()
 	if src, ok := m.sources[k]; ok && src != repo {
+		ch := make(chan struct{})
+		if m.mounting == nil {
+			m.mounting = map[repoMount]chan struct{}{}
+		}
+		m.mounting[rk] = ch
 		return src, func(ok bool) {
+			m.mu.Lock()
+			defer m.mu.Unlock()
+			delete(m.mounting, rk)
+			close(ch)
 			if ok {
-				s.remember(d, repo)
+				m.rememberLocked(k, repo)
 			}
 		}, nil
 	}

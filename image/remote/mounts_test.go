@@ -286,3 +286,40 @@ func BenchmarkConcurrentPushes(b *testing.B) {
 		})
 	}
 }
+
+// TestConcurrentMountsIntoOneRepository pushes 8 images on three shared
+// layers, at once, into one repository, after a push that put those
+// layers into another: each shared layer is mounted into the repository
+// once, as the platforms of an index pushed at once share their layers,
+// not once per push.
+func TestConcurrentMountsIntoOneRepository(t *testing.T) {
+	const n = 8
+	reg := registrytest.New(t, registrytest.Options{})
+	shared, imgs := sharedImages(t, n+1)
+	opts := Options{InsecureAllowHTTP: true, Mounts: NewMounts()}
+	ctx := context.Background()
+	if _, err := Push(ctx, reg.Host()+"/first:v1", imgs[0], opts); err != nil {
+		t.Fatal(err)
+	}
+	reg.ResetLog()
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	start := make(chan struct{})
+	for i, img := range imgs[1:] {
+		wg.Go(func() {
+			<-start
+			_, errs[i] = Push(ctx, fmt.Sprintf("%s/app:v%d", reg.Host(), i), img, opts)
+		})
+	}
+	close(start)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	tr := traffic(t, reg.Log())
+	for _, d := range shared {
+		if tr.mounts[d] != 1 || tr.puts[d] != 0 {
+			t.Errorf("shared layer %s: mounted %d times and uploaded %d times into app, want one mount", d, tr.mounts[d], tr.puts[d])
+		}
+	}
+}

@@ -12,5 +12,6 @@
 // cosign-v3.1.3 (go install github.com/sigstore/cosign/v2/cmd/cosign@v2.6.5,
 // .../v3/cmd/cosign@v3.1.3, renamed), and is skipped without them, CI
 // included: building each takes minutes. package signature checks the same
-// formats against files cosign wrote (signature/testdata).
+// formats against files cosign wrote (signature/testdata); COSIGN.md
+// records a run of it.
 package interop

@@ -95,8 +95,9 @@ and are refused.
 Flags (one dash or two; they may come after TARGET):
 `
 
-func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runBuild(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var f buildFlags
+	f.publish.reg.stdin = stdin
 	fs := newBuildFlagSet(&f, stdout, stderr)
 	targets, err := cli.Parse(fs, args, 1, -1, "TARGET...")
 	if err != nil {

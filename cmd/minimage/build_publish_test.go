@@ -25,10 +25,7 @@ import (
 // first line of standard input (--password-stdin).
 func minimageStdin(t *testing.T, password string, args ...string) (int, string, string) {
 	t.Helper()
-	old := registryStdin
-	registryStdin = strings.NewReader(password + "\n")
-	defer func() { registryStdin = old }()
-	return minimage(t, args...)
+	return minimageIn(t, password+"\n", args...)
 }
 
 // layoutDigest returns the digest of the one artifact, or the one tagged

@@ -46,8 +46,9 @@ func newExportFlagSet(f *exportFlags, stdout, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runExport(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var f exportFlags
+	f.reg.stdin = stdin
 	pos, err := cli.Parse(newExportFlagSet(&f, stdout, stderr), args, 1, 1, "one SRC[:TAG]")
 	if err != nil {
 		return err

@@ -236,7 +236,7 @@ func TestExportNotToTerminal(t *testing.T) {
 	var errb bytes.Buffer
 	for _, args := range [][]string{{"export", dir, "-o", "-"}, {"build", "-q", "-o", "-", helloBinary(t)}} {
 		errb.Reset()
-		if code := run(t.Context(), args, tty, &errb); code != 1 || !strings.Contains(errb.String(), "stdout, which is a terminal") {
+		if code := run(t.Context(), args, nil, tty, &errb); code != 1 || !strings.Contains(errb.String(), "stdout, which is a terminal") {
 			t.Errorf("%s -o - to a character device: exit %d, %q", args[0], code, errb.String())
 		}
 	}
@@ -246,7 +246,7 @@ func TestExportNotToTerminal(t *testing.T) {
 	}
 	defer null.Close()
 	errb.Reset()
-	if code := run(t.Context(), []string{"export", dir, "-o", "-"}, null, &errb); code != 0 {
+	if code := run(t.Context(), []string{"export", dir, "-o", "-"}, nil, null, &errb); code != 0 {
 		t.Errorf("export -o - > /dev/null: exit %d, %q", code, errb.String())
 	}
 }

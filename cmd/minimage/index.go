@@ -48,8 +48,9 @@ func newIndexFlagSet(f *indexFlags, stdout, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runIndex(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var f indexFlags
+	f.reg.stdin = stdin
 	fs := newIndexFlagSet(&f, stdout, stderr)
 	if len(args) == 0 || args[0] != "create" {
 		if _, err := cli.Parse(fs, args, 0, -1, ""); err != nil {

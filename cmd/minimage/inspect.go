@@ -43,8 +43,9 @@ func newInspectFlagSet(f *inspectFlags, stdout, stderr io.Writer) *flag.FlagSet 
 	return fs
 }
 
-func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var f inspectFlags
+	f.registry.stdin = stdin
 	pos, err := cli.Parse(newInspectFlagSet(&f, stdout, stderr), args, 1, 1, "one SRC[:TAG]")
 	if err != nil {
 		return err

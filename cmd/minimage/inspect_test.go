@@ -312,7 +312,7 @@ func TestInspectBoundedMemory(t *testing.T) {
 	var out countingWriter
 	var code int
 	peak := testenv.PeakHeap(func() {
-		code = run(t.Context(), []string{"inspect", dir}, &out, io.Discard)
+		code = run(t.Context(), []string{"inspect", dir}, nil, &out, io.Discard)
 	})
 	t.Logf("inspect: %d lines, %d KiB out, peak heap %d MiB", out.lines, out.n>>10, peak>>20)
 	if code != 0 {

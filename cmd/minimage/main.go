@@ -68,7 +68,7 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
@@ -81,7 +81,7 @@ var commands = []string{"build", "inspect", "export", "verify", "push", "pull", 
 
 // run executes one command line and returns the exit code: 0 on success,
 // 1 on failure, 2 on a usage error.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -89,25 +89,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch args[0] {
 	case "build":
-		err = runBuild(ctx, args[1:], stdout, stderr)
+		err = runBuild(ctx, args[1:], stdin, stdout, stderr)
 	case "inspect":
-		err = runInspect(ctx, args[1:], stdout, stderr)
+		err = runInspect(ctx, args[1:], stdin, stdout, stderr)
 	case "export":
-		err = runExport(ctx, args[1:], stdout, stderr)
+		err = runExport(ctx, args[1:], stdin, stdout, stderr)
 	case "push":
-		err = runPush(ctx, args[1:], stdout, stderr)
+		err = runPush(ctx, args[1:], stdin, stdout, stderr)
 	case "pull":
-		err = runPull(ctx, args[1:], stdout, stderr)
+		err = runPull(ctx, args[1:], stdin, stdout, stderr)
 	case "key":
-		err = runKey(ctx, args[1:], stdout, stderr)
+		err = runKey(ctx, args[1:], stdin, stdout, stderr)
 	case "sign":
-		err = runSign(ctx, args[1:], stdout, stderr)
+		err = runSign(ctx, args[1:], stdin, stdout, stderr)
 	case "index":
-		err = runIndex(ctx, args[1:], stdout, stderr)
+		err = runIndex(ctx, args[1:], stdin, stdout, stderr)
 	case "registry":
-		err = runRegistry(ctx, args[1:], stdout, stderr)
+		err = runRegistry(ctx, args[1:], stdin, stdout, stderr)
 	case "verify":
-		err = runVerify(ctx, args[1:], stdout, stderr)
+		err = runVerify(ctx, args[1:], stdin, stdout, stderr)
 	case "version", "-version", "--version":
 		writeVersion(stdout, buildInfo())
 		return 0

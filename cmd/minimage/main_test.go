@@ -19,8 +19,15 @@ import (
 // stdout and stderr.
 func minimage(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	return minimageIn(t, "", args...)
+}
+
+// minimageIn runs one command line in-process with stdin as its
+// standard input.
+func minimageIn(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(context.Background(), args, &out, &errb)
+	code := run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
 	return code, out.String(), errb.String()
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -94,7 +95,7 @@ func TestRegistryTimeoutFlag(t *testing.T) {
 	reg.Fail(registrytest.Fault{Delay: 20 * time.Second, Times: -1})
 	for _, tc := range []struct {
 		name string
-		run  func(context.Context, []string, *bytes.Buffer, *bytes.Buffer) error
+		run  func(context.Context, []string, io.Reader, *bytes.Buffer, *bytes.Buffer) error
 		args []string
 	}{
 		{"pull", pull, []string{reg.Host() + "/app:v1", "-o", filepath.Join(t.TempDir(), "out")}},

@@ -62,8 +62,9 @@ func newServeFlagSet(f *serveFlags, stdout, stderr io.Writer) *flag.FlagSet {
 }
 
 // runRegistry runs "minimage registry serve".
-func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runRegistry(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var f serveFlags
+	f.auth.stdin = stdin
 	fs := newServeFlagSet(&f, stdout, stderr)
 	if len(args) == 0 || args[0] != "serve" {
 		if _, err := cli.Parse(fs, args, 0, -1, ""); err != nil {
@@ -128,6 +129,7 @@ func (f *sizeFlag) Set(s string) error {
 type authFlags struct {
 	user, password, passwordFile string
 	passwordStdin, bearer        bool
+	stdin                        io.Reader // what --password-stdin reads
 }
 
 // auth returns the registry.Auth the flags of fs ask for. The password
@@ -179,7 +181,7 @@ func (a authFlags) readPassword(source string) (string, error) {
 		defer f.Close()
 		rd = f
 	case "--password-stdin":
-		rd = registryStdin
+		rd = a.stdin
 	default:
 		return a.password, nil
 	}
@@ -193,6 +195,9 @@ func (a authFlags) readPassword(source string) (string, error) {
 // firstLine reads r's first line, without its line ending: how
 // --password-stdin and --password-file give a password.
 func firstLine(r io.Reader) (string, error) {
+	if r == nil {
+		return "", nil // no standard input: no password
+	}
 	line, err := bufio.NewReader(r).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return "", err

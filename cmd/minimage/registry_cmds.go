@@ -32,9 +32,6 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// registryStdin is where --password-stdin reads; tests replace it.
-var registryStdin io.Reader = os.Stdin
-
 // registryFlags are the flags every command that talks to a registry
 // takes: push, pull, and build's --push and --base.
 type registryFlags struct {
@@ -47,6 +44,7 @@ type registryFlags struct {
 	jobs          int
 	timeout       time.Duration
 	quiet         bool
+	stdin         io.Reader // what --password-stdin reads: the command's standard input
 }
 
 // register registers the connection flags and -q, --quiet.
@@ -101,7 +99,7 @@ func (f *registryFlags) options(stderr io.Writer) (remote.Options, error) {
 	case f.username != "" && !f.passwordStdin:
 		return o, fmt.Errorf("%w: --username needs --password-stdin (a password is never a flag, so that it stays out of ps and shell history)", errUsage)
 	case f.username != "":
-		line, err := firstLine(registryStdin)
+		line, err := firstLine(f.stdin)
 		if err != nil {
 			return o, fmt.Errorf("--password-stdin: %v", err)
 		}
@@ -154,8 +152,9 @@ func newPushFlagSet(f *pushFlags, stdout, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-func runPush(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runPush(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var f pushFlags
+	f.reg.stdin = stdin
 	pos, err := cli.Parse(newPushFlagSet(&f, stdout, stderr), args, 2, 2, "SRC[:TAG] and REGISTRY/REPOSITORY[:TAG]")
 	if err != nil {
 		return err
@@ -250,8 +249,9 @@ func newPullFlagSet(f *pullFlags, stdout, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runPull(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var f pullFlags
+	f.reg.stdin = stdin
 	pos, err := cli.Parse(newPullFlagSet(&f, stdout, stderr), args, 1, 1, "one REGISTRY/REPOSITORY[:TAG]")
 	if err != nil {
 		return err

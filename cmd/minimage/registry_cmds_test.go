@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,21 +19,18 @@ import (
 )
 
 // registryCmd runs runPush or runPull with password on stdin.
-func registryCmd(t *testing.T, password string, f func(context.Context, []string, *bytes.Buffer, *bytes.Buffer) error, args ...string) (string, string, error) {
+func registryCmd(t *testing.T, password string, f func(context.Context, []string, io.Reader, *bytes.Buffer, *bytes.Buffer) error, args ...string) (string, string, error) {
 	t.Helper()
-	old := registryStdin
-	registryStdin = strings.NewReader(password + "\n")
-	defer func() { registryStdin = old }()
 	var stdout, stderr bytes.Buffer
-	err := f(context.Background(), args, &stdout, &stderr)
+	err := f(context.Background(), args, strings.NewReader(password+"\n"), &stdout, &stderr)
 	return stdout.String(), stderr.String(), err
 }
 
-func push(ctx context.Context, args []string, o, e *bytes.Buffer) error {
-	return runPush(ctx, args, o, e)
+func push(ctx context.Context, args []string, in io.Reader, o, e *bytes.Buffer) error {
+	return runPush(ctx, args, in, o, e)
 }
-func pull(ctx context.Context, args []string, o, e *bytes.Buffer) error {
-	return runPull(ctx, args, o, e)
+func pull(ctx context.Context, args []string, in io.Reader, o, e *bytes.Buffer) error {
+	return runPull(ctx, args, in, o, e)
 }
 
 func TestPushPullCommands(t *testing.T) {

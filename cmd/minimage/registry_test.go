@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"io/fs"
 	"net"
@@ -25,12 +26,18 @@ import (
 // called, and returns the address it printed.
 func serve(t *testing.T, args ...string) (addr string, stop func()) {
 	t.Helper()
+	return serveIn(t, "", args...)
+}
+
+// serveIn is serve with stdin as the command's standard input.
+func serveIn(t *testing.T, stdin string, args ...string) (addr string, stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	var stderr bytes.Buffer
 	done := make(chan error, 1)
 	go func() {
-		err := runRegistry(ctx, append([]string{"serve"}, args...), pw, &stderr)
+		err := runRegistry(ctx, append([]string{"serve"}, args...), strings.NewReader(stdin), pw, &stderr)
 		pw.Close()
 		done <- err
 	}()
@@ -128,14 +135,14 @@ func TestRegistryUsage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var stderr bytes.Buffer
-		err := runRegistry(context.Background(), tt.args, io.Discard, &stderr)
+		err := runRegistry(context.Background(), tt.args, nil, io.Discard, &stderr)
 		if !errors.Is(err, tt.want) {
 			t.Errorf("registry %q: %v, want %v", tt.args, err, tt.want)
 		}
 	}
 	// A port in use is an error that says what to do.
 	addr, _ := serve(t, "--address", "127.0.0.1:0")
-	err := runRegistry(context.Background(), []string{"serve", "--address", addr}, io.Discard, io.Discard)
+	err := runRegistry(context.Background(), []string{"serve", "--address", addr}, nil, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "--address") {
 		t.Errorf("serve on a busy port: %v", err)
 	}
@@ -175,10 +182,7 @@ func TestRegistryServeNeedsPassword(t *testing.T) {
 // runRegistryStdin runs "minimage registry" with args and stdin as its
 // standard input.
 func runRegistryStdin(ctx context.Context, stdin string, args []string) error {
-	old := registryStdin
-	registryStdin = strings.NewReader(stdin)
-	defer func() { registryStdin = old }()
-	return runRegistry(ctx, args, io.Discard, io.Discard)
+	return runRegistry(ctx, args, strings.NewReader(stdin), io.Discard, io.Discard)
 }
 
 // The password comes from a file or from standard input, never only from
@@ -202,10 +206,7 @@ func TestRegistryServePasswordSources(t *testing.T) {
 	if a, b, c := get(addr, "from-file"), get(addr, ""), get(addr, "from-file\n"); a != http.StatusOK || b != http.StatusUnauthorized || c != http.StatusUnauthorized {
 		t.Errorf("--password-file: right password %d, empty %d, with the newline %d; want 200, 401, 401", a, b, c)
 	}
-	old := registryStdin
-	registryStdin = strings.NewReader("from-stdin\r\nignored\n")
-	defer func() { registryStdin = old }()
-	addr, _ = serve(t, "--address", "127.0.0.1:0", "--user", "alice", "--password-stdin")
+	addr, _ = serveIn(t, "from-stdin\r\nignored\n", "--address", "127.0.0.1:0", "--user", "alice", "--password-stdin")
 	if a, b := get(addr, "from-stdin"), get(addr, "ignored"); a != http.StatusOK || b != http.StatusUnauthorized {
 		t.Errorf("--password-stdin: right password %d, second line %d; want 200, 401", a, b)
 	}
@@ -317,7 +318,7 @@ func TestRegistryServeTLS(t *testing.T) {
 		}
 	}
 	for _, args := range [][]string{{"--tls-cert", cert}, {"--tls-key", key}, {"--tls-cert", key, "--tls-key", cert}} {
-		err := runRegistry(context.Background(), append([]string{"serve", "--address", "127.0.0.1:0"}, args...), io.Discard, io.Discard)
+		err := runRegistry(context.Background(), append([]string{"serve", "--address", "127.0.0.1:0"}, args...), nil, io.Discard, io.Discard)
 		if err == nil {
 			t.Errorf("registry serve %v: no error", args)
 		}
@@ -328,7 +329,7 @@ func TestRegistryServeTLS(t *testing.T) {
 func TestRegistryServeClearCredentials(t *testing.T) {
 	t.Parallel()
 	wide := []string{"serve", "--address", "0.0.0.0:0", "--user", "u", "--password", "p"}
-	err := runRegistry(context.Background(), wide, io.Discard, io.Discard)
+	err := runRegistry(context.Background(), wide, nil, io.Discard, io.Discard)
 	if !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "--tls-cert") || !strings.Contains(err.Error(), "--insecure-http-credentials") {
 		t.Errorf("--user on 0.0.0.0 without TLS: %v, want a usage error naming --tls-cert and --insecure-http-credentials", err)
 	}
@@ -342,5 +343,31 @@ func TestRegistryServeClearCredentials(t *testing.T) {
 			t.Errorf("serve %v: address %q", args, addr)
 		}
 		stop()
+	}
+}
+
+// TestPasswordStdinPerCommand runs two commands in one process, both
+// serving, each with its own standard input: each reads its own password
+// (stdin is an argument of run, not a variable they share).
+func TestPasswordStdinPerCommand(t *testing.T) {
+	get := func(addr, password string) int {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/v2/", nil)
+		req.SetBasicAuth("alice", password)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	addrs := make([]string, 2)
+	for i := range addrs {
+		addrs[i], _ = serveIn(t, fmt.Sprintf("secret-%d\n", i), "--address", "127.0.0.1:0", "--user", "alice", "--password-stdin")
+	}
+	for i, addr := range addrs {
+		own, other := get(addr, fmt.Sprintf("secret-%d", i)), get(addr, fmt.Sprintf("secret-%d", 1-i))
+		if own != http.StatusOK || other != http.StatusUnauthorized {
+			t.Errorf("registry %d: its own password %d, the other's %d; want 200, 401", i, own, other)
+		}
 	}
 }

@@ -37,7 +37,7 @@ func newKeyFlagSet(prefix *string, stdout, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-func runKey(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runKey(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	prefix := new(string)
 	sub, err := cli.Parse(newKeyFlagSet(prefix, stdout, stderr), args, 1, 1, "one subcommand (generate)")
 	if err != nil {
@@ -108,8 +108,9 @@ func (f *signatureFormat) Set(v string) error {
 	return err
 }
 
-func runSign(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runSign(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var f signFlags
+	f.reg.stdin = stdin
 	refs, err := cli.Parse(newSignFlagSet(&f, stdout, stderr), args, 1, -1, "at least one REGISTRY/REPOSITORY[:TAG]")
 	if err != nil {
 		return err

@@ -34,7 +34,7 @@ func TestBareNameRule(t *testing.T) {
 		{"index", "create", filepath.Join(dir, "ix") + ":v1", "nosuchname:v1", "--timeout", "50ms"},
 	} {
 		var errb strings.Builder
-		run(t.Context(), args, &strings.Builder{}, &errb)
+		run(t.Context(), args, nil, &strings.Builder{}, &errb)
 		if !strings.Contains(errb.String(), "docker.io/library/nosuchname") || strings.Contains(errb.String(), "does not exist") {
 			t.Errorf("%s: %s; want an attempt at docker.io/library/nosuchname", args[0], errb.String())
 		}

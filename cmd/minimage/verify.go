@@ -16,8 +16,9 @@ import (
 	"github.com/minimage/minimage/signature"
 )
 
-func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var f verifyFlags
+	f.reg.stdin = stdin
 	pos, err := cli.Parse(newVerifyFlagSet(&f, stdout, stderr), args, 1, 1, "one SRC[:TAG]")
 	if err != nil {
 		return err

@@ -39,7 +39,7 @@ func TestWriteVersion(t *testing.T) {
 func TestVersionCommand(t *testing.T) {
 	t.Parallel()
 	var out, errb strings.Builder
-	if code := run(t.Context(), []string{"version"}, &out, &errb); code != 0 {
+	if code := run(t.Context(), []string{"version"}, nil, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	bi, _ := debug.ReadBuildInfo()

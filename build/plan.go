@@ -53,6 +53,8 @@ type plan struct {
 
 	pre *prepush // set by pipeline; nil when nothing is pushed
 
+	files *filesLayer // Recipe.Files' layer, shared by RunAll's plans; nil: the plan's own
+
 	mu sync.Mutex // serializes r.Progress
 }
 

@@ -378,8 +378,8 @@ func (p *plan) sharedLayers(ctx context.Context) (sharedParts, error) {
 	r := &p.r
 	var out []sharedLayer
 	add := func(what string, build func(lo layer.Options) (*layer.Layer, error)) error {
-		if what == "files" {
-			p.step("building the %s layer", what) // Files are each recipe's own
+		if what == "files" && p.files == nil {
+			p.step("building the %s layer", what) // Files are this recipe's own
 		} else {
 			p.sharedStep("building the %s layer", what)
 		}
@@ -413,16 +413,22 @@ func (p *plan) sharedLayers(ctx context.Context) (sharedParts, error) {
 	}
 	if len(r.Files) > 0 {
 		if err := add("files", func(lo layer.Options) (*layer.Layer, error) {
-			b := layer.New(lo)
-			if err := addFiles(b, r.Files); err != nil {
-				return nil, err
+			build := func() (*layer.Layer, error) {
+				b := layer.New(lo)
+				if err := addFiles(b, r.Files); err != nil {
+					return nil, err
+				}
+				return b.Build(ctx)
 			}
-			return b.Build(ctx)
+			if p.files != nil {
+				return p.files.get(build)
+			}
+			return build()
 		}); err != nil {
 			return sharedParts{}, err
 		}
 	}
-	files, err := fileReports(r.Files)
+	files, err := p.files.reports(r.Files)
 	if err != nil {
 		return sharedParts{}, fmt.Errorf("build: file %w", err)
 	}

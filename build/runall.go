@@ -72,6 +72,7 @@ func RunAll(ctx context.Context, recs []Recipe) ([]*Result, error) {
 		}
 		plans[i].name, plans[i].once = r.Name(), once
 	}
+	shareFiles(plans)
 	for _, t := range shared {
 		t.takeFrom(plans)
 	}
@@ -284,4 +285,49 @@ func (t *sharedTarball) write(ctx context.Context, plans []*plan, results []*Res
 		return fmt.Errorf("build: output %s: %w", t.out.Path, err)
 	}
 	return nil
+}
+
+// filesLayer is the layer of Recipe.Files, and the files' reports, that
+// the plans of a RunAll with the same Files and layer format share: each
+// made once, by the first plan that needs it.
+type filesLayer struct {
+	once sync.Once
+	l    *layer.Layer
+	err  error
+
+	reportOnce sync.Once
+	rep        []FileReport
+	repErr     error
+}
+
+func (f *filesLayer) get(build func() (*layer.Layer, error)) (*layer.Layer, error) {
+	f.once.Do(func() { f.l, f.err = build() })
+	return f.l, f.err
+}
+
+// reports returns fileReports(files): made once for the plans sharing f,
+// or each time for a nil f (a plan of its own).
+func (f *filesLayer) reports(files []File) ([]FileReport, error) {
+	if f == nil {
+		return fileReports(files)
+	}
+	f.reportOnce.Do(func() { f.rep, f.repErr = fileReports(files) })
+	return slices.Clone(f.rep), f.repErr
+}
+
+// shareFiles gives the plans whose Files and layer format are equal one
+// filesLayer: a release adding the same files (ko's kodata) to each of
+// its images reads and compresses them once.
+func shareFiles(plans []*plan) {
+	for i, p := range plans {
+		if len(p.r.Files) == 0 || p.files != nil {
+			continue
+		}
+		f := &filesLayer{}
+		for _, q := range plans[i:] {
+			if q.files == nil && q.layer.Format == p.layer.Format && reflect.DeepEqual(q.r.Files, p.r.Files) {
+				q.files = f
+			}
+		}
+	}
 }

@@ -3,11 +3,15 @@ package build_test
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/minimage/minimage/build"
@@ -301,5 +305,48 @@ func checkRunAllSteps(t *testing.T, events []build.Event, names []string, pls []
 				t.Errorf("%s: the binary for %s reported %d times, want once", name, pl, n)
 			}
 		}
+	}
+}
+
+// countingFS counts the opens of each file of a tree.
+type countingFS struct {
+	fstest.MapFS
+	mu    sync.Mutex
+	opens map[string]int
+}
+
+func (c *countingFS) Open(name string) (fs.File, error) {
+	c.mu.Lock()
+	c.opens[name]++
+	c.mu.Unlock()
+	return c.MapFS.Open(name)
+}
+
+// TestRunAllSharesFiles: recipes adding the same Files (as a release adds
+// its kodata to every program) share one layer, read once; a recipe with
+// other files builds its own.
+func TestRunAllSharesFiles(t *testing.T) {
+	mod := multiModule(t, "api", "worker", "cli")
+	data := &countingFS{MapFS: fstest.MapFS{"static/index.html": {Data: []byte("<p>hi</p>")}}, opens: map[string]int{}}
+	files := []build.File{{Path: "/srv", FS: data}}
+	var recs []build.Recipe
+	for _, n := range []string{"api", "worker"} {
+		recs = append(recs, build.Recipe{Package: "./cmd/" + n, Dir: mod, Files: files})
+	}
+	other := append(slices.Clone(files), build.File{Path: "/etc/motd", Data: []byte("hello")})
+	recs = append(recs, build.Recipe{Package: "./cmd/cli", Dir: mod, Files: other})
+	res, err := build.RunAll(context.Background(), recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each distinct set of Files is read twice, for its layer and for its
+	// report's hashes: api and worker share one set, cli has its own.
+	if n := data.opens["static/index.html"]; n != 2*2 {
+		t.Errorf("static/index.html opened %d times; want 4: twice for the Files api and worker share, twice for cli's", n)
+	}
+	// Base files, CA bundle, then the files layer, then the binary.
+	filesLayer := func(i int) string { ls := res[i].Images[0].Layers(); return ls[len(ls)-2].Digest().String() }
+	if filesLayer(0) != filesLayer(1) || filesLayer(0) == filesLayer(2) {
+		t.Errorf("files layers %s, %s, %s: want the first two equal, the third other", filesLayer(0), filesLayer(1), filesLayer(2))
 	}
 }

@@ -173,24 +173,9 @@ func (f *buildFlags) recipe(targets []string, stdout io.Writer) (build.Recipe, e
 	if err := f.needOutput(); err != nil {
 		return r, err
 	}
-	for _, o := range f.outputs.Values {
-		if o == "-" {
-			if stdoutTarball(r) {
-				return r, fmt.Errorf("%w: -o - is given twice", errUsage)
-			}
-			if err := notTerminal(stdout); err != nil {
-				return r, err
-			}
-			r.Outputs = append(r.Outputs, build.Output{Format: build.Tarball, Path: "stdout", Writer: stdout})
-			continue
-		}
-		out, err := parseOutput(o)
-		if err != nil {
-			return r, err
-		}
-		r.Outputs = append(r.Outputs, out)
+	if err := f.setOutputs(&r, stdout); err != nil {
+		return r, err
 	}
-	r.Outputs = append(r.Outputs, f.publish.outputs()...)
 	if err := setTargets(&r, targets); err != nil {
 		return r, err
 	}
@@ -205,73 +190,113 @@ func (f *buildFlags) recipe(targets []string, stdout io.Writer) (build.Recipe, e
 		}
 		r.Platforms = append(r.Platforms, pl)
 	}
+	r.GoBuild = build.GoBuild{Ldflags: f.ldflags, Tags: f.buildTags.Values, Cache: f.binCache}
+	for _, set := range []func(*build.Recipe) error{f.setLayers, f.setContents, f.setConfig, f.setTags, f.publish.apply, f.sbom.apply} {
+		if err := set(&r); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+// setOutputs sets the recipe's outputs: -o, in order ("-" for stdout),
+// then --push.
+func (f *buildFlags) setOutputs(r *build.Recipe, stdout io.Writer) error {
+	for _, o := range f.outputs.Values {
+		if o == "-" {
+			if stdoutTarball(*r) {
+				return fmt.Errorf("%w: -o - is given twice", errUsage)
+			}
+			if err := notTerminal(stdout); err != nil {
+				return err
+			}
+			r.Outputs = append(r.Outputs, build.Output{Format: build.Tarball, Path: "stdout", Writer: stdout})
+			continue
+		}
+		out, err := parseOutput(o)
+		if err != nil {
+			return err
+		}
+		r.Outputs = append(r.Outputs, out)
+	}
+	r.Outputs = append(r.Outputs, f.publish.outputs()...)
+	return nil
+}
+
+// setLayers sets how layers are made: --created (or SOURCE_DATE_EPOCH),
+// --compression and --level.
+func (f *buildFlags) setLayers(r *build.Recipe) error {
 	var err error
 	switch {
 	case f.created != "":
 		if r.Created, err = layer.ParseTime(f.created); err != nil {
-			return r, fmt.Errorf("--created: %w", cliError{err})
+			return fmt.Errorf("--created: %w", cliError{err})
 		}
 	default:
 		t, ok, err := layer.SourceDateEpoch()
 		if err != nil {
-			return r, err
+			return err
 		}
 		if ok {
 			r.Created = t
 		}
 	}
 	if r.Layer.Compression, err = layer.ParseCompression(f.compression); err != nil {
-		return r, fmt.Errorf("--compression: %w", err)
+		return fmt.Errorf("--compression: %w", err)
 	}
 	r.Layer.Level = f.level
+	return nil
+}
+
+// setConfig sets the image config's flags: --env, --label,
+// --annotation, --user, --workdir and --port.
+func (f *buildFlags) setConfig(r *build.Recipe) error {
+	var err error
 	if r.Env, err = cli.KeyValueList("env", f.env.Values); err != nil {
-		return r, err
+		return err
 	}
 	if r.Labels, err = cli.KeyValues("label", f.labels.Values); err != nil {
-		return r, err
+		return err
 	}
 	if r.Annotations, err = cli.KeyValues("annotation", f.annotations.Values); err != nil {
-		return r, err
+		return err
 	}
-	for _, file := range f.files.Values {
-		src, dst, ok := strings.Cut(file, ":")
-		if !ok || src == "" || dst == "" {
-			return r, fmt.Errorf("--file %q: want SRC:DST, such as config.yaml:/etc/app/config.yaml", file)
-		}
-		r.Files = append(r.Files, build.File{Source: src, Path: dst})
-	}
-	if f.bare && (f.baseRef != "" || len(f.zones.Values) > 0 || f.localtime != "") {
-		return r, fmt.Errorf("%w: --bare is the binary alone; it cannot take --base, --zones or --localtime", errUsage)
-	}
-	if f.allowDynamic && f.baseRef == "" {
-		return r, fmt.Errorf("%w: --allow-dynamic needs --base: minimage's own base files hold no C library, so a dynamically linked binary would not start; give --base an image that holds its C library, or build with CGO_ENABLED=0", errUsage)
-	}
-	if f.baseRef != "" {
-		if r.Base, err = f.publish.base(f.baseRef); err != nil {
-			return r, err
-		}
-	}
-	r.Bare, r.NoCerts, r.AllowDynamic = f.bare, f.noCerts, f.allowDynamic
-	r.Zones, r.Localtime, r.ZoneinfoZip = f.zones.Values, f.localtime, f.zoneZip
 	r.User, r.WorkingDir = f.user, f.workdir
 	for _, s := range f.ports.Values {
 		port, err := build.ParsePort(s)
 		if err != nil {
-			return r, flagError("--port", err)
+			return flagError("--port", err)
 		}
 		r.Ports = append(r.Ports, port)
 	}
-	r.GoBuild = build.GoBuild{Ldflags: f.ldflags, Tags: f.buildTags.Values, Cache: f.binCache}
-	if err := f.setTags(&r); err != nil {
-		return r, err
+	return nil
+}
+
+// setContents sets what goes into the image beside the binary: --file,
+// --base or --bare, --no-certs, the zones and --allow-dynamic.
+func (f *buildFlags) setContents(r *build.Recipe) error {
+	for _, file := range f.files.Values {
+		src, dst, ok := strings.Cut(file, ":")
+		if !ok || src == "" || dst == "" {
+			return fmt.Errorf("--file %q: want SRC:DST, such as config.yaml:/etc/app/config.yaml", file)
+		}
+		r.Files = append(r.Files, build.File{Source: src, Path: dst})
 	}
-	if err := f.publish.apply(&r); err != nil {
-		return r, err
+	if f.bare && (f.baseRef != "" || len(f.zones.Values) > 0 || f.localtime != "") {
+		return fmt.Errorf("%w: --bare is the binary alone; it cannot take --base, --zones or --localtime", errUsage)
 	}
-	if err := f.sbom.apply(&r); err != nil {
-		return r, err
+	if f.allowDynamic && f.baseRef == "" {
+		return fmt.Errorf("%w: --allow-dynamic needs --base: minimage's own base files hold no C library, so a dynamically linked binary would not start; give --base an image that holds its C library, or build with CGO_ENABLED=0", errUsage)
 	}
-	return r, nil
+	if f.baseRef != "" {
+		var err error
+		if r.Base, err = f.publish.base(f.baseRef); err != nil {
+			return err
+		}
+	}
+	r.Bare, r.NoCerts, r.AllowDynamic = f.bare, f.noCerts, f.allowDynamic
+	r.Zones, r.Localtime, r.ZoneinfoZip = f.zones.Values, f.localtime, f.zoneZip
+	return nil
 }
 
 // needOutput refuses a build without -o or --push.

@@ -13,6 +13,7 @@ import (
 	"github.com/minimage/minimage/internal/oci"
 	"github.com/minimage/minimage/layer"
 	"github.com/minimage/minimage/mediatype"
+	"github.com/opencontainers/go-digest"
 	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -286,8 +287,9 @@ func (l *Layout) Image(ctx context.Context, tag string, p image.Platform) (*imag
 }
 
 // Images returns every image that the entries tagged tag reach, one for
-// each platform of an index, in index order; an empty tag takes every
-// entry, tagged or not. Manifests and configs are read and checked here;
+// each platform of an index, in index order, each digest once (an image
+// under two tags, or listed by two indexes, is one); an empty tag takes
+// every entry, tagged or not. Manifests and configs are read and checked here;
 // layer bytes are checked as they are read. A tag that names nothing is
 // an image.ErrNotFound error.
 func (l *Layout) Images(ctx context.Context, tag string) ([]*image.Image, error) {
@@ -296,8 +298,14 @@ func (l *Layout) Images(ctx context.Context, tag string) ([]*image.Image, error)
 		return nil, err
 	}
 	var out []*image.Image
+	seen := map[digest.Digest]bool{}
 	for _, a := range arts {
-		out = append(out, a.Images()...)
+		for _, img := range a.Images() {
+			if !seen[img.Digest()] {
+				seen[img.Digest()] = true
+				out = append(out, img)
+			}
+		}
 	}
 	return out, nil
 }

@@ -67,15 +67,9 @@ func AttestLayout(ctx context.Context, dir string, a image.Artifact, key crypto.
 // predicateType signed by key about it, and returns the statements that
 // verify; the errors are VerifyAttestation's.
 func VerifyLayoutAttestation(ctx context.Context, l *layout.Layout, a image.Artifact, key *ecdsa.PublicKey, predicateType string) ([]Statement, error) {
-	all, err := l.Referrers(ctx, a)
+	mine, err := layoutReferrersOf(ctx, l, a)
 	if err != nil {
 		return nil, err
-	}
-	var mine []image.Artifact
-	for _, r := range all {
-		if subjectOf(r) == a.Digest() {
-			mine = append(mine, r)
-		}
 	}
 	atts, err := ReadBundleAttestations(ctx, mine, predicateType)
 	if err != nil {

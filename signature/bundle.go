@@ -244,17 +244,17 @@ func BundleReferrer(subject ocispec.Descriptor, b Bundle, created time.Time) (*i
 	}
 	cfg := image.BlobFromBytes(ocispec.MediaTypeEmptyJSON, []byte("{}"))
 	layer := image.BlobFromBytes(MediaTypeBundle, b.Data)
-	m := bundleManifest{
+	m := ggcrManifest{
 		SchemaVersion: 2,
 		MediaType:     ocispec.MediaTypeImageManifest,
-		Config:        bundleDescriptor{MediaType: cfg.Descriptor.MediaType, Size: cfg.Descriptor.Size, Digest: cfg.Descriptor.Digest, ArtifactType: MediaTypeBundle},
-		Layers:        []bundleDescriptor{{MediaType: MediaTypeBundle, Size: layer.Descriptor.Size, Digest: layer.Descriptor.Digest}},
+		Config:        ggcrDescriptor{MediaType: cfg.Descriptor.MediaType, Size: cfg.Descriptor.Size, Digest: cfg.Descriptor.Digest, ArtifactType: MediaTypeBundle},
+		Layers:        []ggcrDescriptor{{MediaType: MediaTypeBundle, Size: layer.Descriptor.Size, Digest: layer.Descriptor.Digest}},
 		Annotations: map[string]string{
 			AnnotationBundleContent:       "dsse-envelope",
 			AnnotationBundlePredicateType: att.PredicateType,
 			ocispec.AnnotationCreated:     created.UTC().Format(time.RFC3339),
 		},
-		Subject:      bundleDescriptor{MediaType: subject.MediaType, Size: subject.Size, Digest: subject.Digest},
+		Subject:      &ggcrDescriptor{MediaType: subject.MediaType, Size: subject.Size, Digest: subject.Digest},
 		ArtifactType: MediaTypeBundle,
 	}
 	raw, err := json.Marshal(m)
@@ -266,26 +266,6 @@ func BundleReferrer(subject ocispec.Descriptor, b Bundle, created time.Time) (*i
 		return nil, fmt.Errorf("signature: %w", err)
 	}
 	return a, nil
-}
-
-// bundleManifest and bundleDescriptor are the referrer manifest with
-// the field order cosign (go-containerregistry) writes, the config's
-// artifactType included.
-type bundleManifest struct {
-	SchemaVersion int                `json:"schemaVersion"`
-	MediaType     string             `json:"mediaType"`
-	Config        bundleDescriptor   `json:"config"`
-	Layers        []bundleDescriptor `json:"layers"`
-	Annotations   map[string]string  `json:"annotations,omitempty"`
-	Subject       bundleDescriptor   `json:"subject"`
-	ArtifactType  string             `json:"artifactType"`
-}
-
-type bundleDescriptor struct {
-	MediaType    string        `json:"mediaType"`
-	Size         int64         `json:"size"`
-	Digest       digest.Digest `json:"digest"`
-	ArtifactType string        `json:"artifactType,omitempty"`
 }
 
 // ReadBundles returns the signature bundles that the referrer manifests

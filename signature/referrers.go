@@ -65,15 +65,9 @@ func SignLayout(ctx context.Context, dir string, a image.Artifact, key crypto.Si
 func VerifyLayout(ctx context.Context, l *layout.Layout, a image.Artifact, key *ecdsa.PublicKey, opts Options) ([]Payload, error) {
 	var ps []Payload
 	for _, m := range signed(a) {
-		all, err := l.Referrers(ctx, m)
+		mine, err := layoutReferrersOf(ctx, l, m)
 		if err != nil {
 			return ps, err
-		}
-		var mine []image.Artifact
-		for _, r := range all {
-			if subjectOf(r) == m.Digest() {
-				mine = append(mine, r)
-			}
 		}
 		p, err := verifyBundles(ctx, mine, key, m.Digest(), opts.Annotations)
 		if errors.Is(err, ErrNoSignature) {
@@ -154,6 +148,22 @@ func verifyBundles(ctx context.Context, rs []image.Artifact, key *ecdsa.PublicKe
 }
 
 // subjectOf returns the digest of r's subject, or "" for none.
+// layoutReferrersOf returns the referrers in l whose subject is m itself
+// (layout.Layout.Referrers also gives those of an index's children).
+func layoutReferrersOf(ctx context.Context, l *layout.Layout, m image.Artifact) ([]image.Artifact, error) {
+	all, err := l.Referrers(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	var mine []image.Artifact
+	for _, r := range all {
+		if subjectOf(r) == m.Digest() {
+			mine = append(mine, r)
+		}
+	}
+	return mine, nil
+}
+
 func subjectOf(r image.Artifact) digest.Digest {
 	switch r := r.(type) {
 	case *image.Manifest:

@@ -68,10 +68,10 @@ type tagLayer struct {
 // appendLayers returns the manifest that holds base's layers, then
 // layers, as cosign writes it (see AppendSignatures).
 func appendLayers(base image.Artifact, layers []tagLayer) (image.Artifact, error) {
-	m := sigManifest{
+	m := ggcrManifest{
 		SchemaVersion: 2,
 		MediaType:     ocispec.MediaTypeImageManifest,
-		Config:        sigDescriptor{MediaType: ocispec.MediaTypeImageConfig},
+		Config:        ggcrDescriptor{MediaType: ocispec.MediaTypeImageConfig},
 	}
 	blobs := map[digest.Digest]image.Blob{}
 	if base != nil {
@@ -91,7 +91,7 @@ func appendLayers(base image.Artifact, layers []tagLayer) (image.Artifact, error
 	for _, l := range layers {
 		b := image.BlobFromBytes(l.mediaType, l.data)
 		blobs[b.Descriptor.Digest] = b
-		m.Layers = append(m.Layers, sigDescriptor{
+		m.Layers = append(m.Layers, ggcrDescriptor{
 			MediaType:   l.mediaType,
 			Size:        b.Descriptor.Size,
 			Digest:      b.Descriptor.Digest,
@@ -106,7 +106,7 @@ func appendLayers(base image.Artifact, layers []tagLayer) (image.Artifact, error
 		return nil, fmt.Errorf("signature: %w", err)
 	}
 	var list []image.Blob
-	for _, d := range append([]sigDescriptor{m.Config}, m.Layers...) {
+	for _, d := range append([]ggcrDescriptor{m.Config}, m.Layers...) {
 		b, ok := blobs[d.Digest]
 		if !ok {
 			return nil, fmt.Errorf("signature: manifest: %w: blob %s is not among its blobs", ErrCorrupt, d.Digest)
@@ -120,23 +120,26 @@ func appendLayers(base image.Artifact, layers []tagLayer) (image.Artifact, error
 	return a, nil
 }
 
-// sigManifest and sigDescriptor are an image manifest and a descriptor
-// with go-containerregistry's field order, which cosign writes, so that
-// the same signatures make the same bytes, and digest, in both.
-type sigManifest struct {
-	SchemaVersion int                 `json:"schemaVersion"`
-	MediaType     string              `json:"mediaType,omitempty"`
-	Config        sigDescriptor       `json:"config"`
-	Layers        []sigDescriptor     `json:"layers"`
-	Annotations   map[string]string   `json:"annotations,omitempty"`
-	Subject       *ocispec.Descriptor `json:"subject,omitempty"`
+// ggcrManifest and ggcrDescriptor are an image manifest and a
+// descriptor with go-containerregistry's field order, which cosign
+// writes, so that the same signatures make the same bytes, and digest, in
+// both: the .sig manifests of the tag scheme and the bundle referrers.
+type ggcrManifest struct {
+	SchemaVersion int               `json:"schemaVersion"`
+	MediaType     string            `json:"mediaType,omitempty"`
+	Config        ggcrDescriptor    `json:"config"`
+	Layers        []ggcrDescriptor  `json:"layers"`
+	Annotations   map[string]string `json:"annotations,omitempty"`
+	Subject       *ggcrDescriptor   `json:"subject,omitempty"`
+	ArtifactType  string            `json:"artifactType,omitempty"`
 }
 
-type sigDescriptor struct {
-	MediaType   string            `json:"mediaType"`
-	Size        int64             `json:"size"`
-	Digest      digest.Digest     `json:"digest"`
-	Annotations map[string]string `json:"annotations,omitempty"`
+type ggcrDescriptor struct {
+	MediaType    string            `json:"mediaType"`
+	Size         int64             `json:"size"`
+	Digest       digest.Digest     `json:"digest"`
+	Annotations  map[string]string `json:"annotations,omitempty"`
+	ArtifactType string            `json:"artifactType,omitempty"`
 }
 
 // ReadSignatures returns the signatures that a, a signature manifest
@@ -195,7 +198,7 @@ func readLayers(ctx context.Context, a image.Artifact, mediaType string, limit i
 // signatureConfig returns the config cosign writes (go-containerregistry's
 // empty image with the layers appended): each layer a diff_id, with an
 // empty history entry, at the zero time.
-func signatureConfig(layers []sigDescriptor) []byte {
+func signatureConfig(layers []ggcrDescriptor) []byte {
 	const zero = "0001-01-01T00:00:00Z"
 	type history struct {
 		Created string `json:"created"`

@@ -24,6 +24,16 @@ type client struct {
 	rep   *reporter // opts.Progress, one at a time
 }
 
+// clientFor parses ref, REGISTRY/REPOSITORY[:TAG][@DIGEST], and returns
+// a client of its repository.
+func clientFor(ref string, opts Options) (*client, error) {
+	r, err := parseReference(ref)
+	if err != nil {
+		return nil, err
+	}
+	return newClient(r, opts)
+}
+
 // newClient builds the HTTP stack for ref: TLS (or plain HTTP when
 // allowed), retries, then oras-go's authentication on top.
 func newClient(r reference, opts Options) (*client, error) {

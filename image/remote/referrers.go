@@ -55,11 +55,7 @@ const maxReferrers = 10000
 func Referrers(ctx context.Context, ref string, d digest.Digest, artifactType string, opts Options) ([]ocispec.Descriptor, error) {
 	ctx, cancel := withTimeout(ctx, opts)
 	defer cancel()
-	r, err := parseReference(ref)
-	if err != nil {
-		return nil, err
-	}
-	c, err := newClient(r, opts)
+	c, err := clientFor(ref, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +69,7 @@ func Referrers(ctx context.Context, ref string, d digest.Digest, artifactType st
 			}
 		}
 		if len(out) > maxReferrers {
-			return fmt.Errorf("remote: %s: more than %d referrers of %s", r.repo(), maxReferrers, d)
+			return fmt.Errorf("remote: %s: more than %d referrers of %s", c.ref.repo(), maxReferrers, d)
 		}
 		return nil
 	})

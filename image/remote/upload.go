@@ -77,11 +77,7 @@ type Upload struct {
 // its failure comes back from Write or Commit. Cancelling ctx aborts the
 // upload.
 func NewUpload(ctx context.Context, ref string, opts Options) (*Upload, error) {
-	r, err := parseReference(ref)
-	if err != nil {
-		return nil, err
-	}
-	c, err := newClient(r, opts)
+	c, err := clientFor(ref, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -97,11 +93,7 @@ func NewUpload(ctx context.Context, ref string, opts Options) (*Upload, error) {
 // such as a layer whose digest a caller knows before it builds it again:
 // it then need not upload it while it builds.
 func HasBlob(ctx context.Context, ref string, d ocispec.Descriptor, opts Options) (bool, error) {
-	r, err := parseReference(ref)
-	if err != nil {
-		return false, err
-	}
-	c, err := newClient(r, opts)
+	c, err := clientFor(ref, opts)
 	if err != nil {
 		return false, err
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 
@@ -21,13 +20,7 @@ import (
 // image of one empty layer (sha256:fad8cc…), and its two envelopes
 // (v2's and v3's field orders differ), signed by cosign-att.pub's key.
 func TestCosignAttestationFixtures(t *testing.T) {
-	read := func(name string) []byte {
-		data, err := os.ReadFile("testdata/" + name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return data
-	}
+	read := func(name string) []byte { return testdata(t, name) }
 	pub, err := ParsePublicKey(read("cosign-att.pub"))
 	if err != nil {
 		t.Fatal(err)

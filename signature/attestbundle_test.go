@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -29,13 +28,7 @@ import (
 // --use-signing-config=false --type slsaprovenance1 of
 // imagetest.Fixture(linux/amd64), in a registry with the referrers API.
 func TestCosignAttestationBundleFixture(t *testing.T) {
-	read := func(name string) []byte {
-		data, err := os.ReadFile("testdata/" + name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return data
-	}
+	read := func(name string) []byte { return testdata(t, name) }
 	pub, err := ParsePublicKey(read("cosign.pub"))
 	if err != nil {
 		t.Fatal(err)

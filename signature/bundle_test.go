@@ -30,13 +30,7 @@ import (
 // --tlog-upload=false --use-signing-config=false -a ci=yes of
 // imagetest.Fixture(linux/amd64), in a registry with the referrers API.
 func TestCosignBundleFixture(t *testing.T) {
-	read := func(name string) []byte {
-		data, err := os.ReadFile("testdata/" + name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return data
-	}
+	read := func(name string) []byte { return testdata(t, name) }
 	pub, err := ParsePublicKey(read("cosign.pub"))
 	if err != nil {
 		t.Fatal(err)

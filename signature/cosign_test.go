@@ -19,13 +19,7 @@ import (
 // --tlog-upload=false -a ci=yes of imagetest.Fixture(linux/amd64).
 func TestCosignFixtures(t *testing.T) {
 	t.Parallel() // scrypt (N=2^16) takes seconds under -race
-	read := func(name string) []byte {
-		data, err := os.ReadFile("testdata/" + name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return data
-	}
+	read := func(name string) []byte { return testdata(t, name) }
 	priv, err := ParsePrivateKey(read("cosign.key"), []byte("minimage-test"))
 	if err != nil {
 		t.Fatal(err)
@@ -74,4 +68,14 @@ func TestCosignFixtures(t *testing.T) {
 	if string(a.RawManifest()) != string(manifest) {
 		t.Errorf("signature manifest\n%s\ncosign's\n%s", a.RawManifest(), manifest)
 	}
+}
+
+// testdata returns the file name of testdata/, which cosign wrote.
+func testdata(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

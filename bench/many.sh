@@ -50,6 +50,8 @@ read -r -a PLATS <<<"${PLATFORMS:-linux/amd64 linux/amd64,linux/arm64}"
 ROUNDS=${ROUNDS:-5} KO=${KO:-/usr/local/bin/ko} PORT=${PORT:-38519}
 REG=127.0.0.1:$PORT
 BENCH=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+source "$BENCH/lib.sh"
 W=$(mktemp -d /tmp/many-bench.XXXXXX)
 REGPID=
 trap '[ -z "$REGPID" ] || kill "$REGPID" 2>/dev/null || true; rm -rf "$W"' EXIT
@@ -57,32 +59,6 @@ export GOFLAGS= CGO_ENABLED=0 MI KO REG W
 for t in go docker-registry crane curl /usr/bin/time; do
 	command -v "$t" >/dev/null || { echo "many.sh: $t is missing" >&2; exit 1; }
 done
-
-# start_registry starts docker-registry on $REG with its storage in $W
-# and waits until it answers.
-start_registry() {
-	cat >"$W/registry.yml" <<-EOF
-		version: 0.1
-		log:
-		  level: error
-		  accesslog:
-		    disabled: true
-		storage:
-		  filesystem:
-		    rootdirectory: $W/registry
-		http:
-		  addr: $REG
-	EOF
-	docker-registry serve "$W/registry.yml" >"$W/registry.log" 2>&1 &
-	REGPID=$!
-	for _ in $(seq 100); do
-		curl -fs "http://$REG/v2/" >/dev/null && return
-		sleep 0.1
-	done
-	echo "many.sh: docker-registry did not answer on $REG:" >&2
-	cat "$W/registry.log" >&2
-	exit 1
-}
 
 # push_base pushes minimage's base as $REG/base:latest, an index of
 # linux/amd64 and linux/arm64 (the layers hold no machine code).
@@ -168,7 +144,7 @@ main() {
 	local n pi c r k i
 	mkdir -p "$W/res"
 	(cd "$BENCH" && go build -o "$W/manysvc" ./cmd/manysvc)
-	start_registry
+	start_docker_registry "$REG" "$W/registry"
 	push_base
 	CASES=(floor)
 	if [ -x "$KO" ]; then CASES+=(ko); else echo "ko: skipped, $KO is missing"; fi

@@ -32,30 +32,14 @@ MI=$(realpath "$1") N=${2:-20}
 ROUNDS=${ROUNDS:-7} PORT=${PORT:-38520}
 REG=127.0.0.1:$PORT
 BENCH=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+source "$BENCH/lib.sh"
 W=$(mktemp -d /tmp/manyprof.XXXXXX)
 REGPID=
 trap '[ -z "$REGPID" ] || kill "$REGPID" 2>/dev/null || true; rm -rf "$W"' EXIT
 export GOFLAGS= CGO_ENABLED=0
 
-cat >"$W/registry.yml" <<EOF
-version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $W/registry
-http:
-  addr: $REG
-EOF
-docker-registry serve "$W/registry.yml" >"$W/registry.log" 2>&1 &
-REGPID=$!
-for i in $(seq 101); do
-	curl -fs "http://$REG/v2/" >/dev/null && break
-	[ "$i" -le 100 ] || { echo "manyprof.sh: docker-registry did not answer on $REG:" >&2; cat "$W/registry.log" >&2; exit 1; }
-	sleep 0.1
-done
+start_docker_registry "$REG" "$W/registry"
 (cd "$BENCH" && go run ./cmd/manysvc -n "$N" -o "$W/mod")
 cd "$W/mod"
 MIP=(build -q --insecure-allow-http --bin-cache=)

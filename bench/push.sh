@@ -20,6 +20,8 @@
 set -euo pipefail
 SRC=$1 NEW=$2 OLD=${3:-} N=${N:-7} RATE=${RATE:-50} REGISTRY=${REGISTRY:-minimage} PLATFORMS=${PLATFORMS:-linux/amd64}
 BENCH=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+source "$BENCH/lib.sh"
 W=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$W"' EXIT
@@ -28,16 +30,9 @@ trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$W"
 # The registry, on a free port.
 if [ "$REGISTRY" = docker ]; then
 	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	cat >"$W/config.yml" <<YML
-version: 0.1
-log: {level: error, accesslog: {disabled: true}}
-storage: {filesystem: {rootdirectory: $W/data}, delete: {enabled: true}}
-http: {addr: 127.0.0.1:$port}
-YML
-	docker-registry serve "$W/config.yml" >"$W/registry.log" 2>&1 &
-	pids+=($!)
 	backend=127.0.0.1:$port
-	for _ in $(seq 100); do curl -fs "http://$backend/v2/" >/dev/null && break; sleep 0.1; done
+	start_docker_registry "$backend" "$W/registry"
+	pids+=("$REGPID")
 else
 	"$NEW" registry serve --address 127.0.0.1:0 >"$W/registry.out" 2>&1 &
 	pids+=($!)

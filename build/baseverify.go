@@ -60,7 +60,7 @@ func (b *verifiedBase) Image(ctx context.Context, p image.Platform) (*image.Imag
 		}
 		img, ok := a.(*image.Image)
 		if !ok {
-			return nil, fmt.Errorf("build: base %s: %s is not an image", b.reg.ref, a.Digest())
+			return nil, fmt.Errorf("build: base %s: %w: %s is a %s, not an image for %s; give --base an image or an index that holds one for the platform", b.reg.ref, image.ErrNotFound, a.Digest(), a.MediaType(), p)
 		}
 		return img, nil
 	}

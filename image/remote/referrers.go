@@ -69,7 +69,7 @@ func Referrers(ctx context.Context, ref string, d digest.Digest, artifactType st
 			}
 		}
 		if len(out) > maxReferrers {
-			return fmt.Errorf("remote: %s: more than %d referrers of %s", c.ref.repo(), maxReferrers, d)
+			return fmt.Errorf("remote: %s: more than %d referrers of %s: too many to read; ask for one artifact type, or remove stale referrers", c.ref.repo(), maxReferrers, d)
 		}
 		return nil
 	})

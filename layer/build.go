@@ -244,6 +244,10 @@ func (p *pipeline) finish() (*Layer, error) {
 		p.store.discard()
 		return nil, fmt.Errorf("layer: compress: %w", err)
 	}
+	if err := p.store.finish(); err != nil {
+		p.store.discard()
+		return nil, fmt.Errorf("layer: %w", err)
+	}
 	if p.opts.Progress != nil {
 		p.opts.Progress(Progress{In: p.in, Out: p.out})
 	}

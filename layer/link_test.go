@@ -90,7 +90,7 @@ func TestLinkUnsupported(t *testing.T) {
 }
 
 // TestLinkAfterWriteback builds a blob that spills past several
-// writebackChunks into a chosen SpillDir, where its writeback starts while
+// syncChunks into a chosen SpillDir, where its writeback starts while
 // it is written, and checks that neither the bytes nor the digests change
 // from a build that holds the blob in memory, and that the linked file is
 // the blob.
@@ -98,7 +98,7 @@ func TestLinkAfterWriteback(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("only Linux names unnamed files")
 	}
-	data := randomData(2*writebackChunk+writebackChunk/2+123, 11)
+	data := randomData(2*syncChunk+syncChunk/2+123, 11)
 	layers := map[string]*Layer{}
 	for name, o := range map[string]Options{
 		"memory":   {SpillThreshold: 1 << 30},
@@ -143,7 +143,7 @@ func TestSpillWriteback(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("Linux only")
 	}
-	data := randomData(3*writebackChunk+writebackChunk/4, 12)
+	data := randomData(3*syncChunk+syncChunk/4, 12)
 	size := int64(len(data))
 	cancelled := func(o Options) int64 {
 		before := testenv.ProcIO(t, "cancelled_write_bytes")

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/minimage/minimage/internal/durable"
 	"golang.org/x/sys/unix"
 )
 
@@ -70,10 +71,9 @@ func linkFile(f *os.File, name string) error {
 // copied, where the kernel cannot do it for these two files, and the
 // caller copies them itself. ctx is checked between chunks.
 //
-// Each chunk copied starts its writeback to the disk (startWriteback), so
-// that the writer's closing fsync, which a tarball needs before its
-// rename, finds most of the copy written: measured on ext4, a 46 MB
-// layer's copy and fsync took 41 ms, of which the fsync 24 ms.
+// The copy is synced behind as it goes (durable.Behind), so that the
+// writer's closing fsync, which a tarball needs before its rename, finds
+// most of it on the disk.
 func copyRange(ctx context.Context, dst, src *os.File, off, size int64) (n int64, handled bool, err error) {
 	dc, err := dst.SyscallConn()
 	if err != nil {
@@ -83,12 +83,13 @@ func copyRange(ctx context.Context, dst, src *os.File, off, size int64) (n int64
 	if err != nil {
 		return 0, false, nil
 	}
-	// Where the copy goes, for the writeback; -1 if dst cannot say.
-	at, err := dst.Seek(0, io.SeekCurrent)
-	if err != nil {
-		at = -1
-	}
 	const chunk = 8 << 20
+	behind := durable.NewBehind(dst, chunk)
+	defer func() {
+		if werr := behind.Wait(); werr != nil && err == nil {
+			err = &os.PathError{Op: "sync", Path: dst.Name(), Err: werr}
+		}
+	}()
 	for n < size {
 		if err := ctx.Err(); err != nil {
 			return n, true, err
@@ -122,24 +123,8 @@ func copyRange(ctx context.Context, dst, src *os.File, off, size int64) (n int64
 			// The source is shorter than it should be.
 			return n, true, io.ErrUnexpectedEOF
 		}
-		if at >= 0 {
-			startWriteback(dst, at+n, int64(k))
-		}
+		behind.Wrote(int64(k))
 		n += int64(k)
 	}
 	return n, true, nil
-}
-
-// startWriteback asks the kernel to start writing n bytes of f at off to
-// the disk, without waiting for it (sync_file_range with
-// SYNC_FILE_RANGE_WRITE). It makes no promise of durability; a later fsync
-// still does that, with less left to wait for.
-func startWriteback(f *os.File, off, n int64) {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return
-	}
-	rc.Control(func(fd uintptr) {
-		unix.SyncFileRange(int(fd), off, n, unix.SYNC_FILE_RANGE_WRITE)
-	})
 }

@@ -23,6 +23,3 @@ func linkFile(f *os.File, name string) error {
 func copyRange(ctx context.Context, dst, src *os.File, off, size int64) (int64, bool, error) {
 	return 0, false, nil
 }
-
-// startWriteback does nothing: only Linux links spill files.
-func startWriteback(f *os.File, off, n int64) {}

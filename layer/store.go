@@ -9,6 +9,8 @@ import (
 	"os"
 	"runtime"
 	"sync"
+
+	"github.com/minimage/minimage/internal/durable"
 )
 
 // blobStore holds a compressed blob as it is written: in memory, in chunks
@@ -23,14 +25,14 @@ type blobStore struct {
 	w         *os.File   // where the bytes go once file is set
 	base      int64      // the blob's offset in w
 	size      int64
-	// synced is how much of the spill file has been handed to the disk
-	// (startWriteback); -1 when it is not to be (see spill).
-	synced int64
+	// behind makes the file durable as it is written, where it is to be
+	// (Options.SpillWriteback, Options.Sink); nil where it is not.
+	behind *durable.Behind
 }
 
-// writebackChunk is how much of a spill file to be linked is written
-// before its writeback to the disk is started (Options.SpillWriteback).
-const writebackChunk = 8 << 20
+// syncChunk is how much of a blob to be kept is written between the
+// background syncs that make it durable (Options.SpillWriteback).
+const syncChunk = 8 << 20
 
 const (
 	firstChunk = 64 << 10
@@ -61,9 +63,9 @@ func newSinkStore(sink *os.File) (*blobStore, error) {
 	}
 	sf := &spillFile{st: &spillState{f: f}, refs: 1}
 	runtime.AddCleanup(sf, (*spillState).close, sf.st)
-	// The blob is in its place for good: start its writeback as it is
-	// written, so that the caller's closing fsync has only the tail left.
-	return &blobStore{file: sf, w: sink, base: off}, nil
+	// The blob is in its place for good: sync it as it is written, so
+	// that the caller's closing fsync has only the tail left.
+	return &blobStore{file: sf, w: sink, base: off, behind: durable.NewBehind(sink, syncChunk)}, nil
 }
 
 func (s *blobStore) Write(p []byte) (int, error) {
@@ -75,12 +77,8 @@ func (s *blobStore) Write(p []byte) (int, error) {
 	if s.file != nil {
 		n, err := s.w.Write(p)
 		s.size += int64(n)
-		if s.synced >= 0 && s.size-s.synced >= writebackChunk {
-			// Start writing it to the disk while the rest is compressed,
-			// so that the fsync of Layer.Link has only the tail left to
-			// wait for. Advice only: an error changes nothing.
-			startWriteback(s.w, s.base+s.synced, s.size-s.synced)
-			s.synced = s.size
+		if s.behind != nil {
+			s.behind.Wrote(int64(n))
 		}
 		return n, err
 	}
@@ -117,17 +115,32 @@ func (s *blobStore) spill() error {
 		}
 	}
 	s.file, s.w, s.chunks = f, f.st.f, nil
-	s.synced = -1
 	if f.st.linkable && s.writeback {
 		// It is to be linked (Options.SpillWriteback), and its bytes
 		// will then reach the disk anyway.
-		s.synced = 0
+		s.behind = durable.NewBehind(s.w, syncChunk)
+		s.behind.Wrote(s.size)
+	}
+	return nil
+}
+
+// finish waits for the background sync and returns its error: the file's
+// closing fsync may not see an error that sync saw.
+func (s *blobStore) finish() error {
+	if s.behind == nil {
+		return nil
+	}
+	if err := s.behind.Wait(); err != nil {
+		return fmt.Errorf("writing the blob to the disk: %w", err)
 	}
 	return nil
 }
 
 // discard frees what the store holds after a failed build.
 func (s *blobStore) discard() {
+	if s.behind != nil {
+		s.behind.Wait()
+	}
 	if s.file != nil {
 		s.file.unref()
 	}

@@ -19,27 +19,3 @@ func unnamedFiles(dir string) bool {
 	f.Close()
 	return true
 }
-
-// startWriteback starts writing n bytes of f at off to the disk, without
-// waiting for it.
-func startWriteback(f *os.File, off, n int64) {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return
-	}
-	rc.Control(func(fd uintptr) {
-		unix.SyncFileRange(int(fd), off, n, unix.SYNC_FILE_RANGE_WRITE)
-	})
-}
-
-// waitWriteback writes n bytes of f at off to the disk and waits until
-// they are there.
-func waitWriteback(f *os.File, off, n int64) {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return
-	}
-	rc.Control(func(fd uintptr) {
-		unix.SyncFileRange(int(fd), off, n, unix.SYNC_FILE_RANGE_WAIT_BEFORE|unix.SYNC_FILE_RANGE_WRITE|unix.SYNC_FILE_RANGE_WAIT_AFTER)
-	})
-}

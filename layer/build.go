@@ -9,9 +9,9 @@ import (
 	"io"
 	"io/fs"
 	"runtime"
-	"sync"
 	"time"
 
+	"github.com/minimage/minimage/layer/gzip"
 	"github.com/opencontainers/go-digest"
 )
 
@@ -29,26 +29,35 @@ func (b *Builder) Build(ctx context.Context) (*Layer, error) {
 	if err != nil {
 		return nil, err
 	}
-	tw := tar.NewWriter(p)
 	mt := b.opts.modTime()
 	for _, e := range es {
 		if err := ctx.Err(); err != nil {
 			p.abort()
 			return nil, fmt.Errorf("layer: build: %w", err)
 		}
-		if err := writeEntry(ctx, tw, e, mt, p.progress); err != nil {
+		if err := writeEntry(ctx, p, e, mt); err != nil {
 			p.abort()
 			return nil, fmt.Errorf("layer: build %q: %w", "/"+e.path, err)
 		}
 	}
-	if err := tw.Close(); err != nil {
+	// The end of the archive, as tar.Writer.Close writes it.
+	if _, err := p.Write(make([]byte, 2*tarBlock)); err != nil {
 		p.abort()
 		return nil, fmt.Errorf("layer: build: %w", err)
 	}
 	return p.finish()
 }
 
-func writeEntry(ctx context.Context, tw *tar.Writer, e *entry, mt time.Time, progress func()) error {
+// tarBlock is the size of a tar block: headers take whole blocks, and
+// contents are padded to whole blocks.
+const tarBlock = 512
+
+// writeEntry writes e to p as tar.Writer would. A tar.Writer of its own
+// writes the header (with the PAX or GNU entry before it where one is
+// needed), and the contents go to p directly, padded here: read straight
+// into the compressor's blocks (pipeline.readFrom), never through a
+// buffer that tar.Writer would copy from.
+func writeEntry(ctx context.Context, p *pipeline, e *entry, mt time.Time) error {
 	h := &tar.Header{
 		Name:    e.path,
 		Mode:    tarMode(e.attr.Mode),
@@ -71,7 +80,7 @@ func writeEntry(ctx context.Context, tw *tar.Writer, e *entry, mt time.Time, pro
 	case kindFile:
 		h.Typeflag, h.Size = tar.TypeReg, e.size
 	}
-	if err := tw.WriteHeader(h); err != nil {
+	if err := tar.NewWriter(p).WriteHeader(h); err != nil {
 		return err
 	}
 	if e.kind != kindFile {
@@ -82,7 +91,7 @@ func writeEntry(ctx context.Context, tw *tar.Writer, e *entry, mt time.Time, pro
 		return err
 	}
 	defer rc.Close()
-	n, err := copyCtx(ctx, tw, io.LimitReader(rc, e.size), progress)
+	n, err := p.readFrom(ctx, io.LimitReader(rc, e.size))
 	if err != nil {
 		return err
 	}
@@ -95,7 +104,10 @@ func writeEntry(ctx context.Context, tw *tar.Writer, e *entry, mt time.Time, pro
 			return fmt.Errorf("%w: the file grew past %d bytes while the layer was built", ErrSizeMismatch, e.size)
 		}
 	}
-	return nil
+	if pad := -e.size & (tarBlock - 1); pad > 0 {
+		_, err = p.Write(make([]byte, pad))
+	}
+	return err
 }
 
 func tarMode(m fs.FileMode) int64 {
@@ -110,39 +122,6 @@ func tarMode(m fs.FileMode) int64 {
 		v |= 0o1000
 	}
 	return v
-}
-
-var copyBufs = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
-
-// copyCtx copies src to dst until EOF, checking ctx between chunks and
-// calling progress (if not nil) after each.
-func copyCtx(ctx context.Context, dst io.Writer, src io.Reader, progress func()) (int64, error) {
-	bp := copyBufs.Get().(*[]byte)
-	defer copyBufs.Put(bp)
-	buf := *bp
-	var n int64
-	for {
-		if err := ctx.Err(); err != nil {
-			return n, err
-		}
-		k, rerr := src.Read(buf)
-		if k > 0 {
-			w, werr := dst.Write(buf[:k])
-			n += int64(w)
-			if werr != nil {
-				return n, werr
-			}
-			if progress != nil {
-				progress()
-			}
-		}
-		if rerr == io.EOF {
-			return n, nil
-		}
-		if rerr != nil {
-			return n, rerr
-		}
-	}
 }
 
 // pipeline is the single pass: what is written to it is hashed (diffID),
@@ -222,6 +201,41 @@ func (w outWriter) Write(b []byte) (int, error) {
 			err = fmt.Errorf("layer: tee: %w", err)
 		}
 	}
+	return n, err
+}
+
+// readFrom reads r to its end into the pipeline, checking ctx between
+// reads. The gzip writer reads it straight into its blocks, where it is
+// hashed: no copy through a buffer. Not the zstd encoder: its frames
+// depend on how its input is cut, and ReadFrom cuts it otherwise than
+// Write.
+func (p *pipeline) readFrom(ctx context.Context, r io.Reader) (int64, error) {
+	in := &pipelineReader{ctx: ctx, r: r, p: p}
+	if zw, ok := p.comp.(*gzip.Writer); ok {
+		return zw.ReadFrom(in)
+	}
+	return io.Copy(writerOnly{p.comp}, in)
+}
+
+// writerOnly hides a writer's ReadFrom.
+type writerOnly struct{ io.Writer }
+
+// pipelineReader is what pipeline.readFrom hands the compressor: the
+// bytes it reads are hashed (the diffID), counted and reported.
+type pipelineReader struct {
+	ctx context.Context
+	r   io.Reader
+	p   *pipeline
+}
+
+func (r *pipelineReader) Read(b []byte) (int, error) {
+	if err := r.ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := r.r.Read(b)
+	r.p.diff.Write(b[:n])
+	r.p.in += int64(n)
+	r.p.progress()
 	return n, err
 }
 

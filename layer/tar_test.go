@@ -166,3 +166,59 @@ func TestTarReadersStopOnCancel(t *testing.T) {
 		})
 	}
 }
+
+// TestBuildWritesWhatArchiveTarWrites builds an uncompressed layer of
+// entries that need every header form archive/tar has (long names and
+// link targets, non-ASCII names, large IDs, long owner names, contents of
+// odd sizes, empty files) and checks that its bytes are what tar.Writer
+// writes for the headers and contents a tar.Reader finds in them: Build
+// writes each header with tar.Writer but pads the contents and ends the
+// archive itself.
+func TestBuildWritesWhatArchiveTarWrites(t *testing.T) {
+	long := strings.Repeat("d/", 60) + "file"
+	var o Options
+	o.Compression = Uncompressed
+	b := New(o)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(b.AddFile("/a/empty", nil, Attr{}))
+	must(b.AddFile("/a/odd", randomData(1000, 1), Attr{Mode: 0o755}))
+	must(b.AddFile("/a/block", randomData(512, 2), Attr{}))
+	must(b.AddFile("/a/big", randomData(3<<20+7, 3), Attr{UID: 1 << 22, GID: 70000, Uname: strings.Repeat("u", 40), Gname: "g"}))
+	must(b.AddFile("/"+long, []byte("deep"), Attr{}))
+	must(b.AddFile("/a/ünïcödé", []byte("x"), Attr{}))
+	must(b.AddSymlink("/a/link", "/"+long, Attr{}))
+	must(b.AddHardlink("/a/hard", "/a/odd", Attr{}))
+	must(b.AddDir("/a/dir", Attr{Mode: 0o1777}))
+	got := readAll(t, build(t, b).Compressed)
+
+	var want bytes.Buffer
+	tw := tar.NewWriter(&want)
+	tr := tar.NewReader(bytes.NewReader(got))
+	entries := 0
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("entry %d: %v", entries, err)
+		}
+		entries++
+		must(tw.WriteHeader(h))
+		if _, err := io.Copy(tw, tr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(tw.Close())
+	if entries < 9 {
+		t.Fatalf("read back %d entries, want at least the 9 added", entries)
+	}
+	if !bytes.Equal(got, want.Bytes()) {
+		t.Fatalf("the layer's %d bytes differ from the %d tar.Writer writes for the same entries", len(got), want.Len())
+	}
+}

@@ -155,14 +155,14 @@ type Options struct {
 	// there by the kernel (a tarball; see Layer.Compressed).
 	SpillDir string
 
-	// SpillWriteback, on Linux, hands a spill file in SpillDir to the
-	// disk as it is written, so that Layer.Link, which syncs the file
-	// before it links it, waits only for its last few MiB. Set it when
-	// the blob will be linked into an image layout (with SpillDir from
-	// image/layout's SpillDir). Leave it unset when the blob will be
-	// copied (into a tarball, say) or dropped: its bytes would go to the
-	// disk for nothing, where the kernel may never write a file dropped
-	// soon enough.
+	// SpillWriteback, on Linux, syncs a spill file in SpillDir to the
+	// disk in the background as it is written, so that Layer.Link,
+	// which syncs the file before it links it, waits only for its last
+	// few MiB. Set it when the blob will be linked into an image layout
+	// (with SpillDir from image/layout's SpillDir). Leave it unset when
+	// the blob will be copied (into a tarball, say) or dropped: its
+	// bytes would go to the disk for nothing, where the kernel may never
+	// write a file dropped soon enough.
 	SpillWriteback bool
 
 	// Sink, if set, takes the compressed blob in place of memory and

@@ -31,13 +31,13 @@ func PEM() []byte {
 // constrained ones with their constraint. Each call returns a new pool,
 // which the caller may add to.
 func Pool() *x509.CertPool {
-	b := load()
 	p := x509.NewCertPool()
-	for _, r := range b.roots {
+	cs := parsed()
+	for i, r := range load().roots {
 		if r.constraint != nil {
-			p.AddCertWithConstraint(r.cert, r.constraint)
+			p.AddCertWithConstraint(cs[i], r.constraint)
 		} else {
-			p.AddCert(r.cert)
+			p.AddCert(cs[i])
 		}
 	}
 	return p
@@ -59,37 +59,32 @@ func Constrained() int {
 	return n
 }
 
-// root is one certificate of the bundle, parsed.
+// root is one certificate of the bundle.
 type root struct {
-	cert       *x509.Certificate
+	der        []byte
 	sum        [sha256.Size]byte
 	constraint func([]*x509.Certificate) error
 }
 
-// roots holds the parsed bundle, sorted by sum, and the two PEM files made
-// from it.
+// roots holds the bundle, sorted by sum, and the two PEM files made from
+// it.
 type roots struct {
 	roots    []root
 	pem      []byte // unconstrained roots only
 	pemWithC []byte // every root
 }
 
-// load parses the bundle once per process. The bundle is generated and
-// tested upstream, so a root that does not parse is a broken build, not an
-// error a caller could handle.
+// load reads the bundle once per process. It parses nothing: the layer
+// and PEM need the DER bytes alone (parsed does the parsing, for Pool).
 var load = sync.OnceValue(func() *roots {
 	var b roots
 	for r := range bundle.Roots() {
-		c, err := x509.ParseCertificate(r.Certificate)
-		if err != nil {
-			panic(fmt.Sprintf("certs: root %d of the embedded bundle does not parse: %v", len(b.roots), err))
-		}
-		b.roots = append(b.roots, root{cert: c, sum: sha256.Sum256(r.Certificate), constraint: r.Constraint})
+		b.roots = append(b.roots, root{der: r.Certificate, sum: sha256.Sum256(r.Certificate), constraint: r.Constraint})
 	}
 	slices.SortFunc(b.roots, func(x, y root) int { return bytes.Compare(x.sum[:], y.sum[:]) })
 	var all, plain bytes.Buffer
 	for _, r := range b.roots {
-		block := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: r.cert.Raw})
+		block := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: r.der})
 		all.Write(block)
 		if r.constraint == nil {
 			plain.Write(block)
@@ -97,6 +92,22 @@ var load = sync.OnceValue(func() *roots {
 	}
 	b.pem, b.pemWithC = plain.Bytes(), all.Bytes()
 	return &b
+})
+
+// parsed parses the roots of load once per process, in load's order. The
+// bundle is generated and tested upstream, so a root that does not parse
+// is a broken build, not an error a caller could handle.
+var parsed = sync.OnceValue(func() []*x509.Certificate {
+	rs := load().roots
+	cs := make([]*x509.Certificate, len(rs))
+	for i, r := range rs {
+		c, err := x509.ParseCertificate(r.der)
+		if err != nil {
+			panic(fmt.Sprintf("certs: root %d of the embedded bundle does not parse: %v", i, err))
+		}
+		cs[i] = c
+	}
+	return cs
 })
 
 // bundlePEM returns the shared, read-only PEM bytes of the bundle.

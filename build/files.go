@@ -184,8 +184,11 @@ type hashedFile struct {
 
 // writer returns where Build writes the contents of the file at p in
 // the layer: a hasher, kept with the File that adds p, which is the one
-// going to p or else to its nearest parent (a tree): no other File can
-// add p, since paths in a layer are unique.
+// going to p or else to its nearest parent (a tree). Paths in a layer
+// are unique, so no other File adds p; only with Recipe.Layer.Replace
+// can trees nested in each other both hold p, and the report then gives
+// the inner tree's Source, whichever file the layer kept (the hashes are
+// of the layer's bytes either way).
 func (fh *fileHasher) writer(p string) io.Writer {
 	for q := p; ; q = path.Dir(q) {
 		if i, ok := fh.dsts[q]; ok {

@@ -1,14 +1,16 @@
 package build
 
 import (
-	"bytes"
 	"cmp"
+	"context"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/minimage/minimage/layer"
 )
@@ -146,58 +148,76 @@ func addFiles(b *layer.Builder, files []File) error {
 	return nil
 }
 
-// fileReports hashes each regular file that files add, in order, a
-// tree's in its order.
-func fileReports(files []File) ([]FileReport, error) {
-	var out []FileReport
-	for _, f := range files {
-		dst := path.Clean("/" + f.Path)
-		fsys, _ := f.tree()
-		switch {
-		case fsys != nil:
-			err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-				if err != nil || !d.Type().IsRegular() {
-					return err
-				}
-				r, err := fsys.Open(p)
-				if err != nil {
-					return err
-				}
-				defer r.Close()
-				fr, err := fileReport(path.Join(dst, p), "", r)
-				if f.Source != "" {
-					fr.Source = filepath.Join(f.Source, filepath.FromSlash(p))
-				}
-				out = append(out, fr)
-				return err
-			})
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", f.name(), err)
-			}
-		case f.Data != nil:
-			fr, _ := fileReport(dst, "", bytes.NewReader(f.Data))
-			out = append(out, fr)
-		default:
-			r, err := os.Open(f.Source)
-			if err != nil {
-				return nil, err
-			}
-			fr, err := fileReport(dst, f.Source, r)
-			r.Close()
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, fr)
-		}
+// buildFiles builds the layer of files with lo, and the reports of its
+// regular files from the read that puts each into the layer: in the
+// order of files, a tree's in its walk order.
+func buildFiles(ctx context.Context, lo layer.Options, files []File) (*layer.Layer, []FileReport, error) {
+	fh := &fileHasher{files: files, dsts: make(map[string]int, len(files))}
+	for i, f := range files {
+		fh.dsts[path.Clean("/"+f.Path)] = i
 	}
-	return out, nil
+	lo.FileContents = fh.writer
+	b := layer.New(lo)
+	if err := addFiles(b, files); err != nil {
+		return nil, nil, err
+	}
+	l, err := b.Build(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return l, fh.reports(), nil
 }
 
-// fileReport reads r to hash it for the report of the file at dst.
-func fileReport(dst, source string, r io.Reader) (FileReport, error) {
-	h, err := hashReader(r)
-	if err != nil {
-		return FileReport{}, fmt.Errorf("read %s: %w", cmp.Or(source, dst), err)
+// fileHasher hashes the regular files of the files layer as Build reads
+// them (layer.Options.FileContents).
+type fileHasher struct {
+	files  []File
+	dsts   map[string]int // path in the image of files[i] -> i
+	hashed []hashedFile   // in layer order
+}
+
+type hashedFile struct {
+	file int // the index in files of the File that adds it
+	path string
+	h    *hasher
+}
+
+// writer returns where Build writes the contents of the file at p in
+// the layer: a hasher, kept with the File that adds p, which is the one
+// going to p or else to its nearest parent (a tree). Paths in a layer
+// are unique, so no other File adds p; only with Recipe.Layer.Replace
+// can trees nested in each other both hold p, and the report then gives
+// the inner tree's Source, whichever file the layer kept (the hashes are
+// of the layer's bytes either way).
+func (fh *fileHasher) writer(p string) io.Writer {
+	for q := p; ; q = path.Dir(q) {
+		if i, ok := fh.dsts[q]; ok {
+			h := newHasher()
+			fh.hashed = append(fh.hashed, hashedFile{i, p, h})
+			return h
+		}
+		if q == "/" {
+			return nil // not from files: none is in their layer
+		}
 	}
-	return FileReport{Path: dst, Source: source, Digest: h.sha256, SHA1: h.sha1, Size: h.size}, nil
+}
+
+// reports returns the reports of the files hashed, in the order of
+// files: within one File, layer order is its tree's walk order.
+func (fh *fileHasher) reports() []FileReport {
+	slices.SortStableFunc(fh.hashed, func(a, b hashedFile) int { return cmp.Compare(a.file, b.file) })
+	out := make([]FileReport, 0, len(fh.hashed))
+	for _, hf := range fh.hashed {
+		f := fh.files[hf.file]
+		s := hf.h.sums()
+		fr := FileReport{Path: hf.path, Digest: s.sha256, SHA1: s.sha1, Size: s.size}
+		if dst := path.Clean("/" + f.Path); f.Source != "" {
+			fr.Source = f.Source
+			if hf.path != dst {
+				fr.Source = filepath.Join(f.Source, filepath.FromSlash(strings.TrimPrefix(hf.path, dst+"/")))
+			}
+		}
+		out = append(out, fr)
+	}
+	return out
 }

@@ -2,18 +2,22 @@ package build_test
 
 import (
 	"archive/tar"
+	"crypto/sha1"
 	"errors"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	"github.com/minimage/minimage/build"
 	"github.com/minimage/minimage/image/imagetest"
+	"github.com/opencontainers/go-digest"
 )
 
 // TestRunFileTree adds a host directory tree, bytes and an fs.FS: sorted,
@@ -161,6 +165,100 @@ func TestFilesInvalid(t *testing.T) {
 			if !strings.Contains(err.Error(), s) {
 				t.Errorf("%s: %q lacks %q", c.name, err, s)
 			}
+		}
+	}
+}
+
+// changingFS is a tree whose files hold their content in MapFS on the
+// first open and their content in later, if any, from the second on; it
+// counts the opens and the bytes read of each file.
+type changingFS struct {
+	fstest.MapFS
+	later map[string]string
+	mu    sync.Mutex
+	opens map[string]int
+	read  map[string]int
+}
+
+func (c *changingFS) Open(name string) (fs.File, error) {
+	c.mu.Lock()
+	c.opens[name]++
+	n := c.opens[name]
+	c.mu.Unlock()
+	if s, ok := c.later[name]; ok && n > 1 {
+		return fstest.MapFS{name: {Data: []byte(s)}}.Open(name)
+	}
+	f, err := c.MapFS.Open(name)
+	return &countingFile{File: f, fs: c, name: name}, err
+}
+
+// countingFile counts the bytes read of a changingFS's file.
+type countingFile struct {
+	fs.File
+	fs   *changingFS
+	name string
+}
+
+func (f *countingFile) Read(b []byte) (int, error) {
+	n, err := f.File.Read(b)
+	f.fs.mu.Lock()
+	f.fs.read[f.name] += n
+	f.fs.mu.Unlock()
+	return n, err
+}
+
+// TestRunFilesReadOnce: each regular file of Files is read once, for its
+// layer and its report together, and the report describes the bytes in
+// the layer even when a file changes between two reads.
+func TestRunFilesReadOnce(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bin := crossBuild(t, dir, "app", "GOARCH=amd64")
+	host := filepath.Join(dir, "host.conf")
+	writeFiles(t, dir, map[string]string{"host.conf": "h=1\n"})
+	fsys := &changingFS{
+		MapFS: fstest.MapFS{"a.txt": {Data: []byte("first\n")}, "sub/b.txt": {Data: []byte("bbb\n")}},
+		later: map[string]string{"a.txt": "later\n"}, // the same size
+		opens: map[string]int{}, read: map[string]int{},
+	}
+	r := build.Recipe{
+		Binaries: []build.Binary{{Path: bin}},
+		Bare:     true,
+		Files: []build.File{
+			{Data: []byte("c\n"), Path: "/srv/sub/c.txt"}, // in the tree's directory
+			{FS: fsys, Path: "/srv"},
+			{Data: []byte("k: v\n"), Path: "/etc/app.yaml"},
+			{Source: host, Path: "/etc/host.conf"},
+		},
+	}
+	res, err := build.Run(t.Context(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, f := range fsys.MapFS {
+		if fsys.opens[name] != 1 || fsys.read[name] != len(f.Data) {
+			t.Errorf("%s opened %d times, %d bytes read; want once, %d bytes", name, fsys.opens[name], fsys.read[name], len(f.Data))
+		}
+	}
+	inImage := imagetest.Files(t, res.Images[0])
+	reports := res.Report.Platforms[0].Files
+	// In the order of Files, a tree's in its walk order.
+	var paths []string
+	for _, fr := range reports {
+		paths = append(paths, fr.Path+"<"+fr.Source)
+	}
+	want := []string{"/srv/sub/c.txt<", "/srv/a.txt<", "/srv/sub/b.txt<", "/etc/app.yaml<", "/etc/host.conf<" + host}
+	if !slices.Equal(paths, want) {
+		t.Errorf("report files\n%q\nwant\n%q", paths, want)
+	}
+	for _, fr := range reports {
+		f, ok := inImage[fr.Path]
+		if !ok {
+			t.Errorf("%s reported, not in the image", fr.Path)
+			continue
+		}
+		if sum := sha1.Sum([]byte(f.Content)); fr.Digest != digest.FromString(f.Content) || fr.SHA1 != sum || fr.Size != int64(len(f.Content)) {
+			t.Errorf("%s reported as %s, sha1 %x, %d bytes; the image holds %q (%s)", fr.Path, fr.Digest, fr.SHA1, fr.Size, f.Content, digest.FromString(f.Content))
 		}
 	}
 }

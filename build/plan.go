@@ -125,7 +125,7 @@ func (p *plan) checkLayer() error {
 		return err
 	}
 	p.layer = r.Layer
-	p.layer.ModTime, p.layer.Progress = r.Created, nil
+	p.layer.ModTime, p.layer.Progress, p.layer.FileContents = r.Created, nil, nil
 	if p.layer.SpillDir == "" {
 		p.layer.SpillDir, p.layer.SpillWriteback = spillDir(r.Outputs)
 	}

@@ -125,10 +125,11 @@ type Recipe struct {
 	// Layer holds the options every new layer is built with: its Format
 	// (compression, level, block size; its ModTime is Created) and how
 	// the work runs (gzip blocks in flight, spill threshold and
-	// directory, Limiter). Run sets its Progress. A nil Limiter gives the
-	// run one of its own (layer.NewLimiter(0): GOMAXPROCS layers at
-	// once); programs running many builds at once share one Limiter
-	// among their Recipes to bound them together.
+	// directory, Limiter). Run sets its Progress and FileContents (to
+	// hash Files for the report). A nil Limiter gives the run one of its
+	// own (layer.NewLimiter(0): GOMAXPROCS layers at once); programs
+	// running many builds at once share one Limiter among their Recipes
+	// to bound them together.
 	Layer layer.Options
 
 	// Cache, if set, holds the base, CA and zone layers across runs that

@@ -141,52 +141,54 @@ type fileHashes struct {
 	size   int64
 }
 
+// hasher hashes what is written to it for a report (see fileHashes): a
+// layer's read of a file writes it there (layer.Options.FileContents,
+// gobinary.Options.Tee), so that the report describes the bytes the
+// layer holds.
+type hasher struct {
+	h256, h1 hash.Hash
+	size     int64
+}
+
+func newHasher() *hasher { return &hasher{h256: sha256.New(), h1: sha1.New()} }
+
+func (h *hasher) Write(p []byte) (int, error) {
+	h.h256.Write(p)
+	h.h1.Write(p)
+	h.size += int64(len(p))
+	return len(p), nil
+}
+
+func (h *hasher) sums() fileHashes {
+	fh := fileHashes{sha256: digest.NewDigest(digest.SHA256, h.h256), size: h.size}
+	h.h1.Sum(fh.sha1[:0])
+	return fh
+}
+
+// fill puts the hashes into br, whose size is set already.
+func (h *hasher) fill(br *BinaryReport) {
+	fh := h.sums()
+	br.Digest, br.SHA1 = fh.sha256, fh.sha1
+}
+
 // hashFile returns the hashes and size of the file at path.
-// binaryHasher hashes what is written to it as hashFile does; fill puts
-// the result into a report.
-type binaryHasher struct{ h256, h1 hash.Hash }
-
-func newBinaryHasher() *binaryHasher { return &binaryHasher{sha256.New(), sha1.New()} }
-
-func (b *binaryHasher) Write(p []byte) (int, error) {
-	b.h256.Write(p)
-	return b.h1.Write(p)
-}
-
-func (b *binaryHasher) fill(br *BinaryReport) {
-	br.Digest = digest.NewDigest(digest.SHA256, b.h256)
-	b.h1.Sum(br.SHA1[:0])
-}
-
 func hashFile(path string) (fileHashes, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return fileHashes{}, err
 	}
 	defer f.Close()
-	h, err := hashReader(f)
-	if err != nil {
+	h := newHasher()
+	if _, err := io.Copy(h, f); err != nil {
 		return fileHashes{}, fmt.Errorf("read %s: %w", path, err)
 	}
-	return h, nil
-}
-
-// hashReader hashes what r holds.
-func hashReader(r io.Reader) (fileHashes, error) {
-	h256, h1 := sha256.New(), sha1.New()
-	n, err := io.Copy(io.MultiWriter(h256, h1), r)
-	if err != nil {
-		return fileHashes{}, err
-	}
-	fh := fileHashes{sha256: digest.NewDigest(digest.SHA256, h256), size: n}
-	h1.Sum(fh.sha1[:0])
-	return fh, nil
+	return h.sums(), nil
 }
 
 // binaryReport reads the size and Go build information of a binary, and
 // with hash its digests: only when they are needed before the binary is
 // read into its layer (an SBOM inside the image), since the layer's read
-// can hash it otherwise (see binaryHasher).
+// can hash it otherwise (see hasher).
 func binaryReport(path, dest, pkg string, hash bool) (BinaryReport, error) {
 	var h fileHashes
 	if hash {

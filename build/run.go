@@ -326,11 +326,11 @@ func (p *plan) addBinary(ctx context.Context, i int, img *image.Image, bin strin
 		}
 		return gobinary.AddLayer(img, p.dest, f, bin, l, opts)
 	}
-	var hasher *binaryHasher
+	var hasher *hasher
 	if hash {
 		// Hash the binary for the SBOM in the read that builds its
 		// layer.
-		hasher = newBinaryHasher()
+		hasher = newHasher()
 		opts.Tee = hasher
 	}
 	img, err := gobinary.Add(ctx, img, p.dest, bin, opts)
@@ -411,26 +411,19 @@ func (p *plan) sharedLayers(ctx context.Context) (sharedParts, error) {
 			return sharedParts{}, err
 		}
 	}
+	var files []FileReport
 	if len(r.Files) > 0 {
-		if err := add("files", func(lo layer.Options) (*layer.Layer, error) {
-			build := func() (*layer.Layer, error) {
-				b := layer.New(lo)
-				if err := addFiles(b, r.Files); err != nil {
-					return nil, err
-				}
-				return b.Build(ctx)
-			}
+		if err := add("files", func(lo layer.Options) (l *layer.Layer, err error) {
+			build := func() (*layer.Layer, []FileReport, error) { return buildFiles(ctx, lo, r.Files) }
 			if p.files != nil {
-				return p.files.get(build)
+				l, files, err = p.files.get(build)
+			} else {
+				l, files, err = build()
 			}
-			return build()
+			return l, err
 		}); err != nil {
 			return sharedParts{}, err
 		}
-	}
-	files, err := p.files.reports(r.Files)
-	if err != nil {
-		return sharedParts{}, fmt.Errorf("build: file %w", err)
 	}
 	return sharedParts{out, files}, nil
 }

@@ -287,32 +287,20 @@ func (t *sharedTarball) write(ctx context.Context, plans []*plan, results []*Res
 	return nil
 }
 
-// filesLayer is the layer of Recipe.Files, and the files' reports, that
-// the plans of a RunAll with the same Files and layer format share: each
-// made once, by the first plan that needs it.
+// filesLayer is the layer of Recipe.Files, with the files' reports, that
+// the plans of a RunAll with the same Files and layer format share: made
+// once, by the first plan that needs it.
 type filesLayer struct {
 	once sync.Once
 	l    *layer.Layer
+	rep  []FileReport
 	err  error
-
-	reportOnce sync.Once
-	rep        []FileReport
-	repErr     error
 }
 
-func (f *filesLayer) get(build func() (*layer.Layer, error)) (*layer.Layer, error) {
-	f.once.Do(func() { f.l, f.err = build() })
-	return f.l, f.err
-}
-
-// reports returns fileReports(files): made once for the plans sharing f,
-// or each time for a nil f (a plan of its own).
-func (f *filesLayer) reports(files []File) ([]FileReport, error) {
-	if f == nil {
-		return fileReports(files)
-	}
-	f.reportOnce.Do(func() { f.rep, f.repErr = fileReports(files) })
-	return slices.Clone(f.rep), f.repErr
+// get returns what build made, calling it the first time.
+func (f *filesLayer) get(build func() (*layer.Layer, []FileReport, error)) (*layer.Layer, []FileReport, error) {
+	f.once.Do(func() { f.l, f.rep, f.err = build() })
+	return f.l, slices.Clone(f.rep), f.err
 }
 
 // shareFiles gives the plans whose Files and layer format are equal one

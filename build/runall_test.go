@@ -20,6 +20,7 @@ import (
 	"github.com/minimage/minimage/image/registrytest"
 	"github.com/minimage/minimage/image/remote"
 	"github.com/minimage/minimage/image/tarball"
+	"github.com/opencontainers/go-digest"
 )
 
 // multiModule writes a module with the main packages cmd/NAME for each
@@ -339,10 +340,17 @@ func TestRunAllSharesFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Each distinct set of Files is read twice, for its layer and for its
+	// Each distinct set of Files is read once, for its layer and its
 	// report's hashes: api and worker share one set, cli has its own.
-	if n := data.opens["static/index.html"]; n != 2*2 {
-		t.Errorf("static/index.html opened %d times; want 4: twice for the Files api and worker share, twice for cli's", n)
+	if n := data.opens["static/index.html"]; n != 2 {
+		t.Errorf("static/index.html opened %d times; want 2: once for the Files api and worker share, once for cli's", n)
+	}
+	want := digest.FromBytes(data.MapFS["static/index.html"].Data)
+	for i, r := range res {
+		fr := r.Report.Platforms[0].Files
+		if len(fr) == 0 || fr[0].Path != "/srv/static/index.html" || fr[0].Digest != want {
+			t.Errorf("image %d reports files %+v; want /srv/static/index.html first, with digest %s", i, fr, want)
+		}
 	}
 	// Base files, CA bundle, then the files layer, then the binary.
 	filesLayer := func(i int) string { ls := res[i].Images[0].Layers(); return ls[len(ls)-2].Digest().String() }

@@ -42,7 +42,7 @@ type speculation struct {
 	// Set before done is closed: the layer that went up and the hashes
 	// of the binary it holds, or the error that stopped it.
 	l   *layer.Layer
-	sum *binaryHasher
+	sum *hasher
 	err error
 }
 
@@ -169,7 +169,7 @@ func (s *speculation) run(ctx context.Context, o Output, bin *io.SectionReader, 
 	// The layer gobinary.Add builds of bin alone.
 	lo.Tee = s.up
 	b := layer.New(lo)
-	sum := newBinaryHasher()
+	sum := newHasher()
 	if err := b.AddReader(dest, io.TeeReader(bin, sum), bin.Size(), layer.Attr{Mode: 0o755}); err != nil {
 		return err
 	}
@@ -189,7 +189,7 @@ func (s *speculation) run(ctx context.Context, o Output, bin *io.SectionReader, 
 // built, once it has, and the hashes of the binary it holds, when the
 // speculation is kept (see prepush.layer) and the layer is the recorded
 // one; else nil.
-func (pp *prepush) built(i int) (*layer.Layer, *binaryHasher) {
+func (pp *prepush) built(i int) (*layer.Layer, *hasher) {
 	if pp == nil {
 		return nil, nil
 	}

@@ -2,6 +2,7 @@ package layer
 
 import (
 	"archive/tar"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"fmt"
@@ -86,12 +87,16 @@ func writeEntry(ctx context.Context, p *pipeline, e *entry, mt time.Time) error 
 	if e.kind != kindFile {
 		return nil
 	}
+	var contents io.Writer
+	if p.opts.FileContents != nil {
+		contents = p.opts.FileContents("/" + e.path)
+	}
 	rc, err := e.open()
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	n, err := p.readFrom(ctx, io.LimitReader(rc, e.size))
+	n, err := p.readFrom(ctx, io.LimitReader(rc, e.size), contents)
 	if err != nil {
 		return err
 	}
@@ -205,12 +210,12 @@ func (w outWriter) Write(b []byte) (int, error) {
 }
 
 // readFrom reads r to its end into the pipeline, checking ctx between
-// reads. The gzip writer reads it straight into its blocks, where it is
-// hashed: no copy through a buffer. Not the zstd encoder: its frames
-// depend on how its input is cut, and ReadFrom cuts it otherwise than
-// Write.
-func (p *pipeline) readFrom(ctx context.Context, r io.Reader) (int64, error) {
-	in := &pipelineReader{ctx: ctx, r: r, p: p}
+// reads, and writes what it reads to contents too unless it is nil. The
+// gzip writer reads it straight into its blocks, where it is hashed: no
+// copy through a buffer. Not the zstd encoder: its frames depend on how
+// its input is cut, and ReadFrom cuts it otherwise than Write.
+func (p *pipeline) readFrom(ctx context.Context, r io.Reader, contents io.Writer) (int64, error) {
+	in := &pipelineReader{ctx: ctx, r: r, p: p, contents: contents}
 	if zw, ok := p.comp.(*gzip.Writer); ok {
 		return zw.ReadFrom(in)
 	}
@@ -221,11 +226,13 @@ func (p *pipeline) readFrom(ctx context.Context, r io.Reader) (int64, error) {
 type writerOnly struct{ io.Writer }
 
 // pipelineReader is what pipeline.readFrom hands the compressor: the
-// bytes it reads are hashed (the diffID), counted and reported.
+// bytes it reads are hashed (the diffID), counted, reported and written
+// to contents (Options.FileContents), if set.
 type pipelineReader struct {
-	ctx context.Context
-	r   io.Reader
-	p   *pipeline
+	ctx      context.Context
+	r        io.Reader
+	p        *pipeline
+	contents io.Writer
 }
 
 func (r *pipelineReader) Read(b []byte) (int, error) {
@@ -236,6 +243,11 @@ func (r *pipelineReader) Read(b []byte) (int, error) {
 	r.p.diff.Write(b[:n])
 	r.p.in += int64(n)
 	r.p.progress()
+	if r.contents != nil && n > 0 {
+		if k, werr := r.contents.Write(b[:n]); werr != nil || k != n {
+			return n, fmt.Errorf("Options.FileContents' writer: %w", cmp.Or(werr, io.ErrShortWrite))
+		}
+	}
 	return n, err
 }
 

@@ -4,8 +4,10 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"log"
 	"sync"
@@ -195,4 +197,33 @@ func ExampleLimiter() {
 	wg.Wait()
 	fmt.Println(len(digests), digests[0] == digests[7])
 	// Output: 8 true
+}
+
+// FileContents hashes each file in the read that puts it into the layer,
+// for a report or an SBOM: the digests are those of the bytes the layer
+// holds, even if a file changes on disk meanwhile.
+func ExampleOptions_fileContents() {
+	sums := map[string]hash.Hash{}
+	var order []string
+	b := layer.New(layer.Options{FileContents: func(path string) io.Writer {
+		sums[path] = sha256.New()
+		order = append(order, path)
+		return sums[path]
+	}})
+	err := b.AddFS("/srv/www", fstest.MapFS{
+		"index.html": {Data: []byte("<h1>hello</h1>\n")},
+		"app.js":     {Data: []byte("main()\n")},
+	}, layer.Attr{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := b.Build(context.Background()); err != nil {
+		log.Fatal(err)
+	}
+	for _, p := range order {
+		fmt.Printf("%s %x\n", p, sums[p].Sum(nil)[:8])
+	}
+	// Output:
+	// /srv/www/app.js a8b6c5ba40d39d59
+	// /srv/www/index.html 186ea20da38447cf
 }

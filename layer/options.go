@@ -189,6 +189,19 @@ type Options struct {
 	// reference to the bytes after it returns; an error from it fails
 	// the build. The layer holds the whole blob as well.
 	Tee io.Writer
+
+	// FileContents, if set, is called by Build for each regular file
+	// entry with its path in the layer ("/etc/app.conf"), just before
+	// Build reads the file; Build writes the file's contents, as it reads
+	// them into the layer, to the writer returned (nil: none), so that a
+	// caller can hash exactly the bytes the layer holds without reading
+	// the file again. Calls come in layer order, one at a time, from the
+	// goroutine that runs Build, and each Build calls again; of a group
+	// of hard links, only the path that carries the contents is called.
+	// The writer's Write may keep no reference to the bytes after it
+	// returns; an error from it fails the build. A layer that a Cache
+	// returns without building calls nothing.
+	FileContents func(path string) io.Writer
 }
 
 // Progress reports how far a build has come.

@@ -154,7 +154,7 @@ func FromTar(ctx context.Context, r io.Reader, opts Options) (*Layer, error) {
 			}
 		}
 		// Keep the end-of-archive blocks and any padding after them.
-		_, err := p.readFrom(ctx, r)
+		_, err := p.readFrom(ctx, r, nil)
 		return err
 	}()
 	if err != nil {

@@ -3,6 +3,7 @@ package build_test
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -14,6 +15,7 @@ import (
 	"github.com/minimage/minimage/image"
 	"github.com/minimage/minimage/image/layout"
 	"github.com/minimage/minimage/image/remote"
+	"github.com/minimage/minimage/layer"
 	"github.com/minimage/minimage/tzdata"
 )
 
@@ -114,6 +116,8 @@ func TestChecksBeforeWork(t *testing.T) {
 		{"created 10000", ok(build.Recipe{Created: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}), "year 10000 is outside 0 to 9999"},
 		{"created -1", ok(build.Recipe{Created: time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)}), "year -1 is outside"},
 		{"level", ok(build.Recipe{Layer: layerLevel(12)}), "1 (fastest) to 9"},
+		{"layer tee", ok(build.Recipe{Layer: layer.Options{Tee: io.Discard}}), "Tee and Sink must be nil"},
+		{"layer sink", ok(build.Recipe{Layer: layer.Options{Sink: os.Stdout}}), "Tee and Sink must be nil"},
 		{"user", ok(build.Recipe{User: "bob"}), "UID[:GID]"},
 		{"env", ok(build.Recipe{Env: []string{"A=1", "B"}}), `env "B": want KEY=VALUE`},
 		{"label", ok(build.Recipe{Labels: map[string]string{"": "x"}}), "label with an empty key"},

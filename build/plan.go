@@ -124,6 +124,9 @@ func (p *plan) checkLayer() error {
 	if err := checkCreated(r.Created); err != nil {
 		return err
 	}
+	if r.Layer.Tee != nil || r.Layer.Sink != nil {
+		return invalid("Recipe.Layer.Tee and Sink must be nil: a build makes several layers and puts each where Outputs say (read them from the Result, or push with a Registry output)")
+	}
 	p.layer = r.Layer
 	p.layer.ModTime, p.layer.Progress, p.layer.FileContents = r.Created, nil, nil
 	if p.layer.SpillDir == "" {

@@ -126,7 +126,8 @@ type Recipe struct {
 	// (compression, level, block size; its ModTime is Created) and how
 	// the work runs (gzip blocks in flight, spill threshold and
 	// directory, Limiter). Run sets its Progress and FileContents (to
-	// hash Files for the report). A nil Limiter gives the run one of its
+	// hash Files for the report); Tee and Sink, which take one layer's
+	// blob, must be nil. A nil Limiter gives the run one of its
 	// own (layer.NewLimiter(0): GOMAXPROCS layers at once); programs
 	// running many builds at once share one Limiter among their Recipes
 	// to bound them together.

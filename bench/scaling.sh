@@ -6,14 +6,21 @@
 # go run ./cmd/e2ecli builds under $TMPDIR); prints each median and its
 # speedup over one core. Needs benchstat
 # (go install golang.org/x/perf/cmd/benchstat@latest) for the table; the
-# speedups come from the raw output. COUNT sets -count (default 6).
+# speedups come from the raw output. COUNT sets -count (default 6);
+# BENCH_TEST, a test binary of this package built beforehand, runs in
+# place of go test (see device.sh).
 #
 #   cd bench && bash scaling.sh
 set -euo pipefail
 cd "$(dirname "$0")"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-go test -run '^$' -bench '^BenchmarkScaling$' -count "${COUNT:-6}" -timeout 60m ${1:+-args -scaling.in="$(realpath "$1")"} | tee "$out"
+if [ -n "${BENCH_TEST:-}" ]; then
+	# A test binary built beforehand (device.sh): no Go needed here.
+	"$BENCH_TEST" -test.run '^$' -test.bench '^BenchmarkScaling$' -test.count "${COUNT:-6}" -test.timeout 60m ${1:+-scaling.in="$(realpath "$1")"} | tee "$out"
+else
+	go test -run '^$' -bench '^BenchmarkScaling$' -count "${COUNT:-6}" -timeout 60m ${1:+-args -scaling.in="$(realpath "$1")"} | tee "$out"
+fi
 if command -v benchstat >/dev/null; then
 	benchstat -col /impl "$out" || true
 fi

@@ -183,23 +183,49 @@ type hashedFile struct {
 }
 
 // writer returns where Build writes the contents of the file at p in
-// the layer: a hasher, kept with the File that adds p, which is the one
-// going to p or else to its nearest parent (a tree). Paths in a layer
-// are unique, so no other File adds p; only with Recipe.Layer.Replace
-// can trees nested in each other both hold p, and the report then gives
-// the inner tree's Source, whichever file the layer kept (the hashes are
-// of the layer's bytes either way).
+// the layer: a hasher, kept with the File that put p there. That is the
+// File going to p or to a directory above it (a tree); with
+// Recipe.Layer.Replace, several can hold p, and the last of them in
+// Files is the one whose file the layer keeps.
 func (fh *fileHasher) writer(p string) io.Writer {
+	i := fh.owner(p)
+	if i < 0 {
+		return nil // not from files: none is in their layer
+	}
+	h := newHasher()
+	fh.hashed = append(fh.hashed, hashedFile{i, p, h})
+	return h
+}
+
+// owner returns the index of the last File that holds p, or -1.
+func (fh *fileHasher) owner(p string) int {
+	var cands []int
 	for q := p; ; q = path.Dir(q) {
 		if i, ok := fh.dsts[q]; ok {
-			h := newHasher()
-			fh.hashed = append(fh.hashed, hashedFile{i, p, h})
-			return h
+			cands = append(cands, i)
 		}
 		if q == "/" {
-			return nil // not from files: none is in their layer
+			break
 		}
 	}
+	switch len(cands) {
+	case 0:
+		return -1
+	case 1:
+		return cands[0]
+	}
+	slices.Sort(cands)
+	for _, i := range slices.Backward(cands) {
+		fsys, _ := fh.files[i].tree()
+		if fsys == nil {
+			return i // a single file going to p itself
+		}
+		rel := strings.TrimPrefix(p, path.Clean("/"+fh.files[i].Path)+"/")
+		if fi, err := fs.Stat(fsys, rel); err == nil && fi.Mode().IsRegular() {
+			return i
+		}
+	}
+	return cands[0]
 }
 
 // reports returns the reports of the files hashed, in the order of

@@ -262,3 +262,47 @@ func TestRunFilesReadOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestRunFilesReplaceReportsTheKeptFile checks that with
+// Recipe.Layer.Replace, where trees nested in each other, or a tree and
+// a file, hold one path, the report names the File whose file the layer
+// keeps (the last of them in Files) and hashes what the layer holds.
+func TestRunFilesReplaceReportsTheKeptFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bin := crossBuild(t, dir, "app", "GOARCH=amd64")
+	writeFiles(t, dir, map[string]string{
+		"outer/sub/x": "from the outer tree\n",
+		"inner/x":     "from the inner tree\n",
+	})
+	outer, inner := filepath.Join(dir, "outer"), filepath.Join(dir, "inner")
+	for _, c := range []struct {
+		name   string
+		files  []build.File
+		source string // of /srv/sub/x
+	}{
+		{"inner last", []build.File{{Source: outer, Path: "/srv"}, {Source: inner, Path: "/srv/sub"}}, filepath.Join(inner, "x")},
+		{"outer last", []build.File{{Source: inner, Path: "/srv/sub"}, {Source: outer, Path: "/srv"}}, filepath.Join(outer, "sub", "x")},
+		{"file last", []build.File{{Source: outer, Path: "/srv"}, {Data: []byte("data\n"), Path: "/srv/sub/x"}}, ""},
+		{"tree last", []build.File{{Data: []byte("data\n"), Path: "/srv/sub/x"}, {Source: outer, Path: "/srv"}}, filepath.Join(outer, "sub", "x")},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := build.Recipe{Binaries: []build.Binary{{Path: bin}}, Bare: true, Files: c.files}
+			r.Layer.Replace = true
+			res, err := build.Run(t.Context(), r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kept := imagetest.Files(t, res.Images[0])["/srv/sub/x"].Content
+			var got []build.FileReport
+			for _, fr := range res.Report.Platforms[0].Files {
+				if fr.Path == "/srv/sub/x" {
+					got = append(got, fr)
+				}
+			}
+			if len(got) != 1 || got[0].Source != c.source || got[0].Digest != digest.FromString(kept) {
+				t.Errorf("reports of /srv/sub/x: %+v; want one, from %q, of the %q the layer holds", got, c.source, kept)
+			}
+		})
+	}
+}

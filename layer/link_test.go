@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/minimage/minimage/internal/durable"
 	"github.com/minimage/minimage/internal/testenv"
 )
 
@@ -90,15 +91,15 @@ func TestLinkUnsupported(t *testing.T) {
 }
 
 // TestLinkAfterWriteback builds a blob that spills past several
-// syncChunks into a chosen SpillDir, where its writeback starts while
-// it is written, and checks that neither the bytes nor the digests change
+// durable.Chunks into a chosen SpillDir, where it is synced while it is
+// written, and checks that neither the bytes nor the digests change
 // from a build that holds the blob in memory, and that the linked file is
 // the blob.
 func TestLinkAfterWriteback(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("only Linux names unnamed files")
 	}
-	data := randomData(2*syncChunk+syncChunk/2+123, 11)
+	data := randomData(2*durable.Chunk+durable.Chunk/2+123, 11)
 	layers := map[string]*Layer{}
 	for name, o := range map[string]Options{
 		"memory":   {SpillThreshold: 1 << 30},
@@ -143,7 +144,7 @@ func TestSpillWriteback(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("Linux only")
 	}
-	data := randomData(3*syncChunk+syncChunk/4, 12)
+	data := randomData(3*durable.Chunk+durable.Chunk/4, 12)
 	size := int64(len(data))
 	cancelled := func(o Options) int64 {
 		before := testenv.ProcIO(t, "cancelled_write_bytes")

@@ -84,7 +84,7 @@ func copyRange(ctx context.Context, dst, src *os.File, off, size int64) (n int64
 		return 0, false, nil
 	}
 	const chunk = 8 << 20
-	behind := durable.NewBehind(dst, chunk)
+	behind := durable.NewBehind(dst)
 	defer func() {
 		if werr := behind.Wait(); werr != nil && err == nil {
 			err = &os.PathError{Op: "sync", Path: dst.Name(), Err: werr}

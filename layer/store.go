@@ -30,10 +30,6 @@ type blobStore struct {
 	behind *durable.Behind
 }
 
-// syncChunk is how much of a blob to be kept is written between the
-// background syncs that make it durable (Options.SpillWriteback).
-const syncChunk = 8 << 20
-
 const (
 	firstChunk = 64 << 10
 	maxChunk   = 4 << 20
@@ -65,7 +61,7 @@ func newSinkStore(sink *os.File) (*blobStore, error) {
 	runtime.AddCleanup(sf, (*spillState).close, sf.st)
 	// The blob is in its place for good: sync it as it is written, so
 	// that the caller's closing fsync has only the tail left.
-	return &blobStore{file: sf, w: sink, base: off, behind: durable.NewBehind(sink, syncChunk)}, nil
+	return &blobStore{file: sf, w: sink, base: off, behind: durable.NewBehind(sink)}, nil
 }
 
 func (s *blobStore) Write(p []byte) (int, error) {
@@ -118,7 +114,7 @@ func (s *blobStore) spill() error {
 	if f.st.linkable && s.writeback {
 		// It is to be linked (Options.SpillWriteback), and its bytes
 		// will then reach the disk anyway.
-		s.behind = durable.NewBehind(s.w, syncChunk)
+		s.behind = durable.NewBehind(s.w)
 		s.behind.Wrote(s.size)
 	}
 	return nil

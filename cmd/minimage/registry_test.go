@@ -192,16 +192,7 @@ func TestRegistryServePasswordSources(t *testing.T) {
 	if err := os.WriteFile(file, []byte("from-file\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	get := func(addr, password string) int {
-		req, _ := http.NewRequest("GET", "http://"+addr+"/v2/", nil)
-		req.SetBasicAuth("alice", password)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
+	get := func(addr, password string) int { return aliceStatus(t, addr, password) }
 	addr, _ := serve(t, "--address", "127.0.0.1:0", "--user", "alice", "--password-file", file)
 	if a, b, c := get(addr, "from-file"), get(addr, ""), get(addr, "from-file\n"); a != http.StatusOK || b != http.StatusUnauthorized || c != http.StatusUnauthorized {
 		t.Errorf("--password-file: right password %d, empty %d, with the newline %d; want 200, 401, 401", a, b, c)
@@ -350,16 +341,7 @@ func TestRegistryServeClearCredentials(t *testing.T) {
 // serving, each with its own standard input: each reads its own password
 // (stdin is an argument of run, not a variable they share).
 func TestPasswordStdinPerCommand(t *testing.T) {
-	get := func(addr, password string) int {
-		req, _ := http.NewRequest("GET", "http://"+addr+"/v2/", nil)
-		req.SetBasicAuth("alice", password)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
+	get := func(addr, password string) int { return aliceStatus(t, addr, password) }
 	addrs := make([]string, 2)
 	for i := range addrs {
 		addrs[i], _ = serveIn(t, fmt.Sprintf("secret-%d\n", i), "--address", "127.0.0.1:0", "--user", "alice", "--password-stdin")
@@ -370,4 +352,18 @@ func TestPasswordStdinPerCommand(t *testing.T) {
 			t.Errorf("registry %d: its own password %d, the other's %d; want 200, 401", i, own, other)
 		}
 	}
+}
+
+// aliceStatus returns the status of GET /v2/ at the registry at addr
+// with the password as alice's.
+func aliceStatus(t *testing.T, addr, password string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", "http://"+addr+"/v2/", nil)
+	req.SetBasicAuth("alice", password)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }

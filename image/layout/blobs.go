@@ -26,9 +26,9 @@ const writeJobs = 4
 
 // blobWriter writes the blobs of one Write: each to a temporary file,
 // writeJobs at once, synced behind as it goes; then it syncs them all and
-// renames them into place. No blob has its
-// name before its bytes are durable, so index.json, written after, never
-// names a blob a crash could lose; and no read waits for the disk.
+// renames them into place. No blob has its name before its bytes are
+// durable, so index.json, written after, never names a blob a crash could
+// lose; and no read waits for the disk.
 type blobWriter struct {
 	dir  string
 	sync func(*oci.Pending) error // makes one staged blob durable
@@ -143,7 +143,7 @@ func (w *blobWriter) blob(ctx context.Context, b image.Blob) error {
 // on the disk already.
 func copyBlob(ctx context.Context, dst io.Writer, src io.Reader) (n int64, err error) {
 	if fw, ok := dst.(interface{ File() *os.File }); ok {
-		behind := durable.NewBehind(fw.File(), 8<<20)
+		behind := durable.NewBehind(fw.File())
 		defer func() {
 			if werr := behind.Wait(); werr != nil && err == nil {
 				err = &os.PathError{Op: "sync", Path: fw.File().Name(), Err: werr}

@@ -27,11 +27,15 @@ type Behind struct {
 	err  error // the first error a sync returned
 }
 
-// NewBehind returns a Behind for f that starts a sync each chunk bytes.
+// Chunk is how much a Behind lets be written between the syncs it
+// starts.
+const Chunk = 8 << 20
+
+// NewBehind returns a Behind for f that starts a sync each Chunk bytes.
 // Where background syncs are not done (systems other than Linux), it does
 // nothing, and the caller's closing fsync does all the work, as before.
-func NewBehind(f *os.File, chunk int64) *Behind {
-	return &Behind{f: f, chunk: chunk}
+func NewBehind(f *os.File) *Behind {
+	return &Behind{f: f, chunk: Chunk}
 }
 
 // Wrote records that n more bytes were written to the file, and starts a

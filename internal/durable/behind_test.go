@@ -22,7 +22,7 @@ func TestBehindReportsErrors(t *testing.T) {
 	}
 	defer r.Close()
 	defer w.Close()
-	b := NewBehind(w, 10)
+	b := &Behind{f: w, chunk: 10}
 	b.Wrote(9)
 	if err := b.Wait(); err != nil {
 		t.Fatalf("Wait after less than a chunk: %v, want nil (no sync started)", err)
@@ -46,7 +46,7 @@ func TestBehindSyncs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	b := NewBehind(f, 4096)
+	b := &Behind{f: f, chunk: 4096}
 	chunk := make([]byte, 1000)
 	for range 50 {
 		n, err := f.Write(chunk)

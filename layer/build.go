@@ -42,7 +42,7 @@ func (b *Builder) Build(ctx context.Context) (*Layer, error) {
 		}
 	}
 	// The end of the archive, as tar.Writer.Close writes it.
-	if _, err := p.Write(zeros[:]); err != nil {
+	if _, err := p.Write(p.zeros[:]); err != nil {
 		p.abort()
 		return nil, fmt.Errorf("layer: build: %w", err)
 	}
@@ -52,9 +52,6 @@ func (b *Builder) Build(ctx context.Context) (*Layer, error) {
 // tarBlock is the size of a tar block: headers take whole blocks, and
 // contents are padded to whole blocks.
 const tarBlock = 512
-
-// zeros pads contents and ends the archive; it is only read.
-var zeros [2 * tarBlock]byte
 
 // writeEntry writes e to p as tar.Writer would. A tar.Writer of its own
 // writes the header (with the PAX or GNU entry before it where one is
@@ -113,7 +110,7 @@ func writeEntry(ctx context.Context, p *pipeline, e *entry, mt time.Time) error 
 		}
 	}
 	if pad := -e.size & (tarBlock - 1); pad > 0 {
-		_, err = p.Write(zeros[:pad])
+		_, err = p.Write(p.zeros[:pad])
 	}
 	return err
 }
@@ -143,6 +140,7 @@ type pipeline struct {
 	in, out    int64
 	lastReport int64
 	mediaType  string
+	zeros      [2 * tarBlock]byte // pads contents and ends the archive
 }
 
 // newPipeline takes a slot of o.Limiter, if set, waiting for it until ctx

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/minimage/minimage/build"
@@ -321,5 +322,64 @@ func TestRegistryOutputChecks(t *testing.T) {
 	other := build.Output{Format: build.Registry, Path: "docker.io/library/alpine:latest"}
 	if _, err := build.Run(context.Background(), build.Recipe{Package: hello(t), Outputs: []build.Output{twice, other}}); !errors.Is(err, build.ErrInvalid) || !strings.Contains(err.Error(), "twice") {
 		t.Errorf("the same reference twice: %v", err)
+	}
+}
+
+// TestRunConcurrentOwnCredentials runs two builds at once in one process,
+// each pushing to a registry of its own with its own credentials and
+// writing a layout, with Files (read once, hashed for the report): each
+// lands where it should, and a build given the other's credentials is
+// refused, so no credential leaks from one run to the other.
+func TestRunConcurrentOwnCredentials(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "app.yaml")
+	if err := os.WriteFile(conf, []byte("k: v\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	users := []string{"alice", "bob"}
+	regs := make([]*registrytest.Registry, 2)
+	for i, u := range users {
+		regs[i] = registrytest.New(t, registrytest.Options{User: u, Password: u + "-secret"})
+	}
+	recipe := func(i int, user string) build.Recipe {
+		o := httpOptions
+		o.Username, o.Password = user, user+"-secret"
+		return build.Recipe{
+			Package:   hello(t),
+			Platforms: []image.Platform{amd64},
+			Files:     []build.File{{Source: conf, Path: "/etc/app.yaml"}},
+			Outputs: []build.Output{
+				{Format: build.Registry, Path: regs[i].Host() + "/app:v1", Remote: o},
+				{Format: build.Layout, Path: filepath.Join(dir, user)},
+			},
+		}
+	}
+	res := make([]*build.Result, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i, u := range users {
+		wg.Go(func() { res[i], errs[i] = build.Run(t.Context(), recipe(i, u)) })
+	}
+	wg.Wait()
+	for i, u := range users {
+		if errs[i] != nil {
+			t.Fatalf("%s's build: %v", u, errs[i])
+		}
+		o := httpOptions
+		o.Username, o.Password = u, u+"-secret"
+		got, err := remote.Pull(t.Context(), regs[i].Host()+"/app:v1", o)
+		if err != nil || got.Digest() != res[i].Artifact.Digest() {
+			t.Errorf("%s's registry: %v, %v; want the image Run returned, %s", u, got, err, res[i].Artifact.Digest())
+		}
+		if fs := res[i].Report.Platforms[0].Files; len(fs) != 1 || fs[0].Size != 5 {
+			t.Errorf("%s's report of Files: %+v, want /etc/app.yaml, 5 bytes", u, fs)
+		}
+	}
+	// alice's credentials at bob's registry.
+	r := recipe(1, "alice")
+	r.Outputs = r.Outputs[:1]
+	if _, err := build.Run(t.Context(), r); err == nil {
+		t.Error("a push with alice's credentials to bob's registry succeeded")
 	}
 }

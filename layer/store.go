@@ -127,7 +127,7 @@ func (s *blobStore) finish() error {
 		return nil
 	}
 	if err := s.behind.Wait(); err != nil {
-		return fmt.Errorf("writing the blob to the disk: %w", err)
+		return fmt.Errorf("writing the blob to the disk: %w; check the space and health of the file system it goes to (Options.SpillDir, or Options.Sink's)", err)
 	}
 	return nil
 }
